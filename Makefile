@@ -1,0 +1,36 @@
+# hangviet — two commands on a fresh machine: `make run` and `make test`.
+# uv is installed with pip when missing; everything else comes from uv.lock.
+
+SHELL := /bin/bash
+UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+PYTEST_ARGS ?=
+
+.PHONY: bootstrap run test test-fast lint bench clean compose-check
+
+bootstrap:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+run: bootstrap ## run the whole platform on embedded defaults, seed demo data once
+	$(UV) run hangviet up
+
+test: bootstrap ## unit, service and integration tests (PostgreSQL too when TEST_POSTGRES_URL is set)
+	$(UV) run pytest $(PYTEST_ARGS)
+
+test-fast: bootstrap ## everything but the real-process integration tests
+	$(UV) run pytest -m "not integration" $(PYTEST_ARGS)
+
+lint: bootstrap ## ruff on everything, mypy on the shared kernel, compose file validated
+	$(UV) run ruff check .
+	$(UV) run mypy shared
+	$(MAKE) --no-print-directory compose-check
+
+compose-check: bootstrap
+	$(UV) run python -m deploy.compose_check
+
+bench: bootstrap ## benchmarks: tables printed, JSON written under bench/results/
+	@for module in $$(ls bench/*.py | xargs -n1 basename | grep -v '^__' | sed 's/\.py$$//'); do \
+		echo "== bench.$$module"; $(UV) run python -m bench.$$module 2>/dev/null || exit 1; done
+
+clean:
+	rm -rf var .pytest_cache .hypothesis .mypy_cache .ruff_cache bench/results test-artifacts
