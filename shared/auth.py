@@ -1,0 +1,122 @@
+"""JWT bearer tokens with roles exhibitor / organizer / regional / admin, and FastAPI guards for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from shared.problems import Problem
+
+ALGORITHM = "HS256"
+ISSUER = "hangviet"
+
+
+class Role(StrEnum):
+    """Who is calling."""
+
+    EXHIBITOR = "exhibitor"
+    ORGANIZER = "organizer"
+    REGIONAL = "regional"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: a role, a subject and what it is bound to (centre, exhibitor, region)."""
+
+    role: Role
+    subject: str
+    centre_id: str | None = None
+    exhibitor_id: str | None = None
+    region: str | None = None
+    provinces: tuple[str, ...] = field(default_factory=tuple)
+
+    def is_admin(self) -> bool:
+        """Admins may do everything."""
+        return self.role is Role.ADMIN
+
+
+def issue_token(secret: str, *, role: Role | str, subject: str | None = None, centre_id: str | None = None,
+                exhibitor_id: str | None = None, region: str | None = None,
+                provinces: tuple[str, ...] = (), ttl: timedelta = timedelta(hours=12)) -> str:
+    """A signed token for a principal."""
+    role = Role(role)
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "sub": subject or exhibitor_id or centre_id or region or role.value,
+        "role": role.value,
+        "iat": int(now.timestamp()),
+        "exp": int((now + ttl).timestamp()),
+    }
+    optional = {"centre_id": centre_id, "exhibitor_id": exhibitor_id, "region": region}
+    claims.update({k: v for k, v in optional.items() if v})
+    if provinces:
+        claims["provinces"] = list(provinces)
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_token(secret: str, token: str) -> Principal:
+    """The principal of a valid token; 401 problem otherwise."""
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER)
+        return Principal(
+            role=Role(claims["role"]),
+            subject=str(claims["sub"]),
+            centre_id=claims.get("centre_id"),
+            exhibitor_id=claims.get("exhibitor_id"),
+            region=claims.get("region"),
+            provinces=tuple(claims.get("provinces", ())),
+        )
+    except (jwt.PyJWTError, KeyError, ValueError) as exc:
+        raise Problem(401, "Phiên đăng nhập không hợp lệ / Invalid or expired token", detail=str(exc),
+                      type_="unauthorized") from exc
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def current_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    """The caller, from the Authorization header (or the portal's cookie)."""
+    token = credentials.credentials if credentials else request.cookies.get("hangviet_token")
+    if not token:
+        raise Problem(401, "Cần đăng nhập / Authentication required", type_="unauthorized")
+    return decode_token(request.app.state.settings.jwt_secret, token)
+
+
+async def optional_principal(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal | None:
+    """The caller when a token is given (a bad token is still a 401), None for the public."""
+    token = credentials.credentials if credentials else request.cookies.get("hangviet_token")
+    if not token:
+        return None
+    return decode_token(request.app.state.settings.jwt_secret, token)
+
+
+def require(*roles: Role) -> Any:
+    """A dependency admitting only the given roles (admins always)."""
+
+    async def guard(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in roles and not principal.is_admin():
+            raise Problem(403, "Không có quyền / Forbidden for this role", type_="forbidden",
+                          detail=f"role {principal.role.value} may not call this; allowed: "
+                                 + ", ".join(r.value for r in roles))
+        return principal
+
+    return Depends(guard)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
+Organizer = Annotated[Principal, require(Role.ORGANIZER)]
+Exhibitor = Annotated[Principal, require(Role.EXHIBITOR)]
+Regional = Annotated[Principal, require(Role.REGIONAL)]

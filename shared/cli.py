@@ -1,0 +1,149 @@
+"""`hangviet` command line: `up` runs the whole platform, `token` prints a development token, `seed` loads demo data."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import structlog
+
+from shared.auth import Role, issue_token
+from shared.logs import configure_logging
+from shared.settings import SERVICE_PORTS, load_settings
+
+log = structlog.get_logger()
+
+DEFAULT_KAFKA_PORT = 19092
+DEFAULT_REDIS_PORT = 16379
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _port(env_name: str, default: int) -> int:
+    return int(os.environ.get(env_name) or default)
+
+
+def _out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    """Print a signed development token."""
+    settings = load_settings("cli")
+    provinces = tuple(p.strip() for p in (args.provinces or "").split(",") if p.strip())
+    _out(issue_token(settings.jwt_secret, role=Role(args.role), subject=args.subject, centre_id=args.centre,
+                     exhibitor_id=args.exhibitor, region=args.region, provinces=provinces))
+    return 0
+
+
+async def _up(args: argparse.Namespace) -> int:
+    from shared.demo import seed_demo
+    from shared.platform import start_platform
+
+    var_dir = Path(args.var_dir).resolve()
+    ports = {name: _port(f"{name.upper()}_PORT", default) for name, default in SERVICE_PORTS.items()}
+    busy = [f"{name}:{port}" for name, port in ports.items() if not _port_free(port)]
+    if busy:
+        _out(f"Cổng đang bận / ports in use: {', '.join(busy)} — set <SERVICE>_PORT to move a service.")
+        return 2
+    kafka_port = _port("HANGVIET_KAFKA_PORT", DEFAULT_KAFKA_PORT)
+    redis_port = _port("HANGVIET_REDIS_PORT", DEFAULT_REDIS_PORT)
+    kafka_port = kafka_port if _port_free(kafka_port) else None  # type: ignore[assignment]
+    redis_port = redis_port if _port_free(redis_port) else None  # type: ignore[assignment]
+    _out("hangviet: khởi động / starting the broker, Redis and six services…")
+    platform = await start_platform(var_dir, ports=ports, kafka_port=kafka_port, redis_port=redis_port,
+                                    extra_env={"WEBHOOK_ALLOW_LOOPBACK": "true"})
+    try:
+        marker = var_dir / ".demo-seeded"
+        if not marker.exists() and not args.no_seed:
+            _out("hangviet: nạp dữ liệu mẫu / seeding demo data (once)…")
+            await seed_demo(platform)
+            marker.write_text("seeded\n")
+        _print_urls(platform)
+        await _wait_for_signal()
+    finally:
+        _out("hangviet: dừng / stopping…")
+        platform.stop()
+    return 0
+
+
+def _print_urls(platform: object) -> None:
+    from shared.platform import Platform
+
+    assert isinstance(platform, Platform)
+    _out("")
+    _out(f"  Cổng thông tin / portal      {platform.url('portal')}")
+    for name in ("registration", "booths", "markets", "billing", "subscriptions"):
+        _out(f"  {name:<14} API {platform.url(name)}/docs   AsyncAPI {platform.url(name)}/asyncapi")
+    _out(f"  Kafka (Tansu)  {platform.bootstrap}    Redis {platform.redis_url}")
+    _out(f"  Logs           {platform.var_dir / 'logs'}")
+    _out("")
+    _out("hangviet is ready — sẵn sàng. Ctrl-C to stop.")
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Run the whole platform until Ctrl-C."""
+    configure_logging("hangviet-up")
+    return asyncio.run(_up(args))
+
+
+def cmd_topics(args: argparse.Namespace) -> int:
+    """Create the platform's topics (and dead-letter topics) on KAFKA_BOOTSTRAP_SERVERS; idempotent."""
+    from shared.contracts import all_topics
+    from shared.embedded import create_topics
+
+    configure_logging("hangviet-topics")
+    asyncio.run(create_topics(load_settings("cli").kafka_bootstrap_servers, all_topics()))
+    _out("topics ready: " + ", ".join(sorted(all_topics())))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command's arguments."""
+    parser = argparse.ArgumentParser(prog="hangviet", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="run the broker, Redis and all services; seed demo data once")
+    up.add_argument("--var-dir", default=os.environ.get("HANGVIET_VAR_DIR", "var"))
+    up.add_argument("--no-seed", action="store_true")
+    up.set_defaults(func=cmd_up)
+    topics = sub.add_parser("topics", help="create the topics on KAFKA_BOOTSTRAP_SERVERS")
+    topics.set_defaults(func=cmd_topics)
+    tok = sub.add_parser("token", help="print a development token")
+    tok.add_argument("--role", required=True, choices=[r.value for r in Role])
+    tok.add_argument("--centre")
+    tok.add_argument("--exhibitor")
+    tok.add_argument("--region")
+    tok.add_argument("--provinces", help="comma-separated province codes (regional)")
+    tok.add_argument("--subject")
+    tok.set_defaults(func=cmd_token)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `hangviet`."""
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,29 @@
+"""Inbox: the ids of the events a consumer has applied, written in the same transaction as the effect."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import Field, SQLModel
+
+
+class InboxMessage(SQLModel, table=True):
+    """An event (by its CloudEvents id) that one consumer has applied."""
+
+    __tablename__ = "inbox"
+
+    consumer: str = Field(primary_key=True, max_length=100)
+    event_id: str = Field(primary_key=True, max_length=64)
+    event_type: str = Field(max_length=200)
+    applied_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+async def seen(session: AsyncSession, *, consumer: str, event_id: str) -> bool:
+    """Whether this consumer already applied this event."""
+    return await session.get(InboxMessage, (consumer, event_id)) is not None
+
+
+def record(session: AsyncSession, *, consumer: str, event_id: str, event_type: str) -> None:
+    """Mark the event applied; the primary key makes a concurrent second apply fail and roll back."""
+    session.add(InboxMessage(consumer=consumer, event_id=event_id, event_type=event_type))

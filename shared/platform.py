@@ -1,0 +1,106 @@
+"""The whole platform on one machine: embedded (or given) broker and Redis, then the six services."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+from shared.contracts import all_topics
+from shared.embedded import EmbeddedInfra, create_topics, free_port, start_infra
+from shared.settings import SERVICE_PORTS
+from shared.supervisor import ServiceSpec, Supervisor
+
+log = structlog.get_logger()
+
+SERVICE_ORDER: tuple[str, ...] = ("registration", "booths", "markets", "billing", "subscriptions", "portal")
+
+
+@dataclass
+class Platform:
+    """A running platform: its infrastructure, its service processes and where they listen."""
+
+    var_dir: Path
+    bootstrap: str
+    redis_url: str
+    ports: dict[str, int]
+    env: dict[str, str]
+    supervisor: Supervisor = field(default_factory=Supervisor)
+    infra: EmbeddedInfra | None = None
+
+    def url(self, service: str) -> str:
+        """Base URL of a service."""
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def spec(self, service: str) -> ServiceSpec:
+        """How a service is started."""
+        return ServiceSpec(service, self.ports[service], f"services.{service}")
+
+    async def start_service(self, service: str, timeout: float = 90) -> None:  # noqa: ASYNC109
+        """Start one service and wait until it is ready."""
+        spec = self.spec(service)
+        self.supervisor.start(spec, self.env, self.var_dir / "logs" / f"{service}.log")
+        await self.supervisor.wait_ready(spec, timeout=timeout)
+
+    async def restart_service(self, service: str, *, kill: bool = False, timeout: float = 90) -> None:  # noqa: ASYNC109
+        """Stop (or kill) a service and start it again."""
+        if kill:
+            self.supervisor.kill(service)
+        else:
+            self.supervisor.stop(service)
+        await self.start_service(service, timeout=timeout)
+
+    def stop(self) -> None:
+        """Stop the services, then the infrastructure."""
+        self.supervisor.stop_all()
+        if self.infra is not None:
+            self.infra.stop()
+
+
+def service_env(*, var_dir: Path, bootstrap: str, redis_url: str, ports: Mapping[str, int],
+                extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment every service process gets."""
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "REDIS_URL": redis_url,
+        "HANGVIET_VAR_DIR": str(var_dir),
+        "HANGVIET_ENV": os.environ.get("HANGVIET_ENV", "development"),
+    }
+    for name, port in ports.items():
+        env[f"{name.upper()}_PORT"] = str(port)
+        env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
+    env.update(extra or {})
+    return env
+
+
+async def start_platform(var_dir: Path, *, ports: Mapping[str, int] | None = None,
+                         services: Sequence[str] = SERVICE_ORDER, extra_env: Mapping[str, str] | None = None,
+                         kafka_port: int | None = None, redis_port: int | None = None) -> Platform:
+    """Start everything; KAFKA_BOOTSTRAP_SERVERS / REDIS_URL in the environment replace the embedded ones."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    (var_dir / "logs").mkdir(exist_ok=True)
+    external_kafka, external_redis = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("REDIS_URL")
+    infra: EmbeddedInfra | None = None
+    if not (external_kafka and external_redis):
+        infra = await start_infra(var_dir, all_topics(), kafka_port=kafka_port, redis_port=redis_port)
+    bootstrap = external_kafka or (infra.bootstrap if infra else "")
+    redis_url = external_redis or (infra.redis_url if infra else "")
+    if external_kafka:
+        await create_topics(bootstrap, all_topics())
+    chosen = dict(ports) if ports else {name: free_port() for name in SERVICE_PORTS}
+    env = service_env(var_dir=var_dir, bootstrap=bootstrap, redis_url=redis_url, ports=chosen, extra=extra_env)
+    platform = Platform(var_dir=var_dir, bootstrap=bootstrap, redis_url=redis_url, ports=chosen, env=env,
+                        infra=infra)
+    try:
+        for service in services:
+            platform.supervisor.start(platform.spec(service), env, var_dir / "logs" / f"{service}.log")
+        await asyncio.gather(*(platform.supervisor.wait_ready(platform.spec(s), timeout=120) for s in services))
+    except BaseException:
+        platform.stop()
+        raise
+    log.info("platform.ready", services=list(services), bootstrap=bootstrap, redis=redis_url)
+    return platform

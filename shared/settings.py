@@ -1,0 +1,81 @@
+"""Settings of one service process, read from the environment through pydantic-settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_JWT_SECRET = "hangviet-development-secret-do-not-use-in-production"
+
+SERVICE_PORTS: dict[str, int] = {
+    "portal": 8000,
+    "registration": 8001,
+    "booths": 8002,
+    "markets": 8003,
+    "billing": 8004,
+    "subscriptions": 8005,
+}
+
+
+class Settings(BaseSettings):
+    """What every service reads from its environment; `<SERVICE>_DATABASE_URL` picks its database."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore", populate_by_name=True)
+
+    service: str = "hangviet"
+    env: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias="HANGVIET_ENV"
+    )
+    var_dir: Path = Field(default=Path("var"), validation_alias="HANGVIET_VAR_DIR")
+    host: str = Field(default="127.0.0.1", validation_alias="HANGVIET_HOST")
+    port: int = 0
+    database_url: str = ""
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    kafka_session_timeout_ms: int = 6000
+    kafka_heartbeat_interval_ms: int = 2000
+    kafka_fetch_max_wait_ms: int = 10
+    consumer_max_attempts: int = 5
+    consumer_retry_backoff_s: float = 0.25
+    outbox_poll_interval_s: float = 0.5
+    webhook_allow_loopback: bool = False
+    service_urls: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _refuse_development_secret_outside_development(self) -> Settings:
+        if self.env == "production" and self.jwt_secret == DEVELOPMENT_JWT_SECRET:
+            raise ValueError("JWT_SECRET must be set outside development (the development default is refused)")
+        return self
+
+    def resolved_database_url(self) -> str:
+        """The database URL: the explicit one, else a SQLite file under var/."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.var_dir / (self.service + '.db')}"
+
+    def service_url(self, name: str) -> str:
+        """Base URL of another service's HTTP API (the portal calls them)."""
+        if name in self.service_urls:
+            return self.service_urls[name]
+        return f"http://127.0.0.1:{SERVICE_PORTS[name]}"
+
+
+def load_settings(service: str, **overrides: object) -> Settings:
+    """Settings for `service`: `<SERVICE>_DATABASE_URL` and `<SERVICE>_PORT` are read per service."""
+    import os
+
+    prefix = service.upper()
+    values: dict[str, object] = {"service": service, "port": SERVICE_PORTS.get(service, 0)}
+    if os.environ.get(f"{prefix}_DATABASE_URL"):
+        values["database_url"] = os.environ[f"{prefix}_DATABASE_URL"]
+    if os.environ.get(f"{prefix}_PORT"):
+        values["port"] = int(os.environ[f"{prefix}_PORT"])
+    urls = {name: os.environ[f"{name.upper()}_URL"] for name in SERVICE_PORTS if os.environ.get(f"{name.upper()}_URL")}
+    if urls:
+        values["service_urls"] = urls
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,87 @@
+"""The FastAPI app every service builds: lifespan, problems, correlation ids, health, readiness, AsyncAPI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from faststream.specification import AsyncAPI
+
+from shared.logs import correlation_scope
+from shared.problems import install_problem_handlers
+from shared.runtime import ServiceRuntime
+
+CORRELATION_HTTP_HEADER = "X-Correlation-ID"
+log = structlog.get_logger()
+
+Hook = Callable[[ServiceRuntime], Awaitable[None]]
+
+
+def create_service_app(*, runtime: ServiceRuntime, title: str, description: str,
+                       routers: Sequence[APIRouter], on_startup: Sequence[Hook] = ()) -> FastAPI:
+    """The service's HTTP app; its lifespan runs the consumers and the outbox relay beside it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        for hook in on_startup:
+            await hook(runtime)
+        log.info("service.started", port=runtime.settings.port)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+            log.info("service.stopped")
+
+    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.settings = runtime.settings
+    install_problem_handlers(app)
+    _install_correlation_middleware(app)
+    app.include_router(_ops_router(runtime, title, description))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _install_correlation_middleware(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        incoming = request.headers.get(CORRELATION_HTTP_HEADER)
+        with correlation_scope(incoming, path=request.url.path, method=request.method) as correlation_id:
+            response = await call_next(request)
+        response.headers[CORRELATION_HTTP_HEADER] = correlation_id
+        return response
+
+
+def _ops_router(runtime: ServiceRuntime, title: str, description: str) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/health", summary="Process is up")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "service": runtime.settings.service}
+
+    @router.get("/ready", summary="Database, broker and Redis reachable")
+    async def ready() -> JSONResponse:
+        checks = await runtime.readiness()
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ready" if ok else "not-ready", "checks": checks},
+                            status_code=200 if ok else 503)
+
+    @router.get("/asyncapi", summary="AsyncAPI 3.0 document of this service's topics")
+    async def asyncapi() -> Response:
+        spec = AsyncAPI(runtime.broker, title=f"{title} events", description=description, version="0.1.0")
+        return Response(spec.to_specification().to_json(), media_type="application/json")
+
+    return router
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    """The service runtime behind a request."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
