@@ -1,0 +1,5 @@
+"""HTTP routes of the registration service: parse, authorise, call a use case, shape the reply."""
+
+from services.registration.api import exhibitors, fair_registrations, fairs, registrations
+
+ROUTERS = (fairs.router, fair_registrations.router, registrations.router, exhibitors.router)

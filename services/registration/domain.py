@@ -1,0 +1,161 @@
+"""Registration rules, pure: the fair's lifecycle and the registration workflow (no I/O, no framework)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
+
+from shared.errors import Invalid, Rejected
+
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+
+
+class FairStatus(StrEnum):
+    """Where a fair is in its life."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    RUNNING = "running"
+    FINISHED = "finished"
+    CANCELLED = "cancelled"
+
+
+ALLOWED_FAIR_TRANSITIONS: dict[FairStatus, frozenset[FairStatus]] = {
+    FairStatus.DRAFT: frozenset({FairStatus.OPEN, FairStatus.CANCELLED}),
+    FairStatus.OPEN: frozenset({FairStatus.CLOSED, FairStatus.CANCELLED}),
+    FairStatus.CLOSED: frozenset({FairStatus.RUNNING, FairStatus.OPEN, FairStatus.CANCELLED}),
+    FairStatus.RUNNING: frozenset({FairStatus.FINISHED}),
+    FairStatus.FINISHED: frozenset(),
+    FairStatus.CANCELLED: frozenset(),
+}
+# The organizer may still change details and decide on registrations until the fair starts.
+EDITABLE_FAIR_STATES = frozenset({FairStatus.DRAFT, FairStatus.OPEN, FairStatus.CLOSED})
+DECIDING_FAIR_STATES = frozenset({FairStatus.OPEN, FairStatus.CLOSED})
+
+
+class RegistrationStatus(StrEnum):
+    """Where a registration is in its workflow."""
+
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    WAITLISTED = "waitlisted"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+LIVE_REGISTRATION_STATES = frozenset({RegistrationStatus.SUBMITTED, RegistrationStatus.CHANGES_REQUESTED,
+                                      RegistrationStatus.APPROVED, RegistrationStatus.WAITLISTED})
+DECIDABLE = frozenset({RegistrationStatus.SUBMITTED, RegistrationStatus.WAITLISTED})
+
+
+def _refuse(status: str, action: tuple[str, str]) -> Rejected:
+    """The refusal of a workflow step: `action` is (Vietnamese, English)."""
+    return Rejected(f"Không thể {action[0]} hồ sơ ở trạng thái '{status}' / cannot {action[1]} a {status} "
+                    "registration", code="invalid-transition")
+
+
+def check_fair_transition(current: FairStatus, target: FairStatus) -> None:
+    """Refuse a lifecycle move the fair's state machine does not allow."""
+    if target not in ALLOWED_FAIR_TRANSITIONS[current]:
+        raise Rejected(f"Không thể chuyển hội chợ từ '{current}' sang '{target}' / "
+                       f"a fair cannot go from {current} to {target}", code="invalid-transition")
+
+
+def check_fair_editable(status: FairStatus) -> None:
+    """A fair's details change only before it starts."""
+    if status not in EDITABLE_FAIR_STATES:
+        raise Rejected(f"Không thể sửa hội chợ ở trạng thái '{status}' / a {status} fair cannot be changed",
+                       code="fair-not-editable")
+
+
+def check_fair_deciding(status: FairStatus) -> None:
+    """Registrations are decided while the fair is open or closed, never after it started or was cancelled."""
+    if status not in DECIDING_FAIR_STATES:
+        raise Rejected(f"Hội chợ ở trạng thái '{status}' không còn xét duyệt / a {status} fair takes no decisions",
+                       code="fair-not-deciding")
+
+
+@dataclass(frozen=True)
+class FairWindow:
+    """What decides whether a registration may be submitted now."""
+
+    status: FairStatus
+    opens_at: datetime
+    closes_at: datetime
+    max_booths_per_exhibitor: int
+
+
+def check_fair_dates(*, starts_on: date, ends_on: date, opens_at: datetime, closes_at: datetime,
+                     cancellation_deadline: datetime | None = None) -> None:
+    """The fair ends on or after it starts, and its registration window is a real interval."""
+    if ends_on < starts_on:
+        raise Invalid("Ngày kết thúc trước ngày khai mạc / the fair ends before it starts", field="ends_on")
+    if closes_at <= opens_at:
+        raise Invalid("Hạn đăng ký phải sau ngày mở đăng ký / registration must close after it opens",
+                      field="registration_closes_at")
+    if cancellation_deadline is not None and cancellation_deadline < opens_at:
+        raise Invalid("Hạn hủy đăng ký trước ngày mở đăng ký / the cancellation deadline is before registration "
+                      "opens", field="cancellation_deadline")
+
+
+def default_cancellation_deadline(starts_on: date) -> datetime:
+    """Without an explicit deadline, exhibitors may cancel until the fair's first day begins (Vietnam time)."""
+    return datetime.combine(starts_on, time(0, 0), tzinfo=VIETNAM)
+
+
+def check_can_register(window: FairWindow, *, now: datetime, booths_requested: int) -> None:
+    """An exhibitor may register only while the fair is open and its window runs, within the maximum."""
+    if window.status is not FairStatus.OPEN:
+        raise Rejected("Hội chợ không mở đăng ký / the fair is not open for registration", code="fair-not-open")
+    if not (window.opens_at <= now < window.closes_at):
+        raise Rejected("Ngoài thời hạn đăng ký / outside the registration window", code="window-closed")
+    check_booth_count(booths_requested, window.max_booths_per_exhibitor)
+
+
+def check_booth_count(booths_requested: int, maximum: int) -> None:
+    """At most the fair's maximum of booths per exhibitor."""
+    if booths_requested > maximum:
+        raise Invalid(f"Tối đa {maximum} gian hàng / at most {maximum} booths per exhibitor",
+                      field="booths_requested")
+
+
+def decide_approval(*, status: RegistrationStatus, capacity: int, approved_booths: int,
+                    booths_requested: int) -> RegistrationStatus:
+    """Approve while the fair has room for all requested booths, else waitlist; refuse final states."""
+    if status not in DECIDABLE:
+        raise _refuse(status, ("duyệt", "approve"))
+    if approved_booths + booths_requested <= capacity:
+        return RegistrationStatus.APPROVED
+    return RegistrationStatus.WAITLISTED
+
+
+def check_can_reject(status: RegistrationStatus) -> None:
+    """Only a registration awaiting a decision can be rejected; an approved one is cancelled instead."""
+    if status not in (*DECIDABLE, RegistrationStatus.CHANGES_REQUESTED):
+        raise _refuse(status, ("từ chối", "reject"))
+
+
+def check_can_request_changes(status: RegistrationStatus) -> None:
+    """The organizer asks for changes to a registration it has not approved yet."""
+    if status not in DECIDABLE:
+        raise _refuse(status, ("yêu cầu bổ sung", "ask to resubmit"))
+
+
+def check_can_resubmit(status: RegistrationStatus) -> None:
+    """The exhibitor edits its registration only when asked to."""
+    if status is not RegistrationStatus.CHANGES_REQUESTED:
+        raise Rejected("Chỉ sửa hồ sơ khi ban tổ chức yêu cầu bổ sung / a registration is changed only when the "
+                       "organizer asked for changes", code="invalid-transition")
+
+
+def check_can_cancel(status: RegistrationStatus, *, by_exhibitor: bool, now: datetime,
+                     deadline: datetime) -> None:
+    """A live registration may be cancelled; its exhibitor only until the fair's cancellation deadline."""
+    if status not in LIVE_REGISTRATION_STATES:
+        raise _refuse(status, ("hủy", "cancel"))
+    if by_exhibitor and now >= deadline:
+        raise Rejected("Đã quá hạn hủy đăng ký / the cancellation deadline has passed",
+                       code="cancellation-deadline-passed")

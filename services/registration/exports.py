@@ -1,0 +1,109 @@
+"""A fair's registrations as a spreadsheet (.xlsx) or CSV, with Vietnamese headers, in priority order."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+import phonenumbers
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from services.registration.domain import VIETNAM
+from services.registration.models import Exhibitor, Registration
+from services.registration.service.common import products_of
+from shared import geo
+
+HEADERS = ("STT", "Mã hồ sơ", "Tên doanh nghiệp", "Mã số thuế", "Loại hình", "CSCNNT", "Tỉnh/Thành phố",
+           "Xã/Phường", "Điện thoại", "Email", "Ngành hàng", "Khu vực", "Sản phẩm", "Số gian đăng ký",
+           "Điểm ưu tiên", "Căn cứ ưu tiên", "Trạng thái", "Vị trí chờ", "Lý do", "Ngày đăng ký", "Ngày quyết định")
+KINDS = {"enterprise": "Doanh nghiệp", "cooperative": "Hợp tác xã", "cooperative_group": "Tổ hợp tác",
+         "household": "Hộ kinh doanh"}
+STATUSES = {"submitted": "Chờ duyệt", "changes_requested": "Yêu cầu bổ sung", "approved": "Đã duyệt",
+            "waitlisted": "Danh sách chờ", "rejected": "Từ chối", "cancelled": "Đã hủy"}
+CANCEL_REASONS = {"exhibitor": "doanh nghiệp hủy", "organizer": "ban tổ chức hủy", "unpaid": "chưa thanh toán",
+                  "fair_cancelled": "hội chợ bị hủy"}
+# A cell starting with one of these would run as a formula in a spreadsheet (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+Row = tuple[Registration, Exhibitor]
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def _place(exhibitor: Exhibitor) -> tuple[str, str]:
+    province = geo.province(exhibitor.province_code).full_name
+    commune = geo.commune(exhibitor.commune_code).full_name if exhibitor.commune_code else ""
+    return province, commune
+
+
+def _status(registration: Registration) -> str:
+    label = STATUSES.get(registration.status, registration.status)
+    if registration.cancel_reason:
+        label += f" ({CANCEL_REASONS.get(registration.cancel_reason, registration.cancel_reason)})"
+    return label
+
+
+def table(rows: Sequence[Row], positions: dict[str, int]) -> list[list[object]]:
+    """The export's lines, header first."""
+    lines: list[list[object]] = [list(HEADERS)]
+    for number, (registration, exhibitor) in enumerate(rows, start=1):
+        province, commune = _place(exhibitor)
+        reasons = "; ".join(f"{r['detail']} (+{r['points']})" for r in registration.priority_reasons)
+        lines.append([
+            number, registration.id, exhibitor.legal_name, exhibitor.tax_code,
+            KINDS.get(exhibitor.kind, exhibitor.kind), "Có" if exhibitor.is_cscnnt else "Không", province, commune,
+            _phone(exhibitor.phone), exhibitor.email or "",
+            registration.sector, registration.zone, "; ".join(products_of(registration)),
+            registration.booths_requested, registration.priority_score, reasons, _status(registration),
+            positions.get(registration.id, ""), registration.decision_reason or "", _when(registration.submitted_at),
+            _when(registration.decided_at)])
+    return lines
+
+
+def _safe(value: object, starts: tuple[str, ...] = _FORMULA_STARTS) -> object:
+    if isinstance(value, str) and value.startswith(starts):
+        return "'" + value
+    return value
+
+
+def _phone(e164: str | None) -> str:
+    """The national form organizers dial ("0912 345 678"), which no spreadsheet mistakes for a formula."""
+    if not e164:
+        return ""
+    return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def to_csv(lines: list[list[object]]) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel shows the Vietnamese letters."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for line in lines:
+        writer.writerow([_safe(v) for v in line])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(lines: list[list[object]], *, title: str) -> bytes:
+    """One sheet, bold frozen header, columns sized to their content."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Đăng ký"
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    for line in lines:
+        sheet.append([_safe(v, ("=",)) for v in line])  # openpyxl stores other strings as text
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A3"
+    for index, header in enumerate(HEADERS, start=1):
+        longest = max((len(str(line[index - 1])) for line in lines), default=len(header))
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(longest, len(header)) + 2, 60)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

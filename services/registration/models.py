@@ -1,0 +1,142 @@
+"""Tables of the registration service."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import DDL, JSON, Column, Text, UniqueConstraint, event
+from sqlmodel import Field, SQLModel
+
+from shared.db import utc_column, utcnow
+
+
+def new_id() -> str:
+    """A new identifier."""
+    return uuid.uuid4().hex
+
+
+def json_column() -> Any:
+    """A JSON column (lists and objects; reassign the value, in-place changes are not tracked)."""
+    return Column(JSON, nullable=False)
+
+
+class Fair(SQLModel, table=True):
+    """A trade fair organised by a centre."""
+
+    __tablename__ = "fairs"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    centre_id: str = Field(index=True, max_length=64)
+    name: str = Field(max_length=300)
+    kind: str = Field(max_length=30)
+    province_code: str = Field(max_length=2)
+    venue: str = Field(max_length=300)
+    venue_commune_code: str | None = Field(default=None, max_length=5)
+    starts_on: date
+    ends_on: date
+    registration_opens_at: datetime = Field(sa_column=utc_column())
+    registration_closes_at: datetime = Field(sa_column=utc_column())
+    cancellation_deadline: datetime = Field(sa_column=utc_column())
+    capacity_booths: int
+    booth_price_vnd: int
+    max_booths_per_exhibitor: int
+    allocation_mode: str = Field(default="automatic", max_length=30)
+    booths_per_row: int = 10
+    sectors: list[str] = Field(default_factory=list, sa_column=json_column())
+    zones: list[str] = Field(default_factory=list, sa_column=json_column())
+    eligible_kinds: list[str] = Field(default_factory=list, sa_column=json_column())
+    cscnnt_only: bool = False
+    home_provinces: list[str] = Field(default_factory=list, sa_column=json_column())
+    priority_policy: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    seller_name: str = Field(max_length=300)
+    seller_tax_code: str = Field(max_length=14)
+    seller_address: str = Field(default="", max_length=500)
+    status: str = Field(default="draft", max_length=20)
+    cancel_reason: str | None = Field(default=None, max_length=1000)
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class Exhibitor(SQLModel, table=True):
+    """An exhibitor's profile: one per tax code."""
+
+    __tablename__ = "exhibitors"
+
+    id: str = Field(primary_key=True, max_length=64)
+    legal_name: str = Field(max_length=300)
+    kind: str = Field(max_length=30)
+    is_cscnnt: bool = False
+    tax_code: str = Field(unique=True, max_length=14)
+    province_code: str = Field(max_length=2)
+    commune_code: str | None = Field(default=None, max_length=5)
+    address: str = Field(default="", max_length=500)
+    phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+    sectors: list[str] = Field(default_factory=list, sa_column=json_column())
+    products: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column())
+    search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class Registration(SQLModel, table=True):
+    """An exhibitor's request for booths at a fair."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (UniqueConstraint("fair_id", "exhibitor_id", name="uq_registration_fair_exhibitor"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    fair_id: str = Field(foreign_key="fairs.id", index=True, max_length=64)
+    exhibitor_id: str = Field(foreign_key="exhibitors.id", index=True, max_length=64)
+    booths_requested: int
+    sector: str = Field(default="", max_length=200)
+    zone: str = Field(default="", max_length=200)
+    products: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    priority_score: int = 0
+    priority_reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column())
+    status: str = Field(default="submitted", max_length=20)
+    decision_reason: str | None = Field(default=None, max_length=1000)
+    cancel_reason: str | None = Field(default=None, max_length=20)
+    submitted_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change, as it happened: who, when, what, why. Rows are only ever inserted (a trigger refuses the rest)."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    actor_role: str = Field(max_length=20)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=60)
+    entity: str = Field(max_length=20)
+    entity_id: str = Field(index=True, max_length=64)
+    fair_id: str | None = Field(default=None, index=True, max_length=64)
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+# The database itself keeps the log append-only, whatever code runs against it.
+def _ddl(sql: str, dialect: str) -> Any:
+    """A statement run right after the audit table is created, on one database dialect only."""
+    return DDL(sql).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
+
+
+_GUARDS = [
+    *(_ddl(f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{op.lower()} BEFORE {op} ON audit_log "
+           "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END", "sqlite") for op in ("UPDATE", "DELETE")),
+    _ddl("CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+         "$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$", "postgresql"),
+    _ddl("CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+         "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()", "postgresql"),
+]
+for _guard in _GUARDS:
+    event.listen(AuditEntry.__table__, "after_create", _guard)  # type: ignore[attr-defined]
+
+TABLES: list[type[SQLModel]] = [Fair, Exhibitor, Registration, AuditEntry]

@@ -1,0 +1,167 @@
+"""Approvals within capacity: approve or waitlist, in bulk, promote from the waitlist, cancel and free booths.
+
+Every capacity decision of a fair first takes the fair's row lock (SELECT … FOR UPDATE on PostgreSQL,
+BEGIN IMMEDIATE on SQLite), then re-reads the registrations: concurrent approvals queue up behind it,
+so the booths of approved registrations never exceed the fair's capacity.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.registration import capacity, domain
+from services.registration.domain import FairStatus, RegistrationStatus
+from services.registration.models import Exhibitor, Fair, Registration
+from services.registration.service import audit
+from services.registration.service.common import (
+    SOURCE,
+    Actor,
+    approved_booths,
+    candidate,
+    exhibitor_info,
+    fair_id_of,
+    fair_of_centre,
+    lock_registration,
+    registration_not_found,
+    waitlist,
+)
+from shared.auth import Principal
+from shared.contracts import registration as ev
+from shared.db import Database, utcnow
+from shared.errors import NotFound, Rejected
+from shared.outbox import add_event
+
+log = structlog.get_logger()
+
+
+async def approve_registration(*, db: Database, principal: Principal, registration_id: str) -> Registration:
+    """Approve within the fair's capacity, else put on the waitlist; either way, announce it."""
+    async with db.transaction() as session:
+        fair_id = await fair_id_of(session, registration_id)
+        if fair_id is None:
+            raise registration_not_found(registration_id)
+        fair = await fair_of_centre(session, fair_id, principal, lock=True)
+        registration = await lock_registration(session, registration_id)
+        assert registration is not None  # registrations are never deleted
+        domain.check_fair_deciding(FairStatus(fair.status))
+        await decide(session, fair, registration, Actor.of(principal), await approved_booths(session, fair.id))
+    return registration
+
+
+async def bulk_approve(*, db: Database, principal: Principal, fair_id: str,
+                       registration_ids: list[str]) -> list[Registration]:
+    """Approve several registrations of a fair at once, best priority first; all or nothing."""
+    async with db.transaction() as session:
+        fair = await fair_of_centre(session, fair_id, principal, lock=True)
+        domain.check_fair_deciding(FairStatus(fair.status))
+        registrations = await locked_registrations_of(session, fair, registration_ids)
+        for index, registration in enumerate(registrations):
+            if registration.status not in domain.DECIDABLE:
+                raise Rejected(f"Không thể duyệt hồ sơ {registration.id} ở trạng thái '{registration.status}' / "
+                               f"cannot approve a {registration.status} registration",
+                               code="invalid-transition", field=f"registration_ids.{index}")
+        granted = await approved_booths(session, fair.id)
+        actor = Actor.of(principal)
+        for registration in sorted(registrations, key=lambda r: capacity.rank_key(candidate(r))):
+            granted = await decide(session, fair, registration, actor, granted)
+    return registrations
+
+
+async def locked_registrations_of(session: AsyncSession, fair: Fair, ids: list[str]) -> list[Registration]:
+    """The named registrations of the fair, locked, in the order given; 404 naming the first unknown one."""
+    if len(set(ids)) != len(ids):
+        raise Rejected("Danh sách hồ sơ bị trùng / the list names a registration twice", code="duplicate-ids",
+                       field="registration_ids", status=422)
+    rows = await session.exec(select(Registration).where(
+        Registration.fair_id == fair.id, col(Registration.id).in_(ids)).with_for_update()
+        .execution_options(populate_existing=True))
+    found = {r.id: r for r in rows.all()}
+    for index, registration_id in enumerate(ids):
+        if registration_id not in found:
+            raise NotFound(f"Không tìm thấy hồ sơ {registration_id} trong hội chợ / registration not in this fair",
+                           code="not-found", field=f"registration_ids.{index}")
+    return [found[i] for i in ids]
+
+
+async def decide(session: AsyncSession, fair: Fair, registration: Registration, actor: Actor,
+                 granted: int) -> int:
+    """Approve or waitlist one registration (fair locked); returns the booths granted afterwards."""
+    before = registration.status
+    outcome = domain.decide_approval(status=RegistrationStatus(before), capacity=fair.capacity_booths,
+                                     approved_booths=granted, booths_requested=registration.booths_requested)
+    if outcome == before:
+        return granted  # still no room for a waitlisted registration: nothing changes, nothing is sent
+    registration.status = outcome
+    registration.decided_at = registration.updated_at = utcnow()
+    session.add(registration)
+    if outcome is RegistrationStatus.APPROVED:
+        await _announce_approval(session, fair, registration, promoted=False)
+        granted += registration.booths_requested
+    else:
+        await _announce_waitlisting(session, fair, registration)
+    audit.record(session, actor, f"registration.{outcome}", entity="registration", entity_id=registration.id,
+                 fair_id=fair.id, changes={"status": [before, outcome.value]})
+    return granted
+
+
+async def promote_waitlisted(session: AsyncSession, fair: Fair, actor: Actor, *, cause: str) -> list[Registration]:
+    """Booths freed up (fair locked): approve the best waitlisted registrations that now fit."""
+    if fair.status not in domain.DECIDING_FAIR_STATES:
+        return []
+    rows = {r.id: r for r in await waitlist(session, fair.id)}
+    chosen = capacity.select_promotions([candidate(r) for r in rows.values()], capacity=fair.capacity_booths,
+                                        approved_booths=await approved_booths(session, fair.id))
+    promoted = []
+    for picked in chosen:
+        registration = rows[picked.registration_id]
+        registration.status = RegistrationStatus.APPROVED
+        registration.decided_at = registration.updated_at = utcnow()
+        session.add(registration)
+        await _announce_approval(session, fair, registration, promoted=True)
+        audit.record(session, actor, "registration.promoted", entity="registration", entity_id=registration.id,
+                     fair_id=fair.id, changes={"status": ["waitlisted", "approved"]}, reason=cause)
+        promoted.append(registration)
+    if promoted:
+        log.info("registration.waitlist_promoted", fair_id=fair.id, promoted=[r.id for r in promoted], cause=cause)
+    return promoted
+
+
+async def cancel(session: AsyncSession, fair: Fair, registration: Registration, *, reason: str, actor: Actor,
+                 note: str | None = None) -> bool:
+    """End a live registration (fair locked) and announce it; True when it held booths."""
+    before = registration.status
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancel_reason = reason
+    registration.decision_reason = note or registration.decision_reason
+    registration.updated_at = utcnow()
+    session.add(registration)
+    held = before == RegistrationStatus.APPROVED
+    add_event(session, ev.RegistrationCancelled(
+        fair_id=fair.id, registration_id=registration.id, exhibitor_id=registration.exhibitor_id,
+        reason=reason, was_approved=held, note=note or ""), source=SOURCE)
+    audit.record(session, actor, "registration.cancelled", entity="registration", entity_id=registration.id,
+                 fair_id=fair.id, changes={"status": [before, "cancelled"], "cancel_reason": reason}, reason=note)
+    return held
+
+
+async def _announce_approval(session: AsyncSession, fair: Fair, registration: Registration, *,
+                             promoted: bool) -> None:
+    exhibitor = await session.get(Exhibitor, registration.exhibitor_id)
+    assert exhibitor is not None  # a foreign key guarantees it
+    assert registration.decided_at is not None
+    add_event(session, ev.RegistrationApproved(
+        fair_id=fair.id, registration_id=registration.id, exhibitor_id=exhibitor.id,
+        exhibitor=exhibitor_info(exhibitor), booths_requested=registration.booths_requested,
+        sector=registration.sector, zone=registration.zone, priority_score=registration.priority_score,
+        approved_at=registration.decided_at, promoted=promoted), source=SOURCE)
+
+
+async def _announce_waitlisting(session: AsyncSession, fair: Fair, registration: Registration) -> None:
+    others = [candidate(r) for r in await waitlist(session, fair.id)]
+    position = capacity.waitlist_position(candidate(registration), others)
+    add_event(session, ev.RegistrationWaitlisted(
+        fair_id=fair.id, registration_id=registration.id, exhibitor_id=registration.exhibitor_id,
+        position=position, priority_score=registration.priority_score,
+        booths_requested=registration.booths_requested), source=SOURCE)

@@ -1,0 +1,143 @@
+"""Exhibitor profile use cases: one profile per tax code, changed only by its own exhibitor, found without accents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from services.registration import profile
+from services.registration.models import Exhibitor
+from services.registration.schemas import ExhibitorCreate, ExhibitorUpdate
+from services.registration.service import audit
+from services.registration.service.common import Actor
+from services.registration.service.fairs import like_words
+from services.registration.taxcode import InvalidTaxCode, normalize_tax_code
+from shared.auth import Principal, Role
+from shared.db import Database, utcnow
+from shared.errors import Forbidden, Invalid, NotFound, Rejected
+
+REQUIRED = ("legal_name", "kind", "is_cscnnt", "tax_code", "province_code", "address")
+
+
+def exhibitor_not_found(exhibitor_id: str) -> NotFound:
+    """The one answer for a profile that does not exist or may not be seen."""
+    return NotFound(f"Không tìm thấy doanh nghiệp / exhibitor {exhibitor_id} not found", code="not-found")
+
+
+def _duplicate_tax_code() -> Rejected:
+    return Rejected("Mã số thuế đã được đăng ký / this tax code is already registered", field="tax_code",
+                    code="duplicate-tax-code")
+
+
+def apply_profile(exhibitor: Exhibitor, given: dict[str, Any]) -> None:
+    """Set the given fields, then check the whole profile (tax code against kind, commune against province)."""
+    for name, value in given.items():
+        if value is None and name in REQUIRED:
+            raise Invalid(f"Trường {name} không được để trống / {name} may not be null", field=name)
+        if name in ("sectors", "products"):
+            value = list(value or [])
+        if name != "commune_code":
+            setattr(exhibitor, name, value)
+    try:
+        exhibitor.tax_code = normalize_tax_code(exhibitor.tax_code, allow_personal_id=exhibitor.kind == "household")
+    except InvalidTaxCode as exc:
+        raise Invalid(str(exc), field="tax_code", code="invalid-tax-code") from exc
+    exhibitor.commune_code = profile.commune_code(given.get("commune_code", exhibitor.commune_code),
+                                                  exhibitor.province_code, field="commune_code")
+    exhibitor.sectors = list(dict.fromkeys(exhibitor.sectors))
+    exhibitor.search_text = profile.search_text(
+        exhibitor.legal_name, exhibitor.tax_code, *exhibitor.sectors, *(p["name"] for p in exhibitor.products),
+        *profile.place_words(exhibitor.province_code, exhibitor.commune_code))
+
+
+async def create_exhibitor(*, db: Database, principal: Principal, data: ExhibitorCreate) -> Exhibitor:
+    """Create the calling exhibitor's profile (one per tax code)."""
+    if not principal.exhibitor_id:
+        raise Forbidden("Tài khoản không gắn với doanh nghiệp / the token names no exhibitor", code="no-exhibitor")
+    exhibitor = Exhibitor(id=principal.exhibitor_id, legal_name=data.legal_name, kind=data.kind,
+                          tax_code=data.tax_code, province_code=data.province_code)
+    apply_profile(exhibitor, _given(data, only_sent=False))
+    try:
+        async with db.transaction() as session:
+            if await session.get(Exhibitor, principal.exhibitor_id) is not None:
+                raise Rejected("Hồ sơ đã tồn tại / the profile already exists", code="exhibitor-exists")
+            if (await session.exec(select(Exhibitor.id).where(Exhibitor.tax_code == exhibitor.tax_code))).first():
+                raise _duplicate_tax_code()
+            session.add(exhibitor)
+            audit.record(session, Actor.of(principal), "exhibitor.created", entity="exhibitor",
+                         entity_id=exhibitor.id, changes=_audited(exhibitor))
+    except IntegrityError as exc:  # two creations with one tax code at the same instant: the unique index decides
+        raise _duplicate_tax_code() from exc
+    return exhibitor
+
+
+async def update_exhibitor(*, db: Database, principal: Principal, exhibitor_id: str,
+                           data: ExhibitorUpdate) -> Exhibitor:
+    """Change the caller's own profile; anyone else's is not found."""
+    if not (principal.is_admin() or principal.exhibitor_id == exhibitor_id):
+        raise exhibitor_not_found(exhibitor_id)
+    try:
+        async with db.transaction() as session:
+            exhibitor = await session.get(Exhibitor, exhibitor_id, with_for_update=True)
+            if exhibitor is None:
+                raise exhibitor_not_found(exhibitor_id)
+            before = _audited(exhibitor)
+            apply_profile(exhibitor, _given(data, only_sent=True))
+            changes = audit.diff(before, _audited(exhibitor))
+            if changes:
+                taken = await session.exec(select(Exhibitor.id).where(
+                    Exhibitor.tax_code == exhibitor.tax_code, Exhibitor.id != exhibitor.id))
+                if taken.first():
+                    raise _duplicate_tax_code()
+                exhibitor.updated_at = utcnow()
+                session.add(exhibitor)
+                audit.record(session, Actor.of(principal), "exhibitor.updated", entity="exhibitor",
+                             entity_id=exhibitor.id, changes=changes)
+    except IntegrityError as exc:
+        raise _duplicate_tax_code() from exc
+    return exhibitor
+
+
+def _given(data: ExhibitorCreate | ExhibitorUpdate, *, only_sent: bool) -> dict[str, Any]:
+    """The body's fields (only those sent, for an update); products always whole, with their defaults."""
+    given = data.model_dump(exclude_unset=True) if only_sent else data.model_dump(exclude_none=True)
+    if data.products is not None:
+        given["products"] = [p.model_dump() for p in data.products]
+    return given
+
+
+def _audited(exhibitor: Exhibitor) -> dict[str, Any]:
+    return exhibitor.model_dump(exclude={"id", "search_text", "created_at", "updated_at"})
+
+
+async def get_exhibitor(*, db: Database, principal: Principal, exhibitor_id: str) -> Exhibitor:
+    """An exhibitor's profile: itself, organizers and admins may read it."""
+    if principal.role is Role.EXHIBITOR and principal.exhibitor_id != exhibitor_id:
+        raise exhibitor_not_found(exhibitor_id)
+    if principal.role is Role.REGIONAL:
+        raise exhibitor_not_found(exhibitor_id)
+    async with db.sessions() as session:
+        exhibitor = await session.get(Exhibitor, exhibitor_id)
+    if exhibitor is None:
+        raise exhibitor_not_found(exhibitor_id)
+    return exhibitor
+
+
+async def search_exhibitors(*, db: Database, q: str | None = None, province_code: str | None = None,
+                            kind: str | None = None, cscnnt: bool | None = None, limit: int = 100,
+                            offset: int = 0) -> list[Exhibitor]:
+    """Profiles matching every word of `q` without diacritics, by name, tax code, place, sector or product."""
+    async with db.sessions() as session:
+        query = select(Exhibitor)
+        if q:
+            query = query.where(*like_words(col(Exhibitor.search_text), q))
+        if province_code:
+            query = query.where(Exhibitor.province_code == province_code)
+        if kind:
+            query = query.where(Exhibitor.kind == kind)
+        if cscnnt is not None:
+            query = query.where(Exhibitor.is_cscnnt == cscnnt)
+        query = query.order_by(col(Exhibitor.legal_name), col(Exhibitor.id)).offset(offset).limit(limit)
+        return list((await session.exec(query)).all())

@@ -1,0 +1,192 @@
+"""Fair use cases: create and change a fair, move it along its lifecycle, find fairs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.registration import domain
+from services.registration.domain import FairStatus
+from services.registration.models import Fair, Registration
+from services.registration.schemas import FairCreate, FairUpdate
+from services.registration.service import audit
+from services.registration.service.approvals import cancel, promote_waitlisted
+from services.registration.service.common import (
+    SOURCE,
+    Actor,
+    approved_booths,
+    fair_info,
+    fair_not_found,
+    fair_of_centre,
+    owns_fair,
+)
+from services.registration.service.fair_fields import apply_fields, rescore_live, snapshot
+from shared.auth import Principal, Role
+from shared.contracts import registration as ev
+from shared.db import Database, utcnow
+from shared.errors import Forbidden, Invalid
+from shared.outbox import add_event
+from shared.text import fold
+
+
+async def create_fair(*, db: Database, principal: Principal, data: FairCreate) -> Fair:
+    """Create a draft fair for the organizer's centre."""
+    if not principal.centre_id:
+        raise Forbidden("Tài khoản không thuộc trung tâm nào / the token names no centre", code="no-centre")
+    fair = Fair(centre_id=principal.centre_id, name=data.name, kind=data.kind, province_code=data.province_code,
+                venue=data.venue, starts_on=data.starts_on, ends_on=data.ends_on,
+                registration_opens_at=data.registration_opens_at,
+                registration_closes_at=data.registration_closes_at,
+                cancellation_deadline=domain.default_cancellation_deadline(data.starts_on),
+                capacity_booths=data.capacity_booths, booth_price_vnd=data.booth_price_vnd,
+                max_booths_per_exhibitor=data.max_booths_per_exhibitor, seller_name=data.seller.name,
+                seller_tax_code=data.seller.tax_code, seller_address=data.seller.address)
+    apply_fields(fair, data, creating=True)
+    async with db.transaction() as session:
+        session.add(fair)
+        await session.flush()
+        audit.record(session, Actor.of(principal), "fair.created", entity="fair", entity_id=fair.id, fair_id=fair.id,
+                     changes=snapshot(fair))
+    return fair
+
+
+async def update_fair(*, db: Database, principal: Principal, fair_id: str, data: FairUpdate) -> Fair:
+    """Change a fair before it starts; a published fair announces its new state, a bigger one promotes."""
+    actor = Actor.of(principal)
+    async with db.transaction() as session:
+        fair = await fair_of_centre(session, fair_id, principal, lock=True)
+        domain.check_fair_editable(FairStatus(fair.status))
+        before = snapshot(fair)
+        apply_fields(fair, data, creating=False)
+        granted = await approved_booths(session, fair.id)
+        if fair.capacity_booths < granted:
+            raise Invalid(f"Đã duyệt {granted} gian, không thể giảm sức chứa xuống {fair.capacity_booths} / "
+                          f"{granted} booths are already approved", field="capacity_booths",
+                          code="capacity-below-approved")
+        changes = audit.diff(before, snapshot(fair))
+        if not changes:
+            return fair
+        fair.updated_at = utcnow()
+        session.add(fair)
+        if {"priority_policy", "registration_opens_at", "registration_closes_at"} & changes.keys():
+            await rescore_live(session, fair)
+        audit.record(session, actor, "fair.updated", entity="fair", entity_id=fair.id, fair_id=fair.id,
+                     changes=changes)
+        if fair.status != FairStatus.DRAFT:
+            add_event(session, ev.FairUpdated(**fair_info(fair)), source=SOURCE)
+        await promote_waitlisted(session, fair, actor, cause="capacity increased")
+    return fair
+
+
+async def _move(session: AsyncSession, fair: Fair, target: FairStatus, actor: Actor,
+                reason: str | None = None) -> str:
+    domain.check_fair_transition(FairStatus(fair.status), target)
+    before = fair.status
+    fair.status = target
+    fair.updated_at = utcnow()
+    session.add(fair)
+    audit.record(session, actor, f"fair.{target}", entity="fair", entity_id=fair.id, fair_id=fair.id,
+                 changes={"status": [before, target.value]}, reason=reason)
+    return before
+
+
+async def transition_fair(*, db: Database, principal: Principal, fair_id: str, target: FairStatus) -> Fair:
+    """Publish, close, reopen, start or finish a fair, announcing the move."""
+    if target is FairStatus.CANCELLED:
+        raise ValueError("a cancellation cancels registrations too: use cancel_fair")
+    async with db.transaction() as session:
+        fair = await fair_of_centre(session, fair_id, principal, lock=True)
+        before = await _move(session, fair, target, Actor.of(principal))
+        if before == FairStatus.DRAFT:
+            add_event(session, ev.FairPublished(**fair_info(fair)), source=SOURCE)
+        elif target is FairStatus.CLOSED:
+            add_event(session, ev.FairClosed(fair_id=fair.id, centre_id=fair.centre_id, closed_at=fair.updated_at),
+                      source=SOURCE)
+        else:  # closed → open, closed → running, running → finished: no event of their own
+            add_event(session, ev.FairUpdated(**fair_info(fair)), source=SOURCE)
+    return fair
+
+
+async def cancel_fair(*, db: Database, principal: Principal, fair_id: str, reason: str) -> Fair:
+    """Cancel a fair: announce it, then cancel each of its live registrations (reason fair_cancelled)."""
+    actor = Actor.of(principal)
+    async with db.transaction() as session:
+        fair = await fair_of_centre(session, fair_id, principal, lock=True)
+        before = await _move(session, fair, FairStatus.CANCELLED, actor, reason)
+        fair.cancel_reason = reason
+        if before == FairStatus.DRAFT:
+            return fair  # nobody outside this service knew the draft: nothing to announce
+        add_event(session, ev.FairCancelled(fair_id=fair.id, centre_id=fair.centre_id, reason=reason), source=SOURCE)
+        live = await session.exec(select(Registration).where(
+            Registration.fair_id == fair.id, col(Registration.status).in_(domain.LIVE_REGISTRATION_STATES))
+            .order_by(col(Registration.submitted_at)).with_for_update())
+        for registration in live.all():
+            await cancel(session, fair, registration, reason="fair_cancelled", actor=actor, note=reason)
+    return fair
+
+
+async def close_due_fairs(*, db: Database, now: datetime | None = None) -> list[str]:
+    """Close the open fairs whose registration window has ended (the sweep behind the scenes)."""
+    now = now or utcnow()
+    async with db.sessions() as session:
+        due = list((await session.exec(select(Fair.id).where(
+            Fair.status == FairStatus.OPEN, col(Fair.registration_closes_at) <= now))).all())
+    closed = []
+    for fair_id in due:
+        async with db.transaction() as session:
+            fair = await session.get(Fair, fair_id, with_for_update=True, populate_existing=True)
+            if fair is None or fair.status != FairStatus.OPEN or fair.registration_closes_at > now:
+                continue
+            await _move(session, fair, FairStatus.CLOSED, Actor("system", "window-closer"),
+                        "hết thời hạn đăng ký / the registration window ended")
+            add_event(session, ev.FairClosed(fair_id=fair.id, centre_id=fair.centre_id, closed_at=now),
+                      source=SOURCE)
+            closed.append(fair_id)
+    return closed
+
+
+def _visible(principal: Principal | None) -> Any:
+    """Published fairs for everyone; drafts only for their centre (and admins)."""
+    if principal is not None and principal.is_admin():
+        return True
+    if principal is not None and principal.role is Role.ORGANIZER and principal.centre_id:
+        return or_(Fair.status != FairStatus.DRAFT, Fair.centre_id == principal.centre_id)
+    return Fair.status != FairStatus.DRAFT
+
+
+def like_words(column: Any, query: str) -> list[Any]:
+    """One LIKE per folded word of the query, wildcards in the query taken literally."""
+    words = fold(query).split()
+    escaped = [w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for w in words]
+    return [column.like(f"%{w}%", escape="\\") for w in escaped]
+
+
+async def list_fairs(*, db: Database, principal: Principal | None = None, q: str | None = None,
+                     status: str | None = None, province_code: str | None = None, kind: str | None = None,
+                     mine: bool = False, limit: int = 100, offset: int = 0) -> list[tuple[Fair, int]]:
+    """Fairs the caller may see, soonest first, with the booths already approved."""
+    async with db.sessions() as session:
+        query = select(Fair).where(_visible(principal))
+        if q:
+            query = query.where(*like_words(col(Fair.search_text), q))
+        for column, value in ((Fair.status, status), (Fair.province_code, province_code), (Fair.kind, kind)):
+            if value:
+                query = query.where(column == value)
+        if mine:  # an anonymous caller or a token without a centre owns no fair
+            query = query.where(Fair.centre_id == ((principal and principal.centre_id) or ""))
+        query = query.order_by(col(Fair.starts_on), col(Fair.id)).offset(offset).limit(limit)
+        fairs = (await session.exec(query)).all()
+        return [(fair, await approved_booths(session, fair.id)) for fair in fairs]
+
+
+async def get_fair(*, db: Database, fair_id: str, principal: Principal | None = None) -> tuple[Fair, int]:
+    """A fair: published ones are public, drafts only for their centre."""
+    async with db.sessions() as session:
+        fair = await session.get(Fair, fair_id)
+        if fair is None or (fair.status == FairStatus.DRAFT and not (principal and owns_fair(principal, fair))):
+            raise fair_not_found(fair_id)
+        return fair, await approved_booths(session, fair.id)
+

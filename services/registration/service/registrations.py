@@ -1,0 +1,234 @@
+"""Registration use cases: submit, ask to resubmit and resubmit, reject, cancel (and promote who waits)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.registration import domain
+from services.registration.domain import FairStatus, RegistrationStatus
+from services.registration.eligibility import EligibilityRules, check_eligible
+from services.registration.models import Exhibitor, Fair, Registration
+from services.registration.schemas import RegistrationCreate, RegistrationUpdate
+from services.registration.service import audit
+from services.registration.service.approvals import cancel, locked_registrations_of, promote_waitlisted
+from services.registration.service.common import (
+    SOURCE,
+    Actor,
+    exhibitor_info,
+    fair_id_of,
+    fair_not_found,
+    fair_of_centre,
+    load_fair,
+    lock_registration,
+    owns_fair,
+    products_of,
+    registration_not_found,
+    score_registration,
+)
+from shared.auth import Principal, Role
+from shared.contracts import registration as ev
+from shared.db import Database, utcnow
+from shared.errors import Invalid, Rejected
+from shared.outbox import add_event
+from shared.text import fold
+
+
+def _duplicate() -> Rejected:
+    return Rejected("Doanh nghiệp đã đăng ký hội chợ này / already registered for this fair",
+                    code="duplicate-registration")
+
+
+def _choice(value: str, options: list[str], field: str) -> str:
+    """The fair's own spelling of a sector or zone; any value when the fair lists none."""
+    if not value or not options:
+        return value
+    for option in options:
+        if fold(option) == fold(value):
+            return option
+    raise Invalid(f"'{value}' không thuộc danh sách của hội chợ / not one of the fair's: {', '.join(options)}",
+                  field=field, code=f"unknown-{field}")
+
+
+async def submit_registration(*, db: Database, principal: Principal, fair_id: str,
+                              data: RegistrationCreate, now: datetime | None = None) -> Registration:
+    """Register the calling exhibitor for N booths at an open fair, scored by the fair's priority policy."""
+    now = now or utcnow()
+    try:
+        async with db.transaction() as session:
+            fair = await load_fair(session, fair_id)
+            if fair is None or fair.status == FairStatus.DRAFT:
+                raise fair_not_found(fair_id)
+            exhibitor = await session.get(Exhibitor, principal.exhibitor_id or "")
+            if exhibitor is None:
+                raise Rejected("Chưa có hồ sơ doanh nghiệp / create your exhibitor profile first",
+                               code="no-profile")
+            _check_may_register(fair, exhibitor, data, now)
+            taken = select(Registration.id).where(Registration.fair_id == fair.id,
+                                                  Registration.exhibitor_id == exhibitor.id)
+            if (await session.exec(taken)).first():
+                raise _duplicate()
+            registration = Registration(
+                fair_id=fair.id, exhibitor_id=exhibitor.id, booths_requested=data.booths_requested,
+                sector=_choice(data.sector, fair.sectors, "sector"), zone=_choice(data.zone, fair.zones, "zone"),
+                products=json.dumps(data.products, ensure_ascii=False), submitted_at=now, updated_at=now)
+            score_registration(fair, exhibitor, registration)
+            session.add(registration)
+            await session.flush()
+            _announce_submission(session, exhibitor, registration)
+            audit.record(session, Actor.of(principal), "registration.submitted", entity="registration",
+                         entity_id=registration.id, fair_id=fair.id,
+                         changes={"booths_requested": registration.booths_requested, "sector": registration.sector,
+                                  "priority_score": registration.priority_score})
+    except IntegrityError as exc:  # the same exhibitor twice at the same instant: the unique index decides
+        raise _duplicate() from exc
+    return registration
+
+
+def _check_may_register(fair: Fair, exhibitor: Exhibitor, data: RegistrationCreate, now: datetime) -> None:
+    domain.check_can_register(
+        domain.FairWindow(FairStatus(fair.status), fair.registration_opens_at, fair.registration_closes_at,
+                          fair.max_booths_per_exhibitor), now=now, booths_requested=data.booths_requested)
+    check_eligible(EligibilityRules.of(kinds=fair.eligible_kinds, cscnnt_only=fair.cscnnt_only,
+                                       home_provinces=fair.home_provinces),
+                   kind=exhibitor.kind, is_cscnnt=exhibitor.is_cscnnt, province_code=exhibitor.province_code)
+
+
+def _announce_submission(session: AsyncSession, exhibitor: Exhibitor, registration: Registration) -> None:
+    add_event(session, ev.RegistrationSubmitted(
+        fair_id=registration.fair_id, registration_id=registration.id, exhibitor_id=exhibitor.id,
+        exhibitor=exhibitor_info(exhibitor), booths_requested=registration.booths_requested,
+        sector=registration.sector, zone=registration.zone, products=products_of(registration),
+        priority_score=registration.priority_score, submitted_at=registration.submitted_at), source=SOURCE)
+
+
+async def _locked(session: AsyncSession, principal: Principal, registration_id: str) -> tuple[Fair, Registration]:
+    """Fair then registration under their locks, if the caller is its exhibitor or the fair's organizer."""
+    fair_id = await fair_id_of(session, registration_id)
+    fair = await load_fair(session, fair_id, lock=True) if fair_id else None
+    registration = await lock_registration(session, registration_id) if fair else None
+    if fair is None or registration is None or not (
+            owns_fair(principal, fair) or (principal.role is Role.EXHIBITOR
+                                           and principal.exhibitor_id == registration.exhibitor_id)):
+        raise registration_not_found(registration_id)
+    return fair, registration
+
+
+async def request_changes(*, db: Database, principal: Principal, registration_id: str,
+                          reason: str) -> Registration:
+    """The organizer sends a registration back to its exhibitor, saying what to change."""
+    async with db.transaction() as session:
+        fair, registration = await _locked(session, principal, registration_id)
+        if not owns_fair(principal, fair):
+            raise registration_not_found(registration_id)
+        domain.check_fair_deciding(FairStatus(fair.status))
+        before = registration.status
+        domain.check_can_request_changes(RegistrationStatus(before))
+        registration.status = RegistrationStatus.CHANGES_REQUESTED
+        registration.decision_reason = reason
+        registration.updated_at = utcnow()
+        session.add(registration)
+        audit.record(session, Actor.of(principal), "registration.changes_requested", entity="registration",
+                     entity_id=registration.id, fair_id=fair.id,
+                     changes={"status": [before, registration.status]}, reason=reason)
+    return registration
+
+
+async def resubmit_registration(*, db: Database, principal: Principal, registration_id: str,
+                                data: RegistrationUpdate) -> Registration:
+    """The exhibitor changes what was asked and the registration goes back to review, scored again."""
+    async with db.transaction() as session:
+        fair, registration = await _locked(session, principal, registration_id)
+        if registration.exhibitor_id != principal.exhibitor_id:
+            raise registration_not_found(registration_id)
+        domain.check_fair_deciding(FairStatus(fair.status))
+        domain.check_can_resubmit(RegistrationStatus(registration.status))
+        before = {"booths_requested": registration.booths_requested, "sector": registration.sector,
+                  "zone": registration.zone, "products": products_of(registration), "status": registration.status}
+        _apply_changes(fair, registration, data)
+        exhibitor = await session.get(Exhibitor, registration.exhibitor_id)
+        assert exhibitor is not None
+        score_registration(fair, exhibitor, registration)
+        registration.status = RegistrationStatus.SUBMITTED
+        registration.updated_at = utcnow()
+        session.add(registration)
+        after = {"booths_requested": registration.booths_requested, "sector": registration.sector,
+                 "zone": registration.zone, "products": products_of(registration), "status": registration.status,
+                 "priority_score": registration.priority_score}
+        audit.record(session, Actor.of(principal), "registration.resubmitted", entity="registration",
+                     entity_id=registration.id, fair_id=fair.id, changes=audit.diff(before, after))
+    return registration
+
+
+def _apply_changes(fair: Fair, registration: Registration, data: RegistrationUpdate) -> None:
+    given = data.model_dump(exclude_unset=True)
+    if "booths_requested" in given and given["booths_requested"] is None:
+        raise Invalid("Số gian không được để trống / booths_requested may not be null", field="booths_requested")
+    if data.booths_requested is not None:
+        domain.check_booth_count(data.booths_requested, fair.max_booths_per_exhibitor)
+        registration.booths_requested = data.booths_requested
+    if "sector" in given:
+        registration.sector = _choice(data.sector or "", fair.sectors, "sector")
+    if "zone" in given:
+        registration.zone = _choice(data.zone or "", fair.zones, "zone")
+    if "products" in given:
+        registration.products = json.dumps(data.products or [], ensure_ascii=False)
+
+
+async def reject_registrations(*, db: Database, principal: Principal, fair_id: str | None,
+                               registration_ids: list[str], reason: str) -> list[Registration]:
+    """Reject one or several registrations of a fair, for a reason; all or nothing."""
+    async with db.transaction() as session:
+        if fair_id is None:  # one registration, named in the path
+            fair, registration = await _locked(session, principal, registration_ids[0])
+            if not owns_fair(principal, fair):
+                raise registration_not_found(registration_ids[0])
+            registrations = [registration]
+        else:
+            fair = await fair_of_centre(session, fair_id, principal, lock=True)
+            registrations = await locked_registrations_of(session, fair, registration_ids)
+        domain.check_fair_deciding(FairStatus(fair.status))
+        for index, registration in enumerate(registrations):
+            try:
+                domain.check_can_reject(RegistrationStatus(registration.status))
+            except Rejected as exc:
+                exc.field = f"registration_ids.{index}" if fair_id else None
+                raise
+        for registration in registrations:
+            _reject(session, fair, registration, Actor.of(principal), reason)
+    return registrations
+
+
+def _reject(session: AsyncSession, fair: Fair, registration: Registration, actor: Actor, reason: str) -> None:
+    before = registration.status
+    registration.status = RegistrationStatus.REJECTED
+    registration.decision_reason = reason
+    registration.decided_at = registration.updated_at = utcnow()
+    session.add(registration)
+    add_event(session, ev.RegistrationRejected(fair_id=fair.id, registration_id=registration.id,
+                                               exhibitor_id=registration.exhibitor_id, reason=reason), source=SOURCE)
+    audit.record(session, actor, "registration.rejected", entity="registration", entity_id=registration.id,
+                 fair_id=fair.id, changes={"status": [before, "rejected"]}, reason=reason)
+
+
+async def cancel_registration(*, db: Database, principal: Principal, registration_id: str, note: str | None = None,
+                              now: datetime | None = None) -> Registration:
+    """Its exhibitor (until the fair's cancellation deadline) or the fair's organizer ends a registration;
+    booths it held go to the best waitlisted registrations."""
+    now = now or utcnow()
+    async with db.transaction() as session:
+        fair, registration = await _locked(session, principal, registration_id)
+        by_exhibitor = principal.role is Role.EXHIBITOR
+        domain.check_fair_deciding(FairStatus(fair.status))
+        domain.check_can_cancel(RegistrationStatus(registration.status), by_exhibitor=by_exhibitor, now=now,
+                                deadline=fair.cancellation_deadline)
+        actor = Actor.of(principal)
+        held = await cancel(session, fair, registration, reason="exhibitor" if by_exhibitor else "organizer",
+                            actor=actor, note=note)
+        if held:
+            await promote_waitlisted(session, fair, actor, cause=f"registration {registration.id} cancelled")
+    return registration
