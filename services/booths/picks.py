@@ -1,0 +1,269 @@
+"""Use cases of exhibitors picking their own booths (fairs in `exhibitor_picks` mode): hold, confirm, drop,
+and the sweeper that releases holds nobody confirmed in time.
+
+A pick passes three gates: the input is checked (4xx naming what is wrong); Redis SET NX per booth turns
+away everyone but the first picker of each booth in microseconds (409); the database, under the fair's
+lock and its unique index on live claims, has the final word (409 too). Whatever fails after Redis
+agreed gives the Redis keys back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import groupby
+
+import structlog
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.booths import fastpath, store
+from services.booths.domain import (
+    BoothStatus,
+    ClaimState,
+    check_selection,
+    corner_count,
+    release_reason,
+    span_label,
+)
+from services.booths.live import after_commit
+from services.booths.models import Assignment, BoothFair, BoothRequest, new_id
+from services.booths.operations import actor_of, approved_request, select_booths
+from services.booths.store import Context
+from services.booths.zones import area_for
+from shared.auth import Principal, Role
+from shared.contracts.booths import BoothsAssigned, BoothsHeld
+from shared.db import utcnow
+from shared.errors import NotFound, Rejected
+from shared.outbox import add_event
+
+log = structlog.get_logger()
+SWEEPER = "system:hold-expiry"
+
+
+@dataclass(frozen=True)
+class Hold:
+    """Booths held for a registration until ``expires_at``."""
+
+    hold_id: str
+    registration_id: str
+    exhibitor_id: str
+    booth_codes: tuple[str, ...]
+    expires_at: datetime
+
+
+def taken_problem(code: str) -> Rejected:
+    """The 409 of a booth someone else holds or has."""
+    return Rejected(f"Gian {code} vừa có doanh nghiệp khác giữ chỗ hoặc đã được xếp / booth {code} is already "
+                    "held or assigned", code="booth-taken", field="booth_codes")
+
+
+def _check_fair(fair: BoothFair) -> None:
+    if fair.cancelled:
+        raise Rejected("Hội chợ đã bị hủy / the fair was cancelled", code="fair-cancelled")
+    if fair.allocation_mode != "exhibitor_picks":
+        raise Rejected("Hội chợ này không cho doanh nghiệp tự chọn gian / this fair does not let exhibitors pick "
+                       "booths", code="picks-not-allowed")
+
+
+async def _own_request(session: AsyncSession, fair: BoothFair, principal: Principal,
+                       registration_id: str) -> BoothRequest:
+    request = await approved_request(session, fair.id, registration_id)
+    if not (store.organizes(principal, fair) or request.exhibitor_id == principal.exhibitor_id):
+        raise NotFound(f"Không tìm thấy hồ sơ {registration_id} / registration {registration_id} not found",
+                       code="not-found", field="registration_id")
+    return request
+
+
+async def _validate(session: AsyncSession, fair: BoothFair, principal: Principal, registration_id: str,
+                    codes: Sequence[str]) -> tuple[BoothRequest, tuple[str, ...]]:
+    _check_fair(fair)
+    request = await _own_request(session, fair, principal, registration_id)
+    if await store.claims_of(session, registration_id):
+        raise Rejected("Hồ sơ đã giữ chỗ hoặc đã có gian / the registration already holds or has booths",
+                       code="already-holding", field="registration_id")
+    block, _ = await select_booths(session, request, codes)
+    return request, tuple(b.code for b in block)
+
+
+async def _precheck(ctx: Context, principal: Principal, fair_id: str, registration_id: str,
+                    booth_codes: Sequence[str]) -> tuple[str, ...]:
+    """Cheap checks before Redis, so bad input gets its 4xx rather than a 409: one query, the plan from memory."""
+    async with ctx.db.sessions() as session:
+        layout = await ctx.layouts.get(session, fair_id)
+        _check_fair(layout.fair)
+        request = await _own_request(session, layout.fair, principal, registration_id)
+    block = check_selection(plan=layout.plan, codes=booth_codes, request=store.to_request(request),
+                            area=area_for(layout.zones, sector=request.sector, province_code=request.province_code),
+                            blocked=set(layout.blocked), taken={})
+    return tuple(booth.code for booth in block)
+
+
+async def hold_booths(*, ctx: Context, principal: Principal, fair_id: str, registration_id: str,
+                      booth_codes: Sequence[str]) -> Hold:
+    """Hold the picked booths for the exhibitor's approved registration until the hold expires."""
+    codes = await _precheck(ctx, principal, fair_id, registration_id, booth_codes)
+    hold_id = new_id()
+    first_taken = await fastpath.reserve(ctx.redis, fair_id, codes, hold_id, ctx.config.hold_ttl_s)
+    if first_taken is not None:
+        raise taken_problem(first_taken)
+    try:
+        return await _save_hold(ctx, principal, fair_id, registration_id, codes, hold_id)
+    except IntegrityError as exc:
+        await fastpath.unreserve(ctx.redis, fair_id, codes, hold_id)
+        raise taken_problem(codes[0]) from exc
+    except BaseException:
+        await fastpath.unreserve(ctx.redis, fair_id, codes, hold_id)
+        raise
+
+
+async def _save_hold(ctx: Context, principal: Principal, fair_id: str, registration_id: str,
+                     codes: Sequence[str], hold_id: str) -> Hold:
+    async with ctx.transaction() as session:
+        fair = await store.lock_fair(session, fair_id)
+        request, codes = await _validate(session, fair, principal, registration_id, codes)
+        now = utcnow()
+        expires_at = now + timedelta(seconds=ctx.config.hold_ttl_s)
+        session.add_all([Assignment(assignment_id=hold_id, fair_id=fair_id, booth_code=code,
+                                    registration_id=registration_id, exhibitor_id=request.exhibitor_id,
+                                    state=ClaimState.HELD.value, assigned_at=now, expires_at=expires_at,
+                                    reason="doanh nghiệp giữ chỗ / held by the exhibitor") for code in codes])
+        add_event(session, BoothsHeld(fair_id=fair_id, registration_id=registration_id,
+                                      exhibitor_id=request.exhibitor_id, booth_codes=list(codes),
+                                      expires_at=expires_at, hold_id=hold_id), source=store.SOURCE)
+        store.audit(session, fair_id=fair_id, actor=actor_of(principal), action="hold",
+                    registration_id=registration_id, codes=codes, detail=f"đến / until {expires_at.isoformat()}")
+        ctx.feed.stage(session, fair_id, dict.fromkeys(codes, BoothStatus.HELD.value), "hold")
+    log.info("booths.held", fair_id=fair_id, registration_id=registration_id, hold_id=hold_id, booth_codes=codes)
+    return Hold(hold_id, registration_id, request.exhibitor_id, tuple(codes), expires_at)
+
+
+async def _hold_rows(session: AsyncSession, fair: BoothFair, principal: Principal, hold_id: str) -> list[Assignment]:
+    rows = (await session.exec(select(Assignment).where(Assignment.fair_id == fair.id,
+                                                        Assignment.assignment_id == hold_id))).all()
+    if not rows or not (store.organizes(principal, fair) or (
+            principal.role is Role.EXHIBITOR and rows[0].exhibitor_id == principal.exhibitor_id)):
+        raise NotFound(f"Không tìm thấy lượt giữ chỗ {hold_id} / hold {hold_id} not found", code="not-found")
+    live = [row for row in rows if row.released_at is None and row.state == ClaimState.HELD.value]
+    if not live:
+        raise Rejected(f"Lượt giữ chỗ đã kết thúc: {rows[0].release_reason or 'đã xác nhận / confirmed'} / "
+                       "the hold is over", code="hold-over")
+    return sorted(live, key=lambda row: row.booth_code)
+
+
+async def confirm_hold(*, ctx: Context, principal: Principal, fair_id: str, hold_id: str) -> str:
+    """Turn a live hold into an assignment (`booths.assigned`, operation `pick`); 409 once it expired."""
+    expired = False
+    async with ctx.transaction() as session:
+        fair = await store.lock_fair(session, fair_id)
+        rows = await _hold_rows(session, fair, principal, hold_id)
+        request = await _own_request(session, fair, principal, rows[0].registration_id)
+        now = utcnow()
+        if any(row.expires_at is not None and row.expires_at <= now for row in rows):
+            expired = True  # the sweeper has not come by yet: release it here, and refuse after the commit
+            _release_hold(session, ctx, rows, request, cause="hold_expired", actor=SWEEPER)
+        else:
+            plan = await store.plan_of(session, fair_id)
+            corners = corner_count([store.to_plan_booth(plan[row.booth_code]) for row in rows])
+            _confirm(session, ctx, fair, rows, request, now=now, actor=actor_of(principal), corners=corners)
+    if expired:
+        raise Rejected("Lượt giữ chỗ đã hết hạn, gian đã được trả / the hold expired and its booths were released",
+                       code="hold-expired")
+    return hold_id
+
+
+def _confirm(session: AsyncSession, ctx: Context, fair: BoothFair, rows: list[Assignment], request: BoothRequest, *,
+             now: datetime, actor: str, corners: int) -> None:
+    codes = [row.booth_code for row in rows]
+    reason = f"doanh nghiệp tự chọn {span_label(codes)} / picked by the exhibitor: {span_label(codes)}"
+    for row in rows:
+        row.state, row.assigned_at, row.expires_at, row.reason = ClaimState.ASSIGNED.value, now, None, reason
+        session.add(row)
+    store.mark(request, status="assigned", reason=reason)
+    session.add(request)
+    add_event(session, BoothsAssigned(fair_id=fair.id, registration_id=request.registration_id,
+                                      exhibitor_id=request.exhibitor_id, booth_codes=codes,
+                                      assignment_id=rows[0].assignment_id, corner_count=corners, reason=reason,
+                                      operation="pick"), source=store.SOURCE)
+    store.audit(session, fair_id=fair.id, actor=actor, action="pick", registration_id=request.registration_id,
+                codes=codes, detail=reason)
+    ctx.feed.stage(session, fair.id, dict.fromkeys(codes, BoothStatus.ASSIGNED.value), "pick")
+    hold_id = rows[0].assignment_id
+    after_commit(session, lambda: fastpath.unreserve(ctx.redis, fair.id, codes, hold_id))
+
+
+def _release_hold(session: AsyncSession, ctx: Context, rows: list[Assignment], request: BoothRequest | None, *,
+                  cause: str, actor: str) -> list[str]:
+    codes = store.release(session, ctx, rows, cause=cause, reason=release_reason(cause), actor=actor)
+    if request is not None and request.status == "waiting":
+        store.mark(request, status="waiting", reason=release_reason(cause))
+        session.add(request)
+    return codes
+
+
+async def drop_hold(*, ctx: Context, principal: Principal, fair_id: str, hold_id: str) -> list[str]:
+    """The exhibitor (or an organizer) gives a hold up before it expires."""
+    async with ctx.transaction() as session:
+        fair = await store.lock_fair(session, fair_id)
+        rows = await _hold_rows(session, fair, principal, hold_id)
+        request = await session.get(BoothRequest, rows[0].registration_id)
+        return _release_hold(session, ctx, rows, request, cause="hold_cancelled", actor=actor_of(principal))
+
+
+async def release_expired(ctx: Context, *, now: datetime | None = None, limit: int = 200) -> int:
+    """Release every hold past its expiry (`booths.released`, cause `hold_expired`); how many holds."""
+    now = now or utcnow()
+    async with ctx.db.sessions() as session:
+        due = (await session.exec(select(Assignment.fair_id, Assignment.assignment_id).where(
+            Assignment.state == ClaimState.HELD.value, col(Assignment.released_at).is_(None),
+            col(Assignment.expires_at) <= now).order_by(col(Assignment.expires_at)).limit(limit))).all()
+    holds = sorted({(fair_id, hold_id) for fair_id, hold_id in due})
+    released = 0
+    for fair_id, group in groupby(holds, key=lambda pair: pair[0]):
+        async with ctx.transaction() as session:
+            await store.lock_fair(session, fair_id)
+            for _, hold_id in group:
+                # Re-read under the lock: a confirm or another sweeper may have come first.
+                rows = (await session.exec(select(Assignment).where(
+                    Assignment.assignment_id == hold_id, Assignment.state == ClaimState.HELD.value,
+                    col(Assignment.released_at).is_(None), col(Assignment.expires_at) <= now))).all()
+                if rows:
+                    request = await session.get(BoothRequest, rows[0].registration_id)
+                    _release_hold(session, ctx, list(rows), request, cause="hold_expired", actor=SWEEPER)
+                    released += 1
+    if released:
+        log.info("booths.holds_expired", count=released)
+    return released
+
+
+async def sweep_forever(ctx: Context) -> None:
+    """Release expired holds every few seconds, for the life of the service."""
+    while True:
+        try:
+            await release_expired(ctx)
+        except (SQLAlchemyError, OSError) as exc:  # a database hiccup: the next round retries
+            log.warning("booths.hold_sweep_failed", error=str(exc))
+        await asyncio.sleep(ctx.config.hold_sweep_interval_s)
+
+
+async def set_preferences(*, ctx: Context, principal: Principal, fair_id: str, registration_id: str,
+                          wants_corner: bool) -> BoothRequest:
+    """The exhibitor's wish for a corner booth (before approval too), used by every solver."""
+    async with ctx.transaction() as session:
+        fair = await session.get(BoothFair, fair_id)
+        request = await session.get(BoothRequest, registration_id)
+        visible = fair is not None and request is not None and request.fair_id == fair_id and (
+            store.organizes(principal, fair) or request.exhibitor_id == principal.exhibitor_id)
+        if not visible or request is None:
+            raise NotFound(f"Không tìm thấy hồ sơ {registration_id} / registration {registration_id} not found",
+                           code="not-found")
+        if request.status == "closed":
+            raise Rejected("Hồ sơ đã đóng / the registration is closed", code="closed")
+        request.wants_corner = wants_corner
+        session.add(request)
+        store.audit(session, fair_id=fair_id, actor=actor_of(principal), action="preferences",
+                    registration_id=registration_id, detail=f"wants_corner={wants_corner}")
+        return request

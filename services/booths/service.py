@@ -1,0 +1,177 @@
+"""Use cases of the booths service that react to events (registration's and billing's).
+
+Each runs inside the consumer's transaction (with the inbox record), so the state change and the
+events it stages in the outbox commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from itertools import groupby
+
+import structlog
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.booths import floorplan, store
+from services.booths.allocation.explain import assigned_reason, unmet_reason
+from services.booths.allocation.greedy import place_one
+from services.booths.allocation.model import Instance
+from services.booths.domain import corner_count, release_reason
+from services.booths.models import BoothFair, BoothRequest, StandardBooth
+from services.booths.store import Claim, Context
+from shared.contracts import billing as bill
+from shared.contracts import registration as reg
+from shared.contracts.booths import FloorplanPublished
+from shared.outbox import add_event
+
+log = structlog.get_logger()
+
+WAITING_FOR = {
+    "organizer": "chờ ban tổ chức xếp gian / waiting for the organizer to assign booths",
+    "exhibitor_picks": "chờ doanh nghiệp chọn gian trên sơ đồ / waiting for the exhibitor to pick booths",
+}
+
+
+def _actor(event: reg.FairEvent | bill.InvoiceEvent) -> str:
+    return f"event:{event.event_name}"
+
+
+async def build_floorplan(*, session: AsyncSession, event: reg.FairPublished) -> BoothFair | None:
+    """Lay out the published fair's grid of standard booths, once per fair, and announce it."""
+    if await session.get(BoothFair, event.fair_id) is not None:
+        # A fair is published once; a second `fair.published` (a replay, a republish) changes nothing.
+        log.info("floorplan.already_built", fair_id=event.fair_id)
+        return None
+    fair = BoothFair(id=event.fair_id, centre_id=event.centre_id, name=event.name,
+                     allocation_mode=event.allocation_mode, capacity_booths=event.capacity_booths,
+                     booths_per_row=event.booths_per_row)
+    grid = floorplan.build_grid(event.capacity_booths, event.booths_per_row)
+    session.add(fair)
+    await session.flush()
+    session.add_all([StandardBooth(fair_id=fair.id, **asdict(booth)) for booth in grid])
+    add_event(session, FloorplanPublished(fair_id=fair.id, booth_count=len(grid),
+                                          booth_codes=[booth.code for booth in grid]), source=store.SOURCE)
+    store.audit(session, fair_id=fair.id, actor=_actor(event), action="plan", codes=(),
+                detail=f"lưới {len(grid)} gian, {event.booths_per_row} gian mỗi dãy / grid of {len(grid)} booths")
+    log.info("floorplan.built", fair_id=fair.id, booth_count=len(grid))
+    return fair
+
+
+async def update_fair(*, session: AsyncSession, ctx: Context, event: reg.FairUpdated) -> None:
+    """Keep the fair's name and allocation mode current (the plan itself is the organizer's to change)."""
+    ctx.layouts.forget(event.fair_id)
+    fair = await store.lock_fair(session, event.fair_id)
+    fair.name, fair.allocation_mode, fair.capacity_booths = event.name, event.allocation_mode, event.capacity_booths
+    session.add(fair)
+
+
+async def cancel_fair(*, session: AsyncSession, ctx: Context, event: reg.FairCancelled) -> list[str]:
+    """Stop picks and drop the fair's live holds; assignments go with each registration's cancellation."""
+    ctx.layouts.forget(event.fair_id)
+    fair = await store.lock_fair(session, event.fair_id)
+    fair.cancelled = True
+    session.add(fair)
+    holds = sorted((row for row in await store.live_claims(session, fair.id) if row.state == "held"),
+                   key=lambda row: row.assignment_id)
+    released: list[str] = []
+    for _, rows in groupby(holds, key=lambda row: row.assignment_id):
+        released += store.release(session, ctx, list(rows), cause="fair_cancelled",
+                                  reason=release_reason("fair_cancelled"), actor=_actor(event))
+    return released
+
+
+async def record_submission(*, session: AsyncSession, event: reg.RegistrationSubmitted) -> BoothRequest:
+    """Know the request early, so the exhibitor can state its wishes (a corner) before approval."""
+    request = await session.get(BoothRequest, event.registration_id)
+    if request is None:
+        request = BoothRequest(registration_id=event.registration_id, fair_id=event.fair_id,
+                               exhibitor_id=event.exhibitor_id, booths_requested=event.booths_requested)
+    _copy_request(request, event)
+    session.add(request)
+    return request
+
+
+def _copy_request(request: BoothRequest, event: reg.RegistrationSubmitted | reg.RegistrationApproved) -> None:
+    request.exhibitor_name = event.exhibitor.name[:300]
+    request.province_code = event.exhibitor.province_code
+    request.booths_requested, request.sector = event.booths_requested, event.sector[:200]
+    request.priority_score = event.priority_score
+
+
+async def approve(*, session: AsyncSession, ctx: Context, event: reg.RegistrationApproved) -> BoothRequest:
+    """Record an approved request; in `automatic` mode give it booths at once (or say why it cannot)."""
+    fair = await store.lock_fair(session, event.fair_id)
+    request = await session.get(BoothRequest, event.registration_id) or BoothRequest(
+        registration_id=event.registration_id, fair_id=event.fair_id, exhibitor_id=event.exhibitor_id,
+        booths_requested=event.booths_requested)
+    if request.status == "assigned" or await store.claims_of(session, event.registration_id):
+        log.info("booths.already_assigned", fair_id=event.fair_id, registration_id=event.registration_id)
+        return request
+    _copy_request(request, event)
+    request.approved_at = event.approved_at
+    if fair.allocation_mode != "automatic":
+        store.mark(request, status="waiting", reason=WAITING_FOR.get(fair.allocation_mode, ""))
+        session.add(request)
+        return request
+    await _assign_now(session, ctx, fair, request, actor=_actor(event))
+    return request
+
+
+async def _assign_now(session: AsyncSession, ctx: Context, fair: BoothFair, request: BoothRequest, *,
+                      actor: str) -> None:
+    """The heuristic on one request, against the booths free right now."""
+    instance = Instance(booths=tuple(await store.free_booths(session, fair.id)),
+                        zones=tuple(await store.zones_of(session, fair.id)),
+                        requests=(store.to_request(request),))
+    wanted = instance.requests[0]
+    area = instance.area(wanted)
+    block = place_one(instance, wanted)
+    if block is None:
+        reason = unmet_reason(wanted, area, instance.area_booths(area), ever_free=len(instance.area_booths(area)))
+        store.mark(request, status="waiting", reason=reason)
+        session.add(request)
+        store.audit(session, fair_id=fair.id, actor=actor, action="unmet", registration_id=request.registration_id,
+                    detail=reason)
+        log.warning("booths.unmet", fair_id=fair.id, registration_id=request.registration_id,
+                    booths_requested=request.booths_requested, reason=reason)
+        return
+    reason = assigned_reason(wanted, area, block, with_priority=False)
+    codes = tuple(booth.code for booth in block)
+    store.assign(session, ctx, request, Claim(booth_codes=codes, reason=reason, operation="automatic", actor=actor,
+                                              corner_count=corner_count(block)))
+    log.info("booths.assigned", fair_id=fair.id, registration_id=request.registration_id, booth_codes=codes)
+
+
+async def close_request(*, session: AsyncSession, event: reg.RegistrationRejected) -> None:
+    """A rejected registration will never need booths."""
+    request = await session.get(BoothRequest, event.registration_id)
+    if request is not None:
+        store.mark(request, status="closed", reason=event.reason)
+        session.add(request)
+
+
+async def release_booths(*, session: AsyncSession, ctx: Context, event: reg.RegistrationCancelled) -> list[str]:
+    """Free the live booths (and hold) of a cancelled registration; nothing to free, nothing sent."""
+    await store.lock_fair(session, event.fair_id)
+    reason = release_reason(event.reason)
+    request = await session.get(BoothRequest, event.registration_id)
+    if request is not None:
+        store.mark(request, status="closed", reason=reason)
+        session.add(request)
+    rows = await store.claims_of(session, event.registration_id)
+    codes = store.release(session, ctx, rows, cause="cancelled", reason=reason, actor=_actor(event),
+                          plan=await store.plan_of(session, event.fair_id) if rows else None)
+    if not codes:
+        log.info("booths.nothing_to_release", fair_id=event.fair_id, registration_id=event.registration_id)
+    else:
+        log.info("booths.released", fair_id=event.fair_id, registration_id=event.registration_id, booth_codes=codes)
+    return codes
+
+
+async def mark_paid(*, session: AsyncSession, event: bill.InvoicePaid) -> None:
+    """A paid registration's name may now show on the public map."""
+    request = await session.get(BoothRequest, event.registration_id)
+    if request is not None and not request.paid:
+        request.paid = True
+        session.add(request)
+
