@@ -1,0 +1,85 @@
+"""HTTP routes of invoices and payments: parse, authorise, call a use case, shape the reply."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response, status
+
+from services.billing import api_admin, api_setup, api_subsidies, payments, queries
+from services.billing.deps import DbDep, NowDep
+from services.billing.payments import PaymentCreate
+from services.billing.pdf import render_invoice
+from services.billing.schemas import (
+    CreditPublic,
+    CreditsPublic,
+    InvoiceDetail,
+    InvoicesPublic,
+    PaymentPublic,
+    VietQrPublic,
+    invoice_detail,
+    invoice_public,
+    payment_public,
+)
+from shared.auth import Organizer, Principal, Role, require
+
+# Exhibitors see their own invoices, organizers their centre's, admins all; regional centres none.
+InvoiceReader = Annotated[Principal, require(Role.EXHIBITOR, Role.ORGANIZER)]
+Id = Annotated[str | None, Query(min_length=1, max_length=64)]
+Status = Literal["issued", "overdue", "paid", "voided"]
+
+invoices = APIRouter(prefix="/invoices", tags=["invoices"])
+credits = APIRouter(prefix="/exhibitors", tags=["payments"])
+
+
+@invoices.get("", response_model=InvoicesPublic,
+              summary="Invoices the caller may see, with filters (exhibitor: own; organizer: its centre's; admin)")
+async def read_invoices(db: DbDep, principal: InvoiceReader, registration_id: Id = None, exhibitor_id: Id = None,
+                        fair_id: Id = None, status: Status | None = None, programme_id: Id = None,
+                        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                        offset: Annotated[int, Query(ge=0)] = 0) -> InvoicesPublic:
+    rows, count = await queries.list_invoices(db=db, principal=principal, registration_id=registration_id,
+                                              exhibitor_id=exhibitor_id, fair_id=fair_id, status=status,
+                                              programme_id=programme_id, limit=limit, offset=offset)
+    return InvoicesPublic(data=[invoice_public(row) for row in rows], count=count)
+
+
+# Declared before /{invoice_id}, which would otherwise take "x.pdf" for an id.
+@invoices.get("/{invoice_id}.pdf", response_class=Response, summary="The invoice as PDF (same roles)",
+              responses={200: {"content": {"application/pdf": {}}}})
+async def read_invoice_pdf(invoice_id: str, db: DbDep, principal: InvoiceReader) -> Response:
+    view = await queries.get_invoice(db=db, principal=principal, invoice_id=invoice_id)
+    name = f"hoa-don-{view.invoice.symbol}-{view.invoice.number:08d}.pdf"
+    return Response(render_invoice(view), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@invoices.get("/{invoice_id}", response_model=InvoiceDetail,
+              summary="One invoice with lines, totals per VAT rate, programme's share, payments (same roles)")
+async def read_invoice(invoice_id: str, db: DbDep, principal: InvoiceReader) -> InvoiceDetail:
+    return invoice_detail(await queries.get_invoice(db=db, principal=principal, invoice_id=invoice_id))
+
+
+@invoices.post("/{invoice_id}/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentPublic,
+               summary="Record a bank transfer or cash payment (organizer of the centre; admin)")
+async def create_payment(invoice_id: str, body: PaymentCreate, db: DbDep, principal: Organizer,
+                         now: NowDep) -> PaymentPublic:
+    row = await payments.record_payment(db=db, principal=principal, invoice_id=invoice_id, body=body, now=now)
+    return payment_public(row)
+
+
+@invoices.get("/{invoice_id}/vietqr", response_model=VietQrPublic,
+              summary="A VietQR transfer payload and QR code (SVG) for what is still owed (same roles)")
+async def read_vietqr(invoice_id: str, db: DbDep, principal: InvoiceReader) -> VietQrPublic:
+    return await payments.vietqr_of(db=db, principal=principal, invoice_id=invoice_id)
+
+
+@credits.get("/{exhibitor_id}/credits", response_model=CreditsPublic,
+             summary="An exhibitor's credits: overpayments, money paid on voided invoices (own; organizer; admin)")
+async def read_credits(exhibitor_id: str, db: DbDep, principal: InvoiceReader) -> CreditsPublic:
+    total, rows = await payments.credit_balance(db=db, principal=principal, exhibitor_id=exhibitor_id)
+    return CreditsPublic(exhibitor_id=exhibitor_id, balance_vnd=total,
+                         data=[CreditPublic.model_validate(row.model_dump()) for row in rows])
+
+
+ROUTERS = (invoices, credits, *api_setup.ROUTERS, *api_subsidies.ROUTERS, *api_admin.ROUTERS)

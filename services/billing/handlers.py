@@ -1,0 +1,56 @@
+"""Kafka reactions of the billing service: the mirror of api.py, for events.
+
+Each handler runs inside the consumer's transaction, beside the inbox record of the event, so a
+redelivered event (same ``ce_id``) changes nothing. A handler that raises is retried a bounded number
+of times and then dead-lettered to ``<topic>.dlq``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.billing import service
+from shared.contracts import booths, registration
+from shared.contracts.booths import BoothsAssigned
+from shared.contracts.registration import FairInfo, RegistrationApproved, RegistrationCancelled
+from shared.envelope import EventMeta
+from shared.messaging import EventConsumer
+from shared.runtime import ServiceRuntime
+
+Clock = Callable[[], datetime]
+CONSUMER_NAME = "billing"
+
+
+def build_consumer(runtime: ServiceRuntime, *, clock: Clock, due_in_days: int) -> EventConsumer:
+    """The one consumer of registration.events and booths.events; ``clock`` dates the invoices."""
+
+    async def on_fair(session: AsyncSession, event: FairInfo, meta: EventMeta) -> None:
+        """fair.published / fair.updated: keep the fair's booth price and seller."""
+        await service.record_fair(session=session, fair=event)
+
+    async def on_registration_approved(session: AsyncSession, event: RegistrationApproved, meta: EventMeta) -> None:
+        """registration.approved: keep the exhibitor as the buyer of the registration's invoice."""
+        await service.record_buyer(session=session, approved=event)
+
+    async def on_booths_assigned(session: AsyncSession, event: BoothsAssigned, meta: EventMeta) -> None:
+        """booths.assigned: issue the invoice, committing a programme's share (emits invoice.issued,
+        subsidy.committed, subsidy.exhausted)."""
+        await service.issue_invoice(session=session, assigned=event, now=clock(), due_in_days=due_in_days)
+
+    async def on_registration_cancelled(session: AsyncSession, event: RegistrationCancelled,
+                                        meta: EventMeta) -> None:
+        """registration.cancelled: void the registration's unpaid invoices and release their subsidies
+        (emits invoice.voided, subsidy.released)."""
+        await service.void_registration_invoices(session=session, cancelled=event, now=clock())
+
+    settings = runtime.settings
+    return EventConsumer(
+        name=CONSUMER_NAME, topics=(registration.TOPIC, booths.TOPIC),
+        handlers={registration.FairPublished: on_fair, registration.FairUpdated: on_fair,
+                  RegistrationApproved: on_registration_approved, BoothsAssigned: on_booths_assigned,
+                  RegistrationCancelled: on_registration_cancelled},
+        db=runtime.db, broker=runtime.broker, max_attempts=settings.consumer_max_attempts,
+        backoff_s=settings.consumer_retry_backoff_s)

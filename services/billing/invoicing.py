@@ -1,0 +1,167 @@
+"""Issuing and voiding one invoice inside the caller's transaction (an event handler's or an HTTP command's).
+
+The caller owns the transaction: state, invoice number, subsidy commitment and outbox rows are
+committed together, or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import structlog
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.billing import domain, subsidies
+from services.billing.domain import InvoiceDraft, InvoiceStatus, Order
+from services.billing.models import (
+    BuyerSnapshot,
+    CentreSettings,
+    FairPriceList,
+    Invoice,
+    InvoiceCancellation,
+    InvoiceLineRow,
+    InvoiceSeries,
+    new_id,
+)
+from services.billing.models_ledger import Credit
+from services.billing.numbering import InvoiceSymbol, format_invoice_number
+from services.billing.pricing import PriceList
+from services.billing.schemas_setup import PriceListBody
+from shared.contracts import billing as ev
+from shared.contracts.base import Event
+from shared.outbox import add_event
+
+SOURCE = "/services/billing"
+log = structlog.get_logger()
+
+
+def price_list_of(fair: FairPriceList) -> PriceList:
+    """The fair's price list: its standard price and the organizer's configuration."""
+    return PriceListBody.model_validate(json.loads(fair.price_config or "{}")).to_price_list(fair.booth_price_vnd)
+
+
+def symbol_of(centre: CentreSettings | None, year: int) -> InvoiceSymbol:
+    """The centre's symbol for ``year`` (the default C<yy>TAA until it configures one)."""
+    if centre is None:
+        return domain.default_symbol(year)
+    return InvoiceSymbol(with_tax_authority_code=centre.with_tax_authority_code, year=year,
+                         type_letter=centre.type_letter, series=centre.series, form=centre.form)
+
+
+async def issue(session: AsyncSession, *, fair: FairPriceList, buyer: BuyerSnapshot, order: Order,
+                assignment_id: str | None, now: datetime, due_in_days: int, with_subsidy: bool = True) -> Invoice:
+    """Price the order, split off the programme's share, number the invoice and stage its events."""
+    centre = await session.get(CentreSettings, fair.centre_id)
+    days = centre.due_in_days if centre is not None and centre.due_in_days is not None else due_in_days
+    draft = domain.draft_invoice(order=order, prices=price_list_of(fair), now=now,
+                                 symbol=symbol_of(centre, domain.issue_date(now).year), due_in_days=days)
+    invoice_id = new_id()
+    subsidy_events: list[Event] = []
+    if with_subsidy:
+        split, subsidy_events = await subsidies.commit_share(session, invoice_id=invoice_id, fair=fair, buyer=buyer,
+                                                             draft=draft, now=now)
+        draft = draft.with_subsidy(split)
+    # The number is taken last so the series row stays locked as briefly as possible.
+    number = await take_number(session, fair.centre_id, str(draft.symbol))
+    invoice = _invoice_row(invoice_id, fair, buyer, draft, assignment_id=assignment_id, number=number, now=now,
+                           purpose="booths" if order.booth_codes else "extras")
+    session.add(invoice)
+    await session.flush()
+    session.add_all(_line_rows(invoice.id, draft))
+    add_event(session, issued_event(invoice), source=SOURCE)
+    for event in subsidy_events:
+        add_event(session, event, source=SOURCE)
+    if invoice.payable_vnd == 0:
+        # A programme paying everything leaves nothing to collect: paid on issue.
+        mark_paid(session, invoice, now=now)
+    log.info("billing.invoice_issued", invoice_id=invoice.id, symbol=invoice.symbol, number=number,
+             registration_id=invoice.registration_id, total_vnd=invoice.total_vnd, subsidy_vnd=invoice.subsidy_vnd)
+    return invoice
+
+
+async def take_number(session: AsyncSession, centre_id: str, symbol: str) -> int:
+    """The next number of the centre's ``symbol``, its series row locked until the transaction ends (no gaps)."""
+    connection = await session.connection()
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    # Concurrent first issues of a new symbol: one insert wins, the others wait for it and do nothing.
+    await session.exec(insert(InvoiceSeries).values(centre_id=centre_id, symbol=symbol, next_number=1)
+                       .on_conflict_do_nothing(index_elements=["centre_id", "symbol"]))
+    # FOR UPDATE on PostgreSQL; SQLite ignores it, its BEGIN IMMEDIATE already serialises writers.
+    series = (await session.exec(
+        select(InvoiceSeries).where(InvoiceSeries.centre_id == centre_id, InvoiceSeries.symbol == symbol)
+        .with_for_update().execution_options(populate_existing=True))).one()
+    number = series.next_number
+    series.next_number = number + 1
+    session.add(series)
+    return number
+
+
+def _invoice_row(invoice_id: str, fair: FairPriceList, buyer: BuyerSnapshot, draft: InvoiceDraft, *,
+                 assignment_id: str | None, number: int, now: datetime, purpose: str) -> Invoice:
+    totals, split = draft.totals, draft.subsidy
+    return Invoice(
+        id=invoice_id, fair_id=fair.fair_id, centre_id=fair.centre_id, registration_id=buyer.registration_id,
+        exhibitor_id=buyer.exhibitor_id, assignment_id=assignment_id, purpose=purpose, form=draft.symbol.form,
+        symbol=str(draft.symbol), number=number, issued_on=draft.issued_on, due_on=draft.due_on, issued_at=now,
+        seller_name=fair.seller_name, seller_tax_code=fair.seller_tax_code, seller_address=fair.seller_address,
+        buyer_name=buyer.name, buyer_tax_code=buyer.tax_code, buyer_address=buyer.address,
+        buyer_province_code=buyer.province_code, net_vnd=totals.net, vat_vnd=totals.vat, total_vnd=totals.total,
+        subsidy_vnd=split.amount_vnd if split else 0, subsidy_requested_vnd=split.requested_vnd if split else 0,
+        subsidy_programme_id=split.programme_id if split else None, subsidy_note=split.note if split else "",
+        payable_vnd=draft.payable, amount_in_words=draft.amount_in_words, status=InvoiceStatus.ISSUED)
+
+
+def _line_rows(invoice_id: str, draft: InvoiceDraft) -> list[InvoiceLineRow]:
+    return [InvoiceLineRow(invoice_id=invoice_id, position=position, kind=c.kind, description=c.line.description,
+                           unit=c.line.unit, quantity=c.line.quantity, unit_price_vnd=c.line.unit_price,
+                           net_vnd=c.line.net, vat_rate=c.line.vat.code, vat_percent=c.line.vat.percent,
+                           vat_vnd=c.line.vat_amount, vat_basis=c.vat_basis)
+            for position, c in enumerate(draft.lines, start=1)]
+
+
+def issued_event(invoice: Invoice) -> ev.InvoiceIssued:
+    """The invoice.issued of a saved invoice."""
+    return ev.InvoiceIssued(
+        fair_id=invoice.fair_id, invoice_id=invoice.id, registration_id=invoice.registration_id,
+        exhibitor_id=invoice.exhibitor_id, form=invoice.form, symbol=invoice.symbol,
+        number=format_invoice_number(invoice.number), issued_on=invoice.issued_on, due_on=invoice.due_on,
+        net_vnd=invoice.net_vnd, vat_vnd=invoice.vat_vnd, total_vnd=invoice.total_vnd,
+        subsidy_vnd=invoice.subsidy_vnd, payable_vnd=invoice.payable_vnd, amount_in_words=invoice.amount_in_words,
+        subsidy_programme_id=invoice.subsidy_programme_id)
+
+
+def mark_paid(session: AsyncSession, invoice: Invoice, *, now: datetime) -> None:
+    """The exhibitor's share is settled: status paid, invoice.paid staged (once: the status guards it)."""
+    invoice.status = InvoiceStatus.PAID
+    invoice.paid_at = now
+    session.add(invoice)
+    add_event(session, ev.InvoicePaid(fair_id=invoice.fair_id, invoice_id=invoice.id,
+                                      registration_id=invoice.registration_id, paid_on=domain.issue_date(now),
+                                      paid_vnd=invoice.paid_vnd), source=SOURCE)
+    log.info("billing.invoice_paid", invoice_id=invoice.id, paid_vnd=invoice.paid_vnd)
+
+
+async def void(session: AsyncSession, invoice: Invoice, *, reason: str, now: datetime) -> Invoice:
+    """Void by a cancellation document that refers to the invoice; release its subsidy, credit what was paid."""
+    invoice.status = InvoiceStatus.VOIDED
+    invoice.voided_at = now
+    session.add(invoice)
+    cancellation = InvoiceCancellation(invoice_id=invoice.id, reason=reason, created_at=now,
+                                       number=domain.cancellation_number(invoice.symbol, invoice.number))
+    session.add(cancellation)
+    if invoice.paid_vnd > 0:
+        # Money received on an invoice that no longer exists is the exhibitor's: kept as a credit.
+        session.add(Credit(centre_id=invoice.centre_id, exhibitor_id=invoice.exhibitor_id,
+                           amount_vnd=invoice.paid_vnd, reason="voided", invoice_id=invoice.id, created_at=now))
+    add_event(session, ev.InvoiceVoided(fair_id=invoice.fair_id, invoice_id=invoice.id,
+                                        registration_id=invoice.registration_id, reason=reason,
+                                        cancellation_number=cancellation.number), source=SOURCE)
+    for event in await subsidies.release_share(session, invoice, reason=reason, now=now):
+        add_event(session, event, source=SOURCE)
+    log.info("billing.invoice_voided", invoice_id=invoice.id, registration_id=invoice.registration_id,
+             reason=reason, cancellation_number=cancellation.number)
+    return invoice

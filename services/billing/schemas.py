@@ -1,0 +1,223 @@
+"""Bodies of the billing API for invoices and payments."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+from services.billing.amounts import format_vnd
+from services.billing.models import Invoice, InvoiceCancellation, InvoiceLineRow
+from services.billing.models_ledger import Payment
+from services.billing.numbering import format_invoice_number
+from services.billing.queries import InvoiceView
+
+
+class PartyPublic(BaseModel):
+    """Seller or buyer as the invoice names them."""
+
+    name: str
+    tax_code: str
+    address: str
+    province_code: str | None = None
+
+
+class InvoiceLinePublic(BaseModel):
+    """One invoice line; ``vat_vnd`` is the line's own VAT, for display (totals group by rate)."""
+
+    position: int
+    description: str
+    unit: str
+    quantity: int
+    unit_price_vnd: int
+    net_vnd: int
+    kind: str = Field(description="booth, surcharge or extra")
+    vat_rate: str = Field(description='rate code as printed: "8%", "10%", "0%", "KCT" (not subject)')
+    vat_vnd: int
+
+
+class VatRateTotal(BaseModel):
+    """Amount before VAT and VAT for one rate (the invoice's summary per rate)."""
+
+    vat_rate: str
+    net_vnd: int
+    vat_vnd: int
+
+
+class CancellationPublic(BaseModel):
+    """The document that cancelled the invoice."""
+
+    number: str
+    reason: str
+    created_at: datetime
+
+
+class InvoicePublic(BaseModel):
+    """An invoice in a list."""
+
+    id: str
+    fair_id: str
+    registration_id: str
+    exhibitor_id: str
+    form: str
+    symbol: str
+    number: str = Field(description="8 digits, sequential without gaps within the symbol")
+    issued_on: date
+    due_on: date
+    purpose: str = Field(description="booths, or extras ordered after the booth invoice")
+    net_vnd: int
+    vat_vnd: int
+    total_vnd: int
+    subsidy_vnd: int = Field(description="the programme's share (second payer)")
+    payable_vnd: int = Field(description="what the exhibitor pays: total less the programme's share")
+    paid_vnd: int
+    outstanding_vnd: int
+    amount_in_words: str = Field(description="the payable amount in words, ending in đồng")
+    status: str
+
+
+class SubsidyPublic(BaseModel):
+    """The programme's share as the invoice shows it."""
+
+    programme_id: str
+    amount_vnd: int
+    requested_vnd: int = Field(description="the share before the budget limit; more than amount_vnd when short")
+    budget_short: bool
+    note: str
+
+
+class PaymentPublic(BaseModel):
+    """A payment recorded against an invoice."""
+
+    id: str
+    invoice_id: str
+    amount_vnd: int
+    applied_vnd: int = Field(description="the part that paid the invoice; the rest became a credit")
+    credit_vnd: int
+    method: str
+    reference: str | None
+    received_on: date
+    recorded_at: datetime
+
+
+class InvoiceDetail(InvoicePublic):
+    """An invoice in full: parties, lines, totals per VAT rate, programme's share, payments, cancellation."""
+
+    total_display: str = Field(description='e.g. "10.800.000 ₫"')
+    payable_display: str
+    seller: PartyPublic
+    buyer: PartyPublic
+    lines: list[InvoiceLinePublic]
+    vat_by_rate: list[VatRateTotal]
+    subsidy: SubsidyPublic | None = None
+    payments: list[PaymentPublic] = Field(default_factory=list)
+    cancellation: CancellationPublic | None = None
+
+
+class OrderedExtra(BaseModel):
+    """An extra ordered for a registration; ``invoice_id`` once an invoice charges it."""
+
+    code: str
+    quantity: int
+    invoice_id: str | None
+    ordered_at: datetime
+
+
+class ExtrasOrdered(BaseModel):
+    """The registration's extras; ``invoice_id`` when this order was invoiced at once."""
+
+    items: list[OrderedExtra]
+    invoice_id: str | None = None
+
+
+class CreditPublic(BaseModel):
+    """Money the exhibitor has with a centre: an overpayment, or what it had paid on a voided invoice."""
+
+    id: str
+    centre_id: str
+    amount_vnd: int
+    reason: str
+    invoice_id: str
+    payment_id: str | None
+    created_at: datetime
+
+
+class CreditsPublic(BaseModel):
+    """An exhibitor's credits and their sum."""
+
+    exhibitor_id: str
+    balance_vnd: int
+    data: list[CreditPublic]
+
+
+class VietQrPublic(BaseModel):
+    """A VietQR (EMVCo) transfer payload for what is still owed, and its QR code."""
+
+    invoice_id: str
+    amount_vnd: int
+    bank_bin: str
+    bank_account: str
+    bank_account_name: str
+    purpose: str
+    payload: str
+    svg: str
+
+
+class InvoicesPublic(BaseModel):
+    """A page of invoices; ``count`` is the number matching, across pages."""
+
+    data: list[InvoicePublic]
+    count: int
+
+
+def invoice_public(invoice: Invoice) -> InvoicePublic:
+    """Shape an invoice for a list."""
+    return InvoicePublic.model_validate({**invoice.model_dump(), "number": format_invoice_number(invoice.number),
+                                         "outstanding_vnd": outstanding(invoice)})
+
+
+def outstanding(invoice: Invoice) -> int:
+    """What the exhibitor still owes (nothing on a paid or voided invoice)."""
+    if invoice.status in ("paid", "voided"):
+        return 0
+    return max(invoice.payable_vnd - invoice.paid_vnd, 0)
+
+
+def payment_public(row: Payment) -> PaymentPublic:
+    """Shape a payment."""
+    return PaymentPublic.model_validate({**row.model_dump(), "credit_vnd": row.amount_vnd - row.applied_vnd})
+
+
+def _subsidy_public(invoice: Invoice) -> SubsidyPublic | None:
+    if invoice.subsidy_programme_id is None:
+        return None
+    return SubsidyPublic(programme_id=invoice.subsidy_programme_id, amount_vnd=invoice.subsidy_vnd,
+                         requested_vnd=invoice.subsidy_requested_vnd,
+                         budget_short=invoice.subsidy_vnd < invoice.subsidy_requested_vnd, note=invoice.subsidy_note)
+
+
+def _line_public(row: InvoiceLineRow) -> InvoiceLinePublic:
+    return InvoiceLinePublic.model_validate(row.model_dump())
+
+
+def _cancellation_public(row: InvoiceCancellation | None) -> CancellationPublic | None:
+    return None if row is None else CancellationPublic.model_validate(row.model_dump())
+
+
+def invoice_detail(view: InvoiceView) -> InvoiceDetail:
+    """Shape an invoice in full."""
+    inv = view.invoice
+    return InvoiceDetail(
+        **invoice_public(inv).model_dump(),
+        total_display=format_vnd(inv.total_vnd),
+        payable_display=format_vnd(inv.payable_vnd),
+        seller=PartyPublic(name=inv.seller_name, tax_code=inv.seller_tax_code, address=inv.seller_address),
+        buyer=PartyPublic(name=inv.buyer_name, tax_code=inv.buyer_tax_code, address=inv.buyer_address,
+                          province_code=inv.buyer_province_code),
+        lines=[_line_public(row) for row in view.lines],
+        vat_by_rate=[VatRateTotal(vat_rate=code, net_vnd=net, vat_vnd=view.totals.vat_by_rate[code])
+                     for code, net in view.totals.net_by_rate.items()],
+        subsidy=_subsidy_public(inv),
+        payments=[payment_public(row) for row in view.payments],
+        cancellation=_cancellation_public(view.cancellation),
+    )

@@ -1,0 +1,158 @@
+"""Use cases of the billing service that react to events; each runs in the consumer's transaction.
+
+The consumer opens one transaction per event and records the event's id in the inbox inside it, so
+every function here gets that ``session`` and never commits: state, invoice number, subsidy
+commitment and outbox rows are committed together, or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.billing import domain, invoicing
+from services.billing.domain import InvoiceStatus, Order
+from services.billing.invoicing import take_number
+from services.billing.models import BuyerSnapshot, ExtraOrder, FairPriceList, Invoice
+from services.billing.pricing import Extra
+from shared.contracts.booths import BoothsAssigned
+from shared.contracts.registration import FairInfo, RegistrationApproved, RegistrationCancelled
+from shared.db import utcnow
+from shared.errors import NotYet
+
+__all__ = ["UnknownFair", "UnknownRegistration", "issue_invoice", "record_buyer", "record_fair", "take_number",
+           "void_registration_invoices"]
+
+log = structlog.get_logger()
+
+
+class UnknownFair(NotYet, LookupError):
+    """booths.assigned names a fair billing has not seen published yet: parked until fair.published arrives."""
+
+
+class UnknownRegistration(NotYet, LookupError):
+    """booths.assigned names a registration billing has not seen approved yet: parked until it is."""
+
+
+async def record_fair(*, session: AsyncSession, fair: FairInfo) -> FairPriceList:
+    """Keep the fair's standard price and seller (fair.published, fair.updated): the latest state wins."""
+    values = {
+        "centre_id": fair.centre_id, "name": fair.name, "starts_on": fair.starts_on, "ends_on": fair.ends_on,
+        "booth_price_vnd": fair.booth_price_vnd, "seller_name": fair.seller.name,
+        "seller_tax_code": fair.seller.tax_code, "seller_address": fair.seller.address,
+        "seller_province_code": fair.seller.province_code, "province_code": fair.province_code,
+        "updated_at": utcnow(),
+    }
+    row = await session.get(FairPriceList, fair.fair_id)
+    if row is None:
+        row = FairPriceList(fair_id=fair.fair_id, **values)  # type: ignore[arg-type]
+    else:
+        row.sqlmodel_update(values)  # the organizer's price configuration is kept
+    session.add(row)
+    log.info("billing.fair_recorded", fair_id=fair.fair_id, booth_price_vnd=fair.booth_price_vnd)
+    return row
+
+
+async def record_buyer(*, session: AsyncSession, approved: RegistrationApproved) -> BuyerSnapshot:
+    """Keep the exhibitor of an approved registration as the buyer its invoice will name."""
+    who = approved.exhibitor
+    values = {
+        "fair_id": approved.fair_id, "exhibitor_id": approved.exhibitor_id, "name": who.name,
+        "tax_code": who.tax_code, "address": who.address, "province_code": who.province_code,
+        "commune_code": who.commune_code, "kind": who.kind, "is_cscnnt": who.is_cscnnt,
+        "approved_at": approved.approved_at,
+    }
+    row = await session.get(BuyerSnapshot, approved.registration_id)
+    if row is None:
+        row = BuyerSnapshot(registration_id=approved.registration_id, **values)  # type: ignore[arg-type]
+    else:
+        row.sqlmodel_update(values)
+    session.add(row)
+    log.info("billing.buyer_recorded", fair_id=approved.fair_id, registration_id=approved.registration_id)
+    return row
+
+
+async def issue_invoice(*, session: AsyncSession, assigned: BoothsAssigned, now: datetime,
+                        due_in_days: int = domain.DUE_IN_DAYS) -> Invoice | None:
+    """Invoice assigned booths (and extras ordered so far), numbered without gaps; None when nothing is due.
+
+    Kafka orders nothing across topics: booths.assigned may arrive before the fair.published or
+    registration.approved it needs. Then it raises NotYet and the consumer parks it until they have come
+    (dead-lettered if they never do). An assignment contradicting its registration is dead-lettered.
+    """
+    if await _invoice_of_assignment(session, assigned.assignment_id) is not None:
+        log.info("billing.assignment_already_invoiced", assignment_id=assigned.assignment_id)
+        return None
+    fair, buyer = await _fair_and_buyer(session, assigned)
+    if buyer.cancelled_at is not None:
+        # registration.cancelled travels on another topic and may overtake booths.assigned.
+        log.info("billing.registration_cancelled_no_invoice", registration_id=assigned.registration_id)
+        return None
+    orders = await pending_extras(session, buyer.registration_id)
+    order = Order(fair_name=fair.name, booth_codes=tuple(assigned.booth_codes), corner_count=assigned.corner_count,
+                  exhibitor_kind=buyer.kind, extras=extras_of(fair, orders))
+    invoice = await invoicing.issue(session, fair=fair, buyer=buyer, order=order,
+                                    assignment_id=assigned.assignment_id, now=now, due_in_days=due_in_days)
+    for row in orders:
+        row.invoice_id = invoice.id
+        session.add(row)
+    return invoice
+
+
+async def pending_extras(session: AsyncSession, registration_id: str) -> list[ExtraOrder]:
+    """Extras ordered for a registration that no invoice charges yet."""
+    return list((await session.exec(
+        select(ExtraOrder).where(ExtraOrder.registration_id == registration_id,
+                                 col(ExtraOrder.invoice_id).is_(None)).order_by(col(ExtraOrder.id)))).all())
+
+
+def extras_of(fair: FairPriceList, orders: list[ExtraOrder]) -> tuple[tuple[Extra, int], ...]:
+    """The priced extras of ``orders``; an extra the price list no longer offers is skipped (and logged)."""
+    prices = invoicing.price_list_of(fair)
+    priced: list[tuple[Extra, int]] = []
+    for row in orders:
+        try:
+            priced.append((prices.extra_of(row.code), row.quantity))
+        except KeyError:
+            log.warning("billing.extra_no_longer_offered", fair_id=fair.fair_id, code=row.code)
+    return tuple(priced)
+
+
+async def void_registration_invoices(*, session: AsyncSession, cancelled: RegistrationCancelled,
+                                     now: datetime) -> list[Invoice]:
+    """Void the registration's unpaid invoices by a cancellation document each; paid ones stay."""
+    buyer = await session.get(BuyerSnapshot, cancelled.registration_id)
+    if buyer is not None and buyer.cancelled_at is None:
+        buyer.cancelled_at = now
+        session.add(buyer)
+    invoices = (await session.exec(
+        select(Invoice).where(Invoice.registration_id == cancelled.registration_id)
+        .order_by(col(Invoice.issued_at)).with_for_update())).all()
+    voided = []
+    for invoice in invoices:
+        if not domain.is_voidable(InvoiceStatus(invoice.status)):
+            log.info("billing.invoice_not_voided", invoice_id=invoice.id, status=invoice.status)
+            continue
+        voided.append(await invoicing.void(session, invoice, reason=cancelled.reason, now=now))
+    return voided
+
+
+async def _invoice_of_assignment(session: AsyncSession, assignment_id: str) -> Invoice | None:
+    return (await session.exec(select(Invoice).where(Invoice.assignment_id == assignment_id))).first()
+
+
+async def _fair_and_buyer(session: AsyncSession, assigned: BoothsAssigned) -> tuple[FairPriceList, BuyerSnapshot]:
+    fair = await session.get(FairPriceList, assigned.fair_id)
+    if fair is None:
+        raise UnknownFair(f"fair {assigned.fair_id} was never published to billing")
+    buyer = await session.get(BuyerSnapshot, assigned.registration_id)
+    if buyer is None:
+        raise UnknownRegistration(f"registration {assigned.registration_id} was never approved to billing")
+    if buyer.fair_id != assigned.fair_id or buyer.exhibitor_id != assigned.exhibitor_id:
+        raise domain.InconsistentAssignment(
+            f"registration {assigned.registration_id} is of fair {buyer.fair_id} / exhibitor "
+            f"{buyer.exhibitor_id}, not {assigned.fair_id} / {assigned.exhibitor_id}")
+    return fair, buyer
