@@ -1,0 +1,225 @@
+"""Use cases of the markets service: one transaction each, events staged in the outbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.markets import domain
+from services.markets.domain import BookedSession, DateSpan, SessionStatus
+from services.markets.models import MarketSession, Programme, ProgrammePlan, SessionChange
+from services.markets.schemas import PlanningFields, ProgrammeCreate, SessionCreate, period_dict
+from shared import geo
+from shared.auth import Principal, Role
+from shared.contracts import markets as ev
+from shared.db import Database, utcnow
+from shared.errors import Forbidden, Invalid, NotFound, Rejected
+from shared.outbox import add_event
+
+SOURCE = "/services/markets"
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+# Namespace of the PostgreSQL advisory locks that serialise scheduling at one commune ("mkts").
+_COMMUNE_LOCK_NAMESPACE = 0x6D6B7473
+
+log = structlog.get_logger()
+
+
+def owns(principal: Principal | None, programme: Programme) -> bool:
+    """True if the caller is the programme's centre (an organizer of it) or an admin."""
+    if principal is None:
+        return False
+    return principal.is_admin() or (principal.role is Role.ORGANIZER and principal.centre_id is not None
+                                    and principal.centre_id == programme.centre_id)
+
+
+def not_found(what: str, ident: str) -> NotFound:
+    labels = {"programme": "chương trình", "session": "phiên chợ", "site": "điểm chợ", "supplier": "nhà cung cấp",
+              "proposal": "phương án lịch"}
+    return NotFound(f"Không tìm thấy {labels[what]} / {what} {ident} not found", code="not-found")
+
+
+async def own_programme(session: AsyncSession, programme_id: str, principal: Principal) -> Programme:
+    """The programme if the caller's centre runs it; 404 otherwise (another centre's is not revealed)."""
+    programme = await session.get(Programme, programme_id)
+    if programme is None or not owns(principal, programme):
+        raise not_found("programme", programme_id)
+    return programme
+
+
+PROGRAMME_FIELDS = ("name", "year", "province_code", "target_sessions", "session_days", "booth_quota",
+                    "enterprise_quota", "budget_vnd")
+
+
+def apply_planning(plan: ProgrammePlan, data: PlanningFields) -> None:
+    """Copy the planning settings the caller gave onto the plan (the others keep their values)."""
+    for name in PlanningFields.model_fields:
+        value = getattr(data, name)
+        if value is None:
+            continue
+        setattr(plan, name, [period_dict(p) for p in value] if name == "blackouts" else value)
+
+
+async def plan_of(session: AsyncSession, programme: Programme) -> ProgrammePlan:
+    """The programme's planning settings (the defaults for a programme made before planning existed)."""
+    return await session.get(ProgrammePlan, programme.id) or ProgrammePlan(programme_id=programme.id)
+
+
+async def create_programme(*, db: Database, principal: Principal,
+                           data: ProgrammeCreate) -> tuple[Programme, ProgrammePlan]:
+    """Create the organizer's centre's programme for a year and announce it."""
+    if not principal.centre_id:
+        raise Forbidden("Tài khoản không thuộc trung tâm nào / the token names no centre", code="no-centre")
+    core = data.model_dump(include=set(PROGRAMME_FIELDS))
+    programme = Programme(**core, centre_id=principal.centre_id, created_by=principal.subject)
+    plan = ProgrammePlan(programme_id=programme.id)
+    apply_planning(plan, data)
+    try:
+        async with db.transaction() as session:
+            session.add(programme)
+            await session.flush()  # the plan's foreign key needs the programme first (PostgreSQL checks at once)
+            session.add(plan)
+            add_event(session, ev.ProgrammeCreated(
+                programme_id=programme.id, centre_id=programme.centre_id, name=programme.name,
+                year=programme.year, province_code=programme.province_code,
+                target_sessions=programme.target_sessions), source=SOURCE)
+    except IntegrityError as exc:
+        raise Rejected(f"Trung tâm đã có chương trình '{data.name}' năm {data.year} / the centre already has "
+                       f"a programme of that name in {data.year}", field="name",
+                       code="duplicate-programme") from exc
+    log.info("programme.created", programme_id=programme.id, centre_id=programme.centre_id,
+             year=programme.year)
+    return programme, plan
+
+
+async def list_programmes(*, db: Database, principal: Principal | None,
+                          year: int | None = None) -> list[Programme]:
+    """An organizer sees its centre's programmes; everyone else sees all of them."""
+    query = select(Programme)
+    if principal is not None and principal.role is Role.ORGANIZER:
+        query = query.where(Programme.centre_id == (principal.centre_id or ""))
+    if year is not None:
+        query = query.where(Programme.year == year)
+    async with db.sessions() as session:
+        rows = await session.exec(query.order_by(col(Programme.year).desc(), col(Programme.name)))
+        return list(rows.all())
+
+
+async def _visible_sessions(session: AsyncSession, programme: Programme,
+                            principal: Principal | None) -> list[MarketSession]:
+    """All sessions for the programme's centre; only confirmed (scheduled) ones for anyone else."""
+    query = select(MarketSession).where(MarketSession.programme_id == programme.id)
+    if not owns(principal, programme):
+        query = query.where(MarketSession.status == SessionStatus.SCHEDULED)
+    rows = await session.exec(query.order_by(col(MarketSession.starts_on), col(MarketSession.created_at),
+                                             col(MarketSession.id)))
+    return list(rows.all())
+
+
+async def get_programme(*, db: Database, principal: Principal | None,
+                        programme_id: str) -> tuple[Programme, ProgrammePlan, list[MarketSession]]:
+    """A programme (public) with its planning settings and the sessions the caller may see."""
+    async with db.sessions() as session:
+        programme = await session.get(Programme, programme_id)
+        if programme is None:
+            raise not_found("programme", programme_id)
+        return programme, await plan_of(session, programme), await _visible_sessions(session, programme, principal)
+
+
+def summary_of(programme: Programme, sessions: list[MarketSession]) -> domain.ProgrammeSummary:
+    """The programme's progress over the given sessions."""
+    facts = [domain.SessionFacts(SessionStatus(s.status), s.commune_code, s.booth_quota) for s in sessions]
+    return domain.summarise(facts, target_sessions=programme.target_sessions)
+
+
+def commune_of_programme(commune_code: str, programme: Programme) -> geo.Commune:
+    """The commune, which must exist and lie in the programme's province."""
+    try:
+        commune = geo.commune(commune_code)
+    except KeyError as exc:
+        raise Invalid(f"Không có xã mã {commune_code} / no commune has code {commune_code}",
+                      field="commune_code", code="unknown-commune") from exc
+    domain.check_commune_in_province(commune_code=commune_code, commune_province_code=commune.province_code,
+                                     programme_province_code=programme.province_code)
+    return commune
+
+
+async def lock_commune(session: AsyncSession, commune_code: str) -> None:
+    """Serialise scheduling at one commune, so two overlapping sessions cannot both pass the check."""
+    connection = await session.connection()
+    # SQLite's BEGIN IMMEDIATE (shared.db) already serialises writers; PostgreSQL needs a lock.
+    if connection.dialect.name == "postgresql":
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"),
+                                 {"ns": _COMMUNE_LOCK_NAMESPACE, "key": int(commune_code)})
+
+
+async def booked_at(session: AsyncSession, commune_code: str) -> list[BookedSession]:
+    """The live sessions already holding the commune, in any programme."""
+    rows = (await session.exec(select(MarketSession).where(
+        MarketSession.commune_code == commune_code, MarketSession.status == SessionStatus.SCHEDULED))).all()
+    return [BookedSession(r.id, r.commune_code, DateSpan(r.starts_on, r.ends_on)) for r in rows]
+
+
+async def schedule_session(*, db: Database, principal: Principal, programme_id: str,
+                           data: SessionCreate) -> MarketSession:
+    """Confirm a market session at a commune of the programme's province and announce it."""
+    span = DateSpan(data.starts_on, data.ends_on)
+    async with db.transaction() as session:
+        programme = await own_programme(session, programme_id, principal)
+        domain.check_session_dates(span, year=programme.year)
+        commune_of_programme(data.commune_code, programme)
+        await lock_commune(session, data.commune_code)
+        domain.check_no_overlap(span, commune_code=data.commune_code,
+                                booked=await booked_at(session, data.commune_code))
+        market_session = MarketSession(programme_id=programme.id, province_code=programme.province_code,
+                                       **data.model_dump())
+        session.add(market_session)
+        await session.flush()
+        session.add(SessionChange(session_id=market_session.id, kind="scheduled", changed_by=principal.subject,
+                                  detail={"starts_on": str(data.starts_on), "ends_on": str(data.ends_on)}))
+        add_event(session, ev.SessionScheduled(
+            programme_id=programme.id, session_id=market_session.id, province_code=programme.province_code,
+            commune_code=market_session.commune_code, site_name=market_session.site_name,
+            starts_on=market_session.starts_on, ends_on=market_session.ends_on,
+            booth_quota=market_session.booth_quota), source=SOURCE)
+    log.info("session.scheduled", programme_id=programme.id, session_id=market_session.id,
+             commune_code=market_session.commune_code)
+    return market_session
+
+
+async def list_sessions(*, db: Database, principal: Principal | None,
+                        programme_id: str) -> list[MarketSession]:
+    """The sessions of a programme the caller may see, earliest first."""
+    _, _, sessions = await get_programme(db=db, principal=principal, programme_id=programme_id)
+    return sessions
+
+
+async def cancel_session(*, db: Database, principal: Principal, session_id: str, reason: str,
+                         today: date | None = None) -> MarketSession:
+    """Call off a scheduled session, even at short notice (border guards may suspend a gathering)."""
+    today = today or datetime.now(VIETNAM).date()
+    async with db.transaction() as session:
+        market_session = (await session.exec(
+            select(MarketSession).where(MarketSession.id == session_id).with_for_update())).first()
+        if market_session is None:
+            raise not_found("session", session_id)
+        programme = await session.get(Programme, market_session.programme_id)
+        if programme is None or not owns(principal, programme):
+            raise not_found("session", session_id)
+        domain.check_can_cancel(SessionStatus(market_session.status),
+                                DateSpan(market_session.starts_on, market_session.ends_on), today=today)
+        market_session.status = SessionStatus.CANCELLED
+        market_session.cancel_reason = reason
+        market_session.cancelled_at = utcnow()
+        session.add(market_session)
+        session.add(SessionChange(session_id=market_session.id, kind="cancelled", changed_by=principal.subject,
+                                  detail={"reason": reason}))
+        add_event(session, ev.SessionCancelled(programme_id=programme.id, session_id=market_session.id,
+                                               reason=reason), source=SOURCE)
+    log.info("session.cancelled", programme_id=market_session.programme_id, session_id=market_session.id)
+    return market_session
