@@ -1,0 +1,144 @@
+"""Pages everyone uses: the fairs, a fair with its registration form, a registration, an invoice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.portal.backend import (
+    Backend,
+    NotAuthenticated,
+    ServiceProblem,
+    ServiceUnavailable,
+    backend,
+    items,
+)
+from services.portal.errors import checked_id, is_id
+from services.portal.forms import REGISTRATION_FIELDS, FormErrors, registration_body
+from services.portal.session import token_of, viewer
+from services.portal.views import render
+from shared.auth import Role
+
+log = structlog.get_logger()
+
+BackendDep = Annotated[Backend, Depends(backend)]
+
+pages = APIRouter(tags=["pages"], include_in_schema=False)
+
+
+def required_token(request: Request) -> str:
+    """The user's token; without one the user is sent to log in."""
+    token = token_of(request)
+    if not token:
+        raise NotAuthenticated
+    return token
+
+
+async def optional(call: Awaitable[Any], what: str) -> Any | None:
+    """A secondary part of a page: when its service fails the page shows without it."""
+    try:
+        return await call
+    except (ServiceUnavailable, ServiceProblem) as exc:
+        log.info("portal.part_missing", part=what, error=str(exc))
+        return None
+
+
+@pages.get("/", response_class=HTMLResponse, summary="Open fairs (anyone)")
+async def read_home(request: Request, api: BackendDep) -> Response:
+    fairs = items(await api.get("registration", "/fairs", token=token_of(request), params={"status": "open"}))
+    return render(request, "index.html", {"fairs": fairs})
+
+
+@pages.get("/fairs/{fair_id}", response_class=HTMLResponse, summary="A fair; exhibitors get the form")
+async def read_fair(request: Request, fair_id: str, api: BackendDep) -> Response:
+    return await _fair_page(request, api, checked_id(fair_id))
+
+
+async def _fair_page(request: Request, api: Backend, fair_id: str, *, errors: FormErrors | None = None,
+                     form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    fair = await api.get("registration", f"/fairs/{fair_id}", token=token_of(request))
+    principal = viewer(request)
+    can_register = (principal is not None and principal.role is Role.EXHIBITOR
+                    and fair.get("status") == "open")
+    return render(request, "fair.html", {"fair": fair, "can_register": can_register, "errors": errors or FormErrors(),
+                                         "form": form or {"booths_requested": "1"}}, status_code=status_code)
+
+
+@pages.post("/fairs/{fair_id}/register", summary="Submit the exhibitor's registration (exhibitor)")
+async def register_for_fair(request: Request, fair_id: str, api: BackendDep) -> Response:
+    fair_id = checked_id(fair_id)
+    token = required_token(request)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    body, errors = registration_body(form)
+    if errors:
+        return await _fair_page(request, api, fair_id, errors=errors, form=form, status_code=422)
+    try:
+        registration = await api.post("registration", f"/fairs/{fair_id}/registrations", token=token, json=body)
+    except ServiceProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        errors = FormErrors.from_problem(problem, REGISTRATION_FIELDS)
+        return await _fair_page(request, api, fair_id, errors=errors, form=form, status_code=problem.status)
+    log.info("portal.registration_submitted", fair_id=fair_id, registration_id=registration.get("id"))
+    return RedirectResponse(f"/registrations/{checked_id(str(registration.get('id')))}", status_code=303)
+
+
+PLACEHOLDER_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 360 60" role="img" aria-label="{text}">'
+    '<rect width="360" height="60" fill="#f3f4f6"/>'
+    '<text x="180" y="36" font-family="sans-serif" font-size="14" text-anchor="middle" fill="#374151">'
+    "{text}</text></svg>")
+SVG_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+               "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+
+
+@pages.get("/fairs/{fair_id}/floorplan.svg", summary="The fair's floor plan, from the booths service (anyone)")
+async def read_floorplan(request: Request, fair_id: str, api: BackendDep) -> Response:
+    fair_id = checked_id(fair_id)
+    try:
+        answer = await api.get_raw("booths", f"/fairs/{fair_id}/floorplan.svg", token=token_of(request))
+        return Response(answer.content, media_type="image/svg+xml", headers=SVG_HEADERS)
+    except ServiceProblem as problem:
+        status, text = problem.status, "Chưa có sơ đồ gian hàng"
+    except ServiceUnavailable:
+        status, text = 502, "Sơ đồ gian hàng tạm thời không tải được"
+    except NotAuthenticated:
+        status, text = 401, "Đăng nhập để xem sơ đồ gian hàng"
+    # An image tag shows an image even with an error status, so the page stays readable.
+    return Response(PLACEHOLDER_SVG.format(text=text), status_code=status, media_type="image/svg+xml",
+                    headers=SVG_HEADERS)
+
+
+@pages.get("/registrations/{registration_id}", response_class=HTMLResponse,
+           summary="A registration and its invoice (its exhibitor, the organizer)")
+async def read_registration(request: Request, registration_id: str, api: BackendDep) -> Response:
+    token = required_token(request)
+    registration = await api.get("registration", f"/registrations/{checked_id(registration_id)}", token=token)
+    fair_id = checked_id(str(registration.get("fair_id")))
+    fair = await optional(api.get("registration", f"/fairs/{fair_id}", token=token), "fair")
+    return render(request, "registration.html", {"registration": registration, "fair": fair,
+                                                 "invoices": await _invoices_of(api, token, registration)})
+
+
+async def _invoices_of(api: Backend, token: str, registration: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The registration's invoices in full (the list has no lines); None when billing cannot say."""
+    page = await optional(api.get("billing", "/invoices", token=token,
+                                  params={"registration_id": str(registration.get("id"))}), "invoices")
+    if page is None:
+        return None
+    rows = [r for r in items(page) if is_id(str(r.get("id")))]
+    details = await asyncio.gather(*(optional(api.get("billing", f"/invoices/{r['id']}", token=token), "invoice")
+                                     for r in rows))
+    return [detail if isinstance(detail, dict) else row for row, detail in zip(rows, details, strict=True)]
+
+
+@pages.get("/invoices/{invoice_id}", response_class=HTMLResponse,
+           summary="A printable invoice (its exhibitor, the organizer)")
+async def read_invoice(request: Request, invoice_id: str, api: BackendDep) -> Response:
+    invoice = await api.get("billing", f"/invoices/{checked_id(invoice_id)}", token=required_token(request))
+    return render(request, "invoice.html", {"invoice": invoice})

@@ -1,0 +1,42 @@
+"""Kafka side of the subscriptions service: every event of every topic goes into the delivery outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from faststream.kafka import KafkaBroker
+from sqlalchemy import event as sa_event
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.subscriptions import intake
+from shared.contracts import EVENT_CLASSES, EVENT_TOPICS
+from shared.contracts.base import Event
+from shared.db import Database
+from shared.envelope import EventMeta
+from shared.messaging import EventConsumer, Handler
+from shared.settings import Settings
+
+CONSUMER = "subscriptions"
+
+
+def make_consumer(*, db: Database, broker: KafkaBroker, settings: Settings, wake: Callable[[], None],
+                  stored: Callable[[], None] = lambda: None) -> EventConsumer:
+    """One consumer for all four topics; once an event commits, `stored` tells the live streams and
+    `wake` the delivery worker (when the event is owed to some webhook)."""
+
+    async def on_event(session: AsyncSession, event: Event, meta: EventMeta) -> None:
+        """Store the event and owe it to the subscriptions that want it."""
+        deliveries = await intake.take_event(session, event=event, meta=meta)
+
+        def committed(_session: object) -> None:
+            # Waking before the commit would let the readers look too early and miss the new rows.
+            stored()
+            if deliveries:
+                wake()
+
+        sa_event.listen(session.sync_session, "after_commit", committed, once=True)
+
+    handlers: dict[type[Event], Handler] = {cls: on_event for cls in EVENT_CLASSES}
+    return EventConsumer(name=CONSUMER, topics=EVENT_TOPICS, handlers=handlers, db=db,
+                         broker=broker, max_attempts=settings.consumer_max_attempts,
+                         backoff_s=settings.consumer_retry_backoff_s)

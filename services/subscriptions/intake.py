@@ -1,0 +1,110 @@
+"""Taking an event in: place it, store it (the event store), and owe it to every webhook that wants it
+(the delivery outbox) — in the consumer's transaction, so an event is either fully taken or not seen."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import structlog
+from sqlmodel import col, or_, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.subscriptions import domain, eventstore
+from services.subscriptions.models import Delivery, Place, StoredEvent, Subscription
+from shared.contracts.base import Event
+from shared.db import utcnow
+from shared.envelope import EventMeta
+
+log = structlog.get_logger()
+
+
+def structured_cloudevent(event: Event, meta: EventMeta) -> str:
+    """The CloudEvents 1.0 structured JSON of an event, as every webhook body carries it."""
+    document: dict[str, object] = {"specversion": "1.0", "id": meta.event_id, "source": meta.source,
+                                   "type": meta.event_type}
+    if meta.time:
+        document["time"] = meta.time
+    if meta.subject:
+        document["subject"] = meta.subject
+    document.update({"datacontenttype": "application/json", "correlationid": meta.correlation_id,
+                     "data": event.model_dump(mode="json")})
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+def _event_time(meta: EventMeta) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(meta.time)
+    except ValueError:
+        return utcnow()
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+async def _learn_place(session: AsyncSession, event: Event) -> domain.LearnedPlace | None:
+    learned = domain.place_learned(event.event_name, event)
+    if learned is None:
+        return None
+    place = await session.get(Place, learned.aggregate_id)
+    if place is None:
+        place = Place(aggregate_id=learned.aggregate_id, kind=learned.kind, province_code=learned.province_code)
+    place.province_code, place.centre_id, place.updated_at = learned.province_code, learned.centre_id, utcnow()
+    session.add(place)
+    return learned
+
+
+async def _place_waiting(session: AsyncSession, learned: domain.LearnedPlace) -> list[StoredEvent]:
+    """Events stored unplaced because their fair or programme was not known yet (their topic ran ahead of
+    the one that tells where it is): placed now, oldest first."""
+    rows = (await session.exec(select(StoredEvent).where(
+        col(StoredEvent.province_code).is_(None),
+        or_(col(StoredEvent.fair_id) == learned.aggregate_id, col(StoredEvent.programme_id) == learned.aggregate_id))
+        .order_by(col(StoredEvent.seq)))).all()
+    for row in rows:
+        placed = domain.placed_later(eventstore.facts(row), learned)
+        row.province_code, row.fair_id, row.programme_id, row.centre_id = (
+            placed.province_code, placed.fair_id, placed.programme_id, placed.centre_id)
+        session.add(row)
+    return list(rows)
+
+
+async def facts_of(session: AsyncSession, event: Event) -> domain.EventFacts:
+    """Where the event happens and what it is about, from its own fields and the places learned so far."""
+    placement = domain.placement_of(event)
+    ids = [i for i in (placement.fair_id, placement.programme_id) if i]
+    places = (await session.exec(select(Place).where(col(Place.aggregate_id).in_(ids)))).all() if ids else []
+    fairs = {p.aggregate_id: p for p in places if p.kind == domain.FAIR}
+    programmes = {p.aggregate_id: p for p in places if p.kind == domain.PROGRAMME}
+    province = domain.place_event(placement, fairs={k: p.province_code for k, p in fairs.items()},
+                                  programmes={k: p.province_code for k, p in programmes.items()})
+    fair_id, programme_id = domain.aggregate_ids(placement, programmes=programmes)
+    owner = fairs.get(fair_id or "") or programmes.get(programme_id or "")
+    centre_id = getattr(event, "centre_id", None) or (owner.centre_id if owner else None)
+    return domain.EventFacts(event.event_name, province, fair_id, programme_id, centre_id)
+
+
+async def take_event(session: AsyncSession, *, event: Event, meta: EventMeta) -> list[Delivery]:
+    """Store the event and owe it to every active webhook subscription that wants it — and, when it tells
+    where a fair or programme is, the events about it that came in before it, right after it."""
+    learned = await _learn_place(session, event)
+    facts = await facts_of(session, event)
+    session.add(StoredEvent(id=meta.event_id, event_type=event.event_name, time=_event_time(meta),
+                            subject=meta.subject, province_code=facts.province_code, fair_id=facts.fair_id,
+                            programme_id=facts.programme_id, centre_id=facts.centre_id,
+                            correlation_id=meta.correlation_id, body=structured_cloudevent(event, meta)))
+    await session.flush()  # the event row first: deliveries refer to it
+    if facts.province_code is None:
+        log.info("event.unplaced", event_type=event.event_name, subject=meta.subject)
+        return []
+    waiting = await _place_waiting(session, learned) if learned else []
+    subscriptions = (await session.exec(select(Subscription).where(
+        col(Subscription.active).is_(True), col(Subscription.url).is_not(None)))).all()
+    owed: list[Delivery] = []
+    for event_id, placed in [(meta.event_id, facts), *((r.id, eventstore.facts(r)) for r in waiting)]:
+        batch = [Delivery(subscription_id=s.id, event_id=event_id, event_type=placed.event_name)
+                 for s in subscriptions if domain.matches(s.wanted(), placed)]
+        session.add_all(batch)
+        await session.flush()  # one event at a time: delivery ids give each subscription's order
+        owed.extend(batch)
+    log.info("event.taken", event_type=event.event_name, province=facts.province_code, deliveries=len(owed),
+             placed_late=len(waiting))
+    return owed

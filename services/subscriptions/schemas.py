@@ -1,0 +1,178 @@
+"""Request and response bodies of the subscriptions API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from services.subscriptions.domain import DeliveryStatus
+
+
+def _province_code(value: str) -> str:
+    from shared.geo import UnknownPlace, resolve_province
+
+    try:
+        return resolve_province(value).code
+    except UnknownPlace as exc:
+        raise ValueError(str(exc)) from exc
+
+
+ProvinceInput = Annotated[str, Field(min_length=2, max_length=100,
+                                     description="province code or name (old names accepted)"),
+                          AfterValidator(_province_code)]
+RegionInput = Annotated[str, Field(min_length=1, max_length=50, description="a region id: north, centre, south")]
+EventTypePattern = Annotated[str, Field(min_length=1, max_length=100,
+                                        description="an event name (fair.published), a prefix (fair.*) or *")]
+AggregateId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class SubscriptionCreate(BaseModel):
+    """A filter — event types in some provinces and regions, maybe one fair or programme — and, for a
+    webhook, the receiver's URL (without one, the subscription serves its stream, replay and feed only)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(default=None, min_length=1, max_length=2000, description="http(s) address of the receiver")
+    provinces: list[ProvinceInput] = Field(default_factory=list, max_length=34)
+    regions: list[RegionInput] = Field(default_factory=list, max_length=10)
+    event_types: list[EventTypePattern] = Field(min_length=1, max_length=50)
+    fair_id: AggregateId | None = None
+    programme_id: AggregateId | None = None
+    description: str = Field(default="", max_length=500)
+
+
+class SubscriptionPublic(BaseModel):
+    """A subscription as its owner sees it (never with its secrets or feed token)."""
+
+    id: str
+    owner: str
+    owner_role: str
+    url: str | None
+    regions: list[str]
+    provinces: list[str]
+    event_types: list[str]
+    fair_id: str | None
+    programme_id: str | None
+    centre_id: str | None
+    description: str
+    active: bool
+    flagged: bool = Field(description="a delivery was parked; cleared once no parked delivery is left")
+    flagged_at: datetime | None
+    flag_reason: str | None
+    previous_secret_until: datetime | None = Field(description="end of a secret rotation's overlap, if one runs")
+    has_feed: bool
+    created_at: datetime
+
+
+class SubscriptionCreated(SubscriptionPublic):
+    """The new subscription and its signing secret: shown this once, keep it."""
+
+    secret: str = Field(description="Standard Webhooks secret (whsec_...) to verify webhook-signature")
+
+
+class SubscriptionsPublic(BaseModel):
+    """A list of subscriptions."""
+
+    data: list[SubscriptionPublic]
+    count: int
+
+
+class SecretRotate(BaseModel):
+    """How long the old secret keeps signing beside the new one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    overlap_s: float | None = Field(default=None, ge=0, le=7 * 86_400,
+                                    description="seconds; the service's default when omitted")
+
+
+class SecretRotated(BaseModel):
+    """The new secret (shown this once) and until when the previous one still signs."""
+
+    secret: str
+    previous_secret_until: datetime | None
+
+
+class FeedCreated(BaseModel):
+    """The calendar feed's secret address: anyone holding it can read the feed; rotate it if it leaks."""
+
+    url: str
+    path: str
+
+
+class SubscriberPublic(BaseModel):
+    """The caller as a subscriber: who, bound to what, and the state of its subscriptions."""
+
+    subject: str
+    role: str
+    region: str | None
+    centre_id: str | None
+    provinces: list[str] | None = Field(description="the provinces it may see (null: all)")
+    subscriptions: int
+    flagged: int
+
+
+class RegionPublic(BaseModel):
+    """A named set of provinces."""
+
+    id: str
+    name: str
+    centre: str
+    provinces: list[str]
+
+
+class AttemptPublic(BaseModel):
+    """One call to the receiver."""
+
+    number: int
+    round: int
+    started_at: datetime
+    status_code: int | None
+    latency_ms: int
+    response_excerpt: str
+    error: str | None
+    signatures: int
+    finished_at: datetime | None = Field(description="when the outcome was recorded (the retry delay runs from here)")
+    retry_at: datetime | None = Field(description="when the next attempt was scheduled, after a failure")
+
+
+class DeliveryPublic(BaseModel):
+    """One event owed to the subscription and every attempt to deliver it."""
+
+    id: int
+    event_id: str
+    event_type: str
+    status: DeliveryStatus
+    attempt_count: int
+    round_attempts: int
+    redeliveries: int
+    next_attempt_at: datetime | None
+    created_at: datetime
+    finished_at: datetime | None
+    last_error: str | None
+    attempts: list[AttemptPublic]
+
+
+class DeliveriesPublic(BaseModel):
+    """A page of deliveries, newest first."""
+
+    data: list[DeliveryPublic]
+    count: int
+
+
+class Redelivered(BaseModel):
+    """How many parked deliveries were put back in the queue."""
+
+    count: int
+    delivery_ids: list[int]
+
+
+class EventsPage(BaseModel):
+    """Stored events in the order they were received, as CloudEvents structured JSON; pass `next_after`
+    as `after` for the next page (null: this was the last page)."""
+
+    data: list[dict[str, Any]]
+    count: int
+    next_after: int | None

@@ -1,0 +1,91 @@
+"""The live stream: Server-Sent Events of the events a filter matches, read from the event store in store
+order, so a client resumes from `Last-Event-ID` (the CloudEvents id it saw last) without losing any.
+
+Store positions are assigned when a row is inserted, and concurrent consumer transactions may commit out
+of that order (PostgreSQL). A stream therefore never passes a missing position at once: it waits for it
+up to a gap timeout (the row may still be committing), and only then passes it as rolled back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sse_starlette import ServerSentEvent
+
+from services.subscriptions import domain, eventstore
+from services.subscriptions.models import StoredEvent
+from shared.db import Database
+
+BATCH = 200
+RETRY_MS = 3000
+
+
+class Signal:
+    """Wakes every waiting stream when the consumer has committed a new event (same process)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        """New events are stored: wake the waiters (later waiters wait for the next notification)."""
+        event, self._event = self._event, asyncio.Event()
+        event.set()
+
+    def snapshot(self) -> asyncio.Event:
+        """Take before reading; wait on it after, so a commit in between is not missed."""
+        return self._event
+
+    @staticmethod
+    async def wait(snapshot: asyncio.Event, timeout_s: float) -> None:
+        """Until notified or the timeout."""
+        try:
+            await asyncio.wait_for(snapshot.wait(), timeout=timeout_s)
+        except TimeoutError:
+            pass
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A stream's position, and since when (monotonic seconds) the position after it has been missing."""
+
+    position: int
+    gap_since: float | None = None
+
+
+def advance(cursor: Cursor, positions: list[int], *, now: float, gap_timeout_s: float) -> tuple[int, Cursor]:
+    """How many of the next stored positions (ascending, all after the cursor) may be passed now, and the
+    new cursor: contiguous ones at once, one after a gap only once the gap is older than the timeout."""
+    position, gap_since, passed = cursor.position, cursor.gap_since, 0
+    for found in positions:
+        if found != position + 1:
+            gap_since = now if gap_since is None else gap_since
+            if now - gap_since < gap_timeout_s:
+                break
+        position, gap_since, passed = found, None, passed + 1
+    return passed, Cursor(position, gap_since)
+
+
+def to_sse(row: StoredEvent) -> ServerSentEvent:
+    """One stored event as an SSE message: id = CloudEvents id, event = its name, data = the CloudEvent."""
+    return ServerSentEvent(data=row.body, id=row.id, event=row.event_type)
+
+
+async def events(db: Database, signal: Signal, wanted: domain.Filter, *, position: int, poll_s: float,
+                 gap_timeout_s: float) -> AsyncIterator[ServerSentEvent]:
+    """The matching events after `position`, then each new one as it is stored, until the client leaves."""
+    yield ServerSentEvent(comment="hangviet", retry=RETRY_MS)
+    cursor = Cursor(position)
+    while True:
+        snapshot = signal.snapshot()
+        rows = await eventstore.read_after(db, cursor.position, limit=BATCH)
+        passed, cursor = advance(cursor, [r.seq or 0 for r in rows], now=time.monotonic(),
+                                 gap_timeout_s=gap_timeout_s)
+        for row in rows[:passed]:
+            if domain.matches(wanted, eventstore.facts(row)):
+                yield to_sse(row)
+        if passed == BATCH:
+            continue  # more is stored already
+        wait_s = poll_s if cursor.gap_since is None else min(poll_s, max(gap_timeout_s / 4, 0.05))
+        await Signal.wait(snapshot, wait_s)
