@@ -1,0 +1,99 @@
+"""Fixtures every test layer shares: settings on a fresh database, tokens, and a database URL per backend."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from faststream.kafka import TestKafkaBroker
+
+from shared.auth import Role, issue_token
+from shared.settings import Settings, load_settings
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+
+
+def unique(prefix: str = "") -> str:
+    """A unique id for test data."""
+    return f"{prefix}{uuid.uuid4().hex[:12]}"
+
+
+_created_databases: list[str] = []
+
+
+async def make_postgres_database(base_url: str) -> str:
+    """Create a fresh PostgreSQL database (dropped when the session ends) and return its asyncpg URL."""
+    import asyncpg
+
+    name = f"hv_test_{uuid.uuid4().hex[:10]}"
+    _created_databases.append(name)
+    plain = base_url.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(plain)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    root, _, _ = base_url.rpartition("/")
+    return f"{root}/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh database: a SQLite file, and also PostgreSQL when TEST_POSTGRES_URL is set."""
+    if request.param == "postgres":
+        return await make_postgres_database(POSTGRES_URL)
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def settings_for(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
+    """Settings of a service under test, on the fresh database."""
+
+    def make(service: str, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {"database_url": database_url, "var_dir": tmp_path, "env": "test",
+                                  "consumer_retry_backoff_s": 0.01, "outbox_poll_interval_s": 0.05}
+        values.update(overrides)
+        return load_settings(service, **values)
+
+    return make
+
+
+def token(settings: Settings, role: str, **claims: Any) -> dict[str, str]:
+    """Authorization headers for a principal."""
+    return {"Authorization": f"Bearer {issue_token(settings.jwt_secret, role=Role(role), **claims)}"}
+
+
+@asynccontextmanager
+async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run a service app in memory: FastStream's test broker, the real lifespan, an HTTP client."""
+    async with TestKafkaBroker(app.state.runtime.broker):
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                yield client
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Drop the PostgreSQL databases this session created."""
+    if not (POSTGRES_URL and _created_databases):
+        return
+    import asyncio
+
+    import asyncpg
+
+    async def drop_all() -> None:
+        conn = await asyncpg.connect(POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            for name in _created_databases:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop_all())
