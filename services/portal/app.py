@@ -11,10 +11,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from services.portal.backend import TIMEOUT_S
+from services.portal.billing_pages import billing_pages
 from services.portal.errors import install_page_errors
+from services.portal.exhibitor_pages import exhibitor_pages
 from services.portal.login import login
+from services.portal.markets_pages import markets_pages
 from services.portal.organizer import organizer
 from services.portal.pages import pages
+from services.portal.regional_pages import regional_pages
 from services.portal.views import HERE
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -29,7 +33,7 @@ def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None
     app = create_service_app(
         runtime=runtime, title="hangviet portal",
         description="Cổng thông tin hội chợ và gian hàng / the web pages over the services' APIs",
-        routers=[pages, login, organizer])
+        routers=[pages, login, organizer, exhibitor_pages, billing_pages, markets_pages, regional_pages])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_page_errors(app)
     _hold_http_client(app, transport)

@@ -73,9 +73,39 @@ class Backend:
         """POST a JSON body and read the JSON answer."""
         return (await self._send("POST", service, path, token=token, json=json)).json()
 
-    async def get_raw(self, service: str, path: str, *, token: str | None) -> httpx.Response:
-        """GET anything (an SVG image), errors mapped as for JSON."""
-        return await self._send("GET", service, path, token=token, expect_json=False)
+    async def put(self, service: str, path: str, *, token: str | None, json: Any = None) -> Any:
+        """PUT a JSON body and read the JSON answer."""
+        return (await self._send("PUT", service, path, token=token, json=json)).json()
+
+    async def patch(self, service: str, path: str, *, token: str | None, json: Any = None) -> Any:
+        """PATCH a JSON body and read the JSON answer."""
+        return (await self._send("PATCH", service, path, token=token, json=json)).json()
+
+    async def delete(self, service: str, path: str, *, token: str | None) -> httpx.Response:
+        """DELETE; the answer may be empty (204)."""
+        return await self._send("DELETE", service, path, token=token, expect_json=False)
+
+    async def get_raw(self, service: str, path: str, *, token: str | None,
+                      params: dict[str, str] | None = None) -> httpx.Response:
+        """GET anything (an SVG image, a PDF, an .xlsx, an .ics), errors mapped as for JSON."""
+        return await self._send("GET", service, path, token=token, params=params, expect_json=False)
+
+    async def post_raw(self, service: str, path: str, *, token: str | None, **kwargs: Any) -> httpx.Response:
+        """POST anything (a CSV upload: `content=`, `files=`, `json=`), the answer not read as JSON."""
+        return await self._send("POST", service, path, token=token, expect_json=False, **kwargs)
+
+    def stream(self, service: str, path: str, *, token: str | None,
+               headers: dict[str, str] | None = None) -> Any:
+        """An open GET stream (Server-Sent Events) to relay: `async with api.stream(...) as response:`.
+
+        The caller checks `response.status_code`; the stream has no read timeout (events may be rare).
+        """
+        url = self._settings.service_url(service).rstrip("/") + path
+        sent = {"X-Correlation-ID": current_correlation_id(), "Accept": "text/event-stream", **(headers or {})}
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        timeout = httpx.Timeout(TIMEOUT_S, read=None)
+        return self._client.stream("GET", url, headers=sent, timeout=timeout)
 
     async def _send(self, method: str, service: str, path: str, *, token: str | None,
                     expect_json: bool = True, **kwargs: Any) -> httpx.Response:

@@ -16,7 +16,7 @@ from services.portal.session import (
     safe_next,
     set_cookie,
 )
-from services.portal.views import render
+from services.portal.views import LANG_COOKIE, LANGUAGES, render
 
 log = structlog.get_logger()
 
@@ -53,4 +53,13 @@ async def create_session(request: Request) -> Response:
 async def delete_session() -> Response:
     response = RedirectResponse("/", status_code=303)
     clear_cookie(response)
+    return response
+
+
+@login.get("/lang/{code}", summary="Switch the pages' language: vi (default) or en (anyone)")
+async def switch_language(request: Request, code: str, next: str | None = None) -> Response:
+    if code not in LANGUAGES:
+        raise PortalError(404)
+    response = RedirectResponse(safe_next(next) or "/", status_code=303)
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, path="/", samesite="lax")
     return response

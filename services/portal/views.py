@@ -11,6 +11,7 @@ import vn_money
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
 from services.portal.session import dev_login_enabled, viewer, viewer_label
 from shared.geo import UnknownPlace, province
@@ -19,8 +20,8 @@ HERE = Path(__file__).parent
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Pages use only their own stylesheet and images; the SVG floor plan comes through the portal too.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+                               "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
@@ -79,6 +80,21 @@ def province_name(code: Any) -> str:
         return str(code)
 
 
+LANG_COOKIE = "hangviet_lang"
+LANGUAGES = ("vi", "en")
+
+
+def lang_of(request: Request) -> str:
+    """The reader's language: Vietnamese unless they switched to English (a cookie)."""
+    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "vi"
+
+
+@pass_context
+def translate(context: Any, vi: str, en: str) -> str:
+    """`{{ t("Hội chợ", "Fairs") }}`: the text in the page's language (both are written side by side)."""
+    return en if context.get("lang") == "en" else vi
+
+
 def label(table: dict[str, str]) -> Any:
     """A filter naming a state in Vietnamese (the raw value when unknown)."""
     return lambda value: table.get(str(value), str(value))
@@ -90,6 +106,7 @@ def _make_templates() -> Jinja2Templates:
         vnd=vnd, day=day, moment=moment, province=province_name, fair_status=label(FAIR_STATUS),
         fair_kind=label(FAIR_KIND), registration_status=label(REGISTRATION_STATUS),
         invoice_status=label(INVOICE_STATUS))
+    templates.env.globals["t"] = translate
     return templates
 
 
@@ -100,7 +117,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
            status_code: int = 200) -> HTMLResponse:
     """A page, with the user's name in the header."""
     principal = viewer(request)
-    base = {"viewer": principal, "viewer_label": viewer_label(principal),
+    base = {"viewer": principal, "viewer_label": viewer_label(principal), "lang": lang_of(request),
             "dev_login": dev_login_enabled(request.app.state.settings)}
     response = TEMPLATES.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)
     response.headers.update(SECURITY_HEADERS)
