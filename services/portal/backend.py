@@ -38,6 +38,7 @@ class ServiceProblem(Exception):
     title: str
     detail: str | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
+    document: dict[str, Any] = field(default_factory=dict, repr=False)  # the whole body, extension members too
 
     def __str__(self) -> str:
         return f"{self.status} {self.title}"
@@ -54,7 +55,7 @@ class ServiceProblem(Exception):
         errors = doc.get("errors")
         rows = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
         return cls(status=response.status_code, title=str(doc.get("title") or response.reason_phrase),
-                   detail=doc.get("detail"), errors=rows)
+                   detail=doc.get("detail"), errors=rows, document=doc)
 
 
 class Backend:
@@ -69,17 +70,21 @@ class Backend:
         """GET a JSON document."""
         return (await self._send("GET", service, path, token=token, params=params)).json()
 
-    async def post(self, service: str, path: str, *, token: str | None, json: Any = None) -> Any:
-        """POST a JSON body and read the JSON answer."""
-        return (await self._send("POST", service, path, token=token, json=json)).json()
+    async def post(self, service: str, path: str, *, token: str | None, json: Any = None,
+                   wait_s: float | None = None) -> Any:
+        """POST a JSON body and read the JSON answer (`wait_s`: a longer timeout, for a slow call: a solver run)."""
+        extra = {"timeout": wait_s} if wait_s else {}
+        return (await self._send("POST", service, path, token=token, json=json, **extra)).json()
 
     async def put(self, service: str, path: str, *, token: str | None, json: Any = None) -> Any:
         """PUT a JSON body and read the JSON answer."""
         return (await self._send("PUT", service, path, token=token, json=json)).json()
 
-    async def patch(self, service: str, path: str, *, token: str | None, json: Any = None) -> Any:
-        """PATCH a JSON body and read the JSON answer."""
-        return (await self._send("PATCH", service, path, token=token, json=json)).json()
+    async def patch(self, service: str, path: str, *, token: str | None, json: Any = None,
+                    wait_s: float | None = None) -> Any:
+        """PATCH a JSON body and read the JSON answer (`wait_s` as for `post`)."""
+        extra = {"timeout": wait_s} if wait_s else {}
+        return (await self._send("PATCH", service, path, token=token, json=json, **extra)).json()
 
     async def delete(self, service: str, path: str, *, token: str | None) -> httpx.Response:
         """DELETE; the answer may be empty (204)."""
@@ -93,6 +98,10 @@ class Backend:
     async def post_raw(self, service: str, path: str, *, token: str | None, **kwargs: Any) -> httpx.Response:
         """POST anything (a CSV upload: `content=`, `files=`, `json=`), the answer not read as JSON."""
         return await self._send("POST", service, path, token=token, expect_json=False, **kwargs)
+
+    async def put_raw(self, service: str, path: str, *, token: str | None, **kwargs: Any) -> httpx.Response:
+        """PUT anything (a CSV plan: `content=`), the answer not read as JSON."""
+        return await self._send("PUT", service, path, token=token, expect_json=False, **kwargs)
 
     def stream(self, service: str, path: str, *, token: str | None,
                headers: dict[str, str] | None = None) -> Any:

@@ -1,7 +1,348 @@
-"""The exhibitor's own space: profile, registrations, booth picks, invoices."""
+"""The exhibitor's own space: profile, registrations, booth picks, invoices.
+
+Every call goes to the services with the exhibitor's token, so the services decide what it may see; the
+portal only refuses other roles up front and turns the services' 403/404 into pages.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import structlog
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from services.portal.backend import Backend, NotAuthenticated, ServiceProblem, backend, items
+from services.portal.errors import PortalError, checked_id, is_id
+from services.portal.exhibitor_forms import (
+    GROUPS,
+    KINDS,
+    LEVELS,
+    commune_options,
+    form_from_profile,
+    pad_products,
+    profile_body,
+    profile_errors,
+    province_options,
+    read_form,
+    resolve_province_code,
+)
+from services.portal.forms import FormErrors, split_title, vietnamese
+from services.portal.pages import optional
+from services.portal.session import token_of, viewer
+from services.portal.views import render
+from shared.auth import Principal, Role
+
+log = structlog.get_logger()
+
+BackendDep = Annotated[Backend, Depends(backend)]
 
 exhibitor_pages = APIRouter(prefix="/me", tags=["exhibitor pages"], include_in_schema=False)
+
+# What a page says after an action, by the `done` query parameter (Vietnamese, English).
+NOTICES: dict[str, tuple[str, str]] = {
+    "profile-created": ("Đã tạo hồ sơ doanh nghiệp.", "Your profile was created."),
+    "profile-saved": ("Đã lưu hồ sơ doanh nghiệp.", "Your profile was saved."),
+    "cancelled": ("Đã hủy đăng ký.", "The registration was cancelled."),
+    "held": ("Đã giữ chỗ. Vui lòng xác nhận trước khi hết giờ.", "Booths held. Please confirm before time runs out."),
+    "assigned": ("Đã xác nhận gian hàng.", "Your booths are confirmed."),
+    "released": ("Đã bỏ giữ chỗ; các gian đã được trả lại.", "The hold was given up; the booths are free again."),
+}
+LIVE_REGISTRATION = ("submitted", "approved", "waitlisted", "changes_requested")
+
+
+def exhibitor_session(request: Request) -> tuple[Principal, str]:
+    """The exhibitor and its token; others are sent to log in or refused."""
+    token, principal = token_of(request), viewer(request)
+    if not token or principal is None:
+        raise NotAuthenticated
+    if principal.role is not Role.EXHIBITOR or not principal.exhibitor_id:
+        raise PortalError(403, "Trang dành cho doanh nghiệp tham gia hội chợ / Exhibitors only")
+    return principal, token
+
+
+def notice(done: str | None) -> tuple[str, str] | None:
+    """The message of a finished action."""
+    return NOTICES.get(done or "")
+
+
+async def read_profile(api: Backend, token: str, exhibitor_id: str) -> dict[str, Any] | None:
+    """The exhibitor's profile, or None before it is created."""
+    try:
+        profile = await api.get("registration", f"/exhibitors/{quote(exhibitor_id, safe='')}", token=token)
+    except ServiceProblem as problem:
+        if problem.status == 404:
+            return None
+        raise
+    return profile if isinstance(profile, dict) else None
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+@exhibitor_pages.get("", response_class=HTMLResponse, summary="The exhibitor's dashboard (exhibitor)")
+async def read_dashboard(request: Request, api: BackendDep, done: str | None = None) -> Response:
+    principal, token = exhibitor_session(request)
+    profile, registrations, invoices = await asyncio.gather(
+        read_profile(api, token, str(principal.exhibitor_id)),
+        optional(api.get("registration", "/registrations", token=token), "registrations"),
+        optional(api.get("billing", "/invoices", token=token), "invoices"))
+    rows = items(registrations) if registrations is not None else None
+    fair_ids = sorted({str(r.get("fair_id")) for r in rows or [] if is_id(str(r.get("fair_id")))})
+    fairs, booths = await asyncio.gather(_fairs(api, token, fair_ids), _booths_by_registration(api, token, fair_ids))
+    return render(request, "exhibitor/dashboard.html", {
+        "profile": profile, "registrations": rows, "fairs": fairs, "booths": booths,
+        "invoices": items(invoices) if invoices is not None else None, "notice": notice(done)})
+
+
+async def _fairs(api: Backend, token: str, fair_ids: list[str]) -> dict[str, dict[str, Any]]:
+    found = await asyncio.gather(*(optional(api.get("registration", f"/fairs/{f}", token=token), "fair")
+                                   for f in fair_ids))
+    return {f: fair for f, fair in zip(fair_ids, found, strict=True) if isinstance(fair, dict)}
+
+
+async def _booths_by_registration(api: Backend, token: str, fair_ids: list[str]) -> dict[str, list[str]]:
+    """Booth codes assigned to each of the exhibitor's registrations (the booths service shows its own only)."""
+    pages = await asyncio.gather(*(optional(api.get("booths", f"/fairs/{f}/assignments", token=token),
+                                            "assignments") for f in fair_ids))
+    booths: dict[str, list[str]] = {}
+    for page in pages:
+        for row in items(page):
+            if not row.get("released_at"):
+                booths[str(row.get("registration_id"))] = [str(c) for c in row.get("booth_codes") or []]
+    return booths
+
+
+# ---------------------------------------------------------------- profile
+
+
+@exhibitor_pages.get("/profile", response_class=HTMLResponse, summary="Create or edit the profile (exhibitor)")
+async def read_profile_form(request: Request, api: BackendDep) -> Response:
+    principal, token = exhibitor_session(request)
+    profile = await read_profile(api, token, str(principal.exhibitor_id))
+    form = form_from_profile(profile) if profile else form_from_profile({"kind": "household"})
+    return _profile_page(request, form, creating=profile is None)
+
+
+def _profile_page(request: Request, form: dict[str, Any], *, creating: bool, errors: FormErrors | None = None,
+                  status_code: int = 200) -> Response:
+    province = resolve_province_code(str(form.get("province_code") or ""))
+    return render(request, "exhibitor/profile.html", {
+        "form": form, "creating": creating, "errors": errors or FormErrors(), "kinds": KINDS, "groups": GROUPS,
+        "levels": LEVELS, "provinces": province_options(), "province": province,
+        "communes": commune_options(province) if province else ()}, status_code=status_code)
+
+
+@exhibitor_pages.post("/profile", summary="Save the profile: create it, or change it (exhibitor)")
+async def save_profile(request: Request, api: BackendDep) -> Response:
+    principal, token = exhibitor_session(request)
+    raw = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = read_form(raw)
+    creating = raw.get("creating") == "1"
+    if raw.get("action") == "communes":  # without script: show the chosen province's communes, save nothing
+        form["commune_code"] = ""
+        return _profile_page(request, form, creating=creating)
+    body, errors = profile_body(form, creating=creating)
+    if errors:
+        return _profile_page(request, form, creating=creating, errors=errors, status_code=422)
+    exhibitor_id = quote(str(principal.exhibitor_id), safe="")
+    try:
+        if creating:
+            await api.post("registration", "/exhibitors", token=token, json=body)
+        else:
+            await api.patch("registration", f"/exhibitors/{exhibitor_id}", token=token, json=body)
+    except ServiceProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        if problem.status == 409 and creating and "exists" in problem.title.lower():
+            creating = False
+        form["products"] = pad_products([r for r in form["products"] if r["name"] or r["level"]])
+        return _profile_page(request, form, creating=creating, errors=profile_errors(problem),
+                             status_code=problem.status)
+    log.info("portal.profile_saved", exhibitor_id=principal.exhibitor_id, created=creating)
+    return RedirectResponse(f"/me?done={'profile-created' if creating else 'profile-saved'}", status_code=303)
+
+
+@exhibitor_pages.get("/communes", summary="Communes of a province, for the profile form's picker (anyone)")
+async def read_communes(province: str = "") -> Response:
+    code = resolve_province_code(province)
+    rows = [{"code": c, "name": n} for c, n in commune_options(code)] if code else []
+    return JSONResponse(rows, headers={"Cache-Control": "public, max-age=86400"})
+
+
+# ---------------------------------------------------------------- registration: cancel
+
+
+@exhibitor_pages.post("/registrations/{registration_id}/cancel", summary="Cancel before the deadline (exhibitor)")
+async def cancel_registration(request: Request, registration_id: str, api: BackendDep) -> Response:
+    _, token = exhibitor_session(request)
+    registration_id = checked_id(registration_id)
+    form = await request.form()
+    reason = str(form.get("reason") or "").strip()
+    body = {"reason": reason[:1000]} if reason else None
+    await api.post("registration", f"/registrations/{registration_id}/cancel", token=token, json=body)
+    log.info("portal.registration_cancelled", registration_id=registration_id)
+    return RedirectResponse(f"/registrations/{registration_id}?done=cancelled", status_code=303)
+
+
+# ---------------------------------------------------------------- booth picks
+
+
+@dataclass(frozen=True)
+class Box:
+    """A booth drawn on the pick map: position and size in pixels."""
+
+    code: str
+    x: float
+    y: float
+    width: float
+    height: float
+    status: str
+    mine: bool
+
+
+PX_PER_M = 12
+HALL_GAP_PX = 30
+
+
+def plan_boxes(booths: list[dict[str, Any]], registration_id: str) -> tuple[list[Box], float, float]:
+    """The booths laid out to scale, halls one under another; the drawing's width and height."""
+    halls: dict[str, list[dict[str, Any]]] = {}
+    for booth in booths:
+        halls.setdefault(str(booth.get("hall") or ""), []).append(booth)
+    boxes: list[Box] = []
+    top, width = 0.0, 0.0
+    for hall in sorted(halls):
+        rows = halls[hall]
+        depth = 0.0
+        for b in rows:
+            try:
+                x, y = float(b["x_m"]) * PX_PER_M, float(b["y_m"]) * PX_PER_M
+                w, h = float(b["width_m"]) * PX_PER_M, float(b["depth_m"]) * PX_PER_M
+            except (KeyError, TypeError, ValueError):
+                continue
+            boxes.append(Box(str(b.get("code")), x + 2, top + y + 2, w - 2, h - 2, str(b.get("status")),
+                             str(b.get("registration_id") or "") == registration_id))
+            depth, width = max(depth, y + h), max(width, x + w)
+        top += depth + HALL_GAP_PX
+    return boxes, width + 4, max(top - HALL_GAP_PX + 4, 0)
+
+
+async def _pick_context(api: Backend, token: str, registration_id: str) -> dict[str, Any]:
+    registration = await api.get("registration", f"/registrations/{registration_id}", token=token)
+    fair_id = checked_id(str(registration.get("fair_id")))
+    fair, plan, holds, assignments = await asyncio.gather(
+        api.get("registration", f"/fairs/{fair_id}", token=token),
+        optional(api.get("booths", f"/fairs/{fair_id}/floorplan", token=token), "floorplan"),
+        optional(api.get("booths", f"/fairs/{fair_id}/holds", token=token), "holds"),
+        optional(api.get("booths", f"/fairs/{fair_id}/assignments", token=token), "assignments"))
+    hold = next((h for h in items(holds) if str(h.get("registration_id")) == registration_id), None)
+    assignment = next((a for a in items(assignments) if str(a.get("registration_id")) == registration_id
+                       and not a.get("released_at")), None)
+    booths = [b for b in (plan or {}).get("booths") or [] if isinstance(b, dict)]
+    free = [b for b in booths if b.get("status") == "free"]
+    boxes, width, height = plan_boxes(booths, registration_id)
+    expires = _parse_time(hold.get("expires_at")) if hold else None
+    seconds_left = max(int((expires - datetime.now(UTC)).total_seconds()), 0) if expires else 0
+    return {"registration": registration, "fair": fair, "plan": plan, "free": free, "hold": hold,
+            "assignment": assignment, "boxes": boxes, "map_width": width, "map_height": height,
+            "seconds_left": seconds_left, "can_pick": (registration.get("status") == "approved"
+                                                       and fair.get("allocation_mode") == "exhibitor_picks"
+                                                       and hold is None and assignment is None and plan is not None)}
+
+
+def _parse_time(value: Any) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@exhibitor_pages.get("/registrations/{registration_id}/booths", response_class=HTMLResponse,
+                     summary="Pick booths on the floor plan, see the hold and confirm (exhibitor)")
+async def read_booth_pick(request: Request, registration_id: str, api: BackendDep, done: str | None = None) -> Response:
+    _, token = exhibitor_session(request)
+    context = await _pick_context(api, token, checked_id(registration_id))
+    return render(request, "exhibitor/booths.html", {**context, "errors": FormErrors(), "chosen": [],
+                                                     "notice": notice(done)})
+
+
+@exhibitor_pages.post("/registrations/{registration_id}/booths/hold", summary="Hold the chosen booths (exhibitor)")
+async def hold_booths(request: Request, registration_id: str, api: BackendDep) -> Response:
+    _, token = exhibitor_session(request)
+    registration_id = checked_id(registration_id)
+    form = await request.form()
+    chosen = [c for c in form.getlist("booth_codes") if isinstance(c, str) and is_id(c)]
+    fair_id = await _fair_of(api, token, registration_id)
+    errors, status = FormErrors(), 422
+    if not chosen:
+        errors.title, errors.title_en = "Chưa chọn gian hàng", "No booth chosen"
+        errors.add("booth_codes", "Vui lòng chọn gian hàng trong danh sách.")
+    else:
+        try:
+            await api.post("booths", f"/fairs/{fair_id}/holds", token=token,
+                           json={"registration_id": registration_id, "booth_codes": chosen})
+        except ServiceProblem as problem:
+            if problem.status not in (404, 409, 422):
+                raise
+            errors, status = _pick_errors(problem), problem.status
+    if errors:
+        context = await _pick_context(api, token, registration_id)
+        return render(request, "exhibitor/booths.html", {**context, "errors": errors, "chosen": chosen,
+                                                         "notice": None}, status_code=status)
+    log.info("portal.booths_held", registration_id=registration_id, booths=chosen)
+    return RedirectResponse(f"/me/registrations/{registration_id}/booths?done=held", status_code=303)
+
+
+async def _fair_of(api: Backend, token: str, registration_id: str) -> str:
+    """The fair of one of the exhibitor's registrations (another's is not found by the service)."""
+    registration = await api.get("registration", f"/registrations/{registration_id}", token=token)
+    return checked_id(str(registration.get("fair_id")))
+
+
+def _pick_errors(problem: ServiceProblem) -> FormErrors:
+    title, title_en = split_title(problem.title)
+    errors = FormErrors(title=title, title_en=title_en)
+    for error in problem.errors:
+        message = vietnamese(error)
+        if message != title:
+            errors.general.append(message)
+    if problem.status == 409 and not errors.general:
+        errors.general.append("Vui lòng chọn gian khác; sơ đồ dưới đây đã được cập nhật.")
+    return errors
+
+
+@exhibitor_pages.post("/registrations/{registration_id}/booths/confirm", summary="Confirm the hold (exhibitor)")
+async def confirm_hold(request: Request, registration_id: str, api: BackendDep) -> Response:
+    _, token = exhibitor_session(request)
+    registration_id = checked_id(registration_id)
+    form = await request.form()
+    hold_id = checked_id(str(form.get("hold_id") or ""))
+    fair_id = await _fair_of(api, token, registration_id)
+    try:
+        await api.post("booths", f"/fairs/{fair_id}/holds/{hold_id}/confirm", token=token)
+    except ServiceProblem as problem:
+        if problem.status != 409:
+            raise
+        context = await _pick_context(api, token, registration_id)
+        return render(request, "exhibitor/booths.html", {**context, "errors": _pick_errors(problem), "chosen": [],
+                                                         "notice": None}, status_code=409)
+    log.info("portal.hold_confirmed", registration_id=registration_id, hold_id=hold_id)
+    return RedirectResponse(f"/me/registrations/{registration_id}/booths?done=assigned", status_code=303)
+
+
+@exhibitor_pages.post("/registrations/{registration_id}/booths/release", summary="Give the hold up (exhibitor)")
+async def release_hold(request: Request, registration_id: str, api: BackendDep) -> Response:
+    _, token = exhibitor_session(request)
+    registration_id = checked_id(registration_id)
+    form = await request.form()
+    hold_id = checked_id(str(form.get("hold_id") or ""))
+    fair_id = await _fair_of(api, token, registration_id)
+    await api.delete("booths", f"/fairs/{fair_id}/holds/{hold_id}", token=token)
+    log.info("portal.hold_released", registration_id=registration_id, hold_id=hold_id)
+    return RedirectResponse(f"/me/registrations/{registration_id}/booths?done=released", status_code=303)

@@ -1,78 +1,318 @@
-"""The organizer's pages: the centre's fairs, a fair's registrations, and approving them."""
+"""The organizer's pages: the centre's fairs, creating and moving a fair along its lifecycle, the review queue
+(filter, priority with its reasons, approve / reject / ask to resubmit, bulk decisions, waitlist), the audit
+logs and the registration service's exports. The floor plan pages are in organizer_floor.py."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
-from urllib.parse import quote
+from collections import Counter
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.portal.backend import Backend, NotAuthenticated, backend, items
+from services.portal.backend import Backend, ServiceProblem, backend, items
 from services.portal.errors import PortalError, checked_id, is_id
+from services.portal.forms import FormErrors, split_title
+from services.portal.organizer_common import (
+    REGISTRATION_STATES,
+    exhibitor_names,
+    form_of,
+    organizer_session,
+    page_context,
+)
+from services.portal.organizer_floor import floor
+from services.portal.organizer_forms import (
+    ALLOCATION_MODES,
+    EXHIBITOR_KINDS,
+    FAIR_FIELDS,
+    FAIR_KINDS,
+    fair_body,
+    fair_problem,
+    province_options,
+)
 from services.portal.pages import optional
-from services.portal.session import token_of, viewer
 from services.portal.views import render
-from shared.auth import Principal, Role
 
 log = structlog.get_logger()
 
 BackendDep = Annotated[Backend, Depends(backend)]
 
 organizer = APIRouter(prefix="/organizer", tags=["organizer pages"], include_in_schema=False)
+organizer.include_router(floor)  # the floor plan pages share the /organizer prefix
 
-# What the page says after an approval, by the registration's new status.
-OUTCOMES = {"approved": "Đã duyệt hồ sơ.", "waitlisted": "Hội chợ đã hết gian: hồ sơ được đưa vào danh sách chờ."}
+# What the page says after a decision, by its outcome (Vietnamese, English).
+OUTCOMES: dict[str, tuple[str, str]] = {
+    "approved": ("Đã duyệt hồ sơ.", "Registration approved."),
+    "waitlisted": ("Hội chợ đã hết gian: hồ sơ được đưa vào danh sách chờ.",
+                   "The fair is full: the registration was waitlisted."),
+    "rejected": ("Đã từ chối hồ sơ.", "Registration rejected."),
+    "changes_requested": ("Đã yêu cầu doanh nghiệp bổ sung hồ sơ.", "The exhibitor was asked to resubmit."),
+    "bulk": ("Đã xử lý các hồ sơ đã chọn.", "The selected registrations were processed."),
+    "created": ("Đã tạo hội chợ (bản nháp). Kiểm tra rồi công bố để nhận đăng ký.",
+                "Fair created as a draft. Check it, then publish it to open registration."),
+    "open": ("Hội chợ đang nhận đăng ký.", "The fair is open for registration."),
+    "closed": ("Đã đóng đăng ký.", "Registration closed."),
+    "running": ("Hội chợ đang diễn ra.", "The fair is running."),
+    "finished": ("Hội chợ đã kết thúc.", "The fair is finished."),
+    "cancelled": ("Đã hủy hội chợ.", "The fair was cancelled."),
+}
+# The lifecycle moves (docs/registration.md) the fair page offers, by the fair's status.
+MOVES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "draft": (("publish", "Công bố, mở nhận đăng ký", "Publish and open registration"),),
+    "open": (("close", "Đóng đăng ký", "Close registration"),),
+    "closed": (("reopen", "Mở lại đăng ký", "Reopen registration"), ("start", "Khai mạc", "Start the fair")),
+    "running": (("finish", "Kết thúc hội chợ", "Finish the fair"),),
+}
+CANCELLABLE = ("draft", "open", "closed")
+DECIDABLE = ("submitted", "waitlisted", "changes_requested")
 
 
-def organizer_session(request: Request) -> tuple[Principal, str]:
-    """The organizer and their token; others are sent to log in or refused."""
-    token, principal = token_of(request), viewer(request)
-    if not token or principal is None:
-        raise NotAuthenticated
-    if principal.role not in (Role.ORGANIZER, Role.ADMIN):
-        raise PortalError(403, "Trang dành cho ban tổ chức / Organizers only")
-    return principal, token
-
+# ---- dashboard ---------------------------------------------------------------------------------------------
 
 @organizer.get("", response_class=HTMLResponse, summary="The centre's fairs (organizer)")
 async def read_organizer_home(request: Request, api: BackendDep) -> Response:
     principal, token = organizer_session(request)
-    fairs = items(await api.get("registration", "/fairs", token=token))
-    own = [f for f in fairs if principal.is_admin() or f.get("centre_id") == principal.centre_id]
-    return render(request, "organizer.html", {"fairs": own})
+    params = None if principal.is_admin() else {"mine": "true"}
+    fairs = items(await api.get("registration", "/fairs", token=token, params=params))
+    own = [f for f in fairs if is_id(str(f.get("id"))) and
+           (principal.is_admin() or f.get("centre_id") == principal.centre_id)]
+    counts, plans = await asyncio.gather(
+        asyncio.gather(*(_registration_counts(api, token, str(f["id"])) for f in own)),
+        asyncio.gather(*(optional(api.get("booths", f"/fairs/{f['id']}/floorplan", token=token), "floorplan")
+                         for f in own if f.get("status") != "draft")))
+    plan_of = dict(zip([str(f["id"]) for f in own if f.get("status") != "draft"], plans, strict=True))
+    rows = [{"fair": f, "counts": c, "booths": _booth_counts(plan_of.get(str(f["id"])))}
+            for f, c in zip(own, counts, strict=True)]
+    return render(request, "organizer/home.html", page_context(rows=rows))
 
 
-@organizer.get("/fairs/{fair_id}", response_class=HTMLResponse, summary="A fair's registrations (organizer)")
-async def read_organizer_fair(request: Request, fair_id: str, api: BackendDep,
-                              result: str | None = None) -> Response:
+async def _registration_counts(api: Backend, token: str, fair_id: str) -> dict[str, int] | None:
+    page = await optional(api.get("registration", f"/fairs/{fair_id}/registrations", token=token), "registrations")
+    if page is None:
+        return None
+    return dict(Counter(str(r.get("status")) for r in items(page)))
+
+
+def _booth_counts(plan: Any) -> dict[str, int] | None:
+    """Booths on the plan by status, and the total; None when booths does not know the fair (yet)."""
+    if not isinstance(plan, dict) or not isinstance(plan.get("counts"), dict):
+        return None
+    counts = {k: v for k, v in plan["counts"].items() if isinstance(v, int)}
+    return {**counts, "total": int(plan.get("booth_count") or sum(counts.values()))}
+
+
+# ---- creating a fair -------------------------------------------------------------------------------------
+
+@organizer.get("/fairs/new", response_class=HTMLResponse, summary="The form of a new fair (organizer)")
+async def read_new_fair(request: Request) -> Response:
+    organizer_session(request)
+    defaults = {"kind": "provincial", "allocation_mode": "automatic", "max_booths_per_exhibitor": "4",
+                "booths_per_row": "10", "province_code": "08"}
+    return _fair_form(request, defaults, FormErrors())
+
+
+def _fair_form(request: Request, form: dict[str, str], errors: FormErrors, status_code: int = 200) -> Response:
+    kinds = set(form.get("eligible_kinds", "").split("\n"))
+    return render(request, "organizer/fair_new.html", page_context(
+        form=form, errors=errors, fair_kinds=FAIR_KINDS, allocation_modes=ALLOCATION_MODES,
+        exhibitor_kinds=EXHIBITOR_KINDS, chosen_kinds=kinds, provinces=province_options()),
+        status_code=status_code)
+
+
+@organizer.post("/fairs", summary="Create a draft fair (organizer)")
+async def create_fair(request: Request, api: BackendDep) -> Response:
     _, token = organizer_session(request)
-    fair_id = checked_id(fair_id)
+    form = await form_of(request)
+    body, errors = fair_body(form)
+    if errors:
+        return _fair_form(request, form, errors, status_code=422)
+    try:
+        fair = await api.post("registration", "/fairs", token=token, json=body)
+    except ServiceProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        return _fair_form(request, form, FormErrors.from_problem(fair_problem(problem), FAIR_FIELDS),
+                          status_code=problem.status)
+    log.info("portal.fair_created", fair_id=fair.get("id"))
+    return RedirectResponse(f"/organizer/fairs/{checked_id(str(fair.get('id')))}?result=created", status_code=303)
+
+
+# ---- a fair: its facts, lifecycle and review queue ------------------------------------------------------
+
+@organizer.get("/fairs/{fair_id}", response_class=HTMLResponse, summary="A fair and its review queue (organizer)")
+async def read_organizer_fair(request: Request, fair_id: str, api: BackendDep, result: str | None = None,
+                              status: str | None = None) -> Response:
+    return await _fair_page(request, api, checked_id(fair_id), notice=OUTCOMES.get(result or ""),
+                            status_filter=status if status in REGISTRATION_STATES else None,
+                            summary=_bulk_summary(request))
+
+
+def _bulk_summary(request: Request) -> tuple[str, str] | None:
+    """"2 duyệt, 1 chờ" after a bulk decision, read back from the redirect's query."""
+    query = request.query_params
+    if query.get("result") != "bulk":
+        return None
+    parts = [(query.get(k, ""), vi, en) for k, vi, en in (
+        ("approved", "được duyệt", "approved"), ("waitlisted", "vào danh sách chờ", "waitlisted"),
+        ("rejected", "bị từ chối", "rejected"))]
+    shown = [(n, vi, en) for n, vi, en in parts if n.isdigit() and n != "0"]
+    if not shown:
+        return None
+    return ("; ".join(f"{n} hồ sơ {vi}" for n, vi, _ in shown) + ".",
+            "; ".join(f"{n} {en}" for n, _, en in shown) + ".")
+
+
+async def _fair_page(request: Request, api: Backend, fair_id: str, *, notice: tuple[str, str] | None = None,
+                     alert: ServiceProblem | None = None, status_filter: str | None = None,
+                     summary: tuple[str, str] | None = None, status_code: int = 200) -> Response:
+    _, token = organizer_session(request)
     fair, page = await asyncio.gather(
         api.get("registration", f"/fairs/{fair_id}", token=token),
-        api.get("registration", f"/fairs/{fair_id}/registrations", token=token))
+        api.get("registration", f"/fairs/{fair_id}/registrations", token=token, params={"order": "priority"}))
     registrations = items(page)
     names = await exhibitor_names(api, token, {str(r.get("exhibitor_id")) for r in registrations})
-    return render(request, "organizer_fair.html", {"fair": fair, "registrations": registrations, "names": names,
-                                                   "notice": OUTCOMES.get(result or "")})
+    counts = Counter(str(r.get("status")) for r in registrations)
+    shown = [r for r in registrations if status_filter is None or r.get("status") == status_filter]
+    waitlist = sorted((r for r in registrations if r.get("status") == "waitlisted"),
+                      key=lambda r: r.get("waitlist_position") or 10**9)
+    status = str(fair.get("status"))
+    return render(request, "organizer/fair.html", page_context(
+        fair=fair, registrations=shown, total=len(registrations), counts=counts, waitlist=waitlist, names=names,
+        notice=notice, summary=summary, alert=_alert(alert), status_filter=status_filter,
+        moves=MOVES.get(status, ()), cancellable=status in CANCELLABLE, decidable=DECIDABLE),
+        status_code=status_code)
 
 
-async def exhibitor_names(api: Backend, token: str, ids: set[str]) -> dict[str, str]:
-    """Exhibitors' legal names by id; an id whose profile cannot be read stays an id."""
-    wanted = sorted(i for i in ids if is_id(i))
-    profiles = await asyncio.gather(*(optional(api.get("registration", f"/exhibitors/{i}", token=token),
-                                               "exhibitor") for i in wanted))
-    return {i: str(p.get("legal_name")) for i, p in zip(wanted, profiles, strict=True) if isinstance(p, dict)}
+def _alert(problem: ServiceProblem | None) -> dict[str, Any] | None:
+    if problem is None:
+        return None
+    vi, en = split_title(problem.title)
+    errors = FormErrors.from_problem(problem, ())
+    return {"title": vi, "title_en": en, "lines": errors.general}
 
+
+@organizer.post("/fairs/{fair_id}/lifecycle/{move}", summary="Publish, close, reopen, start, finish or cancel")
+async def move_fair(request: Request, fair_id: str, move: str, api: BackendDep) -> Response:
+    _, token = organizer_session(request)
+    fair_id = checked_id(fair_id)
+    allowed = {m for moves in MOVES.values() for m, _, _ in moves} | {"cancel"}
+    if move not in allowed:
+        raise PortalError(404)
+    form = await form_of(request)
+    body = {"reason": form.get("reason", "").strip()} if move == "cancel" else None
+    try:
+        fair = await api.post("registration", f"/fairs/{fair_id}/{move}", token=token, json=body)
+    except ServiceProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        return await _fair_page(request, api, fair_id, alert=problem, status_code=problem.status)
+    log.info("portal.fair_moved", fair_id=fair_id, move=move, status=fair.get("status"))
+    return RedirectResponse(f"/organizer/fairs/{fair_id}?result={fair.get('status')}", status_code=303)
+
+
+# ---- decisions ------------------------------------------------------------------------------------------
 
 @organizer.post("/registrations/{registration_id}/approve", summary="Approve a registration (organizer)")
 async def approve_registration(request: Request, registration_id: str, api: BackendDep) -> Response:
+    return await _decide(request, api, checked_id(registration_id), "approve", needs_reason=False)
+
+
+@organizer.post("/registrations/{registration_id}/reject", summary="Reject a registration, with a reason")
+async def reject_registration(request: Request, registration_id: str, api: BackendDep) -> Response:
+    return await _decide(request, api, checked_id(registration_id), "reject", needs_reason=True)
+
+
+@organizer.post("/registrations/{registration_id}/request-changes", summary="Ask the exhibitor to resubmit")
+async def request_changes(request: Request, registration_id: str, api: BackendDep) -> Response:
+    return await _decide(request, api, checked_id(registration_id), "request-changes", needs_reason=True)
+
+
+async def _decide(request: Request, api: Backend, registration_id: str, action: str, *,
+                  needs_reason: bool) -> Response:
     _, token = organizer_session(request)
-    registration = await api.post("registration", f"/registrations/{checked_id(registration_id)}/approve",
-                                  token=token)
-    log.info("portal.registration_approved", registration_id=registration_id, status=registration.get("status"))
+    form = await form_of(request)
+    fair_id = form.get("fair_id", "")
+    body = None
+    if needs_reason:
+        reason = form.get("reason", "").strip()
+        if not reason:
+            if not is_id(fair_id):
+                raise PortalError(422, "Vui lòng ghi lý do / A reason is required")
+            return await _fair_page(request, api, fair_id, status_code=422, alert=ServiceProblem(
+                422, "Vui lòng ghi lý do / A reason is required"))
+        body = {"reason": reason}
+    try:
+        registration = await api.post("registration", f"/registrations/{registration_id}/{action}", token=token,
+                                      json=body)
+    except ServiceProblem as problem:
+        if problem.status not in (409, 422) or not is_id(fair_id):
+            raise
+        return await _fair_page(request, api, fair_id, alert=problem, status_code=problem.status)
+    log.info("portal.registration_decided", registration_id=registration_id, action=action,
+             status=registration.get("status"))
     fair_id = checked_id(str(registration.get("fair_id")))
-    outcome = quote(str(registration.get("status")))
-    return RedirectResponse(f"/organizer/fairs/{fair_id}?result={outcome}", status_code=303)
+    return RedirectResponse(f"/organizer/fairs/{fair_id}?{urlencode({'result': registration.get('status')})}",
+                            status_code=303)
+
+
+@organizer.post("/fairs/{fair_id}/bulk", summary="Approve or reject the checked registrations together")
+async def bulk_decide(request: Request, fair_id: str, api: BackendDep) -> Response:
+    _, token = organizer_session(request)
+    fair_id = checked_id(fair_id)
+    form = await request.form()
+    ids = [v for v in form.getlist("registration_ids") if isinstance(v, str) and is_id(v)]
+    action = str(form.get("action") or "")
+    reason = str(form.get("reason") or "").strip()
+    if action not in ("approve", "reject"):
+        raise PortalError(400)
+    if not ids:
+        return await _fair_page(request, api, fair_id, status_code=422, alert=ServiceProblem(
+            422, "Chưa chọn hồ sơ nào / No registration selected"))
+    if action == "reject" and not reason:
+        return await _fair_page(request, api, fair_id, status_code=422, alert=ServiceProblem(
+            422, "Vui lòng ghi lý do từ chối / A reason is required to reject"))
+    body: dict[str, Any] = {"registration_ids": ids, **({"reason": reason} if action == "reject" else {})}
+    try:
+        page = await api.post("registration", f"/fairs/{fair_id}/registrations/{action}", token=token, json=body)
+    except ServiceProblem as problem:
+        if problem.status not in (404, 409, 422):
+            raise
+        return await _fair_page(request, api, fair_id, alert=problem, status_code=problem.status)
+    outcome = Counter(str(r.get("status")) for r in items(page))
+    log.info("portal.registrations_bulk", fair_id=fair_id, action=action, outcome=dict(outcome))
+    query = urlencode({"result": "bulk", **{k: outcome[k] for k in ("approved", "waitlisted", "rejected")}})
+    return RedirectResponse(f"/organizer/fairs/{fair_id}?{query}", status_code=303)
+
+
+# ---- audit logs and exports -----------------------------------------------------------------------------
+
+@organizer.get("/fairs/{fair_id}/audit", response_class=HTMLResponse, summary="The fair's audit logs (organizer)")
+async def read_audit(request: Request, fair_id: str, api: BackendDep) -> Response:
+    _, token = organizer_session(request)
+    fair_id = checked_id(fair_id)
+    fair, registration_log = await asyncio.gather(
+        api.get("registration", f"/fairs/{fair_id}", token=token),
+        api.get("registration", f"/fairs/{fair_id}/audit", token=token))
+    booths_log = await optional(api.get("booths", f"/fairs/{fair_id}/audit", token=token), "booths audit")
+    entries = list(reversed(items(registration_log)))  # newest first, like the booths log
+    return render(request, "organizer/audit.html", page_context(
+        fair=fair, registration_log=entries, booths_log=None if booths_log is None else items(booths_log)))
+
+
+EXPORT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "csv": "text/csv; charset=utf-8"}
+
+
+@organizer.get("/fairs/{fair_id}/registrations.{kind}", summary="The registration service's export (organizer)")
+async def export_registrations(request: Request, fair_id: str, kind: str, api: BackendDep) -> Response:
+    _, token = organizer_session(request)
+    if kind not in EXPORT_TYPES:
+        raise PortalError(404)
+    answer = await api.get_raw("registration", f"/fairs/{checked_id(fair_id)}/registrations.{kind}", token=token)
+    headers = {"Content-Disposition": answer.headers.get(
+        "content-disposition", f'attachment; filename="dang-ky-{fair_id}.{kind}"'), "X-Content-Type-Options": "nosniff"}
+    return Response(answer.content, media_type=EXPORT_TYPES[kind], headers=headers)
+

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Awaitable
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import structlog
@@ -21,7 +23,7 @@ from services.portal.backend import (
 from services.portal.errors import checked_id, is_id
 from services.portal.forms import REGISTRATION_FIELDS, FormErrors, registration_body
 from services.portal.session import token_of, viewer
-from services.portal.views import render
+from services.portal.views import LOCAL_TZ, render
 from shared.auth import Role
 
 log = structlog.get_logger()
@@ -116,13 +118,39 @@ async def read_floorplan(request: Request, fair_id: str, api: BackendDep) -> Res
 
 @pages.get("/registrations/{registration_id}", response_class=HTMLResponse,
            summary="A registration and its invoice (its exhibitor, the organizer)")
-async def read_registration(request: Request, registration_id: str, api: BackendDep) -> Response:
+async def read_registration(request: Request, registration_id: str, api: BackendDep,
+                            done: str | None = None) -> Response:
     token = required_token(request)
     registration = await api.get("registration", f"/registrations/{checked_id(registration_id)}", token=token)
     fair_id = checked_id(str(registration.get("fair_id")))
-    fair = await optional(api.get("registration", f"/fairs/{fair_id}", token=token), "fair")
-    return render(request, "registration.html", {"registration": registration, "fair": fair,
-                                                 "invoices": await _invoices_of(api, token, registration)})
+    fair, invoices, assignments = await asyncio.gather(
+        optional(api.get("registration", f"/fairs/{fair_id}", token=token), "fair"),
+        _invoices_of(api, token, registration),
+        optional(api.get("booths", f"/fairs/{fair_id}/assignments", token=token), "assignments"))
+    booths = next((a.get("booth_codes") or [] for a in items(assignments)
+                   if a.get("registration_id") == registration.get("id") and not a.get("released_at")), [])
+    principal = viewer(request)
+    is_exhibitor = principal is not None and principal.role is Role.EXHIBITOR
+    deadline = _when(fair.get("cancellation_deadline")) if isinstance(fair, dict) else None
+    can_cancel = (is_exhibitor and registration.get("status") in LIVE_STATUSES
+                  and (deadline is None or deadline > datetime.now(UTC)))
+    can_pick = (is_exhibitor and registration.get("status") == "approved" and not booths
+                and isinstance(fair, dict) and fair.get("allocation_mode") == "exhibitor_picks")
+    return render(request, "registration.html", {
+        "registration": registration, "fair": fair, "invoices": invoices, "booths": booths,
+        "can_cancel": can_cancel, "can_pick": can_pick, "is_exhibitor": is_exhibitor,
+        "done": done if done in ("cancelled",) else None})
+
+
+LIVE_STATUSES = ("submitted", "approved", "waitlisted", "changes_requested")
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 async def _invoices_of(api: Backend, token: str, registration: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -137,8 +165,55 @@ async def _invoices_of(api: Backend, token: str, registration: dict[str, Any]) -
     return [detail if isinstance(detail, dict) else row for row, detail in zip(rows, details, strict=True)]
 
 
+# Declared before /invoices/{invoice_id}; the id check would refuse "x.pdf" anyway.
+@pages.get("/invoices/{invoice_id}.pdf", summary="The invoice as PDF, from billing (its exhibitor, the organizer)")
+async def read_invoice_pdf(request: Request, invoice_id: str, api: BackendDep) -> Response:
+    answer = await api.get_raw("billing", f"/invoices/{checked_id(invoice_id)}.pdf", token=required_token(request))
+    if not answer.content.startswith(b"%PDF"):
+        log.warning("portal.pdf_not_pdf", invoice_id=invoice_id)
+        raise ServiceUnavailable("billing", "answer is not a PDF")
+    disposition = answer.headers.get("content-disposition") or f'attachment; filename="hoa-don-{invoice_id}.pdf"'
+    return Response(answer.content, media_type="application/pdf", headers={
+        "Content-Disposition": disposition.replace("inline", "attachment", 1), "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store"})
+
+
+# Banks of the VietQR network by their NAPAS BIN (the most common; others are shown by their BIN).
+BANKS = {"970436": "Vietcombank", "970415": "VietinBank", "970418": "BIDV", "970405": "Agribank",
+         "970407": "Techcombank", "970422": "MB", "970416": "ACB", "970432": "VPBank", "970403": "Sacombank",
+         "970423": "TPBank", "970441": "VIB", "970443": "SHB", "970431": "Eximbank", "970426": "MSB"}
+
+
 @pages.get("/invoices/{invoice_id}", response_class=HTMLResponse,
            summary="A printable invoice (its exhibitor, the organizer)")
 async def read_invoice(request: Request, invoice_id: str, api: BackendDep) -> Response:
-    invoice = await api.get("billing", f"/invoices/{checked_id(invoice_id)}", token=required_token(request))
-    return render(request, "invoice.html", {"invoice": invoice})
+    token = required_token(request)
+    invoice_id = checked_id(invoice_id)
+    invoice = await api.get("billing", f"/invoices/{invoice_id}", token=token)
+    principal = viewer(request)
+    owes = isinstance(invoice.get("outstanding_vnd"), int) and invoice["outstanding_vnd"] > 0
+    payment: dict[str, Any] | None = None
+    qr_image: str | None = None
+    if principal is not None and principal.role is Role.EXHIBITOR and owes:
+        payment = await optional(api.get("billing", f"/invoices/{invoice_id}/vietqr", token=token), "vietqr")
+        svg = str(payment.get("svg") or "") if isinstance(payment, dict) else ""
+        if svg.lstrip().startswith(("<svg", "<?xml")):
+            qr_image = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    return render(request, "invoice.html", {
+        "invoice": invoice, "owes": owes, "payment": payment if isinstance(payment, dict) else None,
+        "qr_image": qr_image, "is_exhibitor": principal is not None and principal.role is Role.EXHIBITOR,
+        "bank_name": BANKS.get(str(payment.get("bank_bin"))) if isinstance(payment, dict) else None})
+
+
+@pages.get("/market-sessions", response_class=HTMLResponse, summary="Scheduled market sessions (anyone)")
+async def read_market_sessions(request: Request, api: BackendDep) -> Response:
+    token = token_of(request)
+    programmes = await optional(api.get("markets", "/programmes", token=token), "programmes")
+    rows = [p for p in items(programmes) if is_id(str(p.get("id")))][:20]
+    sessions = await asyncio.gather(*(optional(api.get("markets", f"/programmes/{p['id']}/sessions", token=token),
+                                               "sessions") for p in rows))
+    today = datetime.now(LOCAL_TZ).date().isoformat()
+    listed = [(p, [s for s in items(page) if s.get("status") == "scheduled" and str(s.get("ends_on")) >= today])
+              for p, page in zip(rows, sessions, strict=True)]
+    return render(request, "exhibitor/markets.html", {
+        "programmes": [(p, upcoming) for p, upcoming in listed if upcoming], "unavailable": programmes is None})

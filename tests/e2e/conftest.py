@@ -35,7 +35,9 @@ def bearer(**claims: Any) -> dict[str, str]:
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:
-    running = await start_platform(tmp_path_factory.mktemp("e2e"), extra_env={"HANGVIET_ENV": "test"})
+    # Loopback webhooks: the regional journey's receiver listens on 127.0.0.1 (the SSRF guard refuses it otherwise).
+    running = await start_platform(tmp_path_factory.mktemp("e2e"),
+                                   extra_env={"HANGVIET_ENV": "test", "WEBHOOK_ALLOW_LOOPBACK": "true"})
     yield running
     running.stop()
 

@@ -1,0 +1,465 @@
+"""The organizer's portal pages in memory, the services answered by an httpx.MockTransport: creating a fair,
+the review queue and its bulk decisions, the floor plan (operations, allocation, the live stream relay)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from services.portal.app import create_app
+from tests.conftest import running_app
+from tests.service.test_portal import FAIR, OTHER_CENTRE_FAIR, REGISTRATION, FakeServices, log_in, problem, text_of
+
+NAMES = {"ex-dongvan": "HTX Chè Shan tuyết Đồng Văn", "ex-meovac": "Hộ kinh doanh Mèn mén Mèo Vạc",
+         "ex-bacha": "HTX Mận Bắc Hà"}
+REASONS = [{"code": "cnnt_national", "points": 30, "detail": "sản phẩm CNNT tiêu biểu cấp quốc gia"},
+           {"code": "earliness", "points": 8, "detail": "đăng ký sớm"}]
+QUEUE = [
+    {**REGISTRATION, "id": "r-1", "priority_score": 38, "priority_reasons": REASONS},
+    {**REGISTRATION, "id": "r-2", "exhibitor_id": "ex-meovac", "priority_score": 10, "priority_reasons": []},
+    {**REGISTRATION, "id": "r-3", "exhibitor_id": "ex-bacha", "status": "waitlisted", "waitlist_position": 1,
+     "priority_score": 5},
+]
+PLAN = {"fair_id": "f-1", "name": FAIR["name"], "allocation_mode": "organizer", "booth_count": 70,
+        "counts": {"free": 66, "held": 0, "assigned": 4, "blocked": 0}, "zones": [], "booths": []}
+REQUESTS = [
+    {"registration_id": "r-1", "exhibitor_id": "ex-dongvan", "exhibitor_name": NAMES["ex-dongvan"],
+     "province_code": "08", "booths_requested": 2, "sector": "chè", "priority_score": 38, "wants_corner": False,
+     "status": "waiting", "reason": "", "paid": False, "approved_at": None, "recorded_at": "2026-11-03T00:00:00Z"},
+    {"registration_id": "r-2", "exhibitor_id": "ex-meovac", "exhibitor_name": NAMES["ex-meovac"],
+     "province_code": "08", "booths_requested": 4, "sector": "", "priority_score": 10, "wants_corner": False,
+     "status": "waiting", "reason": "", "paid": False, "approved_at": None, "recorded_at": "2026-11-03T00:00:00Z"},
+]
+ALLOCATION = {
+    "run_id": "run-1", "fair_id": "f-1", "solver": "cp-sat", "status": "optimal", "objective": 4200, "bound": 4200,
+    "gap": 0.0, "seconds": 0.07, "requests": 2,
+    "assigned": [{"registration_id": "r-1", "booth_codes": ["A01", "A02"],
+                  "reason": "điểm ưu tiên 38; khối liền kề A01–A02 / priority 38; contiguous block A01–A02"}],
+    "unmet": [{"registration_id": "r-2", "booth_codes": [],
+               "reason": "không còn đủ gian liền kề / no block of 4 booths left"}],
+}
+FAIR_FORM = {
+    "name": "Hội chợ Thu Tuyên Quang 2027", "kind": "provincial", "province_code": "08",
+    "venue_commune_code": "", "venue": "Quảng trường Nguyễn Tất Thành", "starts_on": "2027-09-20",
+    "ends_on": "2027-09-26", "registration_opens_at": "2027-06-01T08:00", "registration_closes_at": "2027-08-31T17:00",
+    "cancellation_deadline": "", "capacity_booths": "70", "booths_per_row": "10", "booth_price_vnd": "5.000.000",
+    "max_booths_per_exhibitor": "4", "allocation_mode": "organizer", "sectors": "Chè\r\nThủ công mỹ nghệ\r\n",
+    "zones": "", "eligible_kinds": ["cooperative", "household"], "home_provinces": "Hà Giang\nLào Cai",
+    "priority_sectors": "", "seller_name": "Trung tâm Khuyến công và XTTM tỉnh Tuyên Quang",
+    "seller_tax_code": "0100233488", "seller_address": "Tuyên Quang",
+}
+
+
+@pytest.fixture
+def portal(settings_for) -> tuple[Any, FakeServices]:
+    settings = settings_for("portal")
+    fake = FakeServices({n: settings.service_url(n) for n in ("registration", "booths", "billing")})
+    fake.on("GET", "registration", "/fairs", httpx.Response(200, json={"data": [FAIR], "count": 1}))
+    fake.on("GET", "registration", "/fairs/f-1", httpx.Response(200, json=FAIR))
+    fake.on("GET", "registration", "/fairs/f-1/registrations",
+            httpx.Response(200, json={"data": QUEUE, "count": len(QUEUE)}))
+    for exhibitor_id, name in NAMES.items():
+        fake.on("GET", "registration", f"/exhibitors/{exhibitor_id}",
+                httpx.Response(200, json={"id": exhibitor_id, "legal_name": name}))
+    fake.on("GET", "booths", "/fairs/f-1/floorplan", httpx.Response(200, json=PLAN))
+    fake.on("GET", "booths", "/fairs/f-1/requests", httpx.Response(200, json={"data": REQUESTS, "count": 2}))
+    fake.on("GET", "booths", "/fairs/f-1/assignments", httpx.Response(200, json={"data": [], "count": 0}))
+    return create_app(settings, transport=httpx.MockTransport(fake.handler)), fake
+
+
+def sent_json(fake: FakeServices, method: str, path: str) -> Any:
+    calls = fake.calls_to(method, path)
+    assert calls, f"no {method} {path}"
+    return json.loads(calls[-1].content)
+
+
+def field_error(page: str, name: str) -> str | None:
+    found = re.search(rf'<p class="field-error" id="{re.escape(name)}-error">([^<]*)</p>', page)
+    return found.group(1) if found else None
+
+
+def assert_csp_clean(page: str) -> None:
+    """No inline style attribute and no inline script: the CSP would block them."""
+    assert " style=" not in page
+    assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page) is None
+    assert len(page.encode()) < 200_000
+
+
+class TestDashboard:
+    async def test_shows_the_centres_fairs_with_counts_and_occupancy_bars(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/fairs",
+                httpx.Response(200, json={"data": [FAIR, OTHER_CENTRE_FAIR], "count": 2}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.get("/organizer")
+        page = text_of(res)
+        assert res.status_code == 200
+        assert fake.calls_to("GET", "/fairs")[0].url.params["mine"] == "true"
+        assert "Hội chợ Lào Cai 2027" not in page
+        assert 'aria-label="Gian đã duyệt: 12 / 70"' in page and 'width="17.1"' in page  # 12/70 approved
+        assert 'aria-label="Gian đã xếp: 4 / 70"' in page
+        assert "Chờ duyệt: <strong>2</strong>" in page and "Danh sách chờ: <strong>1</strong>" in page
+        assert 'href="/organizer/billing"' in page and 'href="/organizer/markets"' in page
+        assert 'href="/static/organizer.css"' in page
+        assert_csp_clean(page)
+
+    async def test_speaks_english_when_switched(self, portal):
+        app, _ = portal
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            client.cookies.set("hangviet_lang", "en")
+            page = text_of(await client.get("/organizer"))
+        assert "Your centre's fairs" in page and "Submitted: <strong>2</strong>" in page
+
+
+class TestCreateFair:
+    async def test_sends_the_typed_fair_as_registrations_create_body(self, portal):
+        app, fake = portal
+        fake.on("POST", "registration", "/fairs", httpx.Response(201, json={**FAIR, "id": "f-9", "status": "draft"}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            form = await client.get("/organizer/fairs/new")
+            res = await client.post("/organizer/fairs", data=FAIR_FORM)
+        for name in ("name", "province_code", "starts_on", "registration_opens_at", "capacity_booths",
+                     "booth_price_vnd", "allocation_mode", "seller_tax_code"):
+            assert f'<label for="{name}"' in form.text
+        assert res.status_code == 303 and res.headers["location"] == "/organizer/fairs/f-9?result=created"
+        body = sent_json(fake, "POST", "/fairs")
+        assert body["booth_price_vnd"] == 5_000_000 and body["capacity_booths"] == 70
+        assert body["registration_opens_at"] == "2027-06-01T08:00:00+07:00"  # typed in Vietnam's time
+        assert "cancellation_deadline" not in body
+        assert body["sectors"] == ["Chè", "Thủ công mỹ nghệ"]
+        assert body["eligibility"] == {"kinds": ["cooperative", "household"], "cscnnt_only": False,
+                                       "home_provinces": ["Hà Giang", "Lào Cai"]}
+        assert body["seller"]["tax_code"] == "0100233488"
+
+    async def test_puts_the_services_field_errors_next_to_their_fields(self, portal):
+        app, fake = portal
+        fake.on("POST", "registration", "/fairs", problem(422, "Dữ liệu không hợp lệ / Invalid input", [
+            {"field": "ends_on", "message": "Ngày kết thúc trước ngày khai mạc / the fair ends before it starts"},
+            {"field": "seller.tax_code", "message": "Value error, Mã số thuế không hợp lệ / invalid tax code"},
+            {"field": "eligibility.home_provinces.1", "message": "Value error, Không rõ tỉnh / unknown province"},
+            {"field": "capacity_booths", "message": "Input should be less than or equal to 10000",
+             "code": "less_than_equal"}]))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/fairs", data={**FAIR_FORM, "ends_on": "2027-09-01"})
+        assert res.status_code == 422
+        page = text_of(res)
+        assert field_error(page, "ends_on") == "Ngày kết thúc trước ngày khai mạc"
+        assert field_error(page, "seller_tax_code") == "Mã số thuế không hợp lệ"
+        assert field_error(page, "home_provinces") == "Không rõ tỉnh"
+        assert field_error(page, "capacity_booths") == "Không được lớn hơn 10000."
+        assert 'aria-describedby="seller_tax_code-error"' in page
+        assert 'value="2027-09-01"' in page and "Lào Cai" in page  # what was typed is kept
+
+    async def test_refuses_missing_fields_and_non_numbers_without_calling_the_service(self, portal):
+        app, fake = portal
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/fairs", data={**FAIR_FORM, "name": " ", "capacity_booths": "bảy"})
+        page = text_of(res)
+        assert res.status_code == 422
+        assert field_error(page, "name") == "Vui lòng nhập trường này."
+        assert field_error(page, "capacity_booths") == "Vui lòng nhập một số nguyên."
+        assert fake.calls_to("POST", "/fairs") == []
+
+
+class TestLifecycle:
+    async def test_publish_moves_the_fair_and_says_so(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/fairs/f-1", httpx.Response(200, json={**FAIR, "status": "draft"}))
+        fake.on("POST", "registration", "/fairs/f-1/publish", httpx.Response(200, json=FAIR))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            draft = text_of(await client.get("/organizer/fairs/f-1"))
+            res = await client.post("/organizer/fairs/f-1/lifecycle/publish")
+        assert 'action="/organizer/fairs/f-1/lifecycle/publish"' in draft
+        assert 'action="/organizer/fairs/f-1/lifecycle/close"' not in draft
+        assert res.status_code == 303 and res.headers["location"] == "/organizer/fairs/f-1?result=open"
+
+    async def test_shows_a_refused_move_on_the_page(self, portal):
+        app, fake = portal
+        fake.on("POST", "registration", "/fairs/f-1/finish",
+                problem(409, "Không chuyển được trạng thái / invalid transition"))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/fairs/f-1/lifecycle/finish")
+            unknown = await client.post("/organizer/fairs/f-1/lifecycle/delete")
+        assert res.status_code == 409 and "Không chuyển được trạng thái" in text_of(res)
+        assert unknown.status_code == 404
+
+    async def test_cancel_sends_the_reason(self, portal):
+        app, fake = portal
+        fake.on("POST", "registration", "/fairs/f-1/cancel",
+                httpx.Response(200, json={**FAIR, "status": "cancelled"}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/fairs/f-1/lifecycle/cancel", data={"reason": "Bão số 3"})
+        assert res.headers["location"] == "/organizer/fairs/f-1?result=cancelled"
+        assert sent_json(fake, "POST", "/fairs/f-1/cancel") == {"reason": "Bão số 3"}
+
+
+class TestReviewQueue:
+    async def test_lists_by_priority_with_reasons_checkboxes_and_the_waitlist(self, portal):
+        app, fake = portal
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.get("/organizer/fairs/f-1")
+        page = text_of(res)
+        assert fake.calls_to("GET", "/fairs/f-1/registrations")[0].url.params["order"] == "priority"
+        assert "+30 sản phẩm CNNT tiêu biểu cấp quốc gia" in page and "+8 đăng ký sớm" in page
+        assert page.index(NAMES["ex-dongvan"]) < page.index(NAMES["ex-meovac"])
+        assert page.count('form="bulk" name="registration_ids"') == 3
+        assert '<li value="1">HTX Mận Bắc Hà' in page
+        assert 'href="/organizer/fairs/f-1/registrations.xlsx"' in page
+        assert 'formaction="/organizer/registrations/r-1/request-changes"' in page
+        assert_csp_clean(page)
+
+    async def test_filters_by_status(self, portal):
+        app, _ = portal
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            page = text_of(await client.get("/organizer/fairs/f-1?status=waitlisted"))
+        assert 'value="r-3"' in page and 'value="r-1"' not in page
+
+    async def test_bulk_approve_sends_the_checked_ids_and_reports_the_outcome(self, portal):
+        app, fake = portal
+        fake.on("POST", "registration", "/fairs/f-1/registrations/approve", httpx.Response(200, json={"data": [
+            {**QUEUE[0], "status": "approved"}, {**QUEUE[1], "status": "waitlisted", "waitlist_position": 2}],
+            "count": 2}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/fairs/f-1/bulk", data={
+                "registration_ids": ["r-1", "r-2"], "action": "approve", "reason": ""})
+            back = text_of(await client.get(res.headers["location"]))
+        assert res.status_code == 303
+        assert parse_qs(urlsplit(res.headers["location"]).query) == {
+            "result": ["bulk"], "approved": ["1"], "waitlisted": ["1"], "rejected": ["0"]}
+        assert sent_json(fake, "POST", "/fairs/f-1/registrations/approve") == {"registration_ids": ["r-1", "r-2"]}
+        assert "1 hồ sơ được duyệt; 1 hồ sơ vào danh sách chờ." in back
+
+    async def test_bulk_reject_needs_a_reason_and_a_selection(self, portal):
+        app, fake = portal
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            no_reason = await client.post("/organizer/fairs/f-1/bulk",
+                                          data={"registration_ids": ["r-1"], "action": "reject"})
+            nothing = await client.post("/organizer/fairs/f-1/bulk", data={"action": "approve"})
+        assert no_reason.status_code == 422 and "Vui lòng ghi lý do từ chối" in text_of(no_reason)
+        assert nothing.status_code == 422 and "Chưa chọn hồ sơ nào" in text_of(nothing)
+        assert fake.calls_to("POST", "/fairs/f-1/registrations/reject") == []
+
+    async def test_reject_and_request_changes_send_the_reason(self, portal):
+        app, fake = portal
+        fake.on("POST", "registration", "/registrations/r-1/reject",
+                httpx.Response(200, json={**QUEUE[0], "status": "rejected"}))
+        fake.on("POST", "registration", "/registrations/r-2/request-changes",
+                httpx.Response(200, json={**QUEUE[1], "status": "changes_requested"}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            rejected = await client.post("/organizer/registrations/r-1/reject",
+                                         data={"fair_id": "f-1", "reason": "Sai ngành hàng"})
+            asked = await client.post("/organizer/registrations/r-2/request-changes",
+                                      data={"fair_id": "f-1", "reason": "Bổ sung giấy chứng nhận"})
+            page = text_of(await client.get(asked.headers["location"]))
+        assert rejected.headers["location"] == "/organizer/fairs/f-1?result=rejected"
+        assert sent_json(fake, "POST", "/registrations/r-1/reject") == {"reason": "Sai ngành hàng"}
+        assert sent_json(fake, "POST", "/registrations/r-2/request-changes") == {"reason": "Bổ sung giấy chứng nhận"}
+        assert "Đã yêu cầu doanh nghiệp bổ sung hồ sơ." in page
+
+
+class TestFloorPlan:
+    async def test_shows_the_live_map_forms_and_waiting_requests(self, portal):
+        app, _ = portal
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.get("/organizer/fairs/f-1/floorplan")
+            script = await client.get("/static/js/organizer-floorplan.js")
+        page = text_of(res)
+        assert 'data-live="/organizer/fairs/f-1/floorplan/stream"' in page
+        assert '<script src="/static/js/organizer-floorplan.js" defer></script>' in page
+        assert "EventSource" in script.text and script.status_code == 200
+        for form_id in ("assign", "move", "swap", "release", "block", "unblock", "grid", "csv"):
+            assert f'id="{form_id}"' in page
+        assert "Đã xếp: <strong>4</strong>" in page
+        assert '<option value="r-1" >HTX Chè Shan tuyết Đồng Văn (2 gian)</option>' in page
+        assert_csp_clean(page)
+
+    async def test_puts_a_refused_assignment_next_to_the_booth_codes(self, portal):
+        app, fake = portal
+        fake.on("POST", "booths", "/fairs/f-1/assignments", problem(
+            409, "Gian đã có người / booth taken",
+            [{"field": "booth_codes", "message": "Gian A01 đã được giữ hoặc xếp / A01 held or assigned"}]))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/fairs/f-1/booths/assign",
+                                    data={"registration_id": "r-1", "booth_codes": "A01, A02"})
+        assert res.status_code == 409
+        assert sent_json(fake, "POST", "/fairs/f-1/assignments") == {"registration_id": "r-1",
+                                                                     "booth_codes": ["A01", "A02"]}
+        page = text_of(res)
+        assert field_error(page, "assign-booth_codes") == "Gian A01 đã được giữ hoặc xếp"
+        assert 'value="A01, A02"' in page
+        assert field_error(page, "move-booth_codes") is None
+
+    async def test_swap_and_block_send_the_services_bodies(self, portal):
+        app, fake = portal
+        fake.on("POST", "booths", "/fairs/f-1/swap", httpx.Response(200, json={"data": [], "count": 0}))
+        fake.on("POST", "booths", "/fairs/f-1/booths/block", httpx.Response(200, json=["C01"]))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            swapped = await client.post("/organizer/fairs/f-1/booths/swap", data={"first": "r-1", "second": "r-2"})
+            blocked = await client.post("/organizer/fairs/f-1/booths/block",
+                                        data={"booth_codes": "C01", "reason": "cột điện"})
+        assert swapped.headers["location"] == "/organizer/fairs/f-1/floorplan?result=swap#swap"
+        assert blocked.status_code == 303
+        assert sent_json(fake, "POST", "/fairs/f-1/swap") == {"registration_ids": ["r-1", "r-2"]}
+        assert sent_json(fake, "POST", "/fairs/f-1/booths/block") == {"booth_codes": ["C01"], "reason": "cột điện"}
+
+    async def test_grid_and_csv_replace_the_plan(self, portal):
+        app, fake = portal
+        fake.on("PUT", "booths", "/fairs/f-1/floorplan/grid",
+                httpx.Response(200, json={"fair_id": "f-1", "source": "grid", "booth_count": 40}))
+        fake.on("PUT", "booths", "/fairs/f-1/floorplan/csv", problem(
+            422, "Sơ đồ không hợp lệ (dòng 3 / line 3) / invalid floor plan: overlap",
+            [{"field": "x", "line": 3, "message": "line 3: gian chồng lên A01 / overlaps A01"}]))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            grid = await client.post("/organizer/fairs/f-1/floorplan/grid", data={
+                "rows": "4", "booths_per_row": "10", "aisle_every": "5", "reserved": "B05 C01", "name": "Nhà A"})
+            csv = await client.post("/organizer/fairs/f-1/floorplan/csv", files={
+                "csv": ("plan.csv", b"code,hall,x,y\nA01,,0,0\nA02,,1,0\n", "text/csv")})
+        assert grid.status_code == 303
+        assert sent_json(fake, "PUT", "/fairs/f-1/floorplan/grid") == {"halls": [{
+            "rows": 4, "booths_per_row": 10, "aisle_every": 5, "code": "", "name": "Nhà A",
+            "reserved": ["B05", "C01"]}]}
+        assert csv.status_code == 422
+        assert fake.calls_to("PUT", "/fairs/f-1/floorplan/csv")[0].content == b"code,hall,x,y\nA01,,0,0\nA02,,1,0\n"
+        assert field_error(text_of(csv), "csv-csv") == "dòng 3, x: gian chồng lên A01"
+
+    async def test_allocation_shows_who_went_where_and_why_and_what_is_unmet(self, portal):
+        app, fake = portal
+        fake.on("POST", "booths", "/fairs/f-1/allocate", httpx.Response(200, json=ALLOCATION))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/fairs/f-1/allocate", data={"mode": "heuristic", "time_limit_s": "3"})
+        assert res.status_code == 200
+        assert sent_json(fake, "POST", "/fairs/f-1/allocate") == {"mode": "heuristic", "time_limit_s": 3.0}
+        page = text_of(res)
+        assert re.search(r"<td>HTX Chè Shan tuyết Đồng Văn</td><td>A01, A02</td><td>điểm ưu tiên 38; khối liền kề",
+                         page)
+        assert "<strong>Hộ kinh doanh Mèn mén Mèo Vạc</strong>: không còn đủ gian liền kề" in page
+        assert "tối ưu (đã chứng minh)" in page and "contiguous block" not in page
+        assert_csp_clean(page)
+
+    async def test_allocation_reasons_follow_the_english_switch(self, portal):
+        app, fake = portal
+        fake.on("POST", "booths", "/fairs/f-1/allocate", httpx.Response(200, json=ALLOCATION))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            client.cookies.set("hangviet_lang", "en")
+            page = text_of(await client.post("/organizer/fairs/f-1/allocate", data={"mode": "exact"}))
+        assert "<td>priority 38; contiguous block A01–A02</td>" in page and "Who went where, and why" in page
+        assert sent_json(fake, "POST", "/fairs/f-1/allocate") == {"mode": "exact", "time_limit_s": 5.0}
+
+    async def test_a_draft_fair_has_no_map_yet(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/fairs/f-1", httpx.Response(200, json={**FAIR, "status": "draft"}))
+        fake.on("GET", "booths", "/fairs/f-1/floorplan", problem(404, "Không tìm thấy / Not found"))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.get("/organizer/fairs/f-1/floorplan")
+        assert res.status_code == 200 and "Hãy công bố hội chợ trước" in text_of(res)
+
+
+class TestLiveStream:
+    async def test_relays_the_booths_services_events_with_the_users_token(self, portal):
+        app, fake = portal
+        events = (b'event: ready\ndata: {"fair_id": "f-1"}\n\n'
+                  b'event: booths\ndata: {"fair_id": "f-1", "cause": "allocation", "booths": {"A01": "assigned"}}\n\n')
+        fake.on("GET", "booths", "/fairs/f-1/floorplan/stream",
+                httpx.Response(200, content=events, headers={"content-type": "text/event-stream"}))
+        async with running_app(app) as client:
+            token = await log_in(client, "organizer-tq")
+            res = await client.get("/organizer/fairs/f-1/floorplan/stream")
+        assert res.status_code == 200 and res.headers["content-type"].startswith("text/event-stream")
+        assert res.content == events
+        upstream = fake.calls_to("GET", "/fairs/f-1/floorplan/stream")[0]
+        assert upstream.headers["authorization"] == f"Bearer {token}"
+        assert upstream.headers["accept"] == "text/event-stream"
+
+    async def test_an_unknown_fair_ends_the_stream_with_its_status(self, portal):
+        app, _ = portal
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.get("/organizer/fairs/f-404/floorplan/stream")
+        assert res.status_code == 404
+
+
+class TestAuditAndExports:
+    async def test_shows_both_audit_logs(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/fairs/f-1/audit", httpx.Response(200, json={"data": [
+            {"id": 1, "at": "2026-11-02T03:00:00+00:00", "actor_role": "organizer", "actor": "tq",
+             "action": "registration.rejected", "entity": "registration", "entity_id": "r-9", "fair_id": "f-1",
+             "changes": {"status": ["submitted", "rejected"]}, "reason": "Sai ngành hàng"}], "count": 1}))
+        fake.on("GET", "booths", "/fairs/f-1/audit", httpx.Response(200, json={"data": [
+            {"at": "2026-11-04T03:00:00+00:00", "actor": "tq", "action": "block", "registration_id": None,
+             "booth_codes": ["C01"], "detail": "cột điện"}], "count": 1}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            page = text_of(await client.get("/organizer/fairs/f-1/audit"))
+        assert "registration.rejected" in page and "status: submitted → rejected" in page and "Sai ngành hàng" in page
+        assert "<td>C01</td><td>cột điện</td>" in page
+
+    async def test_proxies_the_excel_and_csv_exports(self, portal):
+        app, fake = portal
+        disposition = "attachment; filename=\"dang-ky-f-1.xlsx\""
+        fake.on("GET", "registration", "/fairs/f-1/registrations.xlsx", httpx.Response(
+            200, content=b"PK\x03\x04xlsx", headers={"content-disposition": disposition}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.get("/organizer/fairs/f-1/registrations.xlsx")
+            other = await client.get("/organizer/fairs/f-1/registrations.pdf")
+        assert res.status_code == 200 and res.content == b"PK\x03\x04xlsx"
+        assert res.headers["content-disposition"] == disposition
+        assert res.headers["content-type"].startswith("application/vnd.openxmlformats")
+        assert other.status_code == 404
+
+
+class TestRoles:
+    @pytest.mark.parametrize(("method", "path"), [
+        ("GET", "/organizer/fairs/new"), ("GET", "/organizer/fairs/f-1"), ("GET", "/organizer/fairs/f-1/floorplan"),
+        ("GET", "/organizer/fairs/f-1/floorplan/stream"), ("GET", "/organizer/fairs/f-1/audit"),
+        ("GET", "/organizer/fairs/f-1/registrations.csv"), ("POST", "/organizer/fairs"),
+        ("POST", "/organizer/fairs/f-1/bulk"), ("POST", "/organizer/fairs/f-1/allocate"),
+        ("POST", "/organizer/fairs/f-1/booths/assign"), ("POST", "/organizer/fairs/f-1/lifecycle/publish"),
+    ])
+    async def test_an_exhibitor_gets_a_403_page_and_no_service_is_called(self, portal, method, path):
+        app, fake = portal
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            res = await client.request(method, path, headers={"accept": "text/html"})
+        assert res.status_code == 403
+        assert "Trang dành cho ban tổ chức" in text_of(res)
+        assert fake.calls == []
+
+    async def test_another_centres_fair_is_a_not_found_page(self, portal):
+        app, _ = portal  # the registration service answers 404 for a fair of another centre
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.get("/organizer/fairs/f-2", headers={"accept": "text/html"})
+        assert res.status_code == 404 and "Không tìm thấy" in text_of(res)
+
+    async def test_a_visitor_is_sent_to_log_in(self, portal):
+        app, _ = portal
+        async with running_app(app) as client:
+            res = await client.get("/organizer/fairs/f-1/floorplan")
+        assert res.status_code == 303 and res.headers["location"].startswith("/login?next=")
