@@ -154,6 +154,38 @@ class TestDecide:
         assert rejected == ["Sai ngành hàng", "Hết chỗ", "Hết chỗ"]
 
 
+class TestRescore:
+    async def test_a_new_policy_reorders_the_waitlist_and_audits_each_changed_score(self, app):
+        org = organizer(app)
+        async with running_app(app) as client:
+            fair = await open_fair(client, org, capacity_booths=2, max_booths_per_exhibitor=2)
+            holder = await register(client, fair["id"], (await new_exhibitor(client, app))[0], 2)
+            tea = await register(client, fair["id"], (await new_exhibitor(client, app, products=NATIONAL_TEA))[0], 1)
+            mountain = await register(client, fair["id"],
+                                      (await new_exhibitor(client, app, commune_code="00721"))[0], 1)
+            for reg in (holder, tea, mountain):  # one by one: the holder takes both booths
+                await client.post(f"/registrations/{reg['id']}/approve", headers=org)
+            before = (await client.get(f"/fairs/{fair['id']}/waitlist", headers=org)).json()["data"]
+            res = await client.patch(f"/fairs/{fair['id']}", headers=org, json={"priority_policy": {
+                "recognition_points": {"national": 5}, "difficult_communes": ["00721"],
+                "difficult_commune_points": 50}})
+            after = (await client.get(f"/fairs/{fair['id']}/waitlist", headers=org)).json()["data"]
+            log = (await client.get(f"/fairs/{fair['id']}/audit", headers=org)).json()["data"]
+        assert res.status_code == 200, res.text
+        assert [r["id"] for r in before] == [tea["id"], mountain["id"]]
+        assert [(r["id"], r["waitlist_position"]) for r in after] == [(mountain["id"], 1), (tea["id"], 2)]
+        rescored = {e["entity_id"]: e for e in log if e["action"] == "registration.rescored"}
+        assert rescored.keys() == {tea["id"], mountain["id"]}  # the holder's score did not move: no entry
+        assert log[-3]["action"] == "fair.updated"
+        for old, new in ((tea, after[1]), (mountain, after[0])):
+            entry = rescored[old["id"]]
+            assert entry["changes"]["priority_score"] == [old["priority_score"], new["priority_score"]]
+            assert entry["changes"]["priority_reasons"] == [old["priority_reasons"], new["priority_reasons"]]
+            assert "priority_policy" in entry["reason"] and entry["actor_role"] == "organizer"
+        assert {r["code"]: r["points"] for r in after[0]["priority_reasons"]}["difficult_commune"] == 50
+        assert {r["code"]: r["points"] for r in after[1]["priority_reasons"]}["cnnt_national"] == 5
+
+
 class TestResubmit:
     async def test_the_organizer_asks_the_exhibitor_changes_and_it_is_back_to_review(self, app):
         org = organizer(app)

@@ -12,7 +12,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.registration import domain, profile
 from services.registration.models import Exhibitor, Fair, Registration
 from services.registration.policy import PriorityPolicy
-from services.registration.service.common import score_registration
+from services.registration.service import audit
+from services.registration.service.common import Actor, score_registration
 from shared import geo
 from shared.errors import Invalid
 
@@ -84,10 +85,23 @@ def snapshot(fair: Fair) -> dict[str, Any]:
     return fair.model_dump(exclude={"id", "search_text", "created_at", "updated_at", "status", "cancel_reason"})
 
 
-async def rescore_live(session: AsyncSession, fair: Fair) -> None:
-    """The policy or the window changed: score the registrations still in play again, so the waitlist follows."""
+async def rescore_live(session: AsyncSession, fair: Fair, actor: Actor, *, changed: list[str]) -> None:
+    """The policy or the window changed: score the registrations still in play again, so the waitlist follows.
+
+    Each registration whose score or reasons move gets an audit entry with both, so an organizer can
+    explain why the waitlist re-ordered; one whose score stays exactly the same gets none (nothing changed).
+    """
     rows = await session.exec(select(Registration, Exhibitor).join(Exhibitor).where(
-        Registration.fair_id == fair.id, col(Registration.status).in_(domain.LIVE_REGISTRATION_STATES)))
+        Registration.fair_id == fair.id, col(Registration.status).in_(domain.LIVE_REGISTRATION_STATES))
+        .order_by(col(Registration.submitted_at), col(Registration.id)))
+    why = f"hội chợ thay đổi {', '.join(changed)} / the fair's {', '.join(changed)} changed"
     for registration, exhibitor in rows.all():
+        before = {"priority_score": registration.priority_score, "priority_reasons": registration.priority_reasons}
         score_registration(fair, exhibitor, registration)
+        after = {"priority_score": registration.priority_score, "priority_reasons": registration.priority_reasons}
+        if after == before:
+            continue
         session.add(registration)
+        audit.record(session, actor, "registration.rescored", entity="registration", entity_id=registration.id,
+                     fair_id=fair.id, changes=audit.diff(before, after),
+                     reason=why)

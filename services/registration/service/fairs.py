@@ -71,10 +71,11 @@ async def update_fair(*, db: Database, principal: Principal, fair_id: str, data:
             return fair
         fair.updated_at = utcnow()
         session.add(fair)
-        if {"priority_policy", "registration_opens_at", "registration_closes_at"} & changes.keys():
-            await rescore_live(session, fair)
         audit.record(session, actor, "fair.updated", entity="fair", entity_id=fair.id, fair_id=fair.id,
                      changes=changes)
+        rescoring = sorted({"priority_policy", "registration_opens_at", "registration_closes_at"} & changes.keys())
+        if rescoring:
+            await rescore_live(session, fair, actor, changed=rescoring)
         if fair.status != FairStatus.DRAFT:
             add_event(session, ev.FairUpdated(**fair_info(fair)), source=SOURCE)
         await promote_waitlisted(session, fair, actor, cause="capacity increased")
