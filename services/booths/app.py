@@ -21,7 +21,7 @@ from shared.settings import Settings
 from shared.web import create_service_app
 
 EMITS: list[type[Event]] = [ev.FloorplanPublished, ev.BoothsHeld, ev.BoothsAssigned, ev.BoothsReleased,
-                            ev.AllocationCompleted]
+                            ev.BoothsBlocked, ev.BoothsUnblocked, ev.AllocationCompleted]
 
 
 def create_app(settings: Settings, config: BoothsConfig | None = None) -> FastAPI:

@@ -16,7 +16,9 @@ from services.booths.models import Assignment, BoothRequest, StandardBooth
 from services.booths.store import Claim, Context
 from services.booths.zones import area_for
 from shared.auth import Principal
+from shared.contracts.booths import BoothsBlocked, BoothsUnblocked
 from shared.errors import Invalid, NotFound, Rejected
+from shared.outbox import add_event
 
 log = structlog.get_logger()
 
@@ -169,9 +171,13 @@ async def set_blocked(*, ctx: Context, principal: Principal, fair_id: str, booth
             plan[code].blocked = blocked
             session.add(plan[code])
         if changed:
+            action = "block" if blocked else "unblock"
             ctx.layouts.forget(fair_id)
-            store.audit(session, fair_id=fair_id, actor=actor_of(principal), action="block" if blocked else "unblock",
-                        codes=changed, detail=reason)
+            event = (BoothsBlocked if blocked else BoothsUnblocked)(fair_id=fair_id, booth_codes=changed,
+                                                                    reason=reason)
+            add_event(session, event, source=store.SOURCE)
+            store.audit(session, fair_id=fair_id, actor=actor_of(principal), action=action, codes=changed,
+                        detail=reason)
             status = BoothStatus.BLOCKED if blocked else BoothStatus.FREE
-            ctx.feed.stage(session, fair_id, dict.fromkeys(changed, status.value), "block" if blocked else "unblock")
+            ctx.feed.stage(session, fair_id, dict.fromkeys(changed, status.value), action)
         return changed

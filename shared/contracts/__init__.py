@@ -19,6 +19,8 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     booths.BoothsHeld,
     booths.BoothsAssigned,
     booths.BoothsReleased,
+    booths.BoothsBlocked,
+    booths.BoothsUnblocked,
     booths.AllocationCompleted,
     markets.ProgrammeCreated,
     markets.SessionScheduled,

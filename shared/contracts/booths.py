@@ -80,6 +80,31 @@ class BoothsReleased(BoothEvent):
     assignment_id: str | None = None
 
 
+class BoothsBlocked(FairEvent):
+    """An organizer took free booths out of use (a pillar, a stage, a sponsor's space): nobody can hold, be
+    assigned or be allocated them until they are unblocked. Carries only the booths whose state changed and
+    the organizer's reason. Sent once per block operation; not sent when nothing changed (every booth asked
+    for was already blocked), nor for a refused block (an unknown booth: 422; a held or assigned booth: 409,
+    release it first). Blocking never touches a registration, so billing has nothing to do."""
+
+    event_name = "booths.blocked"
+    topic = TOPIC
+    booth_codes: list[str] = Field(min_length=1, description="the booths newly blocked, sorted")
+    reason: str = ""
+
+
+class BoothsUnblocked(FairEvent):
+    """An organizer put blocked booths back into use: they are free again for picks, hand assignment and
+    allocation (nothing is assigned to them by this event). Carries only the booths whose state changed
+    and the organizer's reason. Sent once per unblock operation; not sent when nothing changed (none of the
+    booths was blocked), nor for a refused unblock (an unknown booth: 422)."""
+
+    event_name = "booths.unblocked"
+    topic = TOPIC
+    booth_codes: list[str] = Field(min_length=1, description="the booths newly free, sorted")
+    reason: str = ""
+
+
 class AllocationCompleted(FairEvent):
     """An automatic allocation run finished: how many registrations got booths, which could not (each
     with its reason in the booths API), the solver, and how good the result is known to be."""

@@ -335,3 +335,6 @@ class TestAsyncApi:
             doc = (await client.get("/asyncapi")).json()
         addresses = {channel["address"] for channel in doc["channels"].values()}
         assert {"registration.events", "booths.events"} <= addresses
+        assert {"BoothsBlocked", "BoothsUnblocked", "BoothsAssigned"} <= set(doc["components"]["schemas"])
+        emits = doc["channels"]["booths.events:publish"]["description"]
+        assert "booths.blocked" in emits and "booths.unblocked" in emits

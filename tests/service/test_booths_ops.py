@@ -3,6 +3,7 @@ its line in the audit log; every refused operation changes nothing."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from tests.conftest import running_app, token
 from tests.service.test_booths_helpers import (
     CENTRE,
+    SVG,
     approved,
     booths_redis_url,  # noqa: F401 - a fixture
     deliver,
@@ -166,6 +168,38 @@ class TestHandOperations:
         assert taken.status_code == 409
         assert unblocked.json() == ["A01", "A02"] and plan["counts"]["blocked"] == 0
         assert [e["action"] for e in audit["data"][:2]] == ["unblock", "allocate"]
+
+    async def test_block_and_unblock_emit_their_events_and_the_map_draws_blocked_booths(self, app):
+        async with running_app(app) as client:
+            fair_id, (one,) = await organizer_fair(app, (1, 0), capacity_booths=4, booths_per_row=4)
+            url = f"/fairs/{fair_id}"
+            await client.post(f"{url}/assignments", headers=organizer(app),
+                              json={"registration_id": one.registration_id, "booth_codes": ["A04"]})
+            await client.post(f"{url}/booths/block", headers=organizer(app),
+                              json={"booth_codes": ["A02", "A01"], "reason": "cột điện"})
+            blocked_svg = (await client.get(f"{url}/floorplan.svg")).content
+            await client.post(f"{url}/booths/block", headers=organizer(app), json={"booth_codes": ["A01"]})
+            refused = await client.post(f"{url}/booths/block", headers=organizer(app),
+                                        json={"booth_codes": ["A03", "A04"]})
+            await client.post(f"{url}/booths/unblock", headers=organizer(app),
+                              json={"booth_codes": ["A02", "A03"], "reason": "đã dời cột"})
+            unblocked_svg = (await client.get(f"{url}/floorplan.svg")).content
+        assert refused.status_code == 409
+        blocks = [(name, key, p) for name, key, p in await emitted(app) if name in ("booths.blocked",
+                                                                                    "booths.unblocked")]
+        assert blocks == [
+            ("booths.blocked", fair_id, {"fair_id": fair_id, "booth_codes": ["A01", "A02"], "reason": "cột điện"}),
+            ("booths.unblocked", fair_id, {"fair_id": fair_id, "booth_codes": ["A02"], "reason": "đã dời cột"}),
+        ]
+
+        def drawn(svg: bytes) -> dict[str, tuple[str | None, str | None]]:
+            groups = ET.fromstring(svg).findall(f"{SVG}g")
+            return {g.get("data-code"): (g.get("class"), g.find(f"{SVG}rect").get("fill")) for g in groups}
+
+        before, after = drawn(blocked_svg), drawn(unblocked_svg)
+        assert before["A01"] == before["A02"] == ("booth blocked", "url(#blocked)")
+        assert before["A03"][0] == "booth free" and before["A04"][0] == "booth assigned"
+        assert after["A01"] == ("booth blocked", "url(#blocked)") and after["A02"][0] == "booth free"
 
     async def test_the_audit_log_is_for_the_fairs_organizers(self, app):
         async with running_app(app) as client:
