@@ -17,10 +17,12 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+import redis.asyncio as aioredis
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.booths import fastpath
 from shared.auth import Role, issue_token
 from shared.contracts.base import Event
 from shared.contracts.registration import ExhibitorInfo, FairPublished, PartyInfo, RegistrationApproved
@@ -36,6 +38,7 @@ SECRET = load_settings("tests").jwt_secret
 CENTRE = "tq-picks"
 ORGANIZER = {"Authorization": f"Bearer {issue_token(SECRET, role=Role.ORGANIZER, centre_id=CENTRE)}"}
 BOOTHS, PICKERS = 50, 500
+HOLD_TTL_S = 600
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -55,7 +58,7 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 async def platform(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> AsyncIterator[Platform]:
     var_dir: Path = tmp_path_factory.mktemp("picks")
     running = await start_platform(var_dir, services=["booths"], extra_env={
-        "HANGVIET_ENV": "test", "BOOTHS_DATABASE_URL": database_url, "BOOTHS_HOLD_TTL_S": "600"})
+        "HANGVIET_ENV": "test", "BOOTHS_DATABASE_URL": database_url, "BOOTHS_HOLD_TTL_S": str(HOLD_TTL_S)})
     yield running
     running.stop()
 
@@ -162,6 +165,10 @@ class TestFiveHundredPicksForFiftyBooths:
         assert {h["hold_id"]: h["booth_codes"][0] for h in holds["data"]} == held
         groups = ET.fromstring(svg).findall(f"{SVG}g")
         assert Counter(g.get("class") for g in groups) == {"booth held": BOOTHS}
+        # The fast path really ran: the DB alone would answer the same 409s, but leave no key in Redis.
+        keys = await redis_holds(platform.redis_url, fair_id)
+        assert {code: value for code, (value, _) in keys.items()} == {code: hold for hold, code in held.items()}
+        assert all(0 < ttl_ms <= HOLD_TTL_S * 1000 for _, ttl_ms in keys.values()), keys
 
         async def held_events() -> list[Any]:
             records = await read_topics(platform.bootstrap, ["booths.events"])
@@ -208,6 +215,19 @@ class TestFiveHundredPicksForFiftyBooths:
 
 async def _all_held(live: dict[str, str]) -> bool:
     return len(live) == BOOTHS and set(live.values()) == {"held"}
+
+
+async def redis_holds(url: str, fair_id: str) -> dict[str, tuple[str, int]]:
+    """Every hold key of the fair in the platform's Redis: booth code → (hold id, milliseconds left)."""
+    client = aioredis.Redis.from_url(url, decode_responses=True)
+    prefix = fastpath.key(fair_id, "")
+    try:
+        found = {}
+        async for key in client.scan_iter(match=f"{prefix}*", count=1000):
+            found[key.removeprefix(prefix)] = (await client.get(key), await client.pttl(key))
+        return found
+    finally:
+        await client.aclose()
 
 
 async def db_live_holds(url: str, fair_id: str, state: str = "held") -> tuple[int, int]:

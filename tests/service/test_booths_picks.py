@@ -96,6 +96,19 @@ class TestHold:
             "pick", hold["hold_id"], 1)
         assert after["counts"] == {"free": 68, "held": 0, "assigned": 2, "blocked": 0}
 
+    async def test_each_held_booths_redis_key_expires_within_the_configured_hold_ttl(
+            self, settings_for, booths_redis_url):  # noqa: F811
+        app = make_app(settings_for, booths_redis_url, hold_ttl_s=120)
+        async with running_app(app) as client:
+            fair_id, (one,) = await picking_fair(app, 2)
+            hold = (await pick(app, client, fair_id, one, ["C03", "C04"])).json()
+            redis = app.state.runtime.redis
+            ttls = [await redis.pttl(fastpath.key(fair_id, code)) for code in ("C03", "C04")]
+            values = [await redis.get(fastpath.key(fair_id, code)) for code in ("C03", "C04")]
+        assert values == [hold["hold_id"]] * 2
+        # -1 would be a key without expiry, -2 no key: both fail here.
+        assert all(0 < ttl <= 120_000 for ttl in ttls), ttls
+
     async def test_a_taken_booth_is_a_clear_409_and_changes_nothing(self, app):
         async with running_app(app) as client:
             fair_id, (one, two) = await picking_fair(app, 2, 2)
