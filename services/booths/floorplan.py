@@ -21,9 +21,11 @@ __all__ = [
     "blocks",
     "build_grid",
     "build_halls",
+    "cells_outside",
     "find_block",
     "plan_order",
     "row_label",
+    "rows_outside",
     "runs",
     "with_corners",
 ]
@@ -132,12 +134,29 @@ def build_halls(halls: Sequence[HallGrid]) -> list[Booth]:
     return booths
 
 
-def _reserved_inside(hall: HallGrid) -> int:
+def _cells(hall: HallGrid) -> set[str]:
+    """Every cell of the hall's grid, by full code (``H1-B05``) and by code within the hall (``B05``)."""
     width = max(2, len(str(hall.booths_per_row)))
     cells = {_cell_code(hall.code, row_label(r), c + 1, width)
              for r in range(hall.rows) for c in range(hall.booths_per_row)}
-    plain = {code.removeprefix(f"{hall.code}-") for code in cells}
-    return sum(1 for code in hall.reserved if code in cells or code in plain)
+    return cells | {code.removeprefix(f"{hall.code}-") for code in cells}
+
+
+def _reserved_inside(hall: HallGrid) -> int:
+    cells = _cells(hall)
+    return sum(1 for code in hall.reserved if code in cells)
+
+
+def cells_outside(hall: HallGrid, codes: Iterable[str]) -> list[str]:
+    """The codes that name no cell of the hall's grid (``Z99`` in a 7-row hall), in the order given."""
+    cells = _cells(hall)
+    return [code for code in codes if code not in cells]
+
+
+def rows_outside(hall: HallGrid, rows: Iterable[str]) -> list[str]:
+    """The row labels the hall does not have (``Q`` in a hall of rows A–G), in the order given."""
+    labels = {row_label(r) for r in range(hall.rows)}
+    return [row for row in rows if row not in labels]
 
 
 def adjacent(a: Booth, b: Booth) -> bool:

@@ -80,11 +80,14 @@ def grid_booths(spec: GridSpec, zones: set[str]) -> list[floorplan.Booth]:
         raise PlanError(issues)
     booths: list[floorplan.Booth] = []
     for i, hall in enumerate(spec.halls):
-        grid = floorplan.build_halls([floorplan.HallGrid(code=hall.code, rows=hall.rows,
-                                                         booths_per_row=hall.booths_per_row,
-                                                         aisle_every=hall.aisle_every,
-                                                         reserved=frozenset(hall.reserved), name=hall.name)])
-        booths.extend(_zoned(i, hall.code, grid, hall.zones, zones, issues))
+        shape = floorplan.HallGrid(code=hall.code, rows=hall.rows, booths_per_row=hall.booths_per_row,
+                                   aisle_every=hall.aisle_every, reserved=frozenset(hall.reserved), name=hall.name)
+        outside = floorplan.cells_outside(shape, hall.reserved)
+        if outside:
+            issues.append(PlanIssue(None, f"halls[{i}].reserved", f"không có ô {', '.join(outside)} trong nhà này / "
+                                                                  f"no cell {', '.join(outside)} in this hall"))
+        grid = floorplan.build_halls([shape])
+        booths.extend(_zoned(i, shape, grid, hall.zones, zones, issues))
     if not booths:
         issues.append(PlanIssue(None, "halls", "sơ đồ không có gian nào / the plan has no booths"))
     if issues:
@@ -92,15 +95,19 @@ def grid_booths(spec: GridSpec, zones: set[str]) -> list[floorplan.Booth]:
     return booths
 
 
-def _zoned(index: int, hall: str, grid: list[floorplan.Booth], areas: Sequence, zones: set[str],  # type: ignore[type-arg]
-           issues: list[PlanIssue]) -> list[floorplan.Booth]:
-    by_code = {b.code.removeprefix(f"{hall}-") if hall else b.code: b for b in grid}
+def _zoned(index: int, hall: floorplan.HallGrid, grid: list[floorplan.Booth], areas: Sequence,  # type: ignore[type-arg]
+           zones: set[str], issues: list[PlanIssue]) -> list[floorplan.Booth]:
+    by_code = {b.code.removeprefix(f"{hall.code}-") if hall.code else b.code: b for b in grid}
     zone_of: dict[str, str] = {}
     for j, area in enumerate(areas):
         where = f"halls[{index}].zones[{j}]"
         if area.zone not in zones:
             issues.append(PlanIssue(None, f"{where}.zone", f"khu '{area.zone}' chưa được khai báo / unknown zone"))
             continue
+        no_row = floorplan.rows_outside(hall, area.rows)
+        if no_row:
+            issues.append(PlanIssue(None, f"{where}.rows", f"nhà này không có dãy {', '.join(no_row)} / no row "
+                                                           f"{', '.join(no_row)} in this hall"))
         chosen = [b for b in grid if b.row in set(area.rows)]
         missing = [code for code in area.booths if code not in by_code]
         if missing:

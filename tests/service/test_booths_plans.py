@@ -120,6 +120,28 @@ class TestGrid:
         assert plan["booth_count"] == 70
 
 
+    @pytest.mark.parametrize(("hall", "field", "named"), [
+        ({"rows": 2, "booths_per_row": 3, "reserved": ["A02", "Z99"]}, "halls[0].reserved", "Z99"),
+        ({"rows": 2, "booths_per_row": 3, "reserved": ["A04"]}, "halls[0].reserved", "A04"),
+        ({"code": "H1", "rows": 2, "booths_per_row": 3, "reserved": ["H2-A01"]}, "halls[0].reserved", "H2-A01"),
+        ({"rows": 7, "booths_per_row": 3, "zones": [{"zone": "TCMN", "rows": ["A", "Q"]}]}, "halls[0].zones[0].rows",
+         "Q"),
+    ])
+    async def test_a_reserved_cell_or_zone_row_outside_the_hall_is_a_422_naming_it_and_changes_nothing(
+            self, app, hall, field, named):
+        async with running_app(app) as client:
+            fair_id = await zoned_fair(app, client)
+            before = await emitted(app)
+            res = await client.put(f"/fairs/{fair_id}/floorplan/grid", json={"halls": [hall]},
+                                   headers=organizer(app))
+            plan = (await client.get(f"/fairs/{fair_id}/floorplan")).json()
+        assert res.status_code == 422, res.text
+        problem = res.json()
+        assert problem["type"].endswith("invalid-floorplan")
+        assert [e["field"] for e in problem["errors"]] == [field] and named in problem["errors"][0]["message"]
+        assert plan["booth_count"] == 70 and await emitted(app) == before
+
+
 class TestCsvImport:
     async def test_imports_rectangles_with_rows_corners_neighbours_and_zones(self, app):
         async with running_app(app) as client:

@@ -14,7 +14,7 @@ from services.booths.domain import (
     release_reason,
     span_label,
 )
-from services.booths.floorplan import Booth, build_grid
+from services.booths.floorplan import Booth, HallGrid, build_grid, cells_outside, rows_outside
 from services.booths.zones import GENERAL, Zone, ZoneKind, area_for
 from shared.errors import Invalid, Rejected
 
@@ -131,3 +131,15 @@ class TestCheckSelection:
             self.check(["A01", "A02"], taken={"A01": "reg-2"})
         assert taken.value.code == "booth-taken" and "A01" in taken.value.message
         assert len(self.check(["A01", "A02"], taken={"A01": "reg-1"})) == 2
+
+
+class TestGridCells:
+    def test_names_the_reserved_cells_and_rows_a_hall_does_not_have(self):
+        hall = HallGrid(code="H1", rows=7, booths_per_row=10)
+        assert cells_outside(hall, ["B05", "H1-G10", "Z99", "A11", "H2-A01", "H1-H01"]) == [
+            "Z99", "A11", "H2-A01", "H1-H01"]
+        assert rows_outside(hall, ["A", "G", "Q", "H", "AA"]) == ["Q", "H", "AA"]
+
+    def test_a_hall_without_a_code_knows_its_cells_by_their_plain_codes(self):
+        hall = HallGrid(rows=2, booths_per_row=120)
+        assert cells_outside(hall, ["A001", "B120", "A01", "C001"]) == ["A01", "C001"]
