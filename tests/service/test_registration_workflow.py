@@ -236,6 +236,46 @@ class TestCancelAndPromote:
         tail = [(n, p["registration_id"]) for n, p in (await outbox(app))[-2:]]
         assert tail == [("registration.cancelled", holder["id"]), ("registration.approved", high["id"])]
 
+    async def test_each_decision_audits_why_booths_free_score_and_what_freed_them(self, app):
+        org = organizer(app)
+        async with running_app(app) as client:
+            fair = await open_fair(client, org, capacity_booths=3, max_booths_per_exhibitor=2)
+            holder_headers, _ = await new_exhibitor(client, app)
+            holder = await register(client, fair["id"], holder_headers, 2)
+            low = await register(client, fair["id"], (await new_exhibitor(client, app, is_cscnnt=False))[0], 2)
+            high = await register(client, fair["id"], (await new_exhibitor(client, app, products=NATIONAL_TEA))[0], 2)
+            for r in (holder, low, high):
+                await client.post(f"/registrations/{r['id']}/approve", headers=org)
+            await client.post(f"/registrations/{holder['id']}/cancel", headers=holder_headers)
+            await client.patch(f"/fairs/{fair['id']}", json={"capacity_booths": 4}, headers=org)
+            log = (await client.get(f"/fairs/{fair['id']}/audit", headers=org)).json()["data"]
+        decisions = [(e["entity_id"], e["action"], e["changes"], e["reason"]) for e in log
+                     if e["action"] in ("registration.approved", "registration.waitlisted", "registration.promoted")]
+        assert [(who, action) for who, action, _, _ in decisions] == [
+            (holder["id"], "registration.approved"), (low["id"], "registration.waitlisted"),
+            (high["id"], "registration.waitlisted"), (high["id"], "registration.promoted"),
+            (low["id"], "registration.promoted")]
+        facts = [{k: c[k] for k in ("status", "booths_requested", "capacity_booths", "booths_free",
+                                    "waitlist_position") if k in c} for _, _, c, _ in decisions]
+        assert facts == [
+            {"status": ["submitted", "approved"], "booths_requested": 2, "capacity_booths": 3, "booths_free": [3, 1]},
+            {"status": ["submitted", "waitlisted"], "booths_requested": 2, "capacity_booths": 3,
+             "booths_free": [1, 1], "waitlist_position": 1},
+            {"status": ["submitted", "waitlisted"], "booths_requested": 2, "capacity_booths": 3,
+             "booths_free": [1, 1], "waitlist_position": 1},  # the better score goes ahead of the earlier one
+            {"status": ["waitlisted", "approved"], "booths_requested": 2, "capacity_booths": 3,
+             "booths_free": [3, 1], "waitlist_position": 1},
+            {"status": ["waitlisted", "approved"], "booths_requested": 2, "capacity_booths": 4,
+             "booths_free": [2, 0], "waitlist_position": 1},
+        ]
+        scores = {holder["id"]: holder, low["id"]: low, high["id"]: high}
+        assert all(c["priority_score"] == scores[who]["priority_score"] for who, _, c, _ in decisions)
+        assert f"priority score {holder['priority_score']}" in decisions[0][3]
+        assert "only 1 booths free for 2 requested" in decisions[1][3]
+        assert holder["id"] in decisions[3][2]["freed_by"] and "2 booths freed" in decisions[3][2]["freed_by"]
+        assert "capacity raised from 3 to 4 booths" in decisions[4][2]["freed_by"]
+        assert decisions[4][2]["freed_by"] in decisions[4][3]
+
     async def test_an_exhibitor_cannot_cancel_after_the_deadline_the_organizer_can(self, app):
         now = datetime.now(UTC)
         org = organizer(app)

@@ -7,6 +7,8 @@ so the booths of approved registrations never exceed the fair's capacity.
 
 from __future__ import annotations
 
+from typing import Any
+
 import structlog
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -96,32 +98,59 @@ async def decide(session: AsyncSession, fair: Fair, registration: Registration, 
     registration.status = outcome
     registration.decided_at = registration.updated_at = utcnow()
     session.add(registration)
+    free = capacity.free_booths(fair.capacity_booths, granted)
+    wanted = registration.booths_requested
     if outcome is RegistrationStatus.APPROVED:
         await _announce_approval(session, fair, registration, promoted=False)
-        granted += registration.booths_requested
+        granted += wanted
+        facts = _facts(fair, registration, before, free, free - wanted)
+        why = (f"Còn {free} gian trống, xin {wanted} gian: được duyệt (điểm ưu tiên {registration.priority_score}) / "
+               f"{wanted} of {free} free booths granted (priority score {registration.priority_score})")
     else:
-        await _announce_waitlisting(session, fair, registration)
+        position = await _announce_waitlisting(session, fair, registration)
+        facts = _facts(fair, registration, before, free, free) | {"waitlist_position": position}
+        why = (f"Chỉ còn {free} gian trống, xin {wanted} gian: vào danh sách chờ, vị trí {position} "
+               f"(điểm ưu tiên {registration.priority_score}) / only {free} booths free for {wanted} requested: "
+               f"waitlisted at position {position} (priority score {registration.priority_score})")
     audit.record(session, actor, f"registration.{outcome}", entity="registration", entity_id=registration.id,
-                 fair_id=fair.id, changes={"status": [before, outcome.value]})
+                 fair_id=fair.id, changes=facts, reason=why)
     return granted
 
 
+def _facts(fair: Fair, registration: Registration, before: str, free_before: int, free_after: int) -> dict[str, Any]:
+    """What a capacity decision rested on, as its audit entry keeps it."""
+    return {"status": [before, registration.status], "booths_requested": registration.booths_requested,
+            "capacity_booths": fair.capacity_booths, "booths_free": [free_before, free_after],
+            "priority_score": registration.priority_score}
+
+
 async def promote_waitlisted(session: AsyncSession, fair: Fair, actor: Actor, *, cause: str) -> list[Registration]:
-    """Booths freed up (fair locked): approve the best waitlisted registrations that now fit."""
+    """Booths freed up (fair locked): approve the best waitlisted registrations that now fit.
+
+    `cause` says what freed the booths (a sentence, Vietnamese / English); each promotion's audit entry keeps it
+    with the booths free at that moment, the registration's place on the waitlist and its score.
+    """
     if fair.status not in domain.DECIDING_FAIR_STATES:
         return []
     rows = {r.id: r for r in await waitlist(session, fair.id)}
-    chosen = capacity.select_promotions([candidate(r) for r in rows.values()], capacity=fair.capacity_booths,
-                                        approved_booths=await approved_booths(session, fair.id))
+    queue = [candidate(r) for r in rows.values()]
+    granted = await approved_booths(session, fair.id)
+    chosen = capacity.select_promotions(queue, capacity=fair.capacity_booths, approved_booths=granted)
+    free = capacity.free_booths(fair.capacity_booths, granted)
     promoted = []
     for picked in chosen:
         registration = rows[picked.registration_id]
+        position = capacity.waitlist_position(picked, queue)
         registration.status = RegistrationStatus.APPROVED
         registration.decided_at = registration.updated_at = utcnow()
         session.add(registration)
         await _announce_approval(session, fair, registration, promoted=True)
+        facts = _facts(fair, registration, "waitlisted", free, free - picked.booths)
         audit.record(session, actor, "registration.promoted", entity="registration", entity_id=registration.id,
-                     fair_id=fair.id, changes={"status": ["waitlisted", "approved"]}, reason=cause)
+                     fair_id=fair.id, changes=facts | {"waitlist_position": position, "freed_by": cause},
+                     reason=f"{cause} — còn {free} gian trống, hồ sơ chờ vị trí {position} vừa đủ chỗ / "
+                            f"{free} booths free, waitlisted at position {position} and fits")
+        free -= picked.booths
         promoted.append(registration)
     if promoted:
         log.info("registration.waitlist_promoted", fair_id=fair.id, promoted=[r.id for r in promoted], cause=cause)
@@ -158,10 +187,12 @@ async def _announce_approval(session: AsyncSession, fair: Fair, registration: Re
         approved_at=registration.decided_at, promoted=promoted), source=SOURCE)
 
 
-async def _announce_waitlisting(session: AsyncSession, fair: Fair, registration: Registration) -> None:
+async def _announce_waitlisting(session: AsyncSession, fair: Fair, registration: Registration) -> int:
+    """Send `registration.waitlisted`; returns the registration's place on the waitlist."""
     others = [candidate(r) for r in await waitlist(session, fair.id)]
     position = capacity.waitlist_position(candidate(registration), others)
     add_event(session, ev.RegistrationWaitlisted(
         fair_id=fair.id, registration_id=registration.id, exhibitor_id=registration.exhibitor_id,
         position=position, priority_score=registration.priority_score,
         booths_requested=registration.booths_requested), source=SOURCE)
+    return position

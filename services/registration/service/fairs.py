@@ -78,7 +78,10 @@ async def update_fair(*, db: Database, principal: Principal, fair_id: str, data:
             await rescore_live(session, fair, actor, changed=rescoring)
         if fair.status != FairStatus.DRAFT:
             add_event(session, ev.FairUpdated(**fair_info(fair)), source=SOURCE)
-        await promote_waitlisted(session, fair, actor, cause="capacity increased")
+        if "capacity_booths" in changes:  # more booths; a smaller capacity never frees any
+            old, new = changes["capacity_booths"]
+            await promote_waitlisted(session, fair, actor, cause=f"sức chứa tăng từ {old} lên {new} gian / "
+                                                                 f"capacity raised from {old} to {new} booths")
     return fair
 
 

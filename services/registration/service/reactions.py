@@ -33,5 +33,7 @@ async def cancel_unpaid(*, session: AsyncSession, event: InvoiceOverdue, meta: E
     note = f"hóa đơn {event.invoice_id} quá hạn {event.due_on.isoformat()} / invoice unpaid at its due date"
     held = await cancel(session, fair, registration, reason="unpaid", actor=actor, note=note)
     if held:
-        await promote_waitlisted(session, fair, actor, cause=f"registration {registration.id} unpaid "
-                                                             f"(event {meta.event_id})")
+        booths = registration.booths_requested
+        await promote_waitlisted(session, fair, actor, cause=(
+            f"hồ sơ {registration.id} không thanh toán hóa đơn {event.invoice_id}, trả {booths} gian / "
+            f"registration {registration.id} unpaid (event {meta.event_id}), {booths} booths freed"))

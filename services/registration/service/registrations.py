@@ -230,5 +230,8 @@ async def cancel_registration(*, db: Database, principal: Principal, registratio
         held = await cancel(session, fair, registration, reason="exhibitor" if by_exhibitor else "organizer",
                             actor=actor, note=note)
         if held:
-            await promote_waitlisted(session, fair, actor, cause=f"registration {registration.id} cancelled")
+            await promote_waitlisted(session, fair, actor, cause=(
+                f"hồ sơ {registration.id} bị hủy, trả {registration.booths_requested} gian / registration "
+                f"{registration.id} cancelled ({registration.cancel_reason}), {registration.booths_requested} "
+                "booths freed"))
     return registration
