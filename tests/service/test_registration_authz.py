@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import running_app, token
-from tests.service.test_registration_support import make_app, new_exhibitor, open_fair, organizer, outbox, register
+from tests.service.test_registration_support import (
+    create_fair,
+    make_app,
+    new_exhibitor,
+    open_fair,
+    organizer,
+    outbox,
+    register,
+)
 
 
 @pytest.fixture
@@ -87,3 +95,30 @@ async def test_other_roles_and_anonymous_callers(app):
         "regional reads a registration": 404, "regional reads a profile": 404, "regional creates a fair": 403,
         "anonymous reads a registration": 401, "anonymous searches exhibitors": 401, "forged token": 401,
         "anonymous reads a fair": 200}
+
+
+async def test_an_organizer_lists_only_its_own_centres_fairs_and_never_anothers_draft(app):
+    tq, hg = organizer(app), organizer(app, "hg")
+    admin = token(app.state.settings, "admin", subject="root")
+    async with running_app(app) as client:
+        fairs = {}
+        for centre, headers in (("tq", tq), ("hg", hg)):
+            fairs[centre, "draft"] = await create_fair(client, headers, name=f"Nháp {centre}")
+            fairs[centre, "open"] = await open_fair(client, headers, name=f"Mở {centre}")
+            cancelled = await open_fair(client, headers, name=f"Hủy {centre}")
+            await client.post(f"/fairs/{cancelled['id']}/cancel", json={"reason": "Bão"}, headers=headers)
+            fairs[centre, "cancelled"] = cancelled
+        ids = {key: fair["id"] for key, fair in fairs.items()}
+        listed = {who: {f["id"] for f in (await client.get("/fairs", headers=headers)).json()["data"]}
+                  for who, headers in (("tq", tq), ("hg", hg), ("admin", admin))}
+        anonymous = {f["id"] for f in (await client.get("/fairs")).json()["data"]}
+        other_drafts = (await client.get("/fairs", params={"status": "draft"}, headers=hg)).json()["data"]
+        other_open = await client.get(f"/fairs/{ids['tq', 'open']}", headers=hg)
+        other_draft = await client.get(f"/fairs/{ids['tq', 'draft']}", headers=hg)
+    assert listed["tq"] == {ids["tq", s] for s in ("draft", "open", "cancelled")}
+    assert listed["hg"] == {ids["hg", s] for s in ("draft", "open", "cancelled")}
+    assert listed["admin"] == set(ids.values())
+    assert anonymous == {ids[c, s] for c in ("tq", "hg") for s in ("open", "cancelled")}
+    assert [f["id"] for f in other_drafts] == [ids["hg", "draft"]]
+    assert other_open.status_code == 200 and other_open.json()["centre_id"] == "tq"  # by id: public once published
+    assert other_draft.status_code == 404

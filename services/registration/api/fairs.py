@@ -25,7 +25,7 @@ async def create_fair(body: FairCreate, db: DbDep, principal: Organizer) -> Fair
 
 
 @router.get("", response_model=FairsPublic,
-            summary="Fairs, found without diacritics (anyone: published ones; organizers also their drafts)")
+            summary="Fairs, found without diacritics (anyone: published ones; organizers: their centre's, any status)")
 async def read_fairs(db: DbDep, principal: MaybePrincipal, q: SearchQuery = None,
                      status: StatusFilter | None = None, kind: KindFilter | None = None,
                      province_code: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, or_, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.registration import domain
@@ -152,12 +152,13 @@ async def close_due_fairs(*, db: Database, now: datetime | None = None) -> list[
     return closed
 
 
-def _visible(principal: Principal | None) -> Any:
-    """Published fairs for everyone; drafts only for their centre (and admins)."""
+def _listed(principal: Principal | None) -> Any:
+    """Which fairs a list shows: an organizer its own centre's, whatever their status (a token without a centre
+    owns none); admins all; everyone else the published ones. Reading one published fair by id stays public."""
     if principal is not None and principal.is_admin():
         return True
-    if principal is not None and principal.role is Role.ORGANIZER and principal.centre_id:
-        return or_(Fair.status != FairStatus.DRAFT, Fair.centre_id == principal.centre_id)
+    if principal is not None and principal.role is Role.ORGANIZER:
+        return Fair.centre_id == (principal.centre_id or "")
     return Fair.status != FairStatus.DRAFT
 
 
@@ -171,9 +172,9 @@ def like_words(column: Any, query: str) -> list[Any]:
 async def list_fairs(*, db: Database, principal: Principal | None = None, q: str | None = None,
                      status: str | None = None, province_code: str | None = None, kind: str | None = None,
                      mine: bool = False, limit: int = 100, offset: int = 0) -> list[tuple[Fair, int]]:
-    """Fairs the caller may see, soonest first, with the booths already approved."""
+    """Fairs the caller may list, soonest first, with the booths already approved."""
     async with db.sessions() as session:
-        query = select(Fair).where(_visible(principal))
+        query = select(Fair).where(_listed(principal))
         if q:
             query = query.where(*like_words(col(Fair.search_text), q))
         for column, value in ((Fair.status, status), (Fair.province_code, province_code), (Fair.kind, kind)):
