@@ -190,6 +190,21 @@ class TestFind:
         assert [f["name"] for f in dak_lak["data"]] == ["Hội chợ Cà phê Buôn Ma Thuột"]
         assert ha_giang["count"] == 0  # Hòa Bình is now Phú Thọ; Đắk Lắk kept its name
 
+    async def test_finds_a_fair_by_its_province_or_a_former_one_typed_without_diacritics(self, app):
+        org = organizer(app)
+        async with running_app(app) as client:
+            # neither the name nor the venue names a province: only the fair's place can match
+            highland = await open_fair(client, org, name="Hội chợ Đặc sản vùng cao", venue="Sân vận động Đồng Văn",
+                                       province_code="08")
+            await open_fair(client, org, name="Hội chợ Cà phê Buôn Ma Thuột", province_code="Đắk Lắk",
+                            venue="Buôn Ma Thuột")
+            found = {q: [f["id"] for f in (await client.get("/fairs", params={"q": q})).json()["data"]]
+                     for q in ("ha giang", "tuyen quang", "TUYEN  Quang", "Hà Giang", "dac san ha giang",
+                               "ha giang ca phe")}
+        assert found == {"ha giang": [highland["id"]], "tuyen quang": [highland["id"]],
+                         "TUYEN  Quang": [highland["id"]], "Hà Giang": [highland["id"]],
+                         "dac san ha giang": [highland["id"]], "ha giang ca phe": []}
+
     async def test_drafts_are_seen_only_by_their_centre(self, app):
         async with running_app(app) as client:
             draft = await create_fair(client, organizer(app))
