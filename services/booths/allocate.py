@@ -20,6 +20,7 @@ from services.booths.allocation.exact import solve_exact
 from services.booths.allocation.explain import Decision, explain
 from services.booths.allocation.greedy import solve_greedy
 from services.booths.allocation.model import Instance, Solution
+from services.booths.domain import run_solver
 from services.booths.models import AllocationRun, BoothFair, BoothRequest
 from services.booths.operations import actor_of
 from services.booths.store import Claim, Context
@@ -39,9 +40,12 @@ class Outcome:
     run: AllocationRun
     assigned: list[Decision]
     unmet: list[Decision]
+    allocation_mode: str = ""
+    mode: str = "exact"
+    mode_chosen_by: str = "fair"
 
 
-async def _snapshot(ctx: Context, principal: Principal, fair_id: str) -> Instance:
+async def _snapshot(ctx: Context, principal: Principal, fair_id: str) -> tuple[str, Instance]:
     async with ctx.db.sessions() as session:
         fair = await session.get(BoothFair, fair_id)
         if fair is None or not store.organizes(principal, fair):
@@ -52,8 +56,8 @@ async def _snapshot(ctx: Context, principal: Principal, fair_id: str) -> Instanc
                                    .order_by(col(BoothRequest.approved_at), col(BoothRequest.registration_id)))).all()
         requests = tuple(store.to_request(row, rank) for rank, row in enumerate(r for r in rows
                                                                                   if r.registration_id not in claimed))
-        return Instance(booths=tuple(await store.free_booths(session, fair_id)),
-                        zones=tuple(await store.zones_of(session, fair_id)), requests=requests)
+        return fair.allocation_mode, Instance(booths=tuple(await store.free_booths(session, fair_id)),
+                                              zones=tuple(await store.zones_of(session, fair_id)), requests=requests)
 
 
 def solve(instance: Instance, *, mode: str, time_limit_s: float, workers: int) -> Solution:
@@ -65,10 +69,11 @@ def solve(instance: Instance, *, mode: str, time_limit_s: float, workers: int) -
     return exact if exact.status != "unknown" and exact.objective >= quick.objective else quick
 
 
-async def allocate(*, ctx: Context, principal: Principal, fair_id: str, mode: str = "exact",
+async def allocate(*, ctx: Context, principal: Principal, fair_id: str, mode: str | None = None,
                    time_limit_s: float | None = None) -> Outcome:
-    """Place every waiting registration of the fair the solver can; the run with every decision."""
-    instance = await _snapshot(ctx, principal, fair_id)
+    """Place every waiting registration of the fair the solver can (``mode`` None: the fair's mode chooses)."""
+    allocation_mode, instance = await _snapshot(ctx, principal, fair_id)
+    mode, chosen_by = run_solver(allocation_mode, mode)
     limit = min(time_limit_s or ctx.config.solver_time_limit_s, ctx.config.solver_max_time_limit_s)
     solution = await asyncio.to_thread(solve, instance, mode=mode, time_limit_s=limit,
                                        workers=ctx.config.solver_workers)
@@ -96,20 +101,22 @@ async def allocate(*, ctx: Context, principal: Principal, fair_id: str, mode: st
             if request is not None and request.status == "waiting":
                 store.mark(request, status="waiting", reason=reason)
                 session.add(request)
-        run = _record(session, fair_id, solution, instance, assigned, actor)
+        run = _record(session, fair_id, solution, instance, assigned, actor, mode)
         add_event(session, AllocationCompleted(
             fair_id=fair_id, assigned_registrations=len(assigned), unmet_registration_ids=[d.registration_id
                                                                                         for d in unmet],
             solver=solution.solver, status=solution.status, objective=solution.objective, bound=solution.bound,
-            run_id=run.id), source=store.SOURCE)
-    log.info("allocation.completed", fair_id=fair_id, solver=solution.solver, status=solution.status,
+            run_id=run.id, mode=mode, mode_chosen_by=chosen_by), source=store.SOURCE)
+    log.info("allocation.completed", fair_id=fair_id, mode=mode, mode_chosen_by=chosen_by, solver=solution.solver,
+             status=solution.status,
              objective=solution.objective, bound=solution.bound, assigned=len(assigned), unmet=len(unmet),
              seconds=round(solution.seconds, 3))
-    return Outcome(run=run, assigned=assigned, unmet=unmet)
+    return Outcome(run=run, assigned=assigned, unmet=unmet, allocation_mode=allocation_mode, mode=mode,
+                   mode_chosen_by=chosen_by)
 
 
 def _record(session: AsyncSession, fair_id: str, solution: Solution, instance: Instance,
-            assigned: list[Decision], actor: str) -> AllocationRun:
+            assigned: list[Decision], actor: str, mode: str) -> AllocationRun:
     run = AllocationRun(fair_id=fair_id, solver=solution.solver, status=solution.status,
                         objective=solution.objective, bound=solution.bound, gap=solution.gap,
                         seconds=round(solution.seconds, 4), requests=len(instance.requests), assigned=len(assigned),
@@ -117,6 +124,6 @@ def _record(session: AsyncSession, fair_id: str, solution: Solution, instance: I
     session.add(run)
     gap = f", gap {solution.gap:.2%}" if solution.gap is not None else ""
     store.audit(session, fair_id=fair_id, actor=actor, action="allocate",
-                detail=f"{solution.solver} ({solution.status}{gap}): {len(assigned)}/{len(instance.requests)} "
+                detail=f"{mode} → {solution.solver} ({solution.status}{gap}): {len(assigned)}/{len(instance.requests)} "
                        f"hồ sơ được xếp / registrations placed, objective {solution.objective}")
     return run

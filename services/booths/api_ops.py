@@ -115,7 +115,8 @@ async def read_requests(fair_id: str, ctx: CtxDep, principal: OrganizerOrExhibit
 
 @assignments.post("/{fair_id}/allocate", response_model=AllocationPublic,
                   summary="Allocate every approved registration without booths: `exact` (CP-SAT, time-limited) "
-                          "or `heuristic` (organizers of the fair)")
+                          "or `heuristic`; without `mode` the fair's allocation mode chooses (`exact` for a "
+                          "whole-fair run) (organizers of the fair)")
 async def run_allocation(fair_id: str, body: AllocateIn, ctx: CtxDep, principal: Organizer) -> AllocationPublic:
     outcome = await allocate.allocate(ctx=ctx, principal=principal, fair_id=fair_id, mode=body.mode,
                                       time_limit_s=body.time_limit_s)
@@ -125,7 +126,9 @@ async def run_allocation(fair_id: str, body: AllocateIn, ctx: CtxDep, principal:
         return [DecisionPublic(registration_id=d.registration_id, booth_codes=list(d.booth_codes), reason=d.reason)
                 for d in decisions]
 
-    return AllocationPublic(run_id=run.id, fair_id=fair_id, solver=run.solver, status=run.status,
+    return AllocationPublic(run_id=run.id, fair_id=fair_id, allocation_mode=outcome.allocation_mode,
+                            mode=outcome.mode, mode_chosen_by=outcome.mode_chosen_by,
+                            solver=run.solver, status=run.status,
                             objective=run.objective, bound=run.bound, gap=run.gap, seconds=run.seconds,
                             requests=run.requests, assigned=shaped(outcome.assigned), unmet=shaped(outcome.unmet))
 

@@ -17,8 +17,15 @@ from services.booths.floorplan import Booth, plan_order, runs
 from services.booths.zones import Area
 from shared.errors import Invalid, Rejected
 
-__all__ = ["BoothState", "BoothStatus", "ClaimState", "booth_status", "check_selection", "corner_count",
-           "release_reason", "span_label"]
+__all__ = ["APPROVAL_SOLVER", "RUN_SOLVER", "BoothState", "BoothStatus", "ClaimState", "booth_status",
+           "check_selection", "corner_count", "release_reason", "run_solver", "span_label"]
+
+# Which solver the fair's allocation mode calls for. An approval in an `automatic` fair is placed at once,
+# alone, against what is free now: the heuristic (milliseconds). A whole-fair run (`POST /allocate`) is an
+# organizer asking for the best packing of everything still waiting, whatever the mode: CP-SAT, time-limited
+# and started from the heuristic's answer — unless the request asks for the heuristic.
+APPROVAL_SOLVER: Mapping[str, str | None] = {"automatic": "heuristic", "organizer": None, "exhibitor_picks": None}
+RUN_SOLVER: Mapping[str, str] = {"automatic": "exact", "organizer": "exact", "exhibitor_picks": "exact"}
 
 
 class BoothStatus(StrEnum):
@@ -122,3 +129,10 @@ def _check_available(block: Sequence[Booth], request: Request, area: Area, block
     if busy:
         raise Rejected(f"Gian {', '.join(busy)} đã có người giữ hoặc đã xếp / booth(s) {', '.join(busy)} "
                        "already held or assigned", field="booth_codes", code="booth-taken")
+
+
+def run_solver(allocation_mode: str, requested: str | None) -> tuple[str, str]:
+    """The solver of a whole-fair run and who chose it: (`exact`/`heuristic`, `request`/`fair`)."""
+    if requested is not None:
+        return requested, "request"
+    return RUN_SOLVER.get(allocation_mode, "exact"), "fair"

@@ -102,9 +102,10 @@ class PreferencesIn(In):
 
 
 class AllocateIn(In):
-    """Which solver, and how long the exact one may think."""
+    """Which solver (none: the fair's allocation mode chooses — `exact` for a whole-fair run), and how long
+    the exact one may think."""
 
-    mode: Literal["exact", "heuristic"] = "exact"
+    mode: Literal["exact", "heuristic"] | None = None
     time_limit_s: float | None = Field(default=None, gt=0, le=3600)
 
 
@@ -264,7 +265,10 @@ class AllocationPublic(BaseModel):
 
     run_id: str
     fair_id: str
-    solver: str
+    allocation_mode: str = Field(description="the fair's: `automatic`, `organizer` or `exhibitor_picks`")
+    mode: str = Field(description="the solver asked for: `exact` or `heuristic`")
+    mode_chosen_by: str = Field(description="who chose `mode`: `request`, or `fair` (its allocation mode's default)")
+    solver: str = Field(description="whose answer was kept: `cp-sat`, or `heuristic` when CP-SAT did no better")
     status: str
     objective: int
     bound: int | None

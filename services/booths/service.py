@@ -16,7 +16,7 @@ from services.booths import floorplan, store
 from services.booths.allocation.explain import assigned_reason, unmet_reason
 from services.booths.allocation.greedy import place_one
 from services.booths.allocation.model import Instance
-from services.booths.domain import corner_count, release_reason
+from services.booths.domain import APPROVAL_SOLVER, corner_count, release_reason
 from services.booths.models import BoothFair, BoothRequest, StandardBooth
 from services.booths.store import Claim, Context
 from shared.contracts import billing as bill
@@ -109,7 +109,7 @@ async def approve(*, session: AsyncSession, ctx: Context, event: reg.Registratio
         return request
     _copy_request(request, event)
     request.approved_at = event.approved_at
-    if fair.allocation_mode != "automatic":
+    if APPROVAL_SOLVER.get(fair.allocation_mode) is None:  # only `automatic` places on approval
         store.mark(request, status="waiting", reason=WAITING_FOR.get(fair.allocation_mode, ""))
         session.add(request)
         return request

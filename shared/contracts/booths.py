@@ -106,8 +106,12 @@ class BoothsUnblocked(FairEvent):
 
 
 class AllocationCompleted(FairEvent):
-    """An automatic allocation run finished: how many registrations got booths, which could not (each
-    with its reason in the booths API), the solver, and how good the result is known to be."""
+    """An organizer's allocation run over the whole fair finished: how many registrations got booths, which
+    could not (each with its reason in the booths API), the solver asked for (`mode`, and whether the
+    request or the fair's allocation mode chose it), the solver whose answer was kept, and how good the
+    result is known to be. Sent once per run, also when it placed nobody; not sent for a refused run (404,
+    403, 422) nor for the single placements made on approval in `automatic` fairs (those send only
+    `booths.assigned`)."""
 
     event_name = "allocation.completed"
     topic = TOPIC
@@ -118,3 +122,6 @@ class AllocationCompleted(FairEvent):
     objective: int | None = None
     bound: int | None = Field(default=None, description="proven upper bound of the objective (CP-SAT)")
     run_id: str | None = None
+    mode: str = Field(default="", description="the solver asked for: `exact` (CP-SAT) or `heuristic`")
+    mode_chosen_by: str = Field(default="", description=(
+        "`request` (the organizer asked for `mode`) or `fair` (the default of the fair's allocation mode)"))

@@ -68,9 +68,29 @@ class TestAllocate:
         assert assigned[approvals[1].registration_id]["reason"].startswith("điểm ưu tiên 40")
         [(_, key, completed), *_] = await emitted(app, "allocation.completed")
         assert key == fair_id and completed["assigned_registrations"] == 3
+        assert (run["mode"], run["mode_chosen_by"], run["allocation_mode"]) == (mode, "request", "organizer")
+        assert (completed["mode"], completed["mode_chosen_by"]) == (mode, "request")
         assert completed["unmet_registration_ids"] == [approvals[0].registration_id]
         assert again.json()["assigned"] == [] and len(await emitted(app, "booths.assigned")) == 3
         assert [u["registration_id"] for u in unmet["data"]] == [approvals[0].registration_id]
+
+    @pytest.mark.parametrize("allocation_mode", ["organizer", "automatic", "exhibitor_picks"])
+    async def test_without_a_mode_a_whole_fair_run_is_exact_as_the_fairs_mode_chooses(self, app, allocation_mode):
+        async with running_app(app) as client:
+            fair = await published_fair(app, allocation_mode=allocation_mode, capacity_booths=4, booths_per_row=4)
+            for approval in [approved(fair.fair_id, 2, priority=10), approved(fair.fair_id, 3, priority=5)]:
+                await deliver(app, approval)
+            res = await client.post(f"/fairs/{fair.fair_id}/allocate", json={}, headers=organizer(app))
+            audit = (await client.get(f"/fairs/{fair.fair_id}/audit", headers=organizer(app))).json()
+        assert res.status_code == 200, res.text
+        run = res.json()
+        assert (run["allocation_mode"], run["mode"], run["mode_chosen_by"]) == (allocation_mode, "exact", "fair")
+        assert (run["solver"], run["status"]) == ("cp-sat", "optimal")
+        # automatic: the 2-booth request got its booths on approval (the heuristic); only the other still waits
+        assert run["requests"] == (1 if allocation_mode == "automatic" else 2)
+        [(_, _, completed)] = await emitted(app, "allocation.completed")
+        assert (completed["mode"], completed["mode_chosen_by"]) == ("exact", "fair")
+        assert audit["data"][0]["action"] == "allocate" and audit["data"][0]["detail"].startswith("exact → ")
 
     async def test_only_the_fairs_organizers_may_run_it(self, app):
         async with running_app(app) as client:
