@@ -66,6 +66,20 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or ".".join(str(p) for p in loc)
 
 
+def invalid_json(error: dict[str, Any]) -> Problem:
+    """The problem of a body that does not parse as JSON (FastAPI reports `("body", <character position>)`)."""
+    loc = tuple(error.get("loc", ()))
+    position = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+    reason = str((error.get("ctx") or {}).get("error", "")) or error.get("msg", "")
+    where = f" ở ký tự {position} / at character {position}" if position is not None else ""
+    message = "Nội dung không phải JSON hợp lệ / the request body is not valid JSON"
+    entry: dict[str, Any] = {"field": "body", "message": message, "code": "json_invalid"}
+    if position is not None:
+        entry["position"] = position
+    return Problem(422, "Nội dung không phải JSON hợp lệ / Request body is not valid JSON", type_="invalid-json",
+                   detail=f"JSON không hợp lệ{where}: {reason}", errors=[entry])
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Every error becomes problem+json: ours, FastAPI's validation errors, HTTP errors, and crashes."""
 
@@ -80,6 +94,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        broken = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+        if broken is not None:
+            return problem_response(invalid_json(broken), request)
         errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", ""),
                    "code": e.get("type", "")} for e in exc.errors()]
         return problem_response(Problem(422, "Dữ liệu không hợp lệ / Invalid input", type_="validation-error",
