@@ -120,7 +120,9 @@ async def test_fairs(app):
         await check(client, app, updates, org)
         queries = [("limit 0", "GET", "/fairs?limit=0", None, "limit"),
                    ("query too long", "GET", "/fairs?q=" + "a" * 101, None, "q"),
-                   ("unknown status", "GET", "/fairs?status=lost", None, "status")]
+                   ("unknown status", "GET", "/fairs?status=lost", None, "status"),
+                   ("unknown province", "GET", "/fairs?province_code=99", None, "province_code"),
+                   ("province not a code", "GET", "/fairs?province_code=Hà Giang", None, "province_code")]
         await check(client, app, queries, org)
 
 
@@ -155,3 +157,41 @@ async def test_registrations(app):
         ]
         await check(client, app, profile_cases[:1], headers)
         await check(client, app, profile_cases[1:], organizer(app))
+
+
+async def test_an_unknown_province_in_a_filter_is_a_problem_not_an_empty_list(app):
+    org = organizer(app)
+    async with running_app(app) as client:
+        await new_exhibitor(client, app)
+        unknown = await client.get("/exhibitors", params={"province_code": "99"}, headers=org)
+        known = await client.get("/exhibitors", params={"province_code": "08"}, headers=org)
+        fairs = await client.get("/fairs", params={"province_code": "99"})
+    assert unknown.status_code == 422 and fields_of(unknown) == ["province_code"]
+    assert "99" in unknown.json()["errors"][0]["message"]
+    assert known.status_code == 200 and known.json()["count"] == 1
+    assert fairs.status_code == 422 and fields_of(fairs) == ["province_code"]
+
+
+async def test_a_body_that_is_not_json_says_so_with_the_position(app):
+    headers = exhibitor_headers(app, "ex-json")
+    async with running_app(app) as client:
+        fair = await open_fair(client, organizer(app))
+        before = await everything(app)
+        answers = [
+            await client.post("/fairs", content='{"name": "Hội chợ", ', headers={
+                **organizer(app), "content-type": "application/json"}),
+            await client.post(f"/fairs/{fair['id']}/registrations", content='{"booths_requested": 1,}',
+                              headers={**headers, "content-type": "application/json"}),
+            await client.post("/exhibitors", content="tax_code=0100233488",
+                              headers={**headers, "content-type": "application/json"}),
+        ]
+        after = await everything(app)
+    for res, position in zip(answers, (20, 23, 0), strict=True):
+        problem = res.json()
+        assert res.status_code == 422 and res.headers["content-type"] == "application/problem+json"
+        assert problem["type"].endswith("invalid-json") and "not valid JSON" in problem["title"]
+        assert problem["errors"] == [{"field": "body", "message": problem["errors"][0]["message"],
+                                      "code": "json_invalid", "position": position}]
+        assert f"at character {position}" in problem["detail"]
+    assert "Expecting property name" in answers[1].json()["detail"]
+    assert after == before

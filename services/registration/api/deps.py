@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator
 
 from services.registration.capacity import free_booths
 from services.registration.models import AuditEntry, Exhibitor, Fair, Registration
@@ -18,6 +19,7 @@ from services.registration.schemas import (
     RegistrationsPublic,
 )
 from services.registration.service.common import products_of
+from shared import geo
 from shared.auth import Principal, decode_token
 from shared.db import Database
 
@@ -43,6 +45,17 @@ MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 SearchQuery = Annotated[str | None, Query(max_length=100, description="words to find, diacritics optional")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
+def _current_province(code: str | None) -> str | None:
+    """A filter names a province of today's 34-province map, or the caller made a mistake (422, not an empty list)."""
+    if code is not None and not geo.is_province_code(code):
+        raise ValueError(f"Không có tỉnh/thành phố mã {code} / unknown province code {code}")
+    return code
+
+
+ProvinceFilter = Annotated[str | None, Query(pattern=r"^\d{2}$", description="a current province's 2-digit code"),
+                           AfterValidator(_current_province)]
 
 
 def fair_public(fair: Fair, approved: int = 0) -> FairPublic:

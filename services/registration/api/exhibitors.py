@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
-from services.registration.api.deps import DbDep, Limit, Offset, SearchQuery, audit_page, exhibitor_public
+from services.registration.api.deps import (
+    DbDep,
+    Limit,
+    Offset,
+    ProvinceFilter,
+    SearchQuery,
+    audit_page,
+    exhibitor_public,
+)
 from services.registration.schemas import (
     AuditLogPublic,
     ExhibitorCreate,
@@ -31,7 +39,7 @@ async def create_exhibitor(body: ExhibitorCreate, db: DbDep, principal: Exhibito
 @router.get("", response_model=ExhibitorsPublic,
             summary="Find exhibitors by name, tax code, place, sector or product, diacritics optional (organizer)")
 async def read_exhibitors(db: DbDep, principal: Organizer, q: SearchQuery = None,
-                          province_code: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+                          province_code: ProvinceFilter = None,
                           kind: KindFilter | None = None, cscnnt: bool | None = None, limit: Limit = 100,
                           offset: Offset = 0) -> ExhibitorsPublic:
     rows = await cases.search_exhibitors(db=db, q=q, province_code=province_code, kind=kind, cscnnt=cscnnt,

@@ -6,7 +6,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
-from services.registration.api.deps import DbDep, Limit, MaybePrincipal, Offset, SearchQuery, audit_page, fair_public
+from services.registration.api.deps import (
+    DbDep,
+    Limit,
+    MaybePrincipal,
+    Offset,
+    ProvinceFilter,
+    SearchQuery,
+    audit_page,
+    fair_public,
+)
 from services.registration.domain import FairStatus
 from services.registration.schemas import AuditLogPublic, FairCreate, FairPublic, FairsPublic, FairUpdate, ReasonBody
 from services.registration.service import audit
@@ -28,7 +37,7 @@ async def create_fair(body: FairCreate, db: DbDep, principal: Organizer) -> Fair
             summary="Fairs, found without diacritics (anyone: published ones; organizers: their centre's, any status)")
 async def read_fairs(db: DbDep, principal: MaybePrincipal, q: SearchQuery = None,
                      status: StatusFilter | None = None, kind: KindFilter | None = None,
-                     province_code: Annotated[str | None, Query(pattern=r"^\d{2}$")] = None,
+                     province_code: ProvinceFilter = None,
                      mine: bool = False, limit: Limit = 100, offset: Offset = 0) -> FairsPublic:
     rows = await cases.list_fairs(db=db, principal=principal, q=q, status=status, kind=kind,
                                   province_code=province_code, mine=mine, limit=limit, offset=offset)
