@@ -26,6 +26,8 @@ from shared.errors import Invalid
 log = structlog.get_logger()
 EXCERPT_BYTES = 1000
 USER_AGENT = "hangviet-webhooks/1"
+# The body is a whole CloudEvent (the HTTP binding's structured mode), which that binding labels so.
+CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 MAX_IDLE_WAIT_S = 60.0
 # A claim outlives the call's timeout by this much (time to record the outcome). After a crash the claimed
 # delivery waits for it to lapse: the longer it is, the later a crashed process's delivery is sent again.
@@ -202,7 +204,7 @@ class DeliveryWorker:
 
         try:
             target = await net.pin(job.url, allow_loopback=self._allow_loopback)
-            headers = {**target.headers, "user-agent": USER_AGENT,
+            headers = {**target.headers, "user-agent": USER_AGENT, "content-type": CONTENT_TYPE,
                        **signing.webhook_headers(job.secrets, msg_id=job.event_id, timestamp=int(time.time()),
                                                  body=job.body)}
             async with asyncio.timeout(self._policy.timeout_s):  # a total bound, not per read

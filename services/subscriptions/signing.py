@@ -37,5 +37,4 @@ def webhook_headers(secret: str | Sequence[str], *, msg_id: str, timestamp: int,
         "webhook-id": msg_id,
         "webhook-timestamp": str(timestamp),
         "webhook-signature": " ".join(sign(k, msg_id=msg_id, timestamp=timestamp, body=body) for k in keys),
-        "content-type": "application/json",
     }

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 import pytest
 import uvicorn
 from cloudevents.core.bindings.http import HTTPMessage, from_http_event
+from cloudevents.core.formats.json import JSONFormat
 from sqlmodel import select
 from standardwebhooks.webhooks import Webhook
 from starlette.applications import Starlette
@@ -183,7 +184,9 @@ class TestDelivery:
         request = rec.requests[0]
         assert Webhook(sub["secret"]).verify(request.body, request.headers)
         assert request.headers["webhook-id"] == sent["ce_id"]
-        assert request.headers["content-type"] == "application/json"
+        # Structured mode of the CloudEvents HTTP binding: the SDK's JSON format names the media type.
+        assert request.headers["content-type"] == f"{JSONFormat.CONTENT_TYPE}; charset=utf-8"
+        assert request.headers["content-type"] == "application/cloudevents+json; charset=utf-8"
         body = request.json()
         assert body["specversion"] == "1.0" and body["id"] == sent["ce_id"]
         assert body["type"] == "vn.hangviet.fair.published.v1" and body["source"] == "/tests"
