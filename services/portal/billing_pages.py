@@ -23,7 +23,7 @@ from services.portal.backend import (
     items,
 )
 from services.portal.errors import PortalError, checked_id, is_id
-from services.portal.forms import FormErrors
+from services.portal.forms import FormErrors, by_code
 from services.portal.session import token_of, viewer
 from services.portal.views import LOCAL_TZ, render
 from shared.auth import Principal, Role
@@ -199,15 +199,19 @@ def payment_body(form: dict[str, str]) -> tuple[dict[str, Any], FormErrors]:
     raw = form.get("amount_vnd", "")
     amount = parse_vnd(raw)
     if amount is None:
-        errors.add("amount_vnd", "Vui lòng nhập số tiền bằng số (đồng)." if raw.strip() else "Vui lòng nhập số tiền.")
+        if raw.strip():
+            errors.add("amount_vnd", "Vui lòng nhập số tiền bằng số (đồng).",
+                       "Please enter the amount in digits (đồng).")
+        else:
+            errors.add("amount_vnd", "Vui lòng nhập số tiền.", "Please enter the amount.")
     method = form.get("method", "")
     if method not in ("bank_transfer", "cash"):
-        errors.add("method", "Vui lòng chọn hình thức thanh toán.")
+        errors.add("method", "Vui lòng chọn hình thức thanh toán.", "Please choose how it was paid.")
     received_on = form.get("received_on", "").strip()
     try:
         date.fromisoformat(received_on)
     except ValueError:
-        errors.add("received_on", "Vui lòng chọn ngày nhận tiền.")
+        errors.add("received_on", "Vui lòng chọn ngày nhận tiền.", "Please choose the day it was received.")
     if errors:
         errors.title, errors.title_en = "Vui lòng kiểm tra lại thông tin", "Please check the form"
     body = {"amount_vnd": amount, "method": method, "reference": form.get("reference", "").strip(),
@@ -272,11 +276,11 @@ def programme_body(form: dict[str, Any]) -> tuple[dict[str, Any], FormErrors]:
         raw = str(form.get(name, "")).strip()
         if not raw:
             if required:
-                errors.add(name, "Vui lòng nhập trường này.")
+                errors.add(name, by_code("missing"))
             return None
         value = parse_vnd(raw) if money else (int(raw) if raw.isdigit() else None)
         if value is None:
-            errors.add(name, "Vui lòng nhập một số nguyên.")
+            errors.add(name, by_code("int_parsing"))
         return value
 
     body: dict[str, Any] = {

@@ -61,8 +61,10 @@ def error_page(request: Request, status: int, *, title: str | None = None,
     vi, en = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     if title:
         vi, en = split_title(title)
-    return render(request, "error.html", {"status": status, "title": vi, "title_en": en, "detail": detail,
-                                          "reference": current_correlation_id()}, status_code=status)
+    detail_vi, detail_en = split_title(detail) if detail and detail != title else ("", "")
+    return render(request, "error.html", {"status": status, "title": vi, "title_en": en, "detail": detail_vi,
+                                          "detail_en": detail_en, "reference": current_correlation_id()},
+                  status_code=status)
 
 
 def _wants_html(request: Request) -> bool:
@@ -82,8 +84,9 @@ def install_page_errors(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceProblem)
     async def _problem(request: Request, exc: ServiceProblem) -> Response:
-        # Titles are "Vietnamese / English" already; details are often technical English, so not shown.
-        return error_page(request, exc.status, title=exc.title)
+        # Titles are "Vietnamese / English"; a detail says what exactly (the page escapes it, like all text).
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return error_page(request, exc.status, title=exc.title, detail=detail)
 
     @app.exception_handler(PortalError)
     async def _portal(request: Request, exc: PortalError) -> Response:

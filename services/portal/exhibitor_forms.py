@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from services.portal.backend import ServiceProblem
-from services.portal.forms import FormErrors, split_title, vietnamese
+from services.portal.forms import CHECK_FORM, FormErrors, Text, bilingual, message_of, split_title
 from shared import geo
 from shared.text import fold
 
@@ -37,14 +37,20 @@ REQUIRED = ("legal_name", "kind", "tax_code", "province_code")
 
 # Pydantic's own messages for these fields are technical English: say it plainly instead.
 _PLAIN = {
-    "province_code": "Không nhận ra tỉnh, thành phố này. Vui lòng chọn trong danh sách.",
-    "phone": "Số điện thoại không hợp lệ. Ví dụ: 0912 345 678.",
-    "email": "Địa chỉ email không hợp lệ. Ví dụ: ten@example.vn.",
-    "kind": "Vui lòng chọn loại hình.",
-    "group": "Vui lòng chọn nhóm sản phẩm trong danh sách.",
-    "level": "Vui lòng chọn cấp công nhận trong danh sách.",
-    "year": "Năm công nhận phải là số từ 2000 đến 2100.",
+    "province_code": Text("Không nhận ra tỉnh, thành phố này. Vui lòng chọn trong danh sách.",
+                          "This province is not known. Please choose one from the list."),
+    "phone": Text("Số điện thoại không hợp lệ. Ví dụ: 0912 345 678.",
+                  "This phone number is not valid. For example: 0912 345 678."),
+    "email": Text("Địa chỉ email không hợp lệ. Ví dụ: ten@example.vn.",
+                  "This email address is not valid. For example: name@example.vn."),
+    "kind": Text("Vui lòng chọn loại hình.", "Please choose the kind of business."),
+    "group": Text("Vui lòng chọn nhóm sản phẩm trong danh sách.", "Please choose a product group from the list."),
+    "level": Text("Vui lòng chọn cấp công nhận trong danh sách.", "Please choose a recognition level from the list."),
+    "year": Text("Năm công nhận phải là số từ 2000 đến 2100.", "The year must be a number from 2000 to 2100."),
 }
+_REQUIRED = {"kind": _PLAIN["kind"],
+             "province_code": Text("Vui lòng chọn tỉnh, thành phố.", "Please choose the province."),
+             "": Text("Vui lòng nhập trường này.", "Please fill in this field.")}
 _TECHNICAL = ("value_error", "literal_error", "enum", "bool_type", "string_type", "int_type", "int_parsing")
 
 
@@ -143,13 +149,13 @@ def profile_body(form: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any
     errors = FormErrors()
     for name in REQUIRED:
         if not form.get(name):
-            errors.add(name, "Vui lòng chọn loại hình." if name == "kind" else
-                       "Vui lòng chọn tỉnh, thành phố." if name == "province_code" else "Vui lòng nhập trường này.")
+            errors.add(name, _REQUIRED.get(name, _REQUIRED[""]))
     products: list[dict[str, Any]] = []
     for i, row in enumerate(form["products"]):
         if not row["name"]:
             if row["level"] or row["certificate_no"] or row["year"]:
-                errors.add(f"products.{i}", "Vui lòng nhập tên sản phẩm được công nhận.")
+                errors.add(f"products.{i}", "Vui lòng nhập tên sản phẩm được công nhận.",
+                           "Please enter the name of the recognised product.")
             continue
         product: dict[str, Any] = {"name": row["name"], "group": row["group"] or "other"}
         if row["level"]:
@@ -162,7 +168,7 @@ def profile_body(form: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any
             product["recognition"] = recognition
         products.append(product)
     if errors:
-        errors.title, errors.title_en = "Vui lòng kiểm tra lại thông tin", "Please check the form"
+        errors.title, errors.title_en = CHECK_FORM
     sectors = list(dict.fromkeys(s.strip() for s in form["sectors"].replace(",", "\n").splitlines() if s.strip()))
     body: dict[str, Any] = {"legal_name": form["legal_name"], "kind": form["kind"], "is_cscnnt": form["is_cscnnt"],
                             "tax_code": form["tax_code"], "province_code": form["province_code"],
@@ -185,15 +191,15 @@ def profile_errors(problem: ServiceProblem) -> FormErrors:
         code = str(error.get("code") or "")
         if name == "products" and len(path) > 1 and path[1].isdigit():
             leaf = path[-1]
-            message = _PLAIN[leaf] if leaf in _PLAIN and code in _TECHNICAL else vietnamese(error)
+            message = _PLAIN[leaf] if leaf in _PLAIN and code in _TECHNICAL else message_of(error)
             errors.add(f"products.{path[1]}", message)
         elif name in PROFILE_FIELDS:
-            message = _PLAIN[name] if name in _PLAIN and code in _TECHNICAL else vietnamese(error)
-            errors.add(name, message.removeprefix("Value error, "))
+            message = _PLAIN[name] if name in _PLAIN and code in _TECHNICAL else message_of(error)
+            errors.add(name, Text(message.removeprefix("Value error, "), message.en.removeprefix("Value error, ")))
         else:
-            errors.general.append(vietnamese(error))
+            errors.general.append(message_of(error))
     if problem.detail and not problem.errors:
-        errors.general.append(split_title(problem.detail)[0])
+        errors.general.append(bilingual(problem.detail))
     if errors.fields:
-        errors.title, errors.title_en = "Vui lòng kiểm tra lại thông tin", "Please check the form"
+        errors.title, errors.title_en = CHECK_FORM
     return errors

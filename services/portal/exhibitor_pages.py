@@ -31,7 +31,7 @@ from services.portal.exhibitor_forms import (
     read_form,
     resolve_province_code,
 )
-from services.portal.forms import FormErrors, split_title, vietnamese
+from services.portal.forms import FormErrors, message_of, split_title
 from services.portal.pages import optional
 from services.portal.session import token_of, viewer
 from services.portal.views import render
@@ -282,7 +282,7 @@ async def hold_booths(request: Request, registration_id: str, api: BackendDep) -
     errors, status = FormErrors(), 422
     if not chosen:
         errors.title, errors.title_en = "Chưa chọn gian hàng", "No booth chosen"
-        errors.add("booth_codes", "Vui lòng chọn gian hàng trong danh sách.")
+        errors.add("booth_codes", "Vui lòng chọn gian hàng trong danh sách.", "Please choose booths from the list.")
     else:
         try:
             await api.post("booths", f"/fairs/{fair_id}/holds", token=token,
@@ -309,11 +309,12 @@ def _pick_errors(problem: ServiceProblem) -> FormErrors:
     title, title_en = split_title(problem.title)
     errors = FormErrors(title=title, title_en=title_en)
     for error in problem.errors:
-        message = vietnamese(error)
+        message = message_of(error)
         if message != title:
             errors.general.append(message)
     if problem.status == 409 and not errors.general:
-        errors.general.append("Vui lòng chọn gian khác; sơ đồ dưới đây đã được cập nhật.")
+        errors.note("Vui lòng chọn gian khác; sơ đồ dưới đây đã được cập nhật.",
+                    "Please choose other booths; the plan below is up to date.")
     return errors
 
 

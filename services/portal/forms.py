@@ -9,23 +9,47 @@ from typing import Any
 
 from services.portal.backend import ServiceProblem
 
-# Pydantic's error types, in Vietnamese; `{n}` is the limit read from the English message.
-_BY_CODE = {
-    "missing": "Vui lòng nhập trường này.",
-    "int_parsing": "Vui lòng nhập một số nguyên.",
-    "int_type": "Vui lòng nhập một số nguyên.",
-    "int_from_float": "Vui lòng nhập một số nguyên.",
-    "greater_than": "Phải lớn hơn {n}.",
-    "greater_than_equal": "Phải lớn hơn hoặc bằng {n}.",
-    "less_than": "Phải nhỏ hơn {n}.",
-    "less_than_equal": "Không được lớn hơn {n}.",
-    "string_too_short": "Quá ngắn (tối thiểu {n} ký tự).",
-    "string_too_long": "Quá dài (tối đa {n} ký tự).",
-    "too_short": "Cần ít nhất {n} mục.",
-    "too_long": "Nhiều nhất {n} mục.",
-    "extra_forbidden": "Trường không được phép.",
+# Pydantic's error types, in Vietnamese and English; `{n}` is the limit read from the English message.
+_BY_CODE: dict[str, tuple[str, str]] = {
+    "missing": ("Vui lòng nhập trường này.", "Please fill in this field."),
+    "int_parsing": ("Vui lòng nhập một số nguyên.", "Please enter a whole number."),
+    "int_type": ("Vui lòng nhập một số nguyên.", "Please enter a whole number."),
+    "int_from_float": ("Vui lòng nhập một số nguyên.", "Please enter a whole number."),
+    "greater_than": ("Phải lớn hơn {n}.", "Must be greater than {n}."),
+    "greater_than_equal": ("Phải lớn hơn hoặc bằng {n}.", "Must be at least {n}."),
+    "less_than": ("Phải nhỏ hơn {n}.", "Must be less than {n}."),
+    "less_than_equal": ("Không được lớn hơn {n}.", "Must be at most {n}."),
+    "string_too_short": ("Quá ngắn (tối thiểu {n} ký tự).", "Too short (at least {n} characters)."),
+    "string_too_long": ("Quá dài (tối đa {n} ký tự).", "Too long (at most {n} characters)."),
+    "too_short": ("Cần ít nhất {n} mục.", "At least {n} items are needed."),
+    "too_long": ("Nhiều nhất {n} mục.", "At most {n} items."),
+    "extra_forbidden": ("Trường không được phép.", "This field is not allowed."),
 }
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+CHECK_FORM = ("Vui lòng kiểm tra lại thông tin", "Please check the form")
+
+
+class Text(str):
+    """A message: its value is the Vietnamese, `en` its English (the Vietnamese again when none was written).
+
+    A `str`, so templates, joins and comparisons keep working; `FormErrors.in_language` picks the English.
+    """
+
+    en: str
+
+    def __new__(cls, vi: str, en: str = "") -> Text:
+        text = super().__new__(cls, vi)
+        text.en = en or vi
+        return text
+
+    def prefixed(self, vi: str, en: str) -> Text:
+        """The message after a prefix ("Dòng 3: " / "Line 3: ")."""
+        return Text(vi + self, en + self.en)
+
+
+def in_language(message: str, lang: str) -> str:
+    """The message in the reader's language (a plain string has only one)."""
+    return message.en if lang == "en" and isinstance(message, Text) else str(message)
 
 
 def split_title(text: str) -> tuple[str, str]:
@@ -34,16 +58,30 @@ def split_title(text: str) -> tuple[str, str]:
     return vi.strip(), en.strip()
 
 
-def vietnamese(error: dict[str, Any]) -> str:
-    """The message of one field error, in Vietnamese."""
+def bilingual(text: str) -> Text:
+    """A service's "Vietnamese / English" text as a message."""
+    return Text(*split_title(text))
+
+
+def by_code(code: str, n: str = "") -> Text:
+    """The portal's wording of a pydantic error type (the code must be known)."""
+    vi, en = _BY_CODE[code]
+    return Text(vi.format(n=n), en.format(n=n))
+
+
+def message_of(error: dict[str, Any]) -> Text:
+    """The message of one field error of a problem+json document, in Vietnamese and English."""
     message = str(error.get("message") or "")
-    template = _BY_CODE.get(str(error.get("code") or ""))
-    if template:
+    code = str(error.get("code") or "")
+    if code in _BY_CODE:
         numbers = _NUMBER.findall(message)
-        return template.format(n=numbers[-1] if numbers else "")
+        return by_code(code, numbers[-1] if numbers else "")
     if " / " in message:  # the services write "Vietnamese / English"
-        return split_title(message)[0]
-    return message or "Giá trị không hợp lệ."
+        return bilingual(message)
+    return Text(message) if message else Text("Giá trị không hợp lệ.", "Invalid value.")
+
+
+vietnamese = message_of  # its former name
 
 
 @dataclass
@@ -58,9 +96,21 @@ class FormErrors:
     def __bool__(self) -> bool:
         return bool(self.title or self.fields or self.general)
 
-    def add(self, name: str, message: str) -> None:
-        """A message next to one field."""
-        self.fields.setdefault(name, []).append(message)
+    def add(self, name: str, message: str, en: str = "") -> None:
+        """A message next to one field (`en`: its English, when `message` is a plain Vietnamese string)."""
+        self.fields.setdefault(name, []).append(Text(message, en) if en else message)
+
+    def note(self, message: str, en: str = "") -> None:
+        """A message above the form."""
+        self.general.append(Text(message, en) if en else message)
+
+    def in_language(self, lang: str) -> FormErrors:
+        """The same errors as the reader reads them: in English only the English (the heading too)."""
+        if lang != "en":
+            return self
+        return FormErrors(title=self.title_en or self.title, title_en="",
+                          fields={k: [in_language(m, lang) for m in v] for k, v in self.fields.items()},
+                          general=[in_language(m, lang) for m in self.general])
 
     @classmethod
     def from_problem(cls, problem: ServiceProblem, form_fields: Iterable[str]) -> FormErrors:
@@ -71,14 +121,14 @@ class FormErrors:
         for error in problem.errors:
             name = str(error.get("field") or "").split(".")[0]
             if name in known:
-                errors.add(name, vietnamese(error))
+                errors.add(name, message_of(error))
             else:
-                errors.general.append(vietnamese(error))
+                errors.general.append(message_of(error))
         if problem.detail and not problem.errors:
-            errors.general.append(split_title(problem.detail)[0])
+            errors.general.append(bilingual(problem.detail))
         if any(title in messages for messages in errors.fields.values()):
             # The rule's message already stands next to its field; the heading need not repeat it.
-            errors.title, errors.title_en = "Vui lòng kiểm tra lại thông tin", "Please check the form"
+            errors.title, errors.title_en = CHECK_FORM
         return errors
 
 
@@ -93,10 +143,9 @@ def registration_body(form: dict[str, str]) -> tuple[dict[str, Any], FormErrors]
     try:
         booths = int(raw)
     except ValueError:
-        errors.add("booths_requested", _BY_CODE["int_parsing"] if raw else _BY_CODE["missing"])
+        errors.add("booths_requested", by_code("int_parsing" if raw else "missing"))
     if errors:
-        errors.title = "Dữ liệu không hợp lệ"
-        errors.title_en = "Invalid input"
+        errors.title, errors.title_en = "Dữ liệu không hợp lệ", "Invalid input"
     products = [line.strip() for line in form.get("products", "").splitlines() if line.strip()]
     body = {"booths_requested": booths, "sector": form.get("sector", "").strip(), "products": products}
     return body, errors

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from services.portal.backend import ServiceProblem
-from services.portal.forms import FormErrors, split_title, vietnamese
+from services.portal.forms import FormErrors, bilingual, message_of, split_title
 
 # The earthly branches in the service's spelling (tones matter: Tý ≠ Tỵ).
 BRANCHES = ("Tý", "Sửu", "Dần", "Mão", "Thìn", "Tỵ", "Ngọ", "Mùi", "Thân", "Dậu", "Tuất", "Hợi")
@@ -75,7 +75,8 @@ def read_periods(text: str, name: str, errors: FormErrors) -> list[dict[str, str
         starts = read_date(match.group(1)) if match else None
         ends = read_date(match.group(2)) if match else None
         if match is None or starts is None or ends is None:
-            errors.add(name, f"Dòng {n}: cần dạng “01/07/2027 - 31/08/2027 lý do”.")
+            errors.add(name, f"Dòng {n}: cần dạng “01/07/2027 - 31/08/2027 lý do”.",
+                       f"Line {n}: write it as “01/07/2027 - 31/08/2027 reason”.")
             continue
         periods.append({"starts_on": starts.isoformat(), "ends_on": ends.isoformat(),
                         "reason": match.group(3).strip()[:200]})
@@ -115,7 +116,7 @@ def market_day(form: dict[str, str], lists: dict[str, list[str]], errors: FormEr
         return {"kind": "lunar", "days": [_number(d) for d in days]}
     if kind == "daily":
         return {"kind": "daily"}
-    errors.add("market_day", "Vui lòng chọn một kiểu phiên chợ.")
+    errors.add("market_day", "Vui lòng chọn một kiểu phiên chợ.", "Please choose a kind of market day.")
     return {}
 
 
@@ -183,7 +184,8 @@ def import_body(text: str) -> tuple[dict[str, Any], FormErrors]:
         _put(site, "travel_hours", _number(hours, real=True))
         rule = read_rule(rule_text)
         if rule_text and rule is None:
-            errors.general.append(f"Dòng {n}: không đọc được phiên chợ “{rule_text}”.")
+            errors.note(f"Dòng {n}: không đọc được phiên chợ “{rule_text}”.",
+                        f"Line {n}: the market day “{rule_text}” cannot be read.")
         elif rule:
             site["market_day"] = rule
         for letter, flag in (("n", "mountain"), ("b", "border"), ("d", "island"), ("k", "difficult")):
@@ -198,12 +200,13 @@ def import_problem(problem: ServiceProblem) -> FormErrors:
     errors = FormErrors(title=title, title_en=title_en)
     for error in problem.errors:
         parts = str(error.get("field") or "").split(".")
-        where = ""
+        message = message_of(error)
         if len(parts) >= 2 and parts[0] == "sites" and parts[1].isdigit():
-            where = f"Dòng {int(parts[1]) + 1}" + (f" ({'.'.join(parts[2:])})" if parts[2:] else "") + ": "
-        errors.general.append(where + vietnamese(error))
+            column = f" ({'.'.join(parts[2:])})" if parts[2:] else ""
+            message = message.prefixed(f"Dòng {int(parts[1]) + 1}{column}: ", f"Line {int(parts[1]) + 1}{column}: ")
+        errors.general.append(message)
     if problem.detail and not problem.errors:
-        errors.general.append(split_title(problem.detail)[0])
+        errors.general.append(bilingual(problem.detail))
     return errors
 
 
@@ -236,7 +239,7 @@ def report_body(form: dict[str, str]) -> tuple[dict[str, Any], FormErrors]:
         if category:
             goods.append({"category": category, **({"revenue_vnd": revenue} if revenue is not None else {})})
         elif revenue is not None:
-            errors.add("goods_sold", f"Dòng {n + 1}: cần tên nhóm hàng.")
+            errors.add("goods_sold", f"Dòng {n + 1}: cần tên nhóm hàng.", f"Line {n + 1}: name the goods.")
     body["goods_sold"] = goods
     _put(body, "note", form.get("note", "").strip())
     return body, _titled(errors)

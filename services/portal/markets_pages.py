@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 from datetime import date, datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -24,6 +23,7 @@ from services.portal.errors import PortalError, checked_id
 from services.portal.forms import FormErrors
 from services.portal.markets_calendar import month_chart, month_grid
 from services.portal.markets_jobs import PlanJob, find_job, start_job
+from services.portal.markets_notices import notice_of, notice_query
 from services.portal.pages import optional
 from services.portal.session import token_of, viewer
 from services.portal.views import render
@@ -98,8 +98,8 @@ async def own_programme(api: Backend, token: str, principal: Principal, programm
     return programme
 
 
-def _back(path: str, notice: str | None = None) -> RedirectResponse:
-    return RedirectResponse(path + (f"?notice={quote(notice)}" if notice else ""), status_code=303)
+def _back(path: str, notice: str, *counts: int) -> RedirectResponse:
+    return RedirectResponse(path + notice_query(notice, *counts), status_code=303)
 
 
 # Programmes ------------------------------------------------------------------------------------------
@@ -141,12 +141,12 @@ async def create_programme(request: Request, api: BackendDep) -> Response:
     except ServiceProblem as exc:
         return _programme_form(request, form, _refused(exc, forms.PROGRAMME_FIELDS), exc.status)
     log.info("portal.programme_created", programme_id=programme.get("id"))
-    return _back(f"{HOME}/{checked_id(str(programme.get('id')))}", "Đã tạo chương trình.")
+    return _back(f"{HOME}/{checked_id(str(programme.get('id')))}", "programme-created")
 
 
 @markets_pages.get("/{programme_id}", response_class=HTMLResponse, summary="A programme and its year (organizer)")
 async def read_programme(request: Request, programme_id: str, api: BackendDep,
-                         notice: str | None = None) -> Response:
+                         notice: str | None = None, n: str | None = None) -> Response:
     principal, token = organizer_session(request)
     programme = await own_programme(api, token, principal, programme_id)
     pid = programme["id"]
@@ -159,7 +159,7 @@ async def read_programme(request: Request, programme_id: str, api: BackendDep,
         "programme": programme, "summary": summary or {}, "sessions": sessions, "held_ids": held_ids,
         "drafts": [p for p in items(proposals or {}) if p.get("status") == "draft"],
         "chart": month_chart(sessions, held_ids, int(programme.get("year") or today().year)),
-        "today": today().isoformat(), "notice": notice, "session_status": SESSION_STATUS,
+        "today": today().isoformat(), "notice": notice_of(notice, n), "session_status": SESSION_STATUS,
         "confirmed": any(s.get("status") == "scheduled" for s in sessions)})
 
 
@@ -171,6 +171,10 @@ async def _reported(api: Backend, token: str, sessions: list[dict[str, Any]]) ->
     reports = await asyncio.gather(*(optional(api.get("markets", f"/sessions/{sid}/report", token=token), "report")
                                      for sid in started))
     return {sid for sid, report in zip(started, reports, strict=True) if isinstance(report, dict)}
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def checked_ok(value: Any) -> bool:
@@ -188,7 +192,7 @@ def checked_ok(value: Any) -> bool:
 async def _sites_page(request: Request, api: BackendDep, programme_id: str, *, form: dict[str, str] | None = None,
                       lists: dict[str, list[str]] | None = None, errors: FormErrors | None = None,
                       import_text: str = "", import_errors: FormErrors | None = None, status: int = 200,
-                      notice: str | None = None) -> Response:
+                      notice: str | None = None, n: str | None = None) -> Response:
     principal, token = organizer_session(request)
     programme = await own_programme(api, token, principal, programme_id)
     sites = items(await api.get("markets", f"/programmes/{programme['id']}/sites", token=token))
@@ -203,12 +207,13 @@ async def _sites_page(request: Request, api: BackendDep, programme_id: str, *, f
                          "mountain": "on"},
         "lists": lists or {}, "errors": errors or FormErrors(), "import_text": import_text,
         "import_errors": import_errors or FormErrors(), "branches": forms.BRANCHES, "weekdays": forms.WEEKDAYS,
-        "notice": notice}, status_code=status)
+        "notice": notice_of(notice, n)}, status_code=status)
 
 
 @markets_pages.get("/{programme_id}/sites", response_class=HTMLResponse, summary="A programme's sites (organizer)")
-async def read_sites(request: Request, programme_id: str, api: BackendDep, notice: str | None = None) -> Response:
-    return await _sites_page(request, api, programme_id, notice=notice)
+async def read_sites(request: Request, programme_id: str, api: BackendDep, notice: str | None = None,
+                     n: str | None = None) -> Response:
+    return await _sites_page(request, api, programme_id, notice=notice, n=n)
 
 
 @markets_pages.post("/{programme_id}/sites", summary="Add a site (organizer)")
@@ -224,7 +229,7 @@ async def create_site(request: Request, programme_id: str, api: BackendDep) -> R
             errors = _refused(exc, forms.SITE_FIELDS)
     if errors:
         return await _sites_page(request, api, programme_id, form=form, lists=lists, errors=errors, status=422)
-    return _back(f"{HOME}/{programme['id']}/sites", "Đã thêm điểm tổ chức.")
+    return _back(f"{HOME}/{programme['id']}/sites", "site-added")
 
 
 @markets_pages.post("/{programme_id}/sites/import", summary="Import many sites at once (organizer)")
@@ -244,7 +249,7 @@ async def import_sites(request: Request, programme_id: str, api: BackendDep) -> 
                 raise
             errors = forms.import_problem(exc)
         else:
-            return _back(f"{HOME}/{programme['id']}/sites", f"Đã nhập {done.get('count', 0)} điểm.")
+            return _back(f"{HOME}/{programme['id']}/sites", "sites-imported", _count(done.get("count")))
     return await _sites_page(request, api, programme_id, import_text=text, import_errors=errors, status=422)
 
 
@@ -253,20 +258,21 @@ async def import_sites(request: Request, programme_id: str, api: BackendDep) -> 
 
 async def _suppliers_page(request: Request, api: BackendDep, programme_id: str, *,
                           form: dict[str, str] | None = None, errors: FormErrors | None = None,
-                          status: int = 200, notice: str | None = None) -> Response:
+                          status: int = 200, notice: str | None = None, n: str | None = None) -> Response:
     principal, token = organizer_session(request)
     programme = await own_programme(api, token, principal, programme_id)
     suppliers = items(await api.get("markets", f"/programmes/{programme['id']}/suppliers", token=token))
     return render(request, "markets/suppliers.html", {
         "programme": programme, "suppliers": suppliers, "form": form or {"kind": "cooperative"},
-        "errors": errors or FormErrors(), "kinds": forms.SUPPLIER_KINDS, "notice": notice}, status_code=status)
+        "errors": errors or FormErrors(), "kinds": forms.SUPPLIER_KINDS, "notice": notice_of(notice, n)},
+        status_code=status)
 
 
 @markets_pages.get("/{programme_id}/suppliers", response_class=HTMLResponse,
                    summary="A programme's suppliers (organizer)")
 async def read_suppliers(request: Request, programme_id: str, api: BackendDep,
-                         notice: str | None = None) -> Response:
-    return await _suppliers_page(request, api, programme_id, notice=notice)
+                         notice: str | None = None, n: str | None = None) -> Response:
+    return await _suppliers_page(request, api, programme_id, notice=notice, n=n)
 
 
 @markets_pages.post("/{programme_id}/suppliers", summary="Enrol a supplier (organizer)")
@@ -282,7 +288,7 @@ async def create_supplier(request: Request, programme_id: str, api: BackendDep) 
             errors = _refused(exc, forms.SUPPLIER_FIELDS)
     if errors:
         return await _suppliers_page(request, api, programme_id, form=form, errors=errors, status=422)
-    return _back(f"{HOME}/{programme['id']}/suppliers", "Đã thêm nhà cung cấp.")
+    return _back(f"{HOME}/{programme['id']}/suppliers", "supplier-added")
 
 
 # The scheduler ---------------------------------------------------------------------------------------
@@ -369,7 +375,8 @@ async def read_job(request: Request, job_id: str) -> Response:
 
 @markets_pages.get("/proposals/{proposal_id}", response_class=HTMLResponse,
                    summary="Review a proposal: calendar and list (organizer)")
-async def read_proposal(request: Request, proposal_id: str, api: BackendDep, notice: str | None = None) -> Response:
+async def read_proposal(request: Request, proposal_id: str, api: BackendDep, notice: str | None = None,
+                        n: str | None = None) -> Response:
     principal, token = organizer_session(request)
     proposal = await api.get("markets", f"/proposals/{checked_id(proposal_id)}", token=token)
     programme = await own_programme(api, token, principal, str(proposal.get("programme_id")))
@@ -381,7 +388,7 @@ async def read_proposal(request: Request, proposal_id: str, api: BackendDep, not
     return render(request, "markets/proposal.html", {
         "proposal": proposal, "programme": programme, "lines": lines, "market_days": market_days,
         "months": month_grid(lines, proposal.get("forbidden_dates", [])), "actions": ACTIONS,
-        "statuses": PROPOSAL_STATUS, "solver_status": SOLVER_STATUS, "notice": notice,
+        "statuses": PROPOSAL_STATUS, "solver_status": SOLVER_STATUS, "notice": notice_of(notice, n),
         "solver": proposal.get("solver") or {}, "draft": proposal.get("status") == "draft",
         "today": today().isoformat()})
 
@@ -421,8 +428,7 @@ async def confirm_proposal(request: Request, proposal_id: str, api: BackendDep) 
     programme_id = checked_id(str((done.get("proposal") or {}).get("programme_id")))
     counts = [len(done.get(k) or []) for k in ("scheduled", "rescheduled", "cancelled")]
     log.info("portal.proposal_confirmed", proposal_id=proposal_id, scheduled=counts[0])
-    notice = "Đã xác nhận: {} phiên mới, {} phiên dời lịch, {} phiên hủy.".format(*counts)
-    return _back(f"{HOME}/{programme_id}", notice)
+    return _back(f"{HOME}/{programme_id}", "confirmed", *counts)
 
 
 @markets_pages.post("/proposals/{proposal_id}/discard", summary="Discard a draft (organizer)")
@@ -430,7 +436,7 @@ async def discard_proposal(request: Request, proposal_id: str, api: BackendDep) 
     _, token = organizer_session(request)
     proposal = await api.get("markets", f"/proposals/{checked_id(proposal_id)}", token=token)
     await api.delete("markets", f"/proposals/{proposal['id']}", token=token)
-    return _back(f"{HOME}/{checked_id(str(proposal.get('programme_id')))}", "Đã bỏ bản nháp.")
+    return _back(f"{HOME}/{checked_id(str(proposal.get('programme_id')))}", "draft-discarded")
 
 
 # Sessions: cancel, results ---------------------------------------------------------------------------
@@ -443,7 +449,7 @@ async def cancel_session(request: Request, session_id: str, api: BackendDep) -> 
     cancelled = await api.post("markets", f"/sessions/{checked_id(session_id)}/cancel", token=token,
                                json={"reason": form.get("reason", "").strip()})
     programme_id = checked_id(str(cancelled.get("programme_id")))
-    return _back(f"{HOME}/{programme_id}", "Đã hủy phiên chợ. Lập lại kế hoạch để bù phiên đã hủy.")
+    return _back(f"{HOME}/{programme_id}", "session-cancelled")
 
 
 async def _session_of(api: Backend, token: str, principal: Principal, programme_id: str,
@@ -487,7 +493,7 @@ async def create_report(request: Request, programme_id: str, session_id: str, ap
             errors = _refused(exc, forms.REPORT_FIELDS)
     if errors:
         return await _report_page(request, api, programme_id, session_id, form=form, errors=errors, status=422)
-    return _back(f"{HOME}/{programme['id']}", "Đã ghi kết quả phiên chợ.")
+    return _back(f"{HOME}/{programme['id']}", "report-saved")
 
 
 # Calendar feeds (public, like the service's) ---------------------------------------------------------

@@ -26,7 +26,8 @@ from services.portal.backend import (
 from services.portal.errors import PortalError, checked_id, is_id
 from services.portal.forms import FormErrors
 from services.portal.session import token_of, viewer
-from services.portal.views import render
+from services.portal.views import FAIR_STATUS, INVOICE_STATUS, REGISTRATION_STATUS, lang_of, render
+from shared import geo
 from shared.auth import Principal, Role
 from shared.contracts import EVENT_CLASSES
 
@@ -257,7 +258,21 @@ async def read_live(request: Request, types: str = "") -> Response:
     wanted = ",".join(t for t in _SPLIT.split(types) if t)
     source = "/regional/live/stream" + (f"?{urlencode({'types': wanted})}" if wanted else "")
     return render(request, "regional/live.html", {"source": source, "types": wanted, "prefixes": EVENT_PREFIXES,
-                                                  "event_names": EVENT_NAMES})
+                                                  "event_names": EVENT_NAMES, "labels": live_labels(lang_of(request))})
+
+
+# The fields the live feed shows, in this order, and what it calls them (the script has no words of its own).
+LIVE_FIELDS = (("name", "Tên", "Name"), ("legal_name", "Doanh nghiệp", "Exhibitor"), ("fair_name", "Hội chợ", "Fair"),
+               ("province_code", "Tỉnh, thành phố", "Province"), ("fair_id", "Mã hội chợ", "Fair id"),
+               ("status", "Trạng thái", "Status"), ("booth_codes", "Gian hàng", "Booths"),
+               ("total_vnd", "Tổng tiền", "Total"))
+
+
+def live_labels(lang: str) -> dict[str, Any]:
+    """Labels, province names and (in Vietnamese) state names for the live feed's script."""
+    return {"fields": [[key, en if lang == "en" else vi] for key, vi, en in LIVE_FIELDS],
+            "provinces": {p.code: p.name for p in geo.provinces()},
+            "statuses": {} if lang == "en" else {**FAIR_STATUS, **REGISTRATION_STATUS, **INVOICE_STATUS}}
 
 
 def _refusal(response: httpx.Response) -> Exception:

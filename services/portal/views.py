@@ -12,7 +12,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
+from starlette.routing import Match
 
+from services.portal.forms import FormErrors
 from services.portal.session import dev_login_enabled, viewer, viewer_label
 from shared.geo import UnknownPlace, province
 
@@ -113,12 +115,28 @@ def _make_templates() -> Jinja2Templates:
 TEMPLATES = _make_templates()
 
 
+def here(request: Request) -> str:
+    """The page to come back to after switching language: this one with its query, or after a POST (a form
+    shown again with its errors) the nearest page above it that can be read with GET."""
+    path = request.url.path
+    if request.method in ("GET", "HEAD"):
+        return path + (f"?{request.url.query}" if request.url.query else "")
+    while path not in ("", "/"):
+        scope = {"type": "http", "path": path, "method": "GET"}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            return path
+        path = path.rsplit("/", 1)[0]
+    return "/"
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
            status_code: int = 200) -> HTMLResponse:
-    """A page, with the user's name in the header."""
+    """A page, with the user's name in the header; form errors in the reader's language."""
     principal = viewer(request)
-    base = {"viewer": principal, "viewer_label": viewer_label(principal), "lang": lang_of(request),
+    lang = lang_of(request)
+    base = {"viewer": principal, "viewer_label": viewer_label(principal), "lang": lang, "here": here(request),
             "dev_login": dev_login_enabled(request.app.state.settings)}
-    response = TEMPLATES.TemplateResponse(request, name, {**base, **(context or {})}, status_code=status_code)
+    shown = {k: v.in_language(lang) if isinstance(v, FormErrors) else v for k, v in (context or {}).items()}
+    response = TEMPLATES.TemplateResponse(request, name, {**base, **shown}, status_code=status_code)
     response.headers.update(SECURITY_HEADERS)
     return response

@@ -82,6 +82,9 @@ async def test_regional_centre_subscribes_and_sees_a_delivery_and_the_live_feed(
 
     await live.locator("#live-events li", has_text=name).wait_for(timeout=60_000)
     assert await live.locator("#live-events li", has_text="fair.published").count() >= 1
+    # Readable labels and the province's name, not `province_code: 08`.
+    assert await live.locator("#live-events li", has_text="Tỉnh, thành phố: Tuyên Quang").count() >= 1
+    assert await live.locator("#live-events li", has_text="province_code").count() == 0
     await shot(live, "live-feed")
 
     def delivered() -> list[dict[str, Any]]:

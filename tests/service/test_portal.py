@@ -408,3 +408,80 @@ class TestFloorPlan:
             res = await client.get("/fairs/f-1/floorplan.svg")
         assert res.status_code == 404
         assert "Chưa có sơ đồ gian hàng" in res.text
+
+
+async def in_english(client: httpx.AsyncClient) -> None:
+    res = await client.get("/lang/en")
+    assert res.status_code == 303 and res.cookies.get("hangviet_lang") == "en"
+
+
+class TestEnglish:
+    async def test_a_fields_error_from_a_service_is_shown_in_english(self, portal):
+        app, fake = portal
+        fake.on("POST", "registration", "/fairs/f-1/registrations", problem(
+            422, "Dữ liệu không hợp lệ / Invalid input",
+            [{"field": "booths_requested", "message": "Input should be less than or equal to 4",
+              "code": "less_than_equal"},
+             {"field": "sector", "message": "Ngành hàng không có trong hội chợ / not one of the fair's sectors"}]))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            await in_english(client)
+            res = await client.post("/fairs/f-1/register", data={"booths_requested": "9", "sector": "gỗ"})
+        page = text_of(res)
+        assert '<p class="field-error" id="booths_requested-error">Must be at most 4.</p>' in page
+        assert '<p class="field-error" id="sector-error">not one of the fair\'s sectors</p>' in page
+        assert "<strong>Invalid input</strong>" in page
+        assert "Không được lớn hơn" not in page and "Dữ liệu không hợp lệ" not in page
+
+    async def test_the_portals_own_field_error_is_shown_in_english(self, portal):
+        app, _ = portal
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            await in_english(client)
+            res = await client.post("/fairs/f-1/register", data={"booths_requested": "hai"})
+        assert '<p class="field-error" id="booths_requested-error">Please enter a whole number.</p>' in text_of(res)
+
+    async def test_the_login_and_error_pages_are_in_english(self, portal):
+        app, _ = portal
+        async with running_app(app) as client:
+            await in_english(client)
+            login_page = text_of(await client.get("/login"))
+            missing = text_of(await client.get("/fairs/missing"))
+        assert "<title>Log in · Hàng Việt</title>" in login_page and "Development only" in login_page
+        assert "Môi trường phát triển" not in login_page
+        assert "<h1>Not found</h1>" in missing and "Back to the home page" in missing
+        assert "Về trang chủ" not in missing and "Mã tra cứu" not in missing
+
+    async def test_the_language_link_keeps_the_query(self, portal):
+        app, _ = portal
+        async with running_app(app) as client:
+            res = await client.get("/fairs/f-1", params={"tab": "plan", "x": "1"})
+        assert 'href="/lang/en?next=/fairs/f-1%3Ftab%3Dplan%26x%3D1"' in res.text
+
+    async def test_after_a_refused_post_the_language_link_goes_to_the_page_that_can_be_read(self, portal):
+        app, _ = portal
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            res = await client.post("/fairs/f-1/register", data={"booths_requested": "hai"})
+            switched = await client.get("/lang/en", params={"next": "/fairs/f-1"})
+            back = await client.get(switched.headers["location"])
+        assert res.status_code == 422
+        assert 'href="/lang/en?next=/fairs/f-1"' in res.text
+        assert back.status_code == 200
+
+
+class TestErrorPage:
+    async def test_shows_the_problems_title_and_detail_escaped(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/fairs/f-9", httpx.Response(409, json={
+            "type": "about:blank", "title": "Hội chợ đã đóng / Fair closed", "status": 409,
+            "detail": "Hội chợ <b>f-9</b> đã kết thúc / Fair <b>f-9</b> has finished"},
+            headers={"content-type": "application/problem+json"}))
+        async with running_app(app) as client:
+            res = await client.get("/fairs/f-9")
+            await in_english(client)
+            english = await client.get("/fairs/f-9")
+        assert res.status_code == 409
+        assert "<h1>Hội chợ đã đóng" in res.text
+        assert "Hội chợ &lt;b&gt;f-9&lt;/b&gt; đã kết thúc" in res.text and "<b>f-9</b>" not in res.text
+        assert "Fair &lt;b&gt;f-9&lt;/b&gt; has finished" in english.text and "đã kết thúc" not in english.text

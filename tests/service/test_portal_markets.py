@@ -388,6 +388,44 @@ class TestProposal:
         assert res.status_code == 409 and "Lịch đã thay đổi từ khi lập phương án" in text_of(res)
 
 
+class TestNotices:
+    async def test_a_notice_code_is_shown_in_the_readers_language(self, planner):
+        app, _ = planner
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            vietnamese = await client.get("/organizer/markets/p-1", params={"notice": "confirmed", "n": "2.1.0"})
+            await client.get("/lang/en")
+            english = await client.get("/organizer/markets/p-1", params={"notice": "confirmed", "n": "2.1.0"})
+        assert '<p class="notice" role="status">Đã xác nhận: 2 phiên mới, 1 phiên dời lịch, 0 phiên hủy.</p>' \
+            in text_of(vietnamese)
+        assert '<p class="notice" role="status">Confirmed: 2 new sessions, 1 moved, 0 cancelled.</p>' \
+            in text_of(english)
+
+    @pytest.mark.parametrize("params", [
+        {"notice": "Tài khoản bị khóa, gọi 0900 000 000"}, {"notice": "confirmed", "n": "<b>9</b>.1.0"},
+        {"notice": "confirmed", "n": "2"}, {"notice": "site-added", "n": "1"}])
+    async def test_free_text_or_unknown_codes_are_not_shown(self, planner, params):
+        app, _ = planner
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.get("/organizer/markets/p-1/sites", params=params)
+        page = text_of(res)
+        assert res.status_code == 200
+        assert 'class="notice"' not in page
+        assert "Tài khoản bị khóa" not in page and "<b>9</b>" not in page
+
+    async def test_an_action_redirects_with_a_code_not_a_sentence(self, planner):
+        app, fake = planner
+        fake.on("POST", "markets", "/programmes/p-1/sites/import", httpx.Response(200, json={"count": 2}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/markets/p-1/sites/import",
+                                    data={"lines": "00715; ; 30; 4; CN; nb\n00769; ; 20; 5; CN; n"})
+            page = await client.get(res.headers["location"])
+        assert res.headers["location"] == "/organizer/markets/p-1/sites?notice=sites-imported&n=2"
+        assert "Đã nhập 2 điểm." in text_of(page)
+
+
 class TestResults:
     async def test_records_results_with_money_typed_the_vietnamese_way(self, planner):
         app, fake = planner

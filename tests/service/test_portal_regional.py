@@ -218,6 +218,21 @@ class TestLiveFeed:
         assert "script-src 'self'" in res.headers["content-security-policy"]
         assert script.status_code == 200 and "EventSource" in script.text and "innerHTML" not in script.text
 
+    @pytest.mark.parametrize(("lang", "label", "status"), [("vi", "Tỉnh, thành phố", "Đang nhận đăng ký"),
+                                                          ("en", "Province", None)])
+    async def test_gives_the_script_readable_labels_and_province_names(self, portal, lang, label, status):
+        app, _ = portal
+        async with running_app(app) as client:
+            await log_in(client, "regional-ttkc1")
+            await client.get(f"/lang/{lang}")
+            res = await client.get("/regional/live")
+        found = re.search(r'<script type="application/json" id="live-labels">(.*?)</script>', res.text)
+        assert found
+        labels = json.loads(found.group(1))
+        assert ["province_code", label] in labels["fields"]
+        assert labels["provinces"]["08"] == "Tuyên Quang"
+        assert labels["statuses"].get("open") == status
+
     async def test_relays_the_event_stream_with_the_token_and_last_event_id(self, portal):
         app, fake = portal
         body = (b": hangviet\nretry: 3000\n\n"

@@ -13,12 +13,25 @@
     status.className = "live-status " + state;
   }
 
+  // Field labels, province names and state names come from the page, in its language.
+  var labels = { fields: [], provinces: {}, statuses: {} };
+  var block = document.getElementById("live-labels");
+  try { if (block) { labels = JSON.parse(block.textContent); } } catch (e) { /* raw keys, then */ }
+
+  function readable(key, value) {
+    if (Array.isArray(value)) { return value.join(", "); }
+    if (key === "province_code") { return labels.provinces[value] || String(value); }
+    if (key === "status") { return labels.statuses[value] || String(value).replace(/_/g, " "); }
+    if (key === "total_vnd" && typeof value === "number") { return value.toLocaleString("vi-VN") + "\u00a0₫"; }
+    return String(value);
+  }
+
   function summary(data) {
     var parts = [];
-    ["name", "legal_name", "fair_name", "province_code", "fair_id", "status", "booth_codes", "total_vnd"].forEach(function (key) {
-      var value = data && data[key];
+    labels.fields.forEach(function (field) {
+      var value = data && data[field[0]];
       if (value === undefined || value === null || value === "") { return; }
-      parts.push(key + ": " + (Array.isArray(value) ? value.join(", ") : String(value)));
+      parts.push(field[1] + ": " + readable(field[0], value));
     });
     return parts.slice(0, 4).join(" · ");
   }
