@@ -46,6 +46,15 @@ def read_date(text: str) -> date | None:
         return None
 
 
+def unreadable_dates(name: str, typed: list[str]) -> FormErrors:
+    """The error next to a field of dates the portal could not read (the typed text quoted back)."""
+    errors = FormErrors()
+    shown = ", ".join(f"“{x[:20]}”" for x in typed[:5]) or "“”"
+    errors.add(name, f"Không đọc được ngày {shown}. Vui lòng viết dạng dd/mm/yyyy, ví dụ 12/02/2027.",
+               f"Cannot read the date {shown}. Please write it as dd/mm/yyyy, e.g. 12/02/2027.")
+    return _titled(errors)
+
+
 def _number(raw: str, *, money: bool = False, real: bool = False) -> Any:
     """An int (or float) when the text is one; the text itself otherwise, so the service names the error.
 

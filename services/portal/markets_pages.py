@@ -147,6 +147,12 @@ async def create_programme(request: Request, api: BackendDep) -> Response:
 @markets_pages.get("/{programme_id}", response_class=HTMLResponse, summary="A programme and its year (organizer)")
 async def read_programme(request: Request, programme_id: str, api: BackendDep,
                          notice: str | None = None, n: str | None = None) -> Response:
+    return await _programme_page(request, api, programme_id, notice=notice_of(notice, n))
+
+
+async def _programme_page(request: Request, api: Backend, programme_id: str, *,
+                          notice: tuple[str, str] | None = None, errors: FormErrors | None = None,
+                          form: dict[str, str] | None = None, status: int = 200) -> Response:
     principal, token = organizer_session(request)
     programme = await own_programme(api, token, principal, programme_id)
     pid = programme["id"]
@@ -159,8 +165,9 @@ async def read_programme(request: Request, programme_id: str, api: BackendDep,
         "programme": programme, "summary": summary or {}, "sessions": sessions, "held_ids": held_ids,
         "drafts": [p for p in items(proposals or {}) if p.get("status") == "draft"],
         "chart": month_chart(sessions, held_ids, int(programme.get("year") or today().year)),
-        "today": today().isoformat(), "notice": notice_of(notice, n), "session_status": SESSION_STATUS,
-        "confirmed": any(s.get("status") == "scheduled" for s in sessions)})
+        "today": today().isoformat(), "notice": notice, "session_status": SESSION_STATUS,
+        "confirmed": any(s.get("status") == "scheduled" for s in sessions), "errors": errors or FormErrors(),
+        "form": form or {"time_limit_s": "10"}}, status_code=status)
 
 
 async def _reported(api: Backend, token: str, sessions: list[dict[str, Any]]) -> set[str]:
@@ -315,9 +322,11 @@ async def run_scheduler(request: Request, programme_id: str, api: BackendDep) ->
     principal, token = organizer_session(request)
     programme = await own_programme(api, token, principal, programme_id)
     form, _ = await form_of(request)
-    days = [forms.read_date(x) for x in form.get("forbidden_dates", "").replace(",", " ").split()]
+    typed = form.get("forbidden_dates", "").replace(",", " ").split()
+    days = [forms.read_date(x) for x in typed]
     if any(d is None for d in days):
-        raise PortalError(422, "Ngày cấm không hợp lệ (dd/mm/yyyy) / Invalid forbidden date")
+        errors = forms.unreadable_dates("forbidden_dates", [x for x, d in zip(typed, days, strict=True) if d is None])
+        return await _programme_page(request, api, programme_id, errors=errors, form=form, status=422)
     body: dict[str, Any] = {"forbidden_dates": [d.isoformat() for d in days if d is not None],
                             "allow_fewer": "allow_fewer" in form}
     if (limit := _limit(form)) is not None:
@@ -377,6 +386,12 @@ async def read_job(request: Request, job_id: str) -> Response:
                    summary="Review a proposal: calendar and list (organizer)")
 async def read_proposal(request: Request, proposal_id: str, api: BackendDep, notice: str | None = None,
                         n: str | None = None) -> Response:
+    return await _proposal_page(request, api, proposal_id, notice=notice_of(notice, n))
+
+
+async def _proposal_page(request: Request, api: Backend, proposal_id: str, *, notice: tuple[str, str] | None = None,
+                         errors: FormErrors | None = None, form: dict[str, str] | None = None,
+                         status: int = 200) -> Response:
     principal, token = organizer_session(request)
     proposal = await api.get("markets", f"/proposals/{checked_id(proposal_id)}", token=token)
     programme = await own_programme(api, token, principal, str(proposal.get("programme_id")))
@@ -388,9 +403,9 @@ async def read_proposal(request: Request, proposal_id: str, api: BackendDep, not
     return render(request, "markets/proposal.html", {
         "proposal": proposal, "programme": programme, "lines": lines, "market_days": market_days,
         "months": month_grid(lines, proposal.get("forbidden_dates", [])), "actions": ACTIONS,
-        "statuses": PROPOSAL_STATUS, "solver_status": SOLVER_STATUS, "notice": notice_of(notice, n),
+        "statuses": PROPOSAL_STATUS, "solver_status": SOLVER_STATUS, "notice": notice,
         "solver": proposal.get("solver") or {}, "draft": proposal.get("status") == "draft",
-        "today": today().isoformat()})
+        "today": today().isoformat(), "errors": errors or FormErrors(), "form": form or {}}, status_code=status)
 
 
 async def _proposal_job(request: Request, api: Backend, proposal_id: str, body: dict[str, Any]) -> Response:
@@ -416,7 +431,8 @@ async def forbid_date(request: Request, proposal_id: str, api: BackendDep) -> Re
     form, _ = await form_of(request)
     day = forms.read_date(form.get("date", ""))
     if day is None:
-        raise PortalError(422, "Ngày không hợp lệ (dd/mm/yyyy) / Invalid date")
+        errors = forms.unreadable_dates("date", [form.get("date", "").strip()])
+        return await _proposal_page(request, api, proposal_id, errors=errors, form=form, status=422)
     key = "allow_dates" if form.get("allow") == "1" else "forbid_dates"
     return await _proposal_job(request, api, proposal_id, {key: [day.isoformat()]})
 

@@ -302,6 +302,31 @@ class TestScheduler:
         assert js.status_code == 200 and "data-status-url" in js.text
         csp_clean(page)
 
+    async def test_an_unreadable_forbidden_date_stands_next_to_its_field_and_nothing_is_solved(self, planner):
+        app, fake = planner
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/markets/p-1/plan", data={
+                "forbidden_dates": "10/02/2027 31/02/2027", "time_limit_s": "5", "allow_fewer": "on"})
+            await client.get("/lang/en")
+            english = await client.post("/organizer/markets/p-1/plan", data={"forbidden_dates": "mai"})
+        assert res.status_code == 422
+        page = text_of(res)
+        assert re.search(r'<p class="field-error" id="forbidden_dates-error">Không đọc được ngày “31/02/2027”', page)
+        assert 'value="10/02/2027 31/02/2027"' in page and 'aria-describedby="forbidden_dates-error"' in page
+        assert 'id="allow_fewer" name="allow_fewer" value="on" checked' in page
+        assert re.search(r'id="forbidden_dates-error">Cannot read the date “mai”', text_of(english))
+        assert fake.calls_to("POST", "/programmes/p-1/proposals") == []
+
+    async def test_an_unreadable_date_to_forbid_stands_next_to_its_field(self, planner):
+        app, fake = planner
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/markets/proposals/pr-1/forbid", data={"date": "12/13/2027"})
+        assert res.status_code == 422
+        assert re.search(r'<p class="field-error" id="date-error">Không đọc được ngày “12/13/2027”', text_of(res))
+        assert fake.calls_to("PATCH", "/proposals/pr-1") == []
+
     async def test_explains_an_infeasible_target_with_its_blockers(self, planner):
         app, fake = planner
         response = problem(422, "Không lập được lịch đáp ứng mọi điều kiện / no schedule meets every rule")
