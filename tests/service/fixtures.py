@@ -40,6 +40,7 @@ def exhibitor_body(**overrides: Any) -> dict[str, Any]:
         "is_cscnnt": True,
         "tax_code": VALID_TAX_CODE,
         "province_code": "Hà Giang",
+        "commune_code": "00721",  # Xã Đồng Văn
         "address": "Thị trấn Đồng Văn",
         "phone": "0912345678",
         "email": "htx@example.vn",

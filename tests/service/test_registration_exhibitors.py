@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.registration.models import Exhibitor
 from tests.conftest import running_app, unique
 from tests.service.fixtures import exhibitor_body
 from tests.service.test_registration_support import (
@@ -66,6 +67,23 @@ class TestCreateProfile:
         assert res.status_code == 422
         assert res.json()["errors"][0]["field"] == "commune_code"
 
+    async def test_needs_a_commune_of_the_province(self, app):
+        exhibitor_id = unique("ex-")
+        headers = exhibitor_headers(app, exhibitor_id)
+        body = exhibitor_body(tax_code=next_tax_code())
+        async with running_app(app) as client:
+            missing = await client.post("/exhibitors", json={k: v for k, v in body.items() if k != "commune_code"},
+                                        headers=headers)
+            blank = await client.post("/exhibitors", json={**body, "commune_code": "   "}, headers=headers)
+            null = await client.post("/exhibitors", json={**body, "commune_code": None}, headers=headers)
+            created = await client.get(f"/exhibitors/{exhibitor_id}", headers=organizer(app))
+            by_name = await client.post("/exhibitors", json={**body, "commune_code": "Mèo Vạc"}, headers=headers)
+        for res in (missing, blank, null):
+            assert res.status_code == 422 and [e["field"] for e in res.json()["errors"]] == ["commune_code"]
+        assert blank.json()["type"].endswith("commune-required")
+        assert created.status_code == 404
+        assert by_name.status_code == 201 and by_name.json()["commune_code"] == "00769"
+
     async def test_refuses_a_phone_that_is_no_number(self, app):
         async with running_app(app) as client:
             res = await client.post("/exhibitors", json=exhibitor_body(phone="12345", tax_code=next_tax_code()),
@@ -115,6 +133,28 @@ class TestEditProfile:
             headers, profile = await new_exhibitor(client, app)
             res = await client.patch(f"/exhibitors/{profile['id']}", json={"legal_name": None}, headers=headers)
         assert res.status_code == 422 and res.json()["errors"][0]["field"] == "legal_name"
+
+
+    async def test_the_commune_can_change_but_not_be_cleared(self, app):
+        async with running_app(app) as client:
+            headers, profile = await new_exhibitor(client, app)
+            path = f"/exhibitors/{profile['id']}"
+            cleared = [await client.patch(path, json={"commune_code": value}, headers=headers)
+                       for value in (None, "", "  ")]
+            moved = await client.patch(path, json={"commune_code": "00769"}, headers=headers)
+        assert [(r.status_code, r.json()["errors"][0]["field"]) for r in cleared] == [(422, "commune_code")] * 3
+        assert moved.status_code == 200 and moved.json()["commune_code"] == "00769"
+
+    async def test_a_profile_made_before_the_commune_was_required_can_still_be_edited(self, app):
+        exhibitor_id = unique("ex-")
+        async with running_app(app) as client:
+            async with app.state.runtime.db.transaction() as session:
+                session.add(Exhibitor(id=exhibitor_id, legal_name="HTX cũ", kind="cooperative",
+                                      tax_code=next_tax_code(), province_code="08"))
+            res = await client.patch(f"/exhibitors/{exhibitor_id}", json={"phone": "0912345678"},
+                                     headers=exhibitor_headers(app, exhibitor_id))
+        assert res.status_code == 200, res.text
+        assert res.json()["phone"] == "+84912345678" and res.json()["commune_code"] is None
 
 
 class TestSearch:

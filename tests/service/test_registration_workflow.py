@@ -24,6 +24,8 @@ from tests.service.test_registration_support import (
 NATIONAL_TEA = [{"name": "Chè Shan tuyết", "group": "agro_food",
                  "recognition": {"level": "national", "certificate_no": "88/QĐ-BCT", "year": 2024}}]
 
+YEN_MINH = "00820"  # a commune no test policy lists as difficult
+
 
 @pytest.fixture
 def app(settings_for):
@@ -159,8 +161,9 @@ class TestRescore:
         org = organizer(app)
         async with running_app(app) as client:
             fair = await open_fair(client, org, capacity_booths=2, max_booths_per_exhibitor=2)
-            holder = await register(client, fair["id"], (await new_exhibitor(client, app))[0], 2)
-            tea = await register(client, fair["id"], (await new_exhibitor(client, app, products=NATIONAL_TEA))[0], 1)
+            holder = await register(client, fair["id"], (await new_exhibitor(client, app, commune_code=YEN_MINH))[0], 2)
+            tea = await register(client, fair["id"], (await new_exhibitor(client, app, commune_code=YEN_MINH,
+                                                                          products=NATIONAL_TEA))[0], 1)
             mountain = await register(client, fair["id"],
                                       (await new_exhibitor(client, app, commune_code="00721"))[0], 1)
             for reg in (holder, tea, mountain):  # one by one: the holder takes both booths

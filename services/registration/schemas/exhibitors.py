@@ -53,18 +53,20 @@ class ExhibitorFields(Body):
 
 
 class ExhibitorCreate(ExhibitorFields):
-    """An exhibitor's profile."""
+    """An exhibitor's profile; its address is a province and a commune of today's map."""
 
     legal_name: Name
     kind: ExhibitorKind
     is_cscnnt: bool = Field(default=False, strict=True)
     tax_code: TaxCodeInput
     province_code: ProvinceInput
+    commune_code: CommuneInput
     address: Address = ""
 
 
 class ExhibitorUpdate(ExhibitorFields):
-    """Changes to the caller's own profile; only the fields given change (null clears an optional one)."""
+    """Changes to the caller's own profile; only the fields given change (null clears an optional one; the
+    commune, once set, is changed but never cleared)."""
 
 
 class ExhibitorPublic(BaseModel):

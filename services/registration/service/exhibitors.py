@@ -46,6 +46,9 @@ def apply_profile(exhibitor: Exhibitor, given: dict[str, Any]) -> None:
         raise Invalid(str(exc), field="tax_code", code="invalid-tax-code") from exc
     exhibitor.commune_code = profile.commune_code(given.get("commune_code", exhibitor.commune_code),
                                                   exhibitor.province_code, field="commune_code")
+    if "commune_code" in given and exhibitor.commune_code is None:  # a profile made before it was required keeps none
+        raise Invalid("Cần chọn xã/phường / the commune is required (code or exact name)", field="commune_code",
+                      code="commune-required")
     exhibitor.sectors = list(dict.fromkeys(exhibitor.sectors))
     exhibitor.search_text = profile.search_text(
         exhibitor.legal_name, exhibitor.tax_code, *exhibitor.sectors, *(p["name"] for p in exhibitor.products),
