@@ -14,6 +14,7 @@ from services.portal.backend import TIMEOUT_S
 from services.portal.billing_pages import billing_pages
 from services.portal.errors import install_page_errors
 from services.portal.exhibitor_pages import exhibitor_pages
+from services.portal.exhibitor_resubmit import resubmit_pages
 from services.portal.login import login
 from services.portal.markets_pages import markets_pages
 from services.portal.organizer import organizer
@@ -33,7 +34,8 @@ def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None
     app = create_service_app(
         runtime=runtime, title="hangviet portal",
         description="Cổng thông tin hội chợ và gian hàng / the web pages over the services' APIs",
-        routers=[pages, login, organizer, exhibitor_pages, billing_pages, markets_pages, regional_pages])
+        routers=[pages, login, organizer, exhibitor_pages, resubmit_pages, billing_pages, markets_pages,
+                 regional_pages])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_page_errors(app)
     _hold_http_client(app, transport)

@@ -139,7 +139,8 @@ async def read_registration(request: Request, registration_id: str, api: Backend
     return render(request, "registration.html", {
         "registration": registration, "fair": fair, "invoices": invoices, "booths": booths,
         "can_cancel": can_cancel, "can_pick": can_pick, "is_exhibitor": is_exhibitor,
-        "done": done if done in ("cancelled",) else None})
+        "can_resubmit": is_exhibitor and registration.get("status") == "changes_requested",
+        "done": done if done in ("cancelled", "resubmitted") else None})
 
 
 LIVE_STATUSES = ("submitted", "approved", "waitlisted", "changes_requested")

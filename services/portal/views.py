@@ -33,7 +33,8 @@ FAIR_STATUS = {"draft": "Bản nháp", "open": "Đang nhận đăng ký", "close
 FAIR_KIND = {"provincial": "Cấp tỉnh", "regional": "Cấp khu vực", "national": "Cấp quốc gia",
              "international": "Quốc tế", "cnnt_showcase": "Trưng bày sản phẩm CNNT"}
 REGISTRATION_STATUS = {"submitted": "Đã nộp – chờ duyệt", "approved": "Đã duyệt",
-                       "waitlisted": "Trong danh sách chờ", "rejected": "Bị từ chối", "cancelled": "Đã hủy"}
+                       "waitlisted": "Trong danh sách chờ", "rejected": "Bị từ chối", "cancelled": "Đã hủy",
+                       "changes_requested": "Cần bổ sung, nộp lại"}
 INVOICE_STATUS = {"issued": "Chờ thanh toán", "paid": "Đã thanh toán", "overdue": "Quá hạn thanh toán",
                   "voided": "Đã hủy", "partially_paid": "Đã thanh toán một phần"}
 

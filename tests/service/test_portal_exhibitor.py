@@ -268,6 +268,98 @@ class TestProfile:
         assert fake.calls_to("POST", "/exhibitors") == []
 
 
+SENT_BACK = {**REGISTRATION, "status": "changes_requested", "booths_requested": 3, "sector": "Chè",
+             "products": ["Chè Shan tuyết", "Chè búp"], "decision_reason": "Vui lòng giảm còn 2 gian",
+             "decided_at": "2026-11-03T03:00:00+00:00"}
+SECTOR_FAIR = {**PICK_FAIR, "sectors": ["Chè", "Mật ong"], "zones": []}
+
+
+class TestResubmit:
+    async def test_the_registration_page_offers_to_resubmit_when_the_organizer_asks(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/registrations/r-1", httpx.Response(200, json=SENT_BACK))
+        fake.on("GET", "billing", "/invoices", httpx.Response(200, json={"data": [], "count": 0}))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            asked = text_of(await client.get("/registrations/r-1"))
+            fake.on("GET", "registration", "/registrations/r-1", httpx.Response(200, json=APPROVED))
+            approved = text_of(await client.get("/registrations/r-1"))
+        assert 'href="/me/registrations/r-1/edit"' in asked and "Vui lòng giảm còn 2 gian" in asked
+        assert "/edit" not in approved
+
+    async def test_the_form_is_prefilled_with_what_was_sent(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/registrations/r-1", httpx.Response(200, json=SENT_BACK))
+        fake.on("GET", "registration", "/fairs/f-1", httpx.Response(200, json=SECTOR_FAIR))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            res = await client.get("/me/registrations/r-1/edit")
+        page = text_of(res)
+        assert res.status_code == 200
+        assert 'name="booths_requested" type="number"' in page and 'value="3"' in page
+        assert '<option value="Chè" selected>Chè</option>' in page
+        assert ">Chè Shan tuyết\nChè búp</textarea>" in page
+        assert "Vui lòng giảm còn 2 gian" in page
+        assert '<label for="booths_requested">' in page and '<label for="products">' in page
+
+    async def test_patches_the_changes_and_returns_to_the_registration(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/registrations/r-1", httpx.Response(200, json=SENT_BACK))
+        fake.on("GET", "registration", "/fairs/f-1", httpx.Response(200, json=SECTOR_FAIR))
+        fake.on("PATCH", "registration", "/registrations/r-1",
+                httpx.Response(200, json={**SENT_BACK, "status": "submitted", "booths_requested": 2}))
+        async with running_app(app) as client:
+            token = await log_in(client, "ex-dongvan")
+            res = await client.post("/me/registrations/r-1/edit", data={
+                "booths_requested": "2", "sector": "Chè", "products": "Chè Shan tuyết\r\n\r\nChè búp\n"})
+        assert res.status_code == 303 and res.headers["location"] == "/registrations/r-1?done=resubmitted"
+        call = fake.calls_to("PATCH", "/registrations/r-1")[0]
+        assert json.loads(call.content) == {"booths_requested": 2, "sector": "Chè",
+                                            "products": ["Chè Shan tuyết", "Chè búp"]}
+        assert call.headers["authorization"] == f"Bearer {token}"
+
+    async def test_the_services_field_errors_stand_next_to_the_fields(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/registrations/r-1", httpx.Response(200, json=SENT_BACK))
+        fake.on("GET", "registration", "/fairs/f-1", httpx.Response(200, json=SECTOR_FAIR))
+        fake.on("PATCH", "registration", "/registrations/r-1", problem(
+            422, "Dữ liệu không hợp lệ / Invalid input",
+            [{"field": "booths_requested", "message": "Tối đa 4 gian hàng / at most 4 booths per exhibitor"},
+             {"field": "sector", "message": "'Gỗ' không thuộc danh sách của hội chợ / not one of the fair's: Chè"}]))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            res = await client.post("/me/registrations/r-1/edit", data={"booths_requested": "9", "sector": "Gỗ",
+                                                                        "products": "Gỗ"})
+            await client.get("/lang/en")
+            english = await client.post("/me/registrations/r-1/edit", data={"booths_requested": "9"})
+        assert res.status_code == 422
+        page = text_of(res)
+        assert field_error(page, "booths_requested") == "Tối đa 4 gian hàng"
+        assert field_error(page, "sector") == "'Gỗ' không thuộc danh sách của hội chợ"
+        assert 'aria-describedby="booths_requested-error"' in page and 'value="9"' in page
+        assert field_error(text_of(english), "booths_requested") == "at most 4 booths per exhibitor"
+
+    async def test_a_refusal_without_a_field_is_said_above_the_form(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/registrations/r-1", httpx.Response(200, json=APPROVED))
+        fake.on("PATCH", "registration", "/registrations/r-1", problem(
+            409, "Chỉ sửa hồ sơ khi ban tổ chức yêu cầu bổ sung / a registration is changed only when the "
+                 "organizer asked for changes"))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            res = await client.post("/me/registrations/r-1/edit", data={"booths_requested": "2"})
+        assert res.status_code == 409
+        assert '<div class="alert" role="alert"' in res.text
+        assert "Chỉ sửa hồ sơ khi ban tổ chức yêu cầu bổ sung" in text_of(res)
+
+    async def test_an_organizer_may_not_resubmit(self, portal):
+        app, fake = portal
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/me/registrations/r-1/edit", data={"booths_requested": "2"})
+        assert res.status_code == 403 and fake.calls_to("PATCH", "/registrations/r-1") == []
+
+
 class TestCancel:
     async def test_offers_cancel_before_the_deadline_and_posts_it(self, portal):
         app, fake = portal

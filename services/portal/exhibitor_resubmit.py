@@ -1,0 +1,81 @@
+"""Resubmitting a registration after the organizer asked for changes: a form prefilled with what was sent,
+PATCHed to the registration service, whose field errors come back next to the fields."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import structlog
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from services.portal.backend import Backend, ServiceProblem, backend
+from services.portal.errors import checked_id
+from services.portal.exhibitor_pages import exhibitor_session
+from services.portal.forms import REGISTRATION_FIELDS, FormErrors, registration_body
+from services.portal.pages import optional
+from services.portal.views import render
+
+log = structlog.get_logger()
+
+BackendDep = Annotated[Backend, Depends(backend)]
+
+resubmit_pages = APIRouter(prefix="/me/registrations", tags=["exhibitor pages"], include_in_schema=False)
+
+RESUBMIT_FIELDS = (*REGISTRATION_FIELDS, "zone")
+
+
+def form_from_registration(registration: dict[str, Any]) -> dict[str, str]:
+    """The form's values from the registration as it was sent."""
+    return {"booths_requested": str(registration.get("booths_requested") or ""),
+            "sector": str(registration.get("sector") or ""), "zone": str(registration.get("zone") or ""),
+            "products": "\n".join(str(p) for p in registration.get("products") or [])}
+
+
+def resubmit_body(form: dict[str, str], fair: dict[str, Any] | None) -> tuple[dict[str, Any], FormErrors]:
+    """The JSON body of registration's `RegistrationUpdate`: every field of the form, the zone if the fair has any."""
+    body, errors = registration_body(form)
+    if isinstance(fair, dict) and fair.get("zones"):
+        body["zone"] = form.get("zone", "").strip()
+    return body, errors
+
+
+async def _page(request: Request, api: Backend, token: str, registration: dict[str, Any], *,
+                form: dict[str, str] | None = None, errors: FormErrors | None = None,
+                status_code: int = 200) -> Response:
+    fair_id = checked_id(str(registration.get("fair_id")))
+    fair = await optional(api.get("registration", f"/fairs/{fair_id}", token=token), "fair")
+    return render(request, "exhibitor/resubmit.html", {
+        "registration": registration, "fair": fair if isinstance(fair, dict) else None,
+        "form": form or form_from_registration(registration), "errors": errors or FormErrors(),
+        "asked": registration.get("status") == "changes_requested"}, status_code=status_code)
+
+
+@resubmit_pages.get("/{registration_id}/edit", response_class=HTMLResponse,
+                    summary="Form: change and resubmit a registration the organizer sent back (exhibitor)")
+async def read_resubmit_form(request: Request, registration_id: str, api: BackendDep) -> Response:
+    _, token = exhibitor_session(request)
+    registration = await api.get("registration", f"/registrations/{checked_id(registration_id)}", token=token)
+    return await _page(request, api, token, registration)
+
+
+@resubmit_pages.post("/{registration_id}/edit", summary="Resubmit with the changes: PATCH, back to review (exhibitor)")
+async def resubmit_registration(request: Request, registration_id: str, api: BackendDep) -> Response:
+    _, token = exhibitor_session(request)
+    registration_id = checked_id(registration_id)
+    registration = await api.get("registration", f"/registrations/{registration_id}", token=token)
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    fair = await optional(api.get("registration", f"/fairs/{checked_id(str(registration.get('fair_id')))}",
+                                  token=token), "fair")
+    body, errors = resubmit_body(form, fair if isinstance(fair, dict) else None)
+    if errors:
+        return await _page(request, api, token, registration, form=form, errors=errors, status_code=422)
+    try:
+        await api.patch("registration", f"/registrations/{registration_id}", token=token, json=body)
+    except ServiceProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        errors = FormErrors.from_problem(problem, RESUBMIT_FIELDS)
+        return await _page(request, api, token, registration, form=form, errors=errors, status_code=problem.status)
+    log.info("portal.registration_resubmitted", registration_id=registration_id)
+    return RedirectResponse(f"/registrations/{registration_id}?done=resubmitted", status_code=303)
