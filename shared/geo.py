@@ -1,7 +1,8 @@
 """Vietnam's administrative units since 1 July 2025 (34 provinces → 3,321 communes): the only door to them.
 
 Data comes from the MIT-licensed `vietnamadminunits` package (pinned in pyproject.toml), read straight
-from its bundled SQLite database and JSON mapping. Its Python modules are never imported: importing any
+from its bundled SQLite database and JSON mapping (current units, and the pre-2025 provinces and communes
+with the commune each was merged into, for importing old lists). Its Python modules are never imported: importing any
 of them runs the package `__init__`, which pulls in `unidecode` (GPL), `shapely` and `geopy`.
 Store the codes (2-digit province, 5-digit commune, GSO/NSO numbering); look names up here.
 """
@@ -18,15 +19,18 @@ from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from shared.text import fold
 
 __all__ = [
     "Commune",
+    "FormerCommune",
     "Province",
     "UnknownPlace",
     "commune",
     "communes",
+    "former_communes",
     "former_provinces",
     "is_province_code",
     "province",
@@ -77,6 +81,20 @@ class Commune:
     def full_name(self) -> str:
         """The name with its kind, e.g. "Xã Lũng Cú"."""
         return f"{self.kind.capitalize()} {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class FormerCommune:
+    """A pre-July-2025 commune and the current commune that took it in.
+
+    `full_name` and `district` are the old names with their kinds ("Thị trấn Mèo Vạc", "Huyện Mèo Vạc");
+    `province_code` and `new_code` are current codes. A commune divided in 2025 maps to its main part.
+    """
+
+    full_name: str
+    district: str
+    province_code: str
+    new_code: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +167,14 @@ def _add_keys(keys: dict[str, str], names: Iterable[str], code: str, *, override
 
 
 @functools.cache
+def _converter() -> dict[str, Any]:
+    """The package's pre-2025 → 2025 conversion table (provinces and communes), parsed once."""
+    with (_data_dir() / _CONVERTER_FILE).open(encoding="utf-8") as f:
+        table: dict[str, Any] = json.load(f)
+    return table
+
+
+@functools.cache
 def _load() -> _Data:
     """Load and index provinces, communes and the pre-2025 → 2025 province mapping (once)."""
     rows = _query(
@@ -178,8 +204,7 @@ def _load() -> _Data:
         communes[c.code] = c
         by_province.setdefault(pcode, []).append(_Indexed(c, fold(c.name), fold(c.kind)))
 
-    with (_data_dir() / _CONVERTER_FILE).open(encoding="utf-8") as f:
-        new_key_to_old_keys: dict[str, list[str]] = json.load(f)["DICT_PROVINCE"]
+    new_key_to_old_keys: dict[str, list[str]] = _converter()["DICT_PROVINCE"]
     new_code_of_old_key = {
         old: code_of_key[new] for new, olds in new_key_to_old_keys.items() for old in olds
     }
@@ -237,6 +262,58 @@ def commune(code: str) -> Commune:
 def former_provinces(code: str) -> list[str]:
     """Names of the pre-July-2025 provinces merged into this one (itself included if it kept its name)."""
     return list(_load().former[province(code).code])
+
+
+def _old_to_new_commune() -> dict[str, tuple[str, str]]:
+    """Old "province_district_commune" key → (new province key, new commune key); a divided one → its main part."""
+    converter = _converter()
+    mapping: dict[str, tuple[str, str]] = {}
+    for new_province, wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+        for new_ward, olds in wards.items():
+            for old in olds:
+                mapping.setdefault(old, (new_province, new_ward))
+    for new_province, olds in converter["DICT_PROVINCE_WARD_DIVIDED"].items():
+        for old, parts in olds.items():
+            main = next((p for p in parts if p.get("isDefaultNewWard")), parts[0])
+            mapping[old] = (new_province, main["newWardKey"])
+    return mapping
+
+
+@functools.cache
+def _former_communes() -> dict[str, tuple[FormerCommune, ...]]:
+    """Folded old commune name, with and without its kind → the old communes of that name, nationwide."""
+    communes_ = _load().communes
+    new_codes = {(r["provinceKey"], r["wardKey"]): str(r["wardCode"])
+                 for r in _query("SELECT provinceKey, wardKey, wardCode FROM admin_units")}
+    old_to_new = _old_to_new_commune()
+    index: dict[str, list[FormerCommune]] = {}
+    legacy = _query("SELECT ward, wardShort, district, provinceKey, districtKey, wardKey FROM admin_units_legacy"
+                    " ORDER BY provinceCode, districtCode, wardCode")
+    for r in legacy:
+        target = old_to_new.get(f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}")
+        code = new_codes.get(target) if target else None
+        if code is None or code not in communes_:
+            continue
+        former = FormerCommune(r["ward"], r["district"], communes_[code].province_code, code)
+        for name in {fold(r["wardShort"]), fold(r["ward"])}:
+            index.setdefault(name, []).append(former)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def former_communes(name: str, province_code: str | None = None, *,
+                    district: str | None = None) -> list[FormerCommune]:
+    """Pre-July-2025 communes named `name` (diacritics ignored; "Xã Tả Lủng" or "Tả Lủng"), oldest code first.
+
+    `province_code` keeps those now in that current province; `district` (an old huyện, e.g. "Đồng Văn" or
+    "Huyện Đồng Văn") keeps those whose old district name contains it. Empty list if none match.
+    """
+    found = _former_communes().get(fold(name.strip()), ())
+    if province_code is not None:
+        found = tuple(f for f in found if f.province_code == province_code)
+    if district:
+        wanted = fold(district.strip())
+        found = tuple(f for f in found if wanted in fold(f.district))
+    return list(found)
 
 
 def resolve_province(name_or_code: str) -> Province:
