@@ -132,6 +132,30 @@ class TestFairList:
         assert ":focus-visible" in res.text
 
 
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+async def test_the_focus_ring_stands_out_at_least_3_to_1_on_every_background(portal):
+    app, _ = portal
+    async with running_app(app) as client:
+        css = (await client.get("/static/portal.css")).text
+    colours = dict(re.findall(r"--([a-z]+): (#[0-9a-f]{6})", css))
+    for background in (colours["paper"], colours["band"], "#ecfdf5", "#fef2f2", "#fffbeb"):
+        assert contrast(colours["focus"], background) >= 3, background
+    header_ring = re.search(r"header\.site a:focus-visible[^{]*\{[^}]*outline-color: (#[0-9a-f]{3,6})", css)
+    assert header_ring
+    ring = header_ring.group(1)
+    ring = ring if len(ring) == 7 else "#" + "".join(c * 2 for c in ring[1:])
+    assert contrast(ring, colours["brand"]) >= 3
+
+
 class TestLogin:
     async def test_sets_an_http_only_cookie_and_forwards_the_token_as_bearer(self, portal):
         app, fake = portal
