@@ -277,6 +277,23 @@ class TestSuppliers:
         assert all(len({c for k in s.suppliers for c in problem.suppliers[int(k[1:])].categories}) >= 3
                    for s in result.sessions if len(s.suppliers) >= 3)
 
+    def test_the_mix_objective_alone_spreads_categories_when_the_cap_allows_one_kind(self) -> None:
+        # The cap (8) equals the enterprise quota, so it cannot force a mix; the many farm-produce suppliers are
+        # funded (+10 each) and the others are not: only the category bonus makes a session varied.
+        farm = [{"name": f"HTX {n}", "categories": [CATEGORIES[0]], "availability": [], "funded": True,
+                 "max_sessions": 6, "booths": 1} for n in range(60)]
+        others = [{"name": f"DN {c} {n}", "categories": [c], "availability": [], "funded": False,
+                   "max_sessions": 6, "booths": 1} for c in CATEGORIES[1:] for n in range(3)]
+        suppliers = farm + others
+        problem = problem_from(ha_giang_sites(), suppliers, sessions=6, enterprise_quota=8, max_same_category=8,
+                               booth_quota=30, min_enterprises=8)
+        result = plan(problem, LIMITS)
+        assert check_plan(problem, list(result.sessions)) == []
+        categories = {f"s{n}": s["categories"][0] for n, s in enumerate(suppliers)}
+        mix = [len({categories[k] for k in s.suppliers}) for s in result.sessions]
+        assert all(len(s.suppliers) == 8 for s in result.sessions)
+        assert min(mix) >= 5, mix  # of 7 categories; without the bonus every session is all farm produce
+
     def test_funded_places_stay_within_the_budget(self) -> None:
         problem = problem_from(ha_giang_sites(), ha_giang_suppliers(), sessions=10, budget_vnd=600_000_000,
                                session_cost_vnd=50_000_000, funded_support_vnd=10_000_000)
