@@ -260,6 +260,52 @@ class TestLiveMap:
         assert missing.status_code == 404
 
 
+    async def test_two_organizers_following_one_map_on_two_processes_see_the_same_change(
+            self, settings_for, booths_redis_url):  # noqa: F811
+        # Two replicas on one database and one Redis: each organizer's browser is served by another process,
+        # and the change is made through the first one only.
+        first, second = make_app(settings_for, booths_redis_url), make_app(settings_for, booths_redis_url)
+        ports = free_port(), free_port()
+        async with running_app(first) as client, running_app(second):
+            fair_id, _ = await picking_fair(first, 1)
+            servers = [uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
+                                                     log_level="error")) for app, port in zip((first, second), ports)]
+            serving = [asyncio.create_task(server.serve()) for server in servers]
+            try:
+                for port in ports:
+                    await until(lambda port=port: _listening(port))
+                seen: list[list[tuple[str, Any]]] = [[], []]
+                ready = [asyncio.Event(), asyncio.Event()]
+                followers = [asyncio.create_task(_follow(
+                    f"http://127.0.0.1:{port}/fairs/{fair_id}/floorplan/stream",
+                    token(first.state.settings, "organizer", centre_id=CENTRE, subject=f"organizer-{i}"),
+                    seen[i], ready[i])) for i, port in enumerate(ports)]
+                await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), timeout=10)
+                blocked = await client.post(f"/fairs/{fair_id}/booths/block", headers=organizer(first),
+                                            json={"booth_codes": ["B02", "B03"], "reason": "sân khấu"})
+                await asyncio.wait_for(asyncio.gather(*followers), timeout=10)
+            finally:
+                for server in servers:
+                    server.should_exit = True
+                await asyncio.gather(*serving)
+        assert blocked.json() == ["B02", "B03"]
+        change = ("booths", {"fair_id": fair_id, "cause": "block", "booths": {"B02": "blocked", "B03": "blocked"}})
+        assert seen[0] == seen[1] == [("ready", {"fair_id": fair_id}), change]
+
+
+async def _follow(url: str, headers: dict[str, str], seen: list[tuple[str, Any]], ready: asyncio.Event) -> None:
+    """One organizer's browser on the live map: its first two events (``ready`` set on the first)."""
+    async with httpx.AsyncClient(timeout=10, headers=headers) as sse, sse.stream("GET", url) as response:
+        name = ""
+        async for line in response.aiter_lines():
+            if line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                seen.append((name, json.loads(line.split(":", 1)[1])))
+                ready.set()
+                if len(seen) == 2:
+                    return
+
 async def _listening(port: int) -> bool:
     try:
         _, writer = await asyncio.open_connection("127.0.0.1", port)
