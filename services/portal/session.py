@@ -38,6 +38,9 @@ DEV_USERS: tuple[DevUser, ...] = (
             {"exhibitor_id": "ex-meovac"}),
     DevUser("regional-ttkc1", "Trung tâm vùng – TT KC&TVPTCN 1", Role.REGIONAL,
             {"region": "north", "subject": "ttkc1"}),
+    # Sees every centre's fairs, programmes and invoices, and runs the checks only an admin may.
+    DevUser("admin", "Quản trị hệ thống – mọi trung tâm", Role.ADMIN, {"subject": "admin"},
+            home="/organizer"),
 )
 
 

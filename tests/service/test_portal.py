@@ -190,7 +190,7 @@ class TestLogin:
     async def test_refuses_a_user_that_is_not_seeded(self, portal):
         app, _ = portal
         async with running_app(app) as client:
-            res = await client.post("/login", data={"user": "admin"})
+            res = await client.post("/login", data={"user": "root"})
         assert res.status_code == 422
         assert "hangviet_token" not in res.cookies
 
@@ -201,8 +201,22 @@ class TestLogin:
         async with running_app(app) as client:
             shown = await client.get("/login")
             posted = await client.post("/login", data={"user": "organizer-tq"})
+            admin = await client.post("/login", data={"user": "admin"})
         assert shown.status_code == 404
         assert posted.status_code == 404 and "hangviet_token" not in posted.cookies
+        assert admin.status_code == 404 and "hangviet_token" not in admin.cookies
+
+    async def test_the_picker_offers_an_admin_who_lands_on_the_organizer_pages(self, portal):
+        app, _ = portal
+        async with running_app(app) as client:
+            picker = text_of(await client.get("/login"))
+            res = await client.post("/login", data={"user": "admin"})
+            home = text_of(await client.get("/"))
+        assert 'name="user" value="admin"' in picker and "Quản trị hệ thống" in picker
+        assert res.status_code == 303 and res.headers["location"] == "/organizer"
+        principal = decode_token(app.state.settings.jwt_secret, res.cookies["hangviet_token"])
+        assert principal.is_admin() and principal.subject == "admin"
+        assert "Quản trị hệ thống" in home and 'href="/organizer/billing"' in home
 
 
 class TestRegistrationForm:
