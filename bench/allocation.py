@@ -63,8 +63,8 @@ def generate_plan(size: int, rng: random.Random) -> list[Booth]:
                               reserved=frozenset(rng.sample(cells, k=len(cells) // 50))))
     booths = build_halls(halls)[:size]
     zone_cycle = ["TCMN", "", "NLTS", "", "CK", "PV08", "", "PV15", "", ""]
-    rows = sorted({(b.hall, b.row) for b in booths})
-    zone_of = {row: zone_cycle[i % len(zone_cycle)] for i, row in enumerate(rows)}
+    hall_rows = sorted({(b.hall, b.row) for b in booths})
+    zone_of = {row: zone_cycle[i % len(zone_cycle)] for i, row in enumerate(hall_rows)}
     return [replace(b, zone=zone_of[(b.hall, b.row)]) for b in booths]
 
 
