@@ -31,6 +31,7 @@ from services.portal.exhibitor_forms import (
     read_form,
     resolve_province_code,
 )
+from services.portal.exhibitor_history import Entry, history
 from services.portal.forms import FormErrors, message_of, split_title
 from services.portal.pages import optional
 from services.portal.session import token_of, viewer
@@ -123,17 +124,25 @@ async def _booths_by_registration(api: Backend, token: str, fair_ids: list[str])
 @exhibitor_pages.get("/profile", response_class=HTMLResponse, summary="Create or edit the profile (exhibitor)")
 async def read_profile_form(request: Request, api: BackendDep) -> Response:
     principal, token = exhibitor_session(request)
-    profile = await read_profile(api, token, str(principal.exhibitor_id))
+    exhibitor_id = str(principal.exhibitor_id)
+    profile = await read_profile(api, token, exhibitor_id)
     form = form_from_profile(profile) if profile else form_from_profile({"kind": "household"})
-    return _profile_page(request, form, creating=profile is None)
+    audit = None
+    if profile:
+        audit = await optional(api.get("registration", f"/exhibitors/{quote(exhibitor_id, safe='')}/audit",
+                                       token=token), "audit")
+    return _profile_page(request, form, creating=profile is None, changes=history(audit) if audit else None,
+                         history_missing=profile is not None and audit is None)
 
 
 def _profile_page(request: Request, form: dict[str, Any], *, creating: bool, errors: FormErrors | None = None,
+                  changes: list[Entry] | None = None, history_missing: bool = False,
                   status_code: int = 200) -> Response:
     province = resolve_province_code(str(form.get("province_code") or ""))
     return render(request, "exhibitor/profile.html", {
         "form": form, "creating": creating, "errors": errors or FormErrors(), "kinds": KINDS, "groups": GROUPS,
-        "levels": LEVELS, "provinces": province_options(), "province": province,
+        "levels": LEVELS, "provinces": province_options(), "province": province, "history": changes,
+        "history_missing": history_missing,
         "communes": commune_options(province) if province else ()}, status_code=status_code)
 
 

@@ -208,6 +208,45 @@ class TestProfile:
         assert '<option value="00691" selected>Phường Hà Giang 2</option>' in page
         assert '<option value="national" selected>' in page and 'value="QĐ-12"' in page
 
+    async def test_shows_the_profiles_history_newest_first(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/exhibitors/ex-dongvan", httpx.Response(200, json=PROFILE))
+        fake.on("GET", "registration", "/exhibitors/ex-dongvan/audit", httpx.Response(200, json={"data": [
+            {"id": 1, "at": "2026-10-01T02:00:00+00:00", "actor_role": "exhibitor", "actor": "ex-dongvan",
+             "action": "exhibitor.created", "entity": "exhibitor", "entity_id": "ex-dongvan", "fair_id": None,
+             "changes": {"legal_name": "HTX Chè Đồng Văn", "kind": "cooperative", "province_code": "08",
+                         "email": None}, "reason": None},
+            {"id": 7, "at": "2026-10-05T03:30:00+00:00", "actor_role": "exhibitor", "actor": "ex-dongvan",
+             "action": "exhibitor.updated", "entity": "exhibitor", "entity_id": "ex-dongvan", "fair_id": None,
+             "changes": {"legal_name": ["HTX Chè Đồng Văn", "HTX Chè Shan tuyết Đồng Văn"],
+                         "phone": [None, "+84912345678"], "search_text": ["a", "b"]}, "reason": None},
+        ], "count": 2}))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            page = text_of(await client.get("/me/profile"))
+            await client.get("/lang/en")
+            english = text_of(await client.get("/me/profile"))
+        assert '<h2 id="history-title">Lịch sử thay đổi</h2>' in page
+        changed, created = page.index("Sửa hồ sơ"), page.index("Tạo hồ sơ")
+        assert changed < created  # newest first
+        assert "Tên doanh nghiệp: <del>HTX Chè Đồng Văn</del> → <ins>HTX Chè Shan tuyết Đồng Văn</ins>" in page
+        assert "Điện thoại: <del>—</del> → <ins>+84912345678</ins>" in page
+        assert "10:30 05/10/2026" in page  # in Vietnam's time
+        assert "Tỉnh, thành phố: <ins>Tuyên Quang</ins>" in page and "Loại hình: <ins>Hợp tác xã</ins>" in page
+        assert "search_text" not in page and "Email: " not in page[created:]
+        assert '<h2 id="history-title">History</h2>' in english and "Profile changed" in english
+        assert "Kind: <ins>Cooperative</ins>" in english
+
+    async def test_the_profile_form_still_shows_when_the_history_cannot_be_read(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/exhibitors/ex-dongvan", httpx.Response(200, json=PROFILE))
+        fake.on("GET", "registration", "/exhibitors/ex-dongvan/audit", httpx.Response(503))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            res = await client.get("/me/profile")
+        assert res.status_code == 200
+        assert "Tạm thời chưa tải được lịch sử thay đổi." in text_of(res)
+
     async def test_puts_the_services_field_errors_next_to_the_fields_in_vietnamese(self, portal):
         app, fake = portal
         fake.on("POST", "registration", "/exhibitors", problem(422, "Dữ liệu không hợp lệ / Invalid input", [
