@@ -2,9 +2,10 @@
 
 Constraints: a supplier comes only inside one of its availability windows, to at most `max_sessions`
 sessions (counting those it already attends) and never to two sessions whose travel-and-market days
-overlap; a session takes at most `enterprise_quota` suppliers, at most its booths (the programme's quota,
-capped by the site's capacity) and at most `max_same_category` suppliers of any one goods category;
-funded suppliers' support stays within what the budget leaves after the sessions' own cost.
+overlap (a confirmed session it attends counts with its own travel days); a session takes at most
+`enterprise_quota` suppliers, at most its booths (the programme's quota, capped by the site's capacity)
+and at most `max_same_category` suppliers of any one goods category; funded suppliers' support stays
+within what the budget leaves after the sessions' own cost.
 Objective: maximise 100·(supplier places) + 40·(distinct categories per session) + 10·(funded places)
 − 300·(places short of `min_enterprises` per session) — so every session first gets its minimum, then a
 varied mix, then as many suppliers as fit. The solve stops within 1 % of the proven bound.
@@ -18,7 +19,16 @@ from collections import defaultdict
 from ortools.sat.python import cp_model
 
 from services.markets.dates_model import solve
-from services.markets.planning import Candidate, Limits, PlannedSession, PlanningProblem, SolveStats
+from services.markets.domain import DateSpan
+from services.markets.planning import (
+    Candidate,
+    Limits,
+    PlannedSession,
+    PlanningProblem,
+    SolveStats,
+    busy_span,
+    travel_days,
+)
 
 PLACE, CATEGORY, FUNDED, SHORT = 100, 40, 10, 300
 # Interchangeable suppliers make the last percent slow to prove; within 1 % of the bound is a finished plan.
@@ -45,12 +55,19 @@ def _funded_allowance(problem: PlanningProblem, sessions: int) -> int | None:
     return max((rules.budget_vnd - spent) // rules.funded_support_vnd, 0)
 
 
+def _committed_busy(problem: PlanningProblem, span: DateSpan) -> DateSpan:
+    """A confirmed session's travel-and-market days, from the confirmed session on that span (the longest road)."""
+    hours = max((b.travel_hours for b in problem.booked if b.span == span), default=0.0)
+    return busy_span(span, travel_days(hours, problem.rules.travel_hours_per_day))
+
+
 def _eligible(problem: PlanningProblem, chosen: list[Candidate]) -> dict[tuple[int, int], bool]:
-    """(supplier, session) pairs that availability and prior commitments allow."""
+    """(supplier, session) pairs that availability and prior commitments (travel days included) allow."""
     pairs = {}
     for p, sup in enumerate(problem.suppliers):
+        committed = [_committed_busy(problem, t) for t in sup.committed]
         for j, c in enumerate(chosen):
-            if sup.available_for(c.span) and not any(c.busy.overlaps(t) for t in sup.committed):
+            if sup.available_for(c.span) and not any(c.busy.overlaps(t) for t in committed):
                 pairs[(p, j)] = True
     return pairs
 

@@ -121,7 +121,8 @@ def check_plan(problem: PlanningProblem, sessions: list[PlannedSession]) -> list
         if len(days) != r.session_days or days[0] < r.first_day or days[-1] > r.last_day:
             errors.append(f"{s.site} {s.span} has the wrong length or lies outside the year")
         market = [days[0]] if r.market_day_mode == "start" else days
-        if not s.pinned and not any(site.rule.matches(d) for d in market):
+        pinned = any(p.site == s.site and p.starts_on == s.span.starts_on for p in problem.pins)  # not s.pinned
+        if not pinned and not any(site.rule.matches(d) for d in market):
             errors.append(f"{s.site} {s.span} misses the market day")
         for b in r.blackouts + site.blackouts:
             if any(b.span.starts_on <= d <= b.span.ends_on for d in days):
@@ -147,13 +148,21 @@ def check_plan(problem: PlanningProblem, sessions: list[PlannedSession]) -> list
     return errors + check_suppliers(problem, sessions)
 
 
+def away(span: DateSpan, hours: float, hours_per_day: float) -> tuple[date, date]:
+    """First and last day a session keeps someone from home: whole travel days each way, then the market."""
+    t = math.ceil(hours / hours_per_day) if hours else 0
+    return span.starts_on - timedelta(t), span.ends_on + timedelta(t)
+
+
 def check_suppliers(problem: PlanningProblem, sessions: list[PlannedSession]) -> list[str]:
-    """Every supplier rule broken."""
+    """Every supplier rule broken; a supplier's two sessions clash if their travel-and-market days meet."""
     r = problem.rules
     sites = {s.key: s for s in problem.sites}
     sups = {s.key: s for s in problem.suppliers}
     errors: list[str] = []
     attends: dict[str, list[PlannedSession]] = defaultdict(list)
+    travel = {s.key: s.travel_hours for s in problem.sites}
+    booked_travel = {b.span: b.travel_hours for b in problem.booked}
     for s in sessions:
         chosen = [sups[k] for k in s.suppliers]
         if len(chosen) > r.enterprise_quota:
@@ -168,12 +177,17 @@ def check_suppliers(problem: PlanningProblem, sessions: list[PlannedSession]) ->
                                      for w in c.windows):
                 errors.append(f"{c.key} comes to {s.site} {s.span.starts_on} outside its availability")
     for key, visits in attends.items():
-        if len(visits) > sups[key].max_sessions:
-            errors.append(f"{key}: {len(visits)} sessions, more than {sups[key].max_sessions}")
-        visits.sort(key=lambda v: v.span.starts_on)
-        for a, b in itertools.pairwise(visits):
-            if b.span.starts_on <= a.span.ends_on:
-                errors.append(f"{key} at two sessions at once: {a.site} and {b.site}")
+        sup = sups[key]
+        if len(visits) + len(sup.committed) > sup.max_sessions:
+            errors.append(f"{key}: {len(visits)} + {len(sup.committed)} confirmed sessions, more than "
+                          f"{sup.max_sessions}")
+        trips = [(*away(v.span, travel[v.site], r.travel_hours_per_day), f"{v.site} {v.span.starts_on}")
+                 for v in visits]
+        trips += [(*away(c, booked_travel.get(c, 0.0), r.travel_hours_per_day), f"confirmed {c.starts_on}")
+                  for c in sup.committed]
+        for (i, a), (j, b) in itertools.combinations(enumerate(trips), 2):
+            if i < len(visits) and a[0] <= b[1] and b[0] <= a[1]:  # two confirmed ones are not the plan's doing
+                errors.append(f"{key} booked twice, travel days included: {a[2]} and {b[2]}")
     return errors
 
 
@@ -294,6 +308,21 @@ class TestSuppliers:
         assert all(len(s.suppliers) == 8 for s in result.sessions)
         assert min(mix) >= 5, mix  # of 7 categories; without the bonus every session is all farm produce
 
+    def test_a_supplier_at_a_confirmed_session_is_not_sent_where_the_roads_meet(self) -> None:
+        sites = ha_giang_sites()
+        far = [s["commune_code"] for s in sites if s["travel_hours"] == 5.0][:2]
+        confirmed = DateSpan(D("2027-03-13"), D("2027-03-15"))
+        one = {"name": "DN", "categories": ["nông sản"], "availability": [], "funded": False, "max_sessions": 5,
+               "booths": 1}
+        base = problem_from(sites, [one], sessions=1, min_enterprises=0, max_concurrent=2)
+        problem = dataclasses.replace(
+            base, suppliers=(dataclasses.replace(base.suppliers[0], committed=(confirmed,)),),
+            booked=(Booked("b", far[0], confirmed, 5.0),),
+            pins=(Pin(far[1], D("2027-03-17")),))  # its road out (03-16) is the road back from the confirmed one
+        result = plan(problem, LIMITS)
+        assert check_plan(problem, list(result.sessions)) == []
+        assert result.sessions[0].suppliers == ()
+
     def test_funded_places_stay_within_the_budget(self) -> None:
         problem = problem_from(ha_giang_sites(), ha_giang_suppliers(), sessions=10, budget_vnd=600_000_000,
                                session_cost_vnd=50_000_000, funded_support_vnd=10_000_000)
@@ -314,6 +343,31 @@ class TestTheChecker:
         errors = check_plan(problem, [bad_day, again, good[2]])
         assert any("Tết" in e for e in errors)
         assert any("closer than 60 days" in e for e in errors)
+
+
+    def test_a_pinned_flag_without_a_pin_does_not_excuse_the_market_day(self) -> None:
+        problem = problem_from(ha_giang_sites(), [], sessions=1)
+        sunday_site = "00721"  # Sundays only; 2027-10-05 is a Tuesday
+        off_day = PlannedSession(sunday_site, DateSpan(D("2027-10-05"), D("2027-10-07")), pinned=True)
+        assert any("misses the market day" in e for e in check_plan(problem, [off_day]))
+        pinned = dataclasses.replace(problem, pins=(Pin(sunday_site, D("2027-10-05")),))
+        assert check_plan(pinned, [off_day]) == []
+
+    def test_a_supplier_is_double_booked_when_travel_days_meet(self) -> None:
+        sites = ha_giang_sites()
+        far = [s["commune_code"] for s in sites if s["travel_hours"] == 5.0][:2]  # one travel day each way
+        problem = problem_from(sites, [{"name": "DN", "categories": ["nông sản"], "availability": [],
+                                        "funded": False, "max_sessions": 5, "booths": 1}], sessions=2,
+                               min_enterprises=0, blackouts=())
+        first = PlannedSession(far[0], DateSpan(D("2027-03-05"), D("2027-03-07")), suppliers=("s0",))
+        # The markets do not overlap, but the road home from the first and the road to the second share 03-08.
+        second = PlannedSession(far[1], DateSpan(D("2027-03-09"), D("2027-03-11")), suppliers=("s0",))
+        later = dataclasses.replace(second, span=DateSpan(D("2027-03-10"), D("2027-03-12")))
+        assert any("booked twice" in e for e in check_suppliers(problem, [first, second]))
+        assert check_suppliers(problem, [first, later]) == []
+        committed = dataclasses.replace(problem, suppliers=(dataclasses.replace(
+            problem.suppliers[0], committed=(second.span,)),), booked=(Booked("b", far[1], second.span, 5.0),))
+        assert any("confirmed 2027-03-09" in e for e in check_suppliers(committed, [first]))
 
 
 class TestClashingPins:
