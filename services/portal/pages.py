@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from services.portal.backend import (
     Backend,
@@ -139,11 +139,23 @@ async def read_registration(request: Request, registration_id: str, api: Backend
     return render(request, "registration.html", {
         "registration": registration, "fair": fair, "invoices": invoices, "booths": booths,
         "can_cancel": can_cancel, "can_pick": can_pick, "is_exhibitor": is_exhibitor,
+        "watch": registration.get("status") in WAITING_STATUSES,
         "can_resubmit": is_exhibitor and registration.get("status") == "changes_requested",
         "done": done if done in ("cancelled", "resubmitted") else None})
 
 
 LIVE_STATUSES = ("submitted", "approved", "waitlisted", "changes_requested")
+WAITING_STATUSES = ("submitted", "waitlisted")  # the page watches these for the organizer's decision
+
+
+@pages.get("/registrations/{registration_id}/state", summary="A registration's state, for its page's watcher")
+async def read_registration_state(request: Request, registration_id: str, api: BackendDep) -> Response:
+    token = required_token(request)
+    registration = await api.get("registration", f"/registrations/{checked_id(registration_id)}", token=token)
+    position = registration.get("waitlist_position")
+    return JSONResponse({"status": str(registration.get("status") or ""),
+                         "waitlist_position": position if isinstance(position, int) else None},
+                        headers={"Cache-Control": "no-store"})
 
 
 def _when(value: Any) -> datetime | None:

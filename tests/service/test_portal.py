@@ -338,6 +338,44 @@ class TestRegistrationPage:
         assert "Kinh phí hỗ trợ" in page and "5.400.000\u00a0₫" in page
 
 
+class TestRegistrationWatch:
+    async def test_a_waiting_registration_watches_its_state_with_a_local_script(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/registrations/r-1", httpx.Response(200, json=REGISTRATION))
+        fake.on("GET", "billing", "/invoices", httpx.Response(200, json={"data": [], "count": 0}))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            page = await client.get("/registrations/r-1")
+            state = await client.get("/registrations/r-1/state")
+            script = await client.get("/static/js/registration-watch.js")
+        assert '<script src="/static/js/registration-watch.js" defer></script>' in page.text
+        assert 'data-watch="/registrations/r-1/state" data-status="submitted"' in page.text
+        assert "tự cập nhật khi có quyết định" in text_of(page)
+        assert state.json() == {"status": "submitted", "waitlist_position": None}
+        assert state.headers["cache-control"] == "no-store"
+        assert script.status_code == 200 and "30000" in script.text and "innerHTML" not in script.text
+
+    async def test_a_decided_registration_is_not_watched(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/registrations/r-1",
+                httpx.Response(200, json={**REGISTRATION, "status": "approved"}))
+        fake.on("GET", "billing", "/invoices", httpx.Response(200, json={"data": [], "count": 0}))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            page = await client.get("/registrations/r-1")
+        assert "registration-watch.js" not in page.text and "data-watch" not in page.text
+
+    async def test_the_state_of_someone_elses_registration_is_not_found(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/registrations/r-9", problem(404, "Không tìm thấy hồ sơ / not found"))
+        async with running_app(app) as client:
+            visitor = await client.get("/registrations/r-1/state")
+            await log_in(client, "ex-meovac")
+            res = await client.get("/registrations/r-9/state")
+        assert res.status_code == 404
+        assert visitor.status_code == 303
+
+
 class TestOrganizer:
     async def test_lists_only_the_centres_fairs(self, portal):
         app, fake = portal
