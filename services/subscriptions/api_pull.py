@@ -1,17 +1,19 @@
 """HTTP routes of the pull channels: replay of stored events, the live stream (SSE), calendar feeds.
 Replay and streams: the owning subscriber (regional, organizer) and admin, a regional token only ever
-getting its region's events; a feed is public to whoever holds its secret address."""
+getting its region's events, and only while the subscription is active (409 `inactive` once deactivated;
+an open stream ends); a feed is public to whoever holds its secret address."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse
 
-from services.subscriptions import pull, stream
+from services.subscriptions import pull, service, stream
 from services.subscriptions.deps import DbDep, RegionsDep, SettingsDep, SignalDep, Subscriber
 from services.subscriptions.domain import Filter
 from services.subscriptions.schemas import EventsPage
@@ -29,10 +31,11 @@ def _list(values: list[str]) -> list[str]:
 
 
 async def _sse(db: Database, signal: stream.Signal, settings: SubscriptionsSettings, wanted: Filter,
-               last_event_id: str | None) -> EventSourceResponse:
+               last_event_id: str | None, subscription_id: str | None = None) -> EventSourceResponse:
     position = await pull.stream_position(db=db, last_event_id=last_event_id)
+    alive = None if subscription_id is None else partial(service.is_active, db=db, subscription_id=subscription_id)
     content = stream.events(db, signal, wanted, position=position, poll_s=settings.stream_poll_s,
-                            gap_timeout_s=settings.stream_gap_timeout_s)
+                            gap_timeout_s=settings.stream_gap_timeout_s, alive=alive)
     return EventSourceResponse(content, ping=settings.stream_ping_s,
                                headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
@@ -58,7 +61,7 @@ async def stream_subscription(subscription_id: str, db: DbDep, principal: Subscr
                               resume_after: Annotated[str | None, Query(max_length=64)] = None) -> EventSourceResponse:
     wanted = await pull.subscription_filter(db=db, principal=principal, regions=regions,
                                             subscription_id=subscription_id)
-    return await _sse(db, signal, settings, wanted, last_event_id or resume_after)
+    return await _sse(db, signal, settings, wanted, last_event_id or resume_after, subscription_id)
 
 
 @pulls.get("/stream", response_class=EventSourceResponse,

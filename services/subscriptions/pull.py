@@ -18,8 +18,9 @@ from shared.errors import Invalid
 
 async def subscription_filter(*, db: Database, principal: Principal, regions: Regions,
                               subscription_id: str) -> domain.Filter:
-    """The filter of one of the caller's subscriptions, clipped to the caller's reach today."""
-    subscription = await service.get_subscription(db=db, principal=principal, subscription_id=subscription_id)
+    """The filter of one of the caller's active subscriptions, clipped to the caller's reach today."""
+    subscription = await service.get_active_subscription(db=db, principal=principal,
+                                                         subscription_id=subscription_id)
     wanted = subscription.wanted()
     return replace(wanted, provinces=reach_of(principal, regions).clip(wanted.provinces))
 

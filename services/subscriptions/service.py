@@ -76,6 +76,19 @@ async def get_subscription(*, db: Database, principal: Principal, subscription_i
         return await _own(session, principal, subscription_id)
 
 
+async def get_active_subscription(*, db: Database, principal: Principal, subscription_id: str) -> Subscription:
+    """One of the caller's subscriptions that is still active (a deactivated one is a 409 `inactive`)."""
+    async with db.sessions() as session:
+        return await _active(session, principal, subscription_id)
+
+
+async def is_active(*, db: Database, subscription_id: str) -> bool:
+    """Whether the subscription exists and is still active."""
+    async with db.sessions() as session:
+        found = await session.get(Subscription, subscription_id)
+    return found is not None and found.active
+
+
 async def list_subscriptions(*, db: Database, principal: Principal,
                              flagged: bool | None = None) -> list[Subscription]:
     """The caller's subscriptions, oldest first (all of them, for an admin), maybe only (un)flagged ones."""
@@ -98,7 +111,8 @@ async def count_subscriptions(*, db: Database, principal: Principal) -> tuple[in
 
 
 async def deactivate_subscription(*, db: Database, principal: Principal, subscription_id: str) -> Subscription:
-    """Stop matching and delivering for a subscription (its feed goes too); its history stays readable."""
+    """Stop matching and delivering for a subscription (its feed, replay and streams go too); its deliveries
+    stay readable."""
     async with db.transaction() as session:
         subscription = await _own(session, principal, subscription_id)
         subscription.active, subscription.feed_token = False, None

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sse_starlette import ServerSentEvent
 
@@ -20,6 +21,7 @@ from shared.db import Database
 
 BATCH = 200
 RETRY_MS = 3000
+T = TypeVar("T")
 
 
 class Signal:
@@ -72,14 +74,25 @@ def to_sse(row: StoredEvent) -> ServerSentEvent:
     return ServerSentEvent(data=row.body, id=row.id, event=row.event_type)
 
 
+async def _shielded(read: Coroutine[Any, Any, T]) -> T:
+    """A read that runs to its end even when the client leaves meanwhile. The stream is cancelled through
+    anyio, which cancels every later await too: a read cut short could not close its session, and on SQLite
+    (every session begins IMMEDIATE) the write lock it holds would stop every writer until collected."""
+    return await asyncio.shield(asyncio.ensure_future(read))
+
+
 async def events(db: Database, signal: Signal, wanted: domain.Filter, *, position: int, poll_s: float,
-                 gap_timeout_s: float) -> AsyncIterator[ServerSentEvent]:
-    """The matching events after `position`, then each new one as it is stored, until the client leaves."""
+                 gap_timeout_s: float, alive: Callable[[], Awaitable[bool]] | None = None,
+                 ) -> AsyncIterator[ServerSentEvent]:
+    """The matching events after `position`, then each new one as it is stored, until the client leaves
+    or `alive` says no more (a subscription's stream ends when the subscription is deactivated)."""
     yield ServerSentEvent(comment="hangviet", retry=RETRY_MS)
     cursor = Cursor(position)
     while True:
+        if alive is not None and not await _shielded(alive()):
+            return
         snapshot = signal.snapshot()
-        rows = await eventstore.read_after(db, cursor.position, limit=BATCH)
+        rows = await _shielded(eventstore.read_after(db, cursor.position, limit=BATCH))
         passed, cursor = advance(cursor, [r.seq or 0 for r in rows], now=time.monotonic(),
                                  gap_timeout_s=gap_timeout_s)
         for row in rows[:passed]:

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
+import pytest
 import uvicorn
 from icalendar import Calendar
 from sqlmodel import select
@@ -258,3 +259,43 @@ class TestCalendarFeed:
             statuses.append((await client.get(newest)).status_code)
             statuses.append((await client.get("/feeds/guess.ics")).status_code)
         assert statuses == [404, 200, 404, 404, 404]
+
+
+class TestDeactivated:
+    async def test_replay_and_stream_of_a_deactivated_subscription_are_refused(self, settings_for):
+        app = make_app(settings_for)
+        settings = app.state.settings
+        async with running_app(app) as client:
+            sub = await pull_subscription(client, rc(settings))
+            await feed(app, fair_published("08"))
+            before = await client.get(f"/subscriptions/{sub['id']}/events", params={"since": SINCE_EVER},
+                                      headers=rc(settings))
+            assert (await client.delete(f"/subscriptions/{sub['id']}", headers=rc(settings))).status_code == 200
+            replay = await client.get(f"/subscriptions/{sub['id']}/events", params={"since": SINCE_EVER},
+                                      headers=rc(settings))
+            stream = await client.get(f"/subscriptions/{sub['id']}/stream", headers=rc(settings))
+            admin = await client.get(f"/subscriptions/{sub['id']}/events", params={"since": SINCE_EVER},
+                                     headers=token(settings, "admin"))
+            stranger = await client.get(f"/subscriptions/{sub['id']}/stream", headers=rc(settings, subject="rc-x"))
+            deliveries = await client.get(f"/subscriptions/{sub['id']}/deliveries", headers=rc(settings))
+        assert before.status_code == 200 and before.json()["count"] == 1
+        for refused in (replay, stream, admin):
+            assert refused.status_code == 409, refused.text
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert refused.json()["type"].endswith("/inactive"), refused.json()
+        assert stranger.status_code == 404  # another's subscription stays invisible, active or not
+        assert deliveries.status_code == 200  # its log stays readable
+
+    async def test_an_open_stream_ends_when_its_subscription_is_deactivated(self, settings_for):
+        app = make_app(settings_for)
+        settings = app.state.settings
+        async with running_app(app) as local, served(app) as client:
+            sub = await pull_subscription(local, rc(settings), event_types=["fair.*"])
+            async with sse(client, f"/subscriptions/{sub['id']}/stream", rc(settings)) as stream:
+                first = await feed(app, fair_published("08"))
+                got = await stream.next()
+                await local.delete(f"/subscriptions/{sub['id']}", headers=rc(settings))
+                await feed(app, fair_published("08"))
+                with pytest.raises(AssertionError, match="the stream ended"):
+                    await stream.next(timeout_s=5)
+        assert got["id"] == first["ce_id"]
