@@ -35,7 +35,7 @@ from services.markets.planning import (
 )
 from services.markets.site_choice import choose_dates
 from shared import geo
-from tests.unit.test_markets_scheduler import CATEGORIES, KNOWN_MARKETS, OTHER_MARKETS, check_plan
+from tests.markets_checker import CATEGORIES, KNOWN_MARKETS, OTHER_MARKETS, check_plan
 
 RESULTS = Path(__file__).parent / "results"
 YEAR = 2027

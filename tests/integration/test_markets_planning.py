@@ -16,7 +16,7 @@ from shared.auth import Role, issue_token
 from shared.platform import Platform, start_platform
 from shared.settings import load_settings
 from tests.integration.helpers import eventually, read_topics
-from tests.unit.test_markets_scheduler import ha_giang_sites, ha_giang_suppliers
+from tests.markets_checker import ha_giang_sites, ha_giang_suppliers
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 

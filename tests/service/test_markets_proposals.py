@@ -1,11 +1,13 @@
 """Proposals end to end in memory: the Hà Giang-like programme of the seeds, planned, edited, confirmed, re-planned.
 
-Every plan the service returns is checked by the independent checker of tests/unit/test_markets_scheduler.py,
-rebuilt from the same inputs the test sent: the test never trusts the solver's own claim.
+Every plan the service returns is checked by the independent checker of tests/markets_checker.py, rebuilt
+from the same inputs the test sent: the test never trusts the solver's own claim. After a re-plan the whole
+resulting year (kept + moved + new sessions, and the sessions stored once it is confirmed) is checked.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, timedelta
 from typing import Any
@@ -14,10 +16,12 @@ import pytest
 
 from services.markets.domain import DateSpan
 from services.markets.models import MarketSession, Proposal
+from services.markets.planning import Blackout, Pin
 from services.markets.scheduler import PlannedSession
 from services.markets.service_proposals import SolverConfig
 from shared.contracts import EVENTS_BY_TYPE
 from tests.conftest import running_app, token
+from tests.markets_checker import check_plan, ha_giang_sites, ha_giang_suppliers, problem_from
 from tests.service.test_markets import (
     YEAR,
     assert_problem,
@@ -26,7 +30,6 @@ from tests.service.test_markets import (
     session_body,
     staged_events,
 )
-from tests.unit.test_markets_scheduler import check_plan, ha_giang_sites, ha_giang_suppliers, problem_from
 
 D = date.fromisoformat
 PLANNING = {"target_sessions": 22, "session_days": 3, "booth_quota": 30, "enterprise_quota": 12,
@@ -66,10 +69,34 @@ def planned(proposal: dict[str, Any], *actions: str) -> list[PlannedSession]:
             for i in proposal["items"] if i["action"] in actions]
 
 
-def checked(proposal: dict[str, Any], suppliers: list[dict[str, Any]], **rules: Any) -> list[str]:
+def checked(proposal: dict[str, Any], suppliers: list[dict[str, Any]], *, pins: tuple[Pin, ...] = (),
+            forbidden: tuple[str, ...] = (), **rules: Any) -> list[str]:
+    """The checker's verdict on a first proposal's new sessions; pins are the ones the test asked for."""
     problem = problem_from(ha_giang_sites(YEAR), suppliers, YEAR, **{
         "sessions": PLANNING["target_sessions"], "max_concurrent": 2, "min_enterprises": 6, **rules})
+    problem = dataclasses.replace(problem, pins=pins, rules=dataclasses.replace(problem.rules, blackouts=(
+        *problem.rules.blackouts, *(Blackout(DateSpan(D(d), D(d)), "forbidden") for d in forbidden))))
     return check_plan(problem, planned(proposal, "new"))
+
+
+def year_checked(sessions: list[PlannedSession], target: int, *,
+                 site_blackouts: dict[str, list[dict[str, str]]] | None = None) -> list[str]:
+    """The checker's verdict on a whole year after a re-plan, with the sites' blackouts as they now are.
+
+    No session is booked or pinned here: kept, moved and new sessions all face the site gap, the teams'
+    limit, market days and every blackout, as one plan of `target` sessions.
+    """
+    sites = [{**s, "blackouts": s["blackouts"] + (site_blackouts or {}).get(s["commune_code"], [])}
+             for s in ha_giang_sites(YEAR)]
+    problem = problem_from(sites, [], YEAR, sessions=target, max_concurrent=PLANNING["max_concurrent"],
+                           min_gap_days=PLANNING["min_gap_days"], session_days=PLANNING["session_days"])
+    return check_plan(problem, sessions)
+
+
+def stored(public: dict[str, Any]) -> list[PlannedSession]:
+    """The programme's scheduled sessions as the public list shows them."""
+    return [PlannedSession(s["commune_code"], DateSpan(D(s["starts_on"]), D(s["ends_on"])))
+            for s in public["data"] if s["status"] == "scheduled"]
 
 
 def event_names(rows) -> list[str]:
@@ -120,7 +147,8 @@ class TestHaGiangYear:
         assert [(i["commune_code"], i["starts_on"]) for i in same] == [(pinned["commune_code"], pinned["starts_on"])]
         forbidden = D(other["starts_on"])
         assert not any(D(i["starts_on"]) <= forbidden <= D(i["ends_on"]) for i in edited["items"])
-        assert checked(edited, suppliers) == []
+        assert checked(edited, suppliers, pins=(Pin(pinned["commune_code"], D(pinned["starts_on"])),),
+                       forbidden=(other["starts_on"],)) == []
 
     async def test_refuses_to_pin_an_unknown_line(self, app, organizer):
         async with running_app(app) as client:
@@ -147,6 +175,8 @@ class TestReplanning:
         assert kept == {s["id"] for s in sessions} - {gone["id"]}
         assert len(done["scheduled"]) == 1 and done["rescheduled"] == done["cancelled"] == []
         assert public["count"] == 6
+        assert year_checked(planned(again, "keep", "move", "new"), 6) == []
+        assert year_checked(stored(public), 6) == []
 
     async def test_a_border_closure_moves_only_the_session_it_covers(self, app, organizer):
         async with running_app(app) as client:
@@ -163,7 +193,14 @@ class TestReplanning:
             again = (await client.post(f"/programmes/{pid}/proposals", json={}, headers=organizer)).json()
             done = (await client.post(f"/proposals/{again['id']}/confirm", headers=organizer)).json()
             rows = await staged_events(app)
+            public = (await client.get(f"/programmes/{pid}/sessions")).json()
         assert again["counts"] == {"new": 0, "keep": 5, "move": 1, "cancel": 0}
+        closed = {hit["commune_code"]: [closure]}
+        assert year_checked(planned(again, "keep", "move", "new"), 6, site_blackouts=closed) == []
+        assert year_checked(stored(public), 6, site_blackouts=closed) == []
+        left = PlannedSession(hit["commune_code"], DateSpan(D(hit["starts_on"]), D(hit["ends_on"])))
+        # The checker sees the closure: the session left where it was would break it.
+        assert any("Biên phòng" in e for e in year_checked([*stored(public), left], 7, site_blackouts=closed))
         [move] = [i for i in again["items"] if i["action"] == "move"]
         assert move["session_id"] == hit["id"]
         assert "Biên phòng" in move["note"]
