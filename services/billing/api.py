@@ -11,12 +11,14 @@ from services.billing.deps import DbDep, NowDep
 from services.billing.payments import PaymentCreate
 from services.billing.pdf import render_invoice
 from services.billing.schemas import (
+    CancellationPublic,
     CreditPublic,
     CreditsPublic,
     InvoiceDetail,
     InvoicesPublic,
     PaymentPublic,
     VietQrPublic,
+    cancellation_public,
     invoice_detail,
     invoice_public,
     payment_public,
@@ -58,6 +60,12 @@ async def read_invoice_pdf(invoice_id: str, db: DbDep, principal: InvoiceReader)
               summary="One invoice with lines, totals per VAT rate, programme's share, payments (same roles)")
 async def read_invoice(invoice_id: str, db: DbDep, principal: InvoiceReader) -> InvoiceDetail:
     return invoice_detail(await queries.get_invoice(db=db, principal=principal, invoice_id=invoice_id))
+
+
+@invoices.get("/{invoice_id}/cancellation", response_model=CancellationPublic,
+              summary="The cancellation document of a voided invoice, referring to the original (same roles)")
+async def read_cancellation(invoice_id: str, db: DbDep, principal: InvoiceReader) -> CancellationPublic:
+    return cancellation_public(*await queries.get_cancellation(db=db, principal=principal, invoice_id=invoice_id))
 
 
 @invoices.post("/{invoice_id}/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentPublic,

@@ -50,8 +50,10 @@ async def read_price_list(fair_id: str, db: DbDep, principal: PriceReader) -> Pr
 
 @price_lists.put("/{fair_id}/price-list", response_model=PriceListPublic,
                  summary="Set surcharges, extras and prices per exhibitor kind (organizer of the centre; admin)")
-async def set_price_list(fair_id: str, body: PriceListBody, db: DbDep, principal: Organizer) -> PriceListPublic:
-    fair = await configuration.set_price_list(db=db, principal=principal, fair_id=fair_id, body=body)
+async def set_price_list(fair_id: str, body: PriceListBody, db: DbDep, principal: Organizer,
+                         billing: BillingDep) -> PriceListPublic:
+    fair = await configuration.set_price_list(db=db, principal=principal, fair_id=fair_id, body=body,
+                                              vat_table=billing.vat_table())
     return price_list_public(fair)
 
 
@@ -76,7 +78,8 @@ async def set_invoice_settings(body: InvoiceSettingsBody, db: DbDep, principal: 
 async def order_extras(registration_id: str, body: ExtrasOrder, db: DbDep, now: NowDep, billing: BillingDep,
                        principal: PriceReader) -> ExtrasOrdered:
     orders, invoice = await configuration.order_extras(db=db, principal=principal, registration_id=registration_id,
-                                                       body=body, now=now, due_in_days=billing.due_days)
+                                                       body=body, now=now, due_in_days=billing.due_days,
+                                                       vat_table=billing.vat_table())
     return ExtrasOrdered(items=[_ordered(row) for row in orders], invoice_id=invoice.id if invoice else None)
 
 

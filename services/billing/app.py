@@ -26,7 +26,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, billing: BillingSet
     """The billing service; ``clock`` dates invoices and runs the overdue check (tests inject one)."""
     billing = billing or BillingSettings()
     runtime = ServiceRuntime.build(settings, tables=[*TABLES, *LEDGER_TABLES])
-    consumer = build_consumer(runtime, clock=clock, due_in_days=billing.due_days)
+    consumer = build_consumer(runtime, clock=clock, due_in_days=billing.due_days, vat_table=billing.vat_table())
     subscribe(consumer, settings, description=(
         "Billing keeps fairs' prices (fair.published, fair.updated) and buyers (registration.approved), "
         "issues an invoice per booths.assigned with any programme's share, and voids unpaid invoices and "

@@ -6,6 +6,11 @@ last đồng. On PostgreSQL (READ COMMITTED) an UPDATE that waited for a concurr
 WHERE on the committed row; when that no longer fits it updates nothing and we re-read and ask for
 what is left. On SQLite, ``BEGIN IMMEDIATE`` already serialises writers. A CHECK constraint on the
 programme table is the last guard.
+
+Lock order: every transaction that touches both rows of a programme locks the exhibitor's
+``subsidy_usage`` row first and the ``subsidy_programmes`` row second (take_booths before take_budget
+when issuing, give_back_booths before give_back_budget when releasing); the opposite order in one path
+deadlocks against the other on PostgreSQL.
 """
 
 from __future__ import annotations

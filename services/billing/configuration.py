@@ -6,6 +6,7 @@ One transaction each; who may do what is checked here, not in the routes.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 import structlog
@@ -17,6 +18,7 @@ from services.billing.domain import Order
 from services.billing.models import BuyerSnapshot, CentreSettings, ExtraOrder, FairPriceList, Invoice
 from services.billing.schemas_setup import ExtrasOrder, InvoiceSettingsBody, PriceListBody
 from services.billing.service import extras_of, pending_extras
+from services.billing.vat import DEFAULT_VAT_TABLE, VatRule, categories
 from shared.auth import Principal, Role
 from shared.db import Database, utcnow
 from shared.errors import Forbidden, Invalid, NotFound, Rejected
@@ -56,11 +58,16 @@ async def read_price_list(*, db: Database, principal: Principal, fair_id: str) -
     return fair
 
 
-async def set_price_list(*, db: Database, principal: Principal, fair_id: str, body: PriceListBody) -> FairPriceList:
+async def set_price_list(*, db: Database, principal: Principal, fair_id: str, body: PriceListBody,
+                         vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> FairPriceList:
     """Replace the organizer's part of the price list; invoices already issued keep their prices."""
     async with db.transaction() as session:
         fair = await fair_of(session, fair_id)
         check_centre(principal, fair.centre_id)
+        unknown = body.unknown_vat_category(categories(vat_table))
+        if unknown is not None:
+            raise Invalid(f"Không có nhóm thuế suất này / no such VAT category; one of "
+                          f"{', '.join(sorted(categories(vat_table)))}", field=unknown, code="unknown-vat-category")
         body.to_price_list(fair.booth_price_vnd)  # the pure model re-checks every rule
         fair.price_config = body.model_dump_json()
         fair.updated_at = utcnow()
@@ -89,7 +96,8 @@ async def set_invoice_settings(*, db: Database, principal: Principal, centre_id:
 
 
 async def order_extras(*, db: Database, principal: Principal, registration_id: str, body: ExtrasOrder,
-                       now: datetime, due_in_days: int) -> tuple[list[ExtraOrder], Invoice | None]:
+                       now: datetime, due_in_days: int,
+                       vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> tuple[list[ExtraOrder], Invoice | None]:
     """Order extras: added to the booth invoice if not issued yet, else invoiced at once on their own."""
     async with db.transaction() as session:
         buyer = await session.get(BuyerSnapshot, registration_id)
@@ -108,7 +116,8 @@ async def order_extras(*, db: Database, principal: Principal, registration_id: s
         await session.flush()
         invoice = None
         if await _booth_invoice(session, registration_id) is not None:
-            invoice = await _invoice_extras(session, fair, buyer, now=now, due_in_days=due_in_days)
+            invoice = await _invoice_extras(session, fair, buyer, now=now, due_in_days=due_in_days,
+                                            vat_table=vat_table)
         orders = await _orders_of(session, registration_id)
     return orders, invoice
 
@@ -127,12 +136,12 @@ async def _booth_invoice(session: AsyncSession, registration_id: str) -> Invoice
 
 
 async def _invoice_extras(session: AsyncSession, fair: FairPriceList, buyer: BuyerSnapshot, *, now: datetime,
-                          due_in_days: int) -> Invoice:
+                          due_in_days: int, vat_table: Sequence[VatRule]) -> Invoice:
     orders = await pending_extras(session, buyer.registration_id)
     order = Order(fair_name=fair.name, exhibitor_kind=buyer.kind, extras=extras_of(fair, orders))
     # Programmes support booth rent only, so an invoice of extras has no second payer.
     invoice = await invoicing.issue(session, fair=fair, buyer=buyer, order=order, assignment_id=None, now=now,
-                                    due_in_days=due_in_days, with_subsidy=False)
+                                    due_in_days=due_in_days, with_subsidy=False, vat_table=vat_table)
     for row in orders:
         row.invoice_id = invoice.id
         session.add(row)

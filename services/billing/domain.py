@@ -16,13 +16,12 @@ from services.billing.amounts import amount_in_words
 from services.billing.invoice_lines import InvoiceLine, InvoiceTotals, compute_totals
 from services.billing.numbering import InvoiceSymbol, format_invoice_number
 from services.billing.pricing import Extra, LineKind, PriceList
-from services.billing.vat import rule_on
+from services.billing.vat import DEFAULT_VAT_TABLE, VatRule, rule_on
 
 # The invoice date is the seller's calendar day, not UTC's: 00:30 on 1 Jan in Hà Nội is still
 # 31 Dec in UTC, and that day decides both the VAT rate and the symbol's year.
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DUE_IN_DAYS = 15
-BOOTH_VAT_CATEGORY = "service"
 
 
 class InvoiceStatus(StrEnum):
@@ -97,10 +96,14 @@ def _check_booths(booth_codes: Sequence[str]) -> None:
         raise InconsistentAssignment(f"booth assigned twice in {list(booth_codes)}")
 
 
-def charged_lines(order: Order, prices: PriceList, issued_on: date) -> list[ChargedLine]:
-    """Booth rent and surcharges, per-booth extras, then ordered extras, at the VAT rates of ``issued_on``."""
+def charged_lines(order: Order, prices: PriceList, issued_on: date,
+                  vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> list[ChargedLine]:
+    """Booth rent and surcharges, per-booth extras, then ordered extras, at the VAT rates of ``issued_on``.
+
+    Surcharges are part of the booth's rent, so they take the booth's VAT category (the price list's).
+    """
     _check_booths(order.booth_codes)
-    booth_rule = rule_on(issued_on, BOOTH_VAT_CATEGORY)
+    booth_rule = rule_on(issued_on, prices.booth_vat_category, vat_table)
     charged: list[ChargedLine] = []
     if order.booth_codes:
         for kind, line in prices.booth_lines(
@@ -113,7 +116,7 @@ def charged_lines(order: Order, prices: PriceList, issued_on: date) -> list[Char
     for extra, quantity in [*wanted, *order.extras]:
         if quantity <= 0:
             continue
-        rule = rule_on(issued_on, extra.vat_category)
+        rule = rule_on(issued_on, extra.vat_category, vat_table)
         charged.append(ChargedLine(LineKind.EXTRA, InvoiceLine(extra.name, extra.unit, quantity,
                                                                extra.unit_price_vnd, rule.rate), rule.basis))
     if not charged:
@@ -169,10 +172,10 @@ class InvoiceDraft:
 
 
 def draft_invoice(*, order: Order, prices: PriceList, now: datetime, symbol: InvoiceSymbol | None = None,
-                  due_in_days: int = DUE_IN_DAYS) -> InvoiceDraft:
-    """The invoice as of ``now``: lines at the VAT of the local issue day, totals, words, due date."""
+                  due_in_days: int = DUE_IN_DAYS, vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> InvoiceDraft:
+    """The invoice as of ``now``: lines at the VAT of the local issue day (from ``vat_table``), totals, words."""
     issued_on = issue_date(now)
-    lines = charged_lines(order, prices, issued_on)
+    lines = charged_lines(order, prices, issued_on, vat_table)
     totals = compute_totals(c.line for c in lines)
     chosen = (symbol or default_symbol(issued_on.year)).for_year(issued_on.year)
     return InvoiceDraft(symbol=chosen, issued_on=issued_on, due_on=due_date(issued_on, days=due_in_days),
@@ -209,6 +212,20 @@ def apply_payment(*, status: InvoiceStatus, payable: int, paid: int, amount: int
 def is_voidable(status: InvoiceStatus) -> bool:
     """Whether a cancellation may void the invoice (not fully paid, not already voided)."""
     return status in VOIDABLE
+
+
+# Why a registration ended (registration.cancelled's reason), as a cancellation document states it.
+CANCELLATION_REASONS: dict[str, str] = {
+    "exhibitor": "Đơn vị tham gia hủy đăng ký / the exhibitor withdrew",
+    "organizer": "Ban tổ chức hủy đăng ký / cancelled by the organizer",
+    "unpaid": "Quá hạn thanh toán / not paid by the due date",
+    "fair_cancelled": "Hội chợ bị hủy / the fair was cancelled",
+}
+
+
+def cancellation_reason(reason: str) -> str:
+    """The reason in words (Vietnamese first); an unknown code is shown as it is."""
+    return CANCELLATION_REASONS.get(reason, reason)
 
 
 def cancellation_number(symbol: str, number: int) -> str:

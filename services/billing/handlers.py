@@ -7,12 +7,13 @@ of times and then dead-lettered to ``<topic>.dlq``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.billing import service
+from services.billing.vat import DEFAULT_VAT_TABLE, VatRule
 from shared.contracts import booths, registration
 from shared.contracts.booths import BoothsAssigned
 from shared.contracts.registration import FairInfo, RegistrationApproved, RegistrationCancelled
@@ -24,7 +25,8 @@ Clock = Callable[[], datetime]
 CONSUMER_NAME = "billing"
 
 
-def build_consumer(runtime: ServiceRuntime, *, clock: Clock, due_in_days: int) -> EventConsumer:
+def build_consumer(runtime: ServiceRuntime, *, clock: Clock, due_in_days: int,
+                   vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> EventConsumer:
     """The one consumer of registration.events and booths.events; ``clock`` dates the invoices."""
 
     async def on_fair(session: AsyncSession, event: FairInfo, meta: EventMeta) -> None:
@@ -38,7 +40,8 @@ def build_consumer(runtime: ServiceRuntime, *, clock: Clock, due_in_days: int) -
     async def on_booths_assigned(session: AsyncSession, event: BoothsAssigned, meta: EventMeta) -> None:
         """booths.assigned: issue the invoice, committing a programme's share (emits invoice.issued,
         subsidy.committed, subsidy.exhausted)."""
-        await service.issue_invoice(session=session, assigned=event, now=clock(), due_in_days=due_in_days)
+        await service.issue_invoice(session=session, assigned=event, now=clock(), due_in_days=due_in_days,
+                                    vat_table=vat_table)
 
     async def on_registration_cancelled(session: AsyncSession, event: RegistrationCancelled,
                                         meta: EventMeta) -> None:

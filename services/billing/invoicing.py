@@ -7,6 +7,7 @@ committed together, or not at all.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 import structlog
@@ -31,8 +32,8 @@ from services.billing.models_ledger import Credit
 from services.billing.numbering import InvoiceSymbol, format_invoice_number
 from services.billing.pricing import PriceList
 from services.billing.schemas_setup import PriceListBody
+from services.billing.vat import DEFAULT_VAT_TABLE, VatRule
 from shared.contracts import billing as ev
-from shared.contracts.base import Event
 from shared.outbox import add_event
 
 SOURCE = "/services/billing"
@@ -53,27 +54,29 @@ def symbol_of(centre: CentreSettings | None, year: int) -> InvoiceSymbol:
 
 
 async def issue(session: AsyncSession, *, fair: FairPriceList, buyer: BuyerSnapshot, order: Order,
-                assignment_id: str | None, now: datetime, due_in_days: int, with_subsidy: bool = True) -> Invoice:
-    """Price the order, split off the programme's share, number the invoice and stage its events."""
+                assignment_id: str | None, now: datetime, due_in_days: int, with_subsidy: bool = True,
+                vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> Invoice:
+    """Price the order at the rates of ``vat_table``, split off the programme's share, number it, stage events."""
     centre = await session.get(CentreSettings, fair.centre_id)
     days = centre.due_in_days if centre is not None and centre.due_in_days is not None else due_in_days
     draft = domain.draft_invoice(order=order, prices=price_list_of(fair), now=now,
-                                 symbol=symbol_of(centre, domain.issue_date(now).year), due_in_days=days)
+                                 symbol=symbol_of(centre, domain.issue_date(now).year), due_in_days=days,
+                                 vat_table=vat_table)
     invoice_id = new_id()
-    subsidy_events: list[Event] = []
+    share = subsidies.Share()
     if with_subsidy:
-        split, subsidy_events = await subsidies.commit_share(session, invoice_id=invoice_id, fair=fair, buyer=buyer,
-                                                             draft=draft, now=now)
-        draft = draft.with_subsidy(split)
+        share = await subsidies.commit_share(session, invoice_id=invoice_id, fair=fair, buyer=buyer, draft=draft,
+                                             now=now)
+        draft = draft.with_subsidy(share.split)
     # The number is taken last so the series row stays locked as briefly as possible.
     number = await take_number(session, fair.centre_id, str(draft.symbol))
     invoice = _invoice_row(invoice_id, fair, buyer, draft, assignment_id=assignment_id, number=number, now=now,
-                           purpose="booths" if order.booth_codes else "extras")
+                           purpose="booths" if order.booth_codes else "extras", note=share.note)
     session.add(invoice)
     await session.flush()
     session.add_all(_line_rows(invoice.id, draft))
     add_event(session, issued_event(invoice), source=SOURCE)
-    for event in subsidy_events:
+    for event in share.events:
         add_event(session, event, source=SOURCE)
     if invoice.payable_vnd == 0:
         # A programme paying everything leaves nothing to collect: paid on issue.
@@ -101,7 +104,7 @@ async def take_number(session: AsyncSession, centre_id: str, symbol: str) -> int
 
 
 def _invoice_row(invoice_id: str, fair: FairPriceList, buyer: BuyerSnapshot, draft: InvoiceDraft, *,
-                 assignment_id: str | None, number: int, now: datetime, purpose: str) -> Invoice:
+                 assignment_id: str | None, number: int, now: datetime, purpose: str, note: str) -> Invoice:
     totals, split = draft.totals, draft.subsidy
     return Invoice(
         id=invoice_id, fair_id=fair.fair_id, centre_id=fair.centre_id, registration_id=buyer.registration_id,
@@ -111,7 +114,7 @@ def _invoice_row(invoice_id: str, fair: FairPriceList, buyer: BuyerSnapshot, dra
         buyer_name=buyer.name, buyer_tax_code=buyer.tax_code, buyer_address=buyer.address,
         buyer_province_code=buyer.province_code, net_vnd=totals.net, vat_vnd=totals.vat, total_vnd=totals.total,
         subsidy_vnd=split.amount_vnd if split else 0, subsidy_requested_vnd=split.requested_vnd if split else 0,
-        subsidy_programme_id=split.programme_id if split else None, subsidy_note=split.note if split else "",
+        subsidy_programme_id=split.programme_id if split else None, subsidy_note=note,
         payable_vnd=draft.payable, amount_in_words=draft.amount_in_words, status=InvoiceStatus.ISSUED)
 
 

@@ -14,6 +14,7 @@ from fpdf import FPDF
 from fpdf.enums import TableCellFillMode
 
 from services.billing.amounts import format_vnd
+from services.billing.domain import cancellation_reason, issue_date
 from services.billing.numbering import format_invoice_number
 from services.billing.queries import InvoiceView
 
@@ -86,6 +87,10 @@ def _header(pdf: FPDF, view: InvoiceView) -> None:
         pdf.set_font(FONT, "B", 11)
         pdf.cell(0, 6, f"ĐÃ HỦY – theo văn bản hủy số {view.cancellation.number}", align="C",
                  new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "", 9)
+        cancelled_on = issue_date(view.cancellation.created_at)
+        pdf.cell(0, 5, f"Ngày hủy: {cancelled_on.strftime('%d/%m/%Y')} – Lý do: "
+                       f"{cancellation_reason(view.cancellation.reason)}", align="C", new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
 

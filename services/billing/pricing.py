@@ -84,6 +84,8 @@ class PriceList:
     premium: Surcharge = Surcharge()
     premium_booths: frozenset[str] = frozenset()
     extras: tuple[Extra, ...] = ()
+    # The VAT category of booth rent and its surcharges (a row set of the VAT table), "service" by default.
+    booth_vat_category: str = "service"
 
     def __post_init__(self) -> None:
         """Check every price and kind, and that extra codes are unique; freeze the mapping."""

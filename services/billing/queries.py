@@ -76,6 +76,16 @@ async def get_invoice(*, db: Database, principal: Principal, invoice_id: str) ->
                        cancellation=cancellation, payments=payments)
 
 
+async def get_cancellation(*, db: Database, principal: Principal,
+                           invoice_id: str) -> tuple[Invoice, InvoiceCancellation]:
+    """The cancellation document of a voided invoice the caller may see; 404 while the invoice stands."""
+    view = await get_invoice(db=db, principal=principal, invoice_id=invoice_id)
+    if view.cancellation is None:
+        raise NotFound(f"Hóa đơn chưa bị hủy / invoice {invoice_id} has no cancellation document",
+                       code="not-voided")
+    return view.invoice, view.cancellation
+
+
 def line_of(row: InvoiceLineRow) -> InvoiceLine:
     """The pure line behind a stored one, with the VAT rate it was issued at."""
     return InvoiceLine(description=row.description, unit=row.unit, quantity=row.quantity,

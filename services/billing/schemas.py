@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from services.billing.amounts import format_vnd
+from services.billing.domain import cancellation_reason, issue_date
 from services.billing.models import Invoice, InvoiceCancellation, InvoiceLineRow
 from services.billing.models_ledger import Payment
 from services.billing.numbering import format_invoice_number
@@ -45,11 +46,23 @@ class VatRateTotal(BaseModel):
 
 
 class CancellationPublic(BaseModel):
-    """The document that cancelled the invoice."""
+    """The document that cancelled the invoice, naming the original by form, symbol, number and date."""
 
-    number: str
-    reason: str
+    number: str = Field(description='the document\'s reference, e.g. "HUY-C26TAA-00000001"')
+    reason: str = Field(description="exhibitor, organizer, unpaid or fair_cancelled (registration.cancelled)")
+    reason_text: str = Field(description="the reason in words, Vietnamese first")
     created_at: datetime
+    cancelled_on: date = Field(description="the day of cancellation (Asia/Ho_Chi_Minh)")
+    invoice_id: str
+    invoice_form: str
+    invoice_symbol: str
+    invoice_number: str = Field(description="8 digits: the original keeps its number, never reused")
+    invoice_issued_on: date
+    invoice_total_vnd: int
+    seller_name: str
+    seller_tax_code: str
+    buyer_name: str
+    buyer_tax_code: str
 
 
 class InvoicePublic(BaseModel):
@@ -110,6 +123,9 @@ class InvoiceDetail(InvoicePublic):
     lines: list[InvoiceLinePublic]
     vat_by_rate: list[VatRateTotal]
     subsidy: SubsidyPublic | None = None
+    subsidy_note: str = Field(default="", description=(
+        "what the invoice prints about programme support: the share paid and its terms, a budget that fell "
+        "short, or eligible programmes that had nothing left (the exhibitor pays in full); empty when none applies"))
     payments: list[PaymentPublic] = Field(default_factory=list)
     cancellation: CancellationPublic | None = None
 
@@ -200,8 +216,14 @@ def _line_public(row: InvoiceLineRow) -> InvoiceLinePublic:
     return InvoiceLinePublic.model_validate(row.model_dump())
 
 
-def _cancellation_public(row: InvoiceCancellation | None) -> CancellationPublic | None:
-    return None if row is None else CancellationPublic.model_validate(row.model_dump())
+def cancellation_public(invoice: Invoice, row: InvoiceCancellation) -> CancellationPublic:
+    """Shape the cancellation document of a voided invoice."""
+    return CancellationPublic(
+        number=row.number, reason=row.reason, reason_text=cancellation_reason(row.reason),
+        created_at=row.created_at, cancelled_on=issue_date(row.created_at), invoice_id=invoice.id,
+        invoice_form=invoice.form, invoice_symbol=invoice.symbol, invoice_number=format_invoice_number(invoice.number),
+        invoice_issued_on=invoice.issued_on, invoice_total_vnd=invoice.total_vnd, seller_name=invoice.seller_name,
+        seller_tax_code=invoice.seller_tax_code, buyer_name=invoice.buyer_name, buyer_tax_code=invoice.buyer_tax_code)
 
 
 def invoice_detail(view: InvoiceView) -> InvoiceDetail:
@@ -218,6 +240,7 @@ def invoice_detail(view: InvoiceView) -> InvoiceDetail:
         vat_by_rate=[VatRateTotal(vat_rate=code, net_vnd=net, vat_vnd=view.totals.vat_by_rate[code])
                      for code, net in view.totals.net_by_rate.items()],
         subsidy=_subsidy_public(inv),
+        subsidy_note=inv.subsidy_note,
         payments=[payment_public(row) for row in view.payments],
-        cancellation=_cancellation_public(view.cancellation),
+        cancellation=None if view.cancellation is None else cancellation_public(inv, view.cancellation),
     )

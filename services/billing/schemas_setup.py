@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.billing.numbering import TYPE_LETTERS
 from services.billing.pricing import Extra, PriceList, Surcharge
-from services.billing.vat import VAT_CATEGORIES
 
 ExhibitorKind = Literal["enterprise", "cooperative", "cooperative_group", "household"]
-VatCategory = Literal["service", "standard", "zero_rated", "not_subject"]
+# A category of the VAT table in force (built in: service, standard, zero_rated, not_subject; BILLING_VAT_RULES
+# may add more), checked against that table when the price list is set.
+VatCategory = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")]
 
 
 class Strict(BaseModel):
@@ -48,6 +49,8 @@ class PriceListBody(Strict):
     premium_surcharge: SurchargeBody = SurchargeBody()
     premium_booth_codes: list[str] = Field(default_factory=list, max_length=2000)
     extras: list[ExtraBody] = Field(default_factory=list, max_length=50)
+    booth_vat_category: VatCategory = Field(default="service", description=(
+        "VAT category of booth rent and surcharges, e.g. standard for a fair outside the reduced rate"))
 
     @field_validator("price_by_kind")
     @classmethod
@@ -62,9 +65,14 @@ class PriceListBody(Strict):
         codes = [extra.code for extra in value]
         if len(set(codes)) != len(codes):
             raise ValueError("extra codes must be unique")
-        if not {extra.vat_category for extra in value} <= VAT_CATEGORIES:
-            raise ValueError("unknown VAT category")
         return value
+
+    def unknown_vat_category(self, known: frozenset[str]) -> str | None:
+        """The field naming a VAT category ``known`` lacks, if any (e.g. "extras.0.vat_category")."""
+        if self.booth_vat_category not in known:
+            return "booth_vat_category"
+        return next((f"extras.{i}.vat_category" for i, extra in enumerate(self.extras)
+                     if extra.vat_category not in known), None)
 
     def to_price_list(self, booth_price_vnd: int) -> PriceList:
         """The pure price list, with the fair's standard booth price."""
@@ -73,7 +81,8 @@ class PriceListBody(Strict):
             corner=Surcharge(**self.corner_surcharge.model_dump()),
             premium=Surcharge(**self.premium_surcharge.model_dump()),
             premium_booths=frozenset(self.premium_booth_codes),
-            extras=tuple(Extra(**extra.model_dump()) for extra in self.extras))
+            extras=tuple(Extra(**extra.model_dump()) for extra in self.extras),
+            booth_vat_category=self.booth_vat_category)
 
 
 class PriceListPublic(PriceListBody):

@@ -7,6 +7,7 @@ commitment and outbox rows are committed together, or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import structlog
@@ -18,6 +19,7 @@ from services.billing.domain import InvoiceStatus, Order
 from services.billing.invoicing import take_number
 from services.billing.models import BuyerSnapshot, ExtraOrder, FairPriceList, Invoice
 from services.billing.pricing import Extra
+from services.billing.vat import DEFAULT_VAT_TABLE, VatRule
 from shared.contracts.booths import BoothsAssigned
 from shared.contracts.registration import FairInfo, RegistrationApproved, RegistrationCancelled
 from shared.db import utcnow
@@ -76,7 +78,8 @@ async def record_buyer(*, session: AsyncSession, approved: RegistrationApproved)
 
 
 async def issue_invoice(*, session: AsyncSession, assigned: BoothsAssigned, now: datetime,
-                        due_in_days: int = domain.DUE_IN_DAYS) -> Invoice | None:
+                        due_in_days: int = domain.DUE_IN_DAYS,
+                        vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> Invoice | None:
     """Invoice assigned booths (and extras ordered so far), numbered without gaps; None when nothing is due.
 
     Kafka orders nothing across topics: booths.assigned may arrive before the fair.published or
@@ -95,7 +98,8 @@ async def issue_invoice(*, session: AsyncSession, assigned: BoothsAssigned, now:
     order = Order(fair_name=fair.name, booth_codes=tuple(assigned.booth_codes), corner_count=assigned.corner_count,
                   exhibitor_kind=buyer.kind, extras=extras_of(fair, orders))
     invoice = await invoicing.issue(session, fair=fair, buyer=buyer, order=order,
-                                    assignment_id=assigned.assignment_id, now=now, due_in_days=due_in_days)
+                                    assignment_id=assigned.assignment_id, now=now, due_in_days=due_in_days,
+                                    vat_table=vat_table)
     for row in orders:
         row.invoice_id = invoice.id
         session.add(row)

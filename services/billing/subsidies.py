@@ -2,12 +2,14 @@
 
 At most one programme pays for an invoice: national programmes are tried before local ones, older
 before newer, and the first eligible one with budget left pays. A short budget pays what is left and
-the exhibitor the rest (``subsidy.exhausted``); an empty one hands over to the next programme.
+the exhibitor the rest (``subsidy.exhausted``); an empty one hands over to the next programme
+(``subsidy.exhausted`` too), and the invoice's note names it, saying who pays instead.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import structlog
@@ -20,7 +22,15 @@ from services.billing.amounts import format_vnd
 from services.billing.domain import InvoiceDraft, SubsidySplit
 from services.billing.models import BuyerSnapshot, FairPriceList, Invoice
 from services.billing.models_ledger import SubsidyCommitment, SubsidyProgramme
-from services.billing.subsidy import Level, ProgrammeTerms, Recipient, SupportBase, exhausted_note, support_note
+from services.billing.subsidy import (
+    Level,
+    ProgrammeTerms,
+    Recipient,
+    SupportBase,
+    empty_budget_note,
+    exhausted_note,
+    support_note,
+)
 from shared.contracts import billing as ev
 from shared.contracts.base import Event
 
@@ -55,13 +65,23 @@ def recipient_of(buyer: BuyerSnapshot) -> Recipient:
                      commune_code=buyer.commune_code)
 
 
+@dataclass(frozen=True)
+class Share:
+    """What the programmes pay for an invoice, the note it prints, and the events to stage after it."""
+
+    split: SubsidySplit | None = None
+    note: str = ""
+    events: list[Event] = field(default_factory=list)
+
+
 async def commit_share(session: AsyncSession, *, invoice_id: str, fair: FairPriceList, buyer: BuyerSnapshot,
-                       draft: InvoiceDraft, now: datetime) -> tuple[SubsidySplit | None, list[Event]]:
-    """Commit the first eligible programme's share of the booth rent; the events to stage after the invoice."""
+                       draft: InvoiceDraft, now: datetime) -> Share:
+    """Commit the first eligible programme's share of the booth rent; say on the invoice which ones had run out."""
     booth = draft.booth_line()
     if booth is None:
-        return None, []
+        return Share()
     events: list[Event] = []
+    emptied: list[str] = []
     who = recipient_of(buyer)
     for programme in await candidate_programmes(session, fair.centre_id, fair.starts_on):
         terms = terms_of(programme)
@@ -83,6 +103,7 @@ async def commit_share(session: AsyncSession, *, invoice_id: str, fair: FairPric
             log.info("billing.subsidy_exhausted", programme_id=programme.id, requested_vnd=requested,
                      granted_vnd=granted, invoice_id=invoice_id)
         if granted == 0:
+            emptied.append(programme.name)
             await budget.give_back_booths(session, programme.id, buyer.exhibitor_id, booths)
             continue
         split = _split(programme, terms, booths=booths, per_booth=per_booth, requested=requested, granted=granted)
@@ -91,8 +112,10 @@ async def commit_share(session: AsyncSession, *, invoice_id: str, fair: FairPric
             fair_id=fair.fair_id, subsidy_programme_id=programme.id, registration_id=buyer.registration_id,
             invoice_id=invoice_id, amount_vnd=granted, booths=booths, requested_vnd=requested))
         log.info("billing.subsidy_committed", programme_id=programme.id, amount_vnd=granted, invoice_id=invoice_id)
-        return split, events
-    return None, events
+        before = empty_budget_note(names=emptied, another_pays=True) + " " if emptied else ""
+        return Share(split=split, note=before + split.note, events=events)
+    # Eligible, but every such programme had run out: the exhibitor pays everything, and the invoice says why.
+    return Share(note=empty_budget_note(names=emptied, another_pays=False) if emptied else "", events=events)
 
 
 def _split(programme: SubsidyProgramme, terms: ProgrammeTerms, *, booths: int, per_booth: int, requested: int,
@@ -123,8 +146,9 @@ async def release_share(session: AsyncSession, invoice: Invoice, *, reason: str,
                                         SubsidyCommitment.status == "committed").with_for_update())).first()
     if commitment is None:
         return []
-    await budget.give_back_budget(session, commitment.programme_id, commitment.amount_vnd)
+    # The same lock order as issuing (the exhibitor's usage row, then the programme's), or the two deadlock.
     await budget.give_back_booths(session, commitment.programme_id, commitment.exhibitor_id, commitment.booths)
+    await budget.give_back_budget(session, commitment.programme_id, commitment.amount_vnd)
     commitment.status = "released"
     commitment.released_at = now
     session.add(commitment)

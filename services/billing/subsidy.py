@@ -14,8 +14,8 @@ from enum import StrEnum
 
 from services.billing.vat import VatRate, vat_amount
 
-__all__ = ["Level", "ProgrammeTerms", "Recipient", "SupportBase", "TermsInvalid", "exhausted_note", "first_overlap",
-           "support_note"]
+__all__ = ["Level", "ProgrammeTerms", "Recipient", "SupportBase", "TermsInvalid", "empty_budget_note", "exhausted_note",
+           "first_overlap", "support_note"]
 
 
 class Level(StrEnum):
@@ -127,7 +127,17 @@ def support_note(*, name: str, percent: int, cap: int | None, booths: int, amoun
 def exhausted_note(*, name: str, granted: str, requested: str) -> str:
     """What an invoice says when the programme's budget could not cover its share in full."""
     return (f"Kinh phí còn lại của {name} không đủ: chương trình hỗ trợ {granted} trên {requested}; "
-            "doanh nghiệp thanh toán phần còn lại.")
+            f"doanh nghiệp thanh toán phần còn lại. / {name} had only {granted} of {requested} left; "
+            "the exhibitor pays the rest.")
+
+
+def empty_budget_note(*, names: Sequence[str], another_pays: bool) -> str:
+    """What an invoice says when programmes the exhibitor was eligible for had nothing left at all."""
+    listed = ", ".join(names)
+    if another_pays:
+        return f"Chương trình {listed} đã hết kinh phí hỗ trợ. / {listed}: no support budget left."
+    return (f"Chương trình {listed} đã hết kinh phí hỗ trợ; doanh nghiệp thanh toán toàn bộ. / "
+            f"{listed}: no support budget left; the exhibitor pays in full.")
 
 
 def first_overlap(terms: ProgrammeTerms, others: Sequence[tuple[str, ProgrammeTerms]]) -> str | None:

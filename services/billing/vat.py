@@ -1,14 +1,18 @@
 """VAT rates by date and category, and the VAT amount on a net amount in whole đồng.
 
 Rates change by law (temporary cuts from 10% to 8%), so an invoice line takes the rate in force on
-its date from a table of dated rules rather than from a constant.
+its date from a table of dated rules rather than from a constant. ``DEFAULT_VAT_TABLE`` is the built-in
+table; ``BILLING_VAT_RULES`` (see settings.py) replaces the rows of the categories it names, or adds
+new categories, without a code change (``with_overrides``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 
 __all__ = [
     "DEFAULT_VAT_TABLE",
@@ -20,9 +24,12 @@ __all__ = [
     "VAT_CATEGORIES",
     "VatRate",
     "VatRule",
+    "categories",
+    "check_table",
     "rate_on",
     "rule_on",
     "vat_amount",
+    "with_overrides",
 ]
 
 
@@ -43,6 +50,15 @@ class VatRate:
             raise ValueError(f"VAT percent must be 0..100, got {self.percent!r}")
         if self.code != f"{self.percent}%":
             raise ValueError(f"code {self.code!r} does not match percent {self.percent}")
+
+    @classmethod
+    def of_code(cls, code: str) -> VatRate:
+        """The rate printed as ``code``: "8%", "0%" or "KCT" (not subject)."""
+        if code == KCT.code:
+            return KCT
+        if not re.fullmatch(r"\d{1,3}%", code):
+            raise ValueError(f'a VAT rate is "<percent>%" or "KCT", got {code!r}')
+        return cls(int(code[:-1]), code)
 
     @property
     def subject(self) -> bool:
@@ -99,7 +115,35 @@ DEFAULT_VAT_TABLE: tuple[VatRule, ...] = (
     VatRule("not_subject", date.min, None, KCT, "Luật Thuế GTGT 2024, Điều 5"),
 )
 
-VAT_CATEGORIES: frozenset[str] = frozenset(rule.category for rule in DEFAULT_VAT_TABLE)
+
+
+def categories(table: Sequence[VatRule]) -> frozenset[str]:
+    """The categories a table has rules for (what a price list may choose)."""
+    return frozenset(rule.category for rule in table)
+
+
+VAT_CATEGORIES: frozenset[str] = categories(DEFAULT_VAT_TABLE)
+
+
+def check_table(table: Sequence[VatRule]) -> None:
+    """Raise ValueError when two rules of one category cover a common day (a date would get two rates)."""
+    for category in categories(table):
+        rules = sorted((r for r in table if r.category == category), key=lambda r: r.valid_from)
+        for earlier, later in pairwise(rules):
+            if earlier.valid_to is None or later.valid_from <= earlier.valid_to:
+                raise ValueError(f"VAT rules of {category!r} overlap from {later.valid_from.isoformat()}")
+
+
+def with_overrides(overrides: Sequence[VatRule], base: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> tuple[VatRule, ...]:
+    """``base`` with the rows of every category ``overrides`` names replaced by those rows (new ones added).
+
+    Replacing a category whole keeps the result easy to read: the override is the full dated history
+    of that category, never a patch layered over built-in rows. Categories it does not name keep theirs.
+    """
+    named = categories(overrides)
+    table = (*(rule for rule in base if rule.category not in named), *overrides)
+    check_table(table)
+    return table
 
 
 def rule_on(day: date, category: str = "service", table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> VatRule:

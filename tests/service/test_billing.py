@@ -16,14 +16,21 @@ from tests.conftest import running_app, token, unique
 from tests.service import test_billing_helpers
 from tests.service.test_billing_helpers import (
     FAIR_NAME,
+    LOCAL,
     MARCH_2027,
     MAY_2026,
+    admin,
     approved,
     approved_registration,
     assigned,
     emitted,
+    exhibitor,
     fair_info,
     feed,
+    invoice_for,
+    organizer,
+    pdf_text,
+    publish_fair,
     stored_invoices,
 )
 
@@ -249,6 +256,38 @@ class TestAuthorization:
             anonymous = await client.get("/invoices")
         assert (regional.status_code, anonymous.status_code) == (403, 401)
 
+    async def test_the_organizer_filters_its_list_by_status_and_programme(self, app):
+        async with running_app(app) as client:
+            res = await client.post("/subsidy-programmes", json=LOCAL, headers=organizer(app))
+            programme_id = res.json()["id"]
+            fair_id = await publish_fair(app)
+            supported = [await invoice_for(app, client, fair_id) for _ in range(3)]
+            unsupported = [await invoice_for(app, client, fair_id, is_cscnnt=False) for _ in range(2)]
+            paid, voided = supported[0], supported[1]
+            await client.post(f"/invoices/{paid['id']}/payments", headers=organizer(app), json={
+                "amount_vnd": paid["payable_vnd"], "method": "bank_transfer", "reference": "FT26130099",
+                "received_on": "2026-05-10"})
+            await feed(app, RegistrationCancelled(fair_id=fair_id, exhibitor_id=voided["exhibitor_id"],
+                                                  registration_id=voided["registration_id"], reason="organizer"))
+
+            async def ids(headers=None, **params: str) -> set[str]:
+                body = (await client.get("/invoices", params=params, headers=headers or organizer(app))).json()
+                assert body["count"] == len(body["data"])
+                return {i["id"] for i in body["data"]}
+
+            by_status = {s: await ids(status=s) for s in ("issued", "paid", "voided", "overdue")}
+            by_programme = await ids(programme_id=programme_id)
+            both = await ids(programme_id=programme_id, status="issued")
+            unknown = await ids(programme_id=unique("p-"))
+            other_centre = await ids(organizer(app, "hg"), programme_id=programme_id)
+            bad = await client.get("/invoices", params={"status": "lost"}, headers=organizer(app))
+        assert by_status == {"issued": {supported[2]["id"], *(i["id"] for i in unsupported)},
+                             "paid": {paid["id"]}, "voided": {voided["id"]}, "overdue": set()}
+        assert by_programme == {i["id"] for i in supported}
+        assert both == {supported[2]["id"]}
+        assert (unknown, other_centre) == (set(), set())
+        assert (bad.status_code, bad.json()["errors"][0]["field"]) == (422, "status")
+
     async def test_a_bad_filter_is_a_problem_naming_the_field(self, app):
         async with running_app(app) as client:
             res = await client.get("/invoices?limit=0", headers=token(app.state.settings, "admin"))
@@ -276,6 +315,48 @@ class TestCancellation:
         assert (detail["status"], detail["symbol"], detail["number"]) == ("voided", "C26TAA", "00000001")
         assert detail["cancellation"]["number"] == "HUY-C26TAA-00000001"
         assert len(await stored_invoices(app)) == 1  # never deleted
+
+    async def test_the_cancellation_document_refers_to_the_original_invoice(self, app):
+        async with running_app(app) as client:
+            invoice = await invoice_for(app, client, await publish_fair(app))
+            url = f"/invoices/{invoice['id']}/cancellation"
+            owner = exhibitor(app, invoice["exhibitor_id"])
+            standing = await client.get(url, headers=owner)
+            await feed(app, RegistrationCancelled(fair_id=invoice["fair_id"], exhibitor_id=invoice["exhibitor_id"],
+                                                  registration_id=invoice["registration_id"], reason="unpaid"))
+            document = await client.get(url, headers=owner)
+            by_organizer = await client.get(url, headers=organizer(app))
+            by_stranger = await client.get(url, headers=exhibitor(app, "ex-other"))
+            by_other_centre = await client.get(url, headers=organizer(app, "hg"))
+            detail = (await client.get(f"/invoices/{invoice['id']}", headers=owner)).json()
+        assert (standing.status_code, standing.json()["type"].rsplit("/", 1)[-1]) == (404, "not-voided")
+        body = document.json()
+        assert document.status_code == 200, document.text
+        assert {k: body[k] for k in ("number", "reason", "reason_text", "cancelled_on", "invoice_id", "invoice_form",
+                                     "invoice_symbol", "invoice_number", "invoice_issued_on", "invoice_total_vnd",
+                                     "buyer_name", "seller_tax_code")} == {
+            "number": "HUY-C26TAA-00000001", "reason": "unpaid",
+            "reason_text": "Quá hạn thanh toán / not paid by the due date", "cancelled_on": "2026-05-10",
+            "invoice_id": invoice["id"], "invoice_form": "1", "invoice_symbol": "C26TAA", "invoice_number": "00000001",
+            "invoice_issued_on": "2026-05-10", "invoice_total_vnd": 10_800_000,
+            "buyer_name": "HTX Chè Shan tuyết Đồng Văn", "seller_tax_code": "0100233488"}
+        assert by_organizer.json() == body and detail["cancellation"] == body
+        assert (by_stranger.status_code, by_other_centre.status_code) == (404, 404)
+        # The original keeps its own number and date; the document only refers to them.
+        assert (detail["status"], detail["number"], detail["issued_on"]) == ("voided", "00000001", "2026-05-10")
+
+    async def test_the_pdf_of_a_voided_invoice_carries_the_cancelled_banner(self, app):
+        async with running_app(app) as client:
+            fair_id = await publish_fair(app)
+            voided, standing = await invoice_for(app, client, fair_id), await invoice_for(app, client, fair_id)
+            await feed(app, RegistrationCancelled(fair_id=fair_id, exhibitor_id=voided["exhibitor_id"],
+                                                  registration_id=voided["registration_id"], reason="exhibitor"))
+            texts = [pdf_text((await client.get(f"/invoices/{i['id']}.pdf", headers=admin(app))).content)
+                     for i in (voided, standing)]
+        assert "ĐÃ HỦY – theo văn bản hủy số HUY-C26TAA-00000001" in texts[0].splitlines()
+        assert "Ngày hủy: 10/05/2026 – Lý do: Đơn vị tham gia hủy đăng ký / the exhibitor withdrew" in texts[0]
+        assert "Mẫu số: 1    Ký hiệu: C26TAA    Số: 00000001" in texts[0]
+        assert "ĐÃ HỦY" not in texts[1] and "Số: 00000002" in texts[1]
 
     async def test_a_cancellation_that_overtakes_the_assignment_prevents_the_invoice(self, app):
         fair_id = unique("fair-")

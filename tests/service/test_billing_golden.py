@@ -74,7 +74,8 @@ class TestGoldenInvoices:
         assert invoice["subsidy"]["budget_short"]
         assert invoice["subsidy"]["note"].endswith(
             "Kinh phí còn lại của Khuyến công địa phương tỉnh Tuyên Quang 2026 không đủ: chương trình hỗ trợ "
-            "1.500.000 ₫ trên 4.000.000 ₫; doanh nghiệp thanh toán phần còn lại.")
+            "1.500.000 ₫ trên 4.000.000 ₫; doanh nghiệp thanh toán phần còn lại. / Khuyến công địa phương tỉnh "
+            "Tuyên Quang 2026 had only 1.500.000 ₫ of 4.000.000 ₫ left; the exhibitor pays the rest.")
         assert (exhausted.subsidy_programme_id, exhausted.granted_vnd, exhausted.requested_vnd) == (
             programme["id"], 1_500_000, 4_000_000)
 

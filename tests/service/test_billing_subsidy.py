@@ -1,47 +1,34 @@
 """Subsidy programmes over HTTP and as second payer: CRUD, overlaps, the split on booths.assigned, exhaustion,
-releases, exact budgets under concurrent commits, and the settlement report (JSON and .xlsx)."""
+releases, and the settlement report (JSON and .xlsx). Budgets under concurrency: test_billing_budget.py."""
 
 from __future__ import annotations
 
 import asyncio
 import io
-from typing import Any
 
 from openpyxl import load_workbook
-from sqlmodel import select
 
-from services.billing import budget, service
-from services.billing.models_ledger import SubsidyCommitment, SubsidyProgramme
 from shared.contracts.registration import RegistrationCancelled
 from tests.conftest import running_app, unique
 from tests.service import test_billing_helpers
 from tests.service.test_billing_helpers import (
     LOCAL,
-    MAY_2026,
     admin,
     approved_registration,
     assigned,
+    create,
     emitted,
     exhibitor,
     feed,
     invoice_for,
     organizer,
+    pdf_text,
+    programme,
     publish_fair,
 )
 
 # The shared fixtures, by assignment (an import would be flagged as shadowed by the test arguments).
 app, clock = test_billing_helpers.app, test_billing_helpers.clock
-
-
-
-async def create(app, client, **changes: Any) -> dict[str, Any]:
-    res = await client.post("/subsidy-programmes", json={**LOCAL, **changes}, headers=organizer(app))
-    assert res.status_code == 201, res.text
-    return dict(res.json())
-
-
-async def programme(app, client, programme_id: str) -> dict[str, Any]:
-    return dict((await client.get(f"/subsidy-programmes/{programme_id}", headers=organizer(app))).json())
 
 
 class TestProgrammeCrud:
@@ -97,12 +84,25 @@ class TestProgrammeBadInput:
             stretched = await client.patch(f"/subsidy-programmes/{first['id']}", headers=organizer(app),
                                            json={"valid_to": "2027-03-31"})
             count = (await client.get("/subsidy-programmes", headers=organizer(app))).json()["count"]
+            after = await programme(app, client, first["id"])
         assert overlapping.status_code == 409
         problem = overlapping.json()
         assert problem["type"].endswith("/overlapping-programme") and problem["errors"][0]["field"] == "valid_from"
         assert (next_year.status_code, national.status_code) == (201, 201)
         assert stretched.status_code == 409
+        assert (after["valid_from"], after["valid_to"]) == ("2026-01-01", "2026-12-31")
+        assert after == first  # the refused PATCH changed nothing, not even updated_at
         assert count == 3
+
+    async def test_overlapping_programmes_created_at_the_same_instant_are_refused_but_one(self, app):
+        async with running_app(app) as client:
+            results = await asyncio.gather(*(
+                client.post("/subsidy-programmes", headers=organizer(app),
+                            json={**LOCAL, "name": f"Đợt {n}", "valid_from": f"2026-{n + 1:02d}-01"})
+                for n in range(8)))
+            count = (await client.get("/subsidy-programmes", headers=organizer(app))).json()["count"]
+        assert sorted(r.status_code for r in results) == [201] + [409] * 7
+        assert count == 1
 
     async def test_terms_that_cannot_work_name_their_field(self, app):
         async with running_app(app) as client:
@@ -199,10 +199,45 @@ class TestExhaustion:
         assert short["payable_vnd"] == 9_800_000 and short["subsidy"]["budget_short"]
         note = short["subsidy"]["note"]
         assert "không đủ" in note and "doanh nghiệp thanh toán phần còn lại" in note
-        assert empty["subsidy"] is None and empty["payable_vnd"] == 10_800_000
-        assert [(e.invoice_id, e.requested_vnd, e.granted_vnd, e.remaining_vnd) for e in exhausted] == [
-            (short["id"], 4_000_000, 1_000_000, 0), (empty["id"], 4_000_000, 0, 0)]
+        assert short["subsidy_note"] == note and full["subsidy_note"] == full["subsidy"]["note"]
+        # Nothing left: no programme pays, and the invoice says which one ran out and who pays instead.
+        assert empty["subsidy"] is None and (empty["subsidy_vnd"], empty["payable_vnd"]) == (0, 10_800_000)
+        assert empty["subsidy_note"] == (
+            f"Chương trình {LOCAL['name']} đã hết kinh phí hỗ trợ; doanh nghiệp thanh toán toàn bộ. / "
+            f"{LOCAL['name']}: no support budget left; the exhibitor pays in full.")
+        assert [(e.invoice_id, e.requested_vnd, e.granted_vnd, e.remaining_vnd, e.subsidy_programme_id)
+                for e in exhausted] == [(short["id"], 4_000_000, 1_000_000, 0, created["id"]),
+                                        (empty["id"], 4_000_000, 0, 0, created["id"])]
         assert (after["committed_vnd"], after["remaining_vnd"]) == (5_000_000, 0)
+
+    async def test_the_pdf_of_an_invoice_after_the_budget_ran_out_prints_the_note(self, app):
+        async with running_app(app) as client:
+            await create(app, client, budget_vnd=4_000_000)
+            fair_id = await publish_fair(app)
+            full = await invoice_for(app, client, fair_id)
+            empty = await invoice_for(app, client, fair_id)
+            printed = [" ".join(pdf_text((await client.get(f"/invoices/{i['id']}.pdf", headers=admin(app))).content)
+                                .split()) for i in (full, empty)]
+        assert f"Ghi chú: Chương trình {LOCAL['name']} đã hết kinh phí hỗ trợ; doanh nghiệp thanh toán toàn bộ." \
+            in printed[1]
+        assert "đã hết kinh phí" not in printed[0] and "Kinh phí khuyến công hỗ trợ" in printed[0]
+        assert "Kinh phí khuyến công hỗ trợ" not in printed[1]
+
+    async def test_a_later_programme_pays_when_the_first_has_run_out_and_the_note_names_both(self, app):
+        async with running_app(app) as client:
+            national = await create(app, client, level="national", funder="Bộ Công Thương", name="KCQG 2026",
+                                    funding_province_code=None, budget_vnd=1_000_000)
+            local = await create(app, client)
+            fair_id = await publish_fair(app)
+            await invoice_for(app, client, fair_id)  # takes the national budget's last 1 000 000
+            later = await invoice_for(app, client, fair_id)
+            exhausted = await emitted(app, "subsidy.exhausted")
+        assert (later["subsidy"]["programme_id"], later["subsidy_vnd"]) == (local["id"], 4_000_000)
+        assert later["subsidy_note"].startswith("Chương trình KCQG 2026 đã hết kinh phí hỗ trợ. / ")
+        assert later["subsidy_note"].endswith(later["subsidy"]["note"])
+        assert "toàn bộ" not in later["subsidy_note"]
+        assert [(e.subsidy_programme_id, e.granted_vnd) for e in exhausted] == [(national["id"], 1_000_000),
+                                                                                 (national["id"], 0)]
 
 
 class TestRelease:
@@ -223,60 +258,6 @@ class TestRelease:
             4_000_000, invoice["id"], 2, "exhibitor")
         assert after["committed_vnd"] == 0
         assert again["subsidy_vnd"] == 4_000_000  # the exhibitor's booths came back too
-
-
-class TestConcurrentCommits:
-    async def test_concurrent_takes_never_exceed_the_budget(self, app):
-        async with running_app(app) as client:
-            created = await create(app, client, budget_vnd=17_500_000)
-
-            async def take() -> int:
-                async with app.state.runtime.db.transaction() as session:
-                    return await budget.take_budget(session, created["id"], 1_000_000)
-
-            grants = await asyncio.gather(*(take() for _ in range(40)))
-            after = await programme(app, client, created["id"])
-        assert sum(grants) == after["committed_vnd"] == 17_500_000
-        assert sorted(grants, reverse=True)[:18] == [1_000_000] * 17 + [500_000]
-
-    async def test_concurrent_invoices_commit_exactly_the_budget(self, app):
-        async with running_app(app) as client:
-            created = await create(app, client, budget_vnd=30_000_000)
-            fair_id = await publish_fair(app)
-            events = [assigned(fair_id, *await approved_registration(app, fair_id)) for _ in range(20)]
-
-            async def issue(event) -> None:
-                async with app.state.runtime.db.transaction() as session:
-                    await service.issue_invoice(session=session, assigned=event, now=MAY_2026)
-
-            await asyncio.gather(*(issue(e) for e in events))
-            async with app.state.runtime.db.sessions() as session:
-                row = await session.get(SubsidyProgramme, created["id"], populate_existing=True)
-                commitments = (await session.exec(select(SubsidyCommitment))).all()
-            invoices = (await client.get("/invoices", params={"fair_id": fair_id}, headers=admin(app))).json()
-        amounts = sorted((c.amount_vnd for c in commitments), reverse=True)
-        assert sum(amounts) == row.committed_vnd == 30_000_000
-        assert amounts == [4_000_000] * 7 + [2_000_000]
-        assert sum(i["subsidy_vnd"] for i in invoices["data"]) == 30_000_000
-        assert all(i["payable_vnd"] + i["subsidy_vnd"] == i["total_vnd"] for i in invoices["data"])
-
-    async def test_concurrent_commits_and_releases_keep_the_books_exact(self, app):
-        async with running_app(app) as client:
-            created = await create(app, client, budget_vnd=10_000_000)
-            pid = created["id"]
-
-            async def commit_then_release(n: int) -> int:
-                async with app.state.runtime.db.transaction() as session:
-                    got = await budget.take_budget(session, pid, 3_000_000)
-                if n % 2 and got:
-                    async with app.state.runtime.db.transaction() as session:
-                        await budget.give_back_budget(session, pid, got)
-                    return 0
-                return got
-
-            kept = await asyncio.gather(*(commit_then_release(n) for n in range(30)))
-            after = await programme(app, client, pid)
-        assert sum(kept) == after["committed_vnd"] <= 10_000_000
 
 
 class TestSettlement:
