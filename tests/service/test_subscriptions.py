@@ -39,6 +39,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     status: int = 0  # what the receiver answered
+    at: float = 0.0  # when it arrived (time.monotonic())
 
     def json(self) -> dict:
         return json.loads(self.body)
@@ -54,8 +55,9 @@ class Receiver:
     url: str = ""
 
     async def endpoint(self, request: Request) -> PlainTextResponse:
+        arrived = time.monotonic()
         status = self.statuses.pop(0) if self.statuses else 200
-        self.requests.append(Received(dict(request.headers), await request.body(), status))
+        self.requests.append(Received(dict(request.headers), await request.body(), status, arrived))
         await asyncio.sleep(self.delays.pop(0) if self.delays else 0)
         return PlainTextResponse(f"nhận / got it ({status})", status_code=status)
 

@@ -62,6 +62,39 @@ def check_schedule(row: dict, policy: DeliveryPolicy) -> None:
     assert attempts[-1]["retry_at"] is None
 
 
+ARRIVAL_SLACK_S = 0.3  # a call's own time, recording its outcome and claiming the retry, on a loaded machine
+
+
+def check_arrivals(rec: Receiver, rows: list[dict], policy: DeliveryPolicy) -> int:
+    """The same schedule seen from the receiver: between two arrivals of one delivery, at least the delay the
+    service drew (itself at least half the ceiling) and at most that delay plus some slack. Returns how many
+    gaps were checked."""
+    checked = 0
+    for row in rows:
+        arrived = [r for r in rec.requests if r.headers["webhook-id"] == row["event_id"]]
+        seen = row["attempts"][len(row["attempts"]) - len(arrived):]  # earlier ones were refused connections
+        assert [r.status for r in arrived] == [a["status_code"] for a in seen], row["event_id"]
+        for (first, second), failed in zip(pairwise(arrived), seen, strict=False):
+            gap = second.at - first.at
+            delay = (t(failed["retry_at"]) - t(failed["finished_at"])).total_seconds()
+            ceiling = retry_ceiling_s(failed["number"], policy)
+            assert gap >= ceiling / 2 - EPSILON_S, (failed["number"], gap, ceiling)
+            assert delay - EPSILON_S <= gap <= delay + ARRIVAL_SLACK_S, (failed["number"], gap, delay)
+            checked += 1
+    return checked
+
+
+def jitter_fractions(rows: list[dict], policy: DeliveryPolicy) -> set[float]:
+    """Where in [c/2, c] each recorded retry delay fell, as a fraction of the jitter range."""
+    fractions = set()
+    for row in rows:
+        for number, failed in enumerate(row["attempts"][:-1], start=1):
+            ceiling = retry_ceiling_s(number, policy)
+            delay = (t(failed["retry_at"]) - t(failed["finished_at"])).total_seconds()
+            fractions.add(round((delay - ceiling / 2) / (ceiling / 2), 2))
+    return fractions
+
+
 class TestReceiverOutage:
     async def test_down_then_failing_then_well_every_event_arrives_once_in_order_on_schedule(self, settings_for):
         app = make_app(settings_for, policy=POLICY)
@@ -98,6 +131,10 @@ class TestReceiverOutage:
         for row in [*fairs_rows, *all_rows]:
             assert row["status"] == "delivered"
             check_schedule(row, POLICY)
+        # 3 gaps for the first event at each receiver (its 500s, then 200); more when later ones also failed
+        assert check_arrivals(rec_fairs, fairs_rows, POLICY) >= 3
+        assert check_arrivals(rec_all, all_rows, POLICY) >= 3
+        assert len(jitter_fractions([*fairs_rows, *all_rows], POLICY)) > 3  # drawn at random, not fixed
 
 
 class TestBadInput:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -89,6 +90,15 @@ class TestBackoff:
     def test_doubles_then_caps_with_equal_jitter(self, attempts, low, high):
         assert domain.retry_delay_s(attempts, self.policy, 0.0) == low
         assert domain.retry_delay_s(attempts, self.policy, 1.0) == high
+
+    def test_jitter_from_a_real_random_source_spreads_the_delays_within_their_bounds(self):
+        source = random.Random()  # seeded by the operating system, as the delivery worker's `random.random`
+        for attempts, low, high in ((1, 5, 10), (3, 20, 40), (9, 50, 100)):
+            delays = [domain.retry_delay_s(attempts, self.policy, source.random()) for _ in range(200)]
+            assert all(low <= d <= high for d in delays), attempts
+            assert len(set(delays)) > 190, attempts  # receivers failing together are not retried together
+            quarter = (high - low) / 4
+            assert min(delays) < low + quarter and max(delays) > high - quarter, attempts  # the whole range
 
     def test_parks_once_the_attempts_are_spent(self):
         assert domain.next_status(succeeded=False, attempts=3, policy=self.policy) is DeliveryStatus.PENDING
