@@ -5,12 +5,12 @@ Holds no tests; the other test_billing_* modules import from it.
 
 from __future__ import annotations
 
-import re
-import zlib
+import io
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from sqlmodel import col, select
 
 from services.billing.app import create_app
@@ -159,63 +159,5 @@ async def invoice_for(app, client, fair_id: str, codes: list[str] | None = None,
 
 
 def pdf_text(data: bytes) -> str:
-    """The text drawn in a PDF written by fpdf2 with embedded TrueType fonts, one line per text object.
-
-    A small reader of what fpdf2 writes (no PDF library in the project): each font's ToUnicode CMap
-    maps its 2-byte glyph codes back to characters; content streams select fonts with ``Tf`` and draw
-    literal strings with ``Tj`` / ``TJ``.
-    """
-    objects = {int(m[1]): m[2] for m in re.finditer(rb"(\d+) 0 obj\s*(.*?)endobj", data, re.S)}
-
-    def stream(body: bytes) -> bytes:
-        found = re.search(rb"stream\r?\n(.*)\r?\nendstream", body, re.S)
-        if found is None:
-            return b""
-        raw = found[1]
-        return zlib.decompress(raw) if b"/FlateDecode" in body[:found.start()] else raw
-
-    def cmap(number: int) -> dict[int, str]:
-        text = stream(objects[number])
-        pairs = {int(a, 16): chr(int(b, 16)) for block in re.findall(rb"beginbfchar(.*?)endbfchar", text, re.S)
-                 for a, b in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block)}
-        for block in re.findall(rb"beginbfrange(.*?)endbfrange", text, re.S):
-            for lo, hi, first in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block):
-                pairs.update({code: chr(int(first, 16) + code - int(lo, 16))
-                              for code in range(int(lo, 16), int(hi, 16) + 1)})
-        return pairs
-
-    fonts: dict[bytes, dict[int, str]] = {}
-    for body in objects.values():
-        for block in re.findall(rb"/Font\s*<<(.*?)>>", body, re.S):
-            for name, number in re.findall(rb"/(\w+)\s+(\d+) 0 R", block):
-                to_unicode = re.search(rb"/ToUnicode\s+(\d+) 0 R", objects[int(number)])
-                if to_unicode is not None:
-                    fonts[name] = cmap(int(to_unicode[1]))
-
-    def unescape(literal: bytes) -> bytes:
-        escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-
-        def one(m: re.Match[bytes]) -> bytes:
-            tail = m[1]
-            return bytes([int(tail, 8)]) if tail[:1].isdigit() else escapes.get(tail, tail)
-
-        return re.sub(rb"\\([0-7]{1,3}|.)", one, literal, flags=re.S)
-
-    token = re.compile(rb"/(\w+)\s+[\d.]+\s+Tf|\(((?:\\.|[^\\)])*)\)|\bET\b", re.S)
-    lines: list[str] = []
-    for body in objects.values():
-        content = stream(body)
-        if b" Tj" not in content and b"TJ" not in content:
-            continue
-        font: dict[int, str] = {}
-        line = ""
-        for m in token.finditer(content):
-            if m[1] is not None:
-                font = fonts.get(m[1], {})
-            elif m[2] is not None:
-                raw = unescape(m[2])
-                line += "".join(font.get(int.from_bytes(raw[i:i + 2], "big"), "?") for i in range(0, len(raw), 2))
-            elif line:
-                lines.append(line)
-                line = ""
-    return "\n".join(lines)
+    """The text of every page of a PDF, as pypdf extracts it (one line per drawn text line)."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
