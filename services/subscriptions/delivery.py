@@ -205,8 +205,9 @@ class DeliveryWorker:
         try:
             target = await net.pin(job.url, allow_loopback=self._allow_loopback)
             headers = {**target.headers, "user-agent": USER_AGENT, "content-type": CONTENT_TYPE,
-                       **signing.webhook_headers(job.secrets, msg_id=job.event_id, timestamp=int(time.time()),
-                                                 body=job.body)}
+                       # stamped at each attempt: a retry hours later still passes the receiver's 5-minute check
+                       **signing.webhook_headers(job.secrets, msg_id=job.event_id,
+                                                 timestamp=int(started_at.timestamp()), body=job.body)}
             async with asyncio.timeout(self._policy.timeout_s):  # a total bound, not per read
                 async with client.stream("POST", target.url, content=job.body, headers=headers,
                                          extensions=target.extensions) as response:

@@ -3,10 +3,14 @@ deliveries, the policy read from SUBSCRIPTIONS_WEBHOOK_* and a complete attempts
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import standardwebhooks.webhooks
 from sqlmodel import col, update
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from services.subscriptions import delivery
 from services.subscriptions.app import create_app
 from services.subscriptions.domain import DeliveryPolicy
 from services.subscriptions.models import Delivery
@@ -177,3 +181,54 @@ class TestRedeliveryJumpsTheQueue:
         assert res.json()["count"] == 1
         assert [r["status"] for r in rows] == ["delivered", "delivered"]
         assert [r.headers["webhook-id"] for r in rec.requests][:2] == [first["ce_id"]] * 2
+
+
+class ShiftedClock:
+    """Now, plus a shift the test moves forward: the delivery worker's clock, and the receiver's."""
+
+    def __init__(self) -> None:
+        self.shift = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.shift
+
+    def datetime_class(self) -> type[datetime]:
+        clock = self
+
+        class Shifted(datetime):
+            @classmethod
+            def now(cls, tz=None):  # type: ignore[override]
+                return datetime.now(tz) + clock.shift
+
+        return Shifted
+
+
+class TestTimestamps:
+    async def test_a_retry_more_than_five_minutes_after_the_first_attempt_is_stamped_afresh(
+            self, settings_for, monkeypatch: pytest.MonkeyPatch):
+        clock = ShiftedClock()
+        monkeypatch.setattr(delivery, "utcnow", clock.now)
+        app = make_app(settings_for, policy=DeliveryPolicy(base_s=60, max_s=60, max_attempts=5, timeout_s=2))
+        settings = app.state.settings
+        async with receiver(statuses=[500]) as rec, running_app(app) as client:
+            sub = await subscribe(client, settings, rec.url)
+            await feed(app, fair_published("08"))
+
+            async def failure_recorded() -> bool:
+                rows = await deliveries(client, settings, sub["id"])
+                return bool(rows and rows[0]["attempts"])
+
+            await eventually(failure_recorded)  # its retry is due 30-60 s later
+            clock.shift = timedelta(minutes=6, seconds=1)  # ... and more than five minutes pass
+            app.state.delivery_worker.nudge(sub["id"])  # the lane looks again instead of sleeping out its wait
+            [row] = await settled(client, settings, sub["id"], 1)
+        first, retry = rec.requests
+        assert first.headers["webhook-id"] == retry.headers["webhook-id"]
+        stamps = [int(r.headers["webhook-timestamp"]) for r in (first, retry)]
+        assert 361 <= stamps[1] - stamps[0] <= 361 + 10
+        assert [int(datetime.fromisoformat(a["started_at"]).timestamp()) for a in row["attempts"]] == stamps
+        monkeypatch.setattr(standardwebhooks.webhooks, "datetime", clock.datetime_class())  # the receiver, later
+        assert Webhook(sub["secret"]).verify(retry.body, retry.headers)["id"] == retry.headers["webhook-id"]
+        with pytest.raises(WebhookVerificationError, match="too old"):  # what reusing the first stamp would get
+            Webhook(sub["secret"]).verify(first.body, first.headers)
+        assert [a["status_code"] for a in row["attempts"]] == [500, 200]
