@@ -14,14 +14,16 @@ import httpx
 import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from markupsafe import Markup
 
 from services.portal.backend import Backend, ServiceProblem, ServiceUnavailable, backend, items
 from services.portal.errors import PortalError, checked_id
 from services.portal.forms import FormErrors
 from services.portal.organizer_common import form_of, organizer_session, page_context
 from services.portal.organizer_forms import codes, renamed
+from services.portal.organizer_map import BOOTH_STATES, interactive_map
 from services.portal.pages import optional
-from services.portal.views import render
+from services.portal.views import SECURITY_HEADERS, lang_of, render
 
 log = structlog.get_logger()
 
@@ -32,10 +34,6 @@ floor = APIRouter()
 MAX_CSV_BYTES = 2_000_000
 _LINE = re.compile(r"^line \d+: ")
 MAX_TIME_LIMIT_S = 60
-BOOTH_STATES: dict[str, tuple[str, str]] = {
-    "free": ("Còn trống", "Free"), "held": ("Đang giữ chỗ", "Held"), "assigned": ("Đã xếp", "Assigned"),
-    "blocked": ("Khóa", "Blocked"),
-}
 REQUEST_STATES: dict[str, tuple[str, str]] = {
     "submitted": ("Chưa duyệt", "Not approved yet"), "waiting": ("Chờ xếp gian", "Waiting for booths"),
     "assigned": ("Đã có gian", "Has booths"), "closed": ("Đã đóng", "Closed"),
@@ -74,15 +72,17 @@ async def _floor_page(request: Request, api: Backend, fair_id: str, *, notice: t
                       status_code: int = 200) -> Response:
     _, token = organizer_session(request)
     fair = await api.get("registration", f"/fairs/{fair_id}", token=token)
-    plan, assignments, requests = await asyncio.gather(
+    plan, drawing, assignments, requests = await asyncio.gather(
         optional(api.get("booths", f"/fairs/{fair_id}/floorplan", token=token), "floorplan"),
+        optional(api.get_raw("booths", f"/fairs/{fair_id}/floorplan.svg", token=token), "floorplan.svg"),
         optional(api.get("booths", f"/fairs/{fair_id}/assignments", token=token), "assignments"),
         optional(api.get("booths", f"/fairs/{fair_id}/requests", token=token), "requests"))
     request_rows = items(requests) if requests is not None else []
     names = {str(r.get("registration_id")): str(r.get("exhibitor_name") or r.get("exhibitor_id"))
              for r in request_rows}
+    plan = plan if isinstance(plan, dict) else None
     return render(request, "organizer/floorplan.html", page_context(
-        fair=fair, plan=plan if isinstance(plan, dict) else None, assignments=items(assignments or []),
+        fair=fair, plan=plan, live_map=_live_map(request, plan, drawing), assignments=items(assignments or []),
         requests=request_rows, waiting=[r for r in request_rows if r.get("status") == "waiting"], names=names,
         booth_states=BOOTH_STATES, request_states=REQUEST_STATES, notice=notice, op=op,
         errors=errors or FormErrors(), form=form or {"rows": "7", "booths_per_row": "10", "aisle_every": "0"}),
@@ -104,6 +104,20 @@ async def _refused(request: Request, api: Backend, fair_id: str, op: str, proble
 
     errors = FormErrors.from_problem(renamed(problem, rename), [f"{op}-{f}" for f in fields])
     return await _floor_page(request, api, fair_id, op=op, errors=errors, form=form, status_code=problem.status)
+
+
+MAP_LABEL = ("Sơ đồ gian hàng: bấm hoặc nhấn Enter trên một gian để điền vào biểu mẫu thao tác bên dưới",
+             "Floor plan: click a booth, or press Enter on it, to fill in the operation forms below")
+
+
+def _live_map(request: Request, plan: dict[str, Any] | None, drawing: httpx.Response | None) -> Markup | None:
+    """The booths service's drawing inlined and clickable; None (the page shows the plain image) if unreadable."""
+    if plan is None or drawing is None:
+        return None
+    lang = lang_of(request)
+    booths = [b for b in plan.get("booths") or [] if isinstance(b, dict)]
+    return interactive_map(drawing.content, booths, lang=lang, label=MAP_LABEL[1 if lang == "en" else 0],
+                           described_by="map-help")
 
 
 def _done(fair_id: str, op: str) -> Response:
@@ -246,6 +260,20 @@ async def run_allocation(request: Request, fair_id: str, api: BackendDep) -> Res
 
 
 # ---- the live map ---------------------------------------------------------------------------------------
+
+@floor.get("/fairs/{fair_id}/floorplan/map", response_class=HTMLResponse,
+           summary="The clickable map alone, as an HTML fragment: what the live page swaps in when booths change")
+async def read_live_map(request: Request, fair_id: str, api: BackendDep) -> Response:
+    _, token = organizer_session(request)
+    fair_id = checked_id(fair_id)
+    plan, drawing = await asyncio.gather(
+        api.get("booths", f"/fairs/{fair_id}/floorplan", token=token),
+        api.get_raw("booths", f"/fairs/{fair_id}/floorplan.svg", token=token))
+    markup = _live_map(request, plan if isinstance(plan, dict) else None, drawing)
+    if markup is None:
+        raise ServiceUnavailable("booths", "floor plan drawing unreadable")
+    return HTMLResponse(str(markup), headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+
 
 @floor.get("/fairs/{fair_id}/floorplan/stream", summary="The booths service's live map events, relayed (SSE)")
 async def relay_floorplan_stream(request: Request, fair_id: str, api: BackendDep) -> Response:

@@ -1,7 +1,8 @@
 """The organizer's fair journey in real Chromium against the running platform: create a fair in the browser
 (a service's field error shown next to its field first), publish it, lay out its floor plan, approve the
 exhibitors' registrations in one bulk action, run the automatic allocation and watch the live map update
-in another tab, with the reason of every placement. Screenshots: test-artifacts/e2e/organizer-fair/."""
+in another tab, with the reason of every placement, then move an exhibitor by clicking two booths on the map.
+Screenshots: test-artifacts/e2e/organizer-fair/."""
 
 from __future__ import annotations
 
@@ -161,8 +162,41 @@ async def test_organizer_creates_publishes_approves_and_allocates(platform: Plat
 
     await watcher.get_by_text(re.compile("Sơ đồ vừa cập nhật lúc")).wait_for(timeout=15_000)
     assert await watcher.locator("#live-map").get_attribute("data-version") != "0"
-    assert "?v=" in (await watcher.locator("#live-map").get_attribute("src") or "")
+    # The inlined map itself was fetched again: five booths assigned on it and in the counts, no reload.
+    await watcher.locator('#live-map [data-code][data-status="assigned"]').nth(4).wait_for(timeout=15_000)
+    assert "Đã xếp: 5" in re.sub(r"\s+", " ", await watcher.locator(".counts-list").inner_text())
     await shot(watcher, "live-map-updated")
+
+    # A move on the map: the exhibitor with one booth, clicked first (the source), then a free booth (the target).
+    await page.goto(f"{base}/organizer/fairs/{fair_id}/floorplan")
+    mover = names[1]
+    source = page.locator(f'#live-map [data-code][aria-label*="{mover}"]')
+    assert await source.count() == 1 and await source.get_attribute("role") == "button"
+    old_code = await source.get_attribute("data-code")
+    free = page.locator('#live-map [data-code][data-status="free"]')
+    target, other = free.nth(0), free.nth(1)
+    new_code, other_code = await target.get_attribute("data-code"), await other.get_attribute("data-code")
+    await page.get_by_label("Chuyển gian", exact=True).check()
+    await source.click()
+    chosen = page.locator("#move-registration_id option:checked")
+    assert mover in await chosen.inner_text()
+    await target.click()
+    assert await page.locator("#move-booth_codes").input_value() == new_code
+    assert await source.get_attribute("aria-pressed") == "true" and await target.get_attribute("aria-pressed") == "true"
+    await other.focus()  # the keyboard does the same: Enter adds a booth, Space takes it away again
+    await page.keyboard.press("Enter")
+    assert await page.locator("#move-booth_codes").input_value() == f"{new_code}, {other_code}"
+    await page.keyboard.press(" ")
+    assert await page.locator("#move-booth_codes").input_value() == new_code
+    assert f"Đã bỏ gian {other_code}" in await page.locator("#map-said").inner_text()  # said aloud (aria-live)
+    await shot(page, "map-move-chosen")
+    await page.locator("#move").get_by_role("button", name="Chuyển").click()
+    await page.get_by_text("Đã chuyển gian.").wait_for()
+    assert await page.locator(f'#live-map [data-code="{new_code}"]').get_attribute("data-status") == "assigned"
+    assert await page.locator(f'#live-map [data-code="{old_code}"]').get_attribute("data-status") == "free"
+    await shot(page, "map-moved")
+    await watcher.locator(f'#live-map [data-code="{new_code}"][data-status="assigned"]').wait_for(timeout=15_000)
+    await shot(watcher, "live-map-after-move")
     await watcher.reload()
     assert "Đã xếp: 5" in re.sub(r"\s+", " ", await watcher.locator(".counts-list").inner_text())
     assert await watcher.locator("section", has_text="Gian đã xếp và lý do").locator("tbody tr").count() == 3

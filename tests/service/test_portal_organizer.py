@@ -11,6 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from services.booths.domain import BoothState, BoothStatus
+from services.booths.floorplan import build_grid
+from services.booths.svg import render_floorplan
 from services.portal.app import create_app
 from tests.conftest import running_app
 from tests.service.test_portal import FAIR, OTHER_CENTRE_FAIR, REGISTRATION, FakeServices, log_in, problem, text_of
@@ -25,8 +28,22 @@ QUEUE = [
     {**REGISTRATION, "id": "r-3", "exhibitor_id": "ex-bacha", "status": "waitlisted", "waitlist_position": 1,
      "priority_score": 5},
 ]
+# The plan as booths draws and lists it: 70 booths, A01–A02 and A05–A06 assigned, as the organizer sees them.
+OWNERS = {"A01": ("r-4", "HTX Mận Bắc Hà"), "A02": ("r-4", "HTX Mận Bắc Hà"),
+          "A05": ("r-5", "Hộ kinh doanh Mèn mén Mèo Vạc"), "A06": ("r-5", "Hộ kinh doanh Mèn mén Mèo Vạc")}
+STATES = [BoothState(b, BoothStatus.ASSIGNED, OWNERS[b.code][0], "ex", OWNERS[b.code][1]) if b.code in OWNERS
+          else BoothState(b, BoothStatus.FREE) for b in build_grid(70, 10)]
+DRAWING = render_floorplan(FAIR["name"], STATES)
 PLAN = {"fair_id": "f-1", "name": FAIR["name"], "allocation_mode": "organizer", "booth_count": 70,
-        "counts": {"free": 66, "held": 0, "assigned": 4, "blocked": 0}, "zones": [], "booths": []}
+        "counts": {"free": 66, "held": 0, "assigned": 4, "blocked": 0}, "zones": [],
+        "booths": [{"code": s.booth.code, "hall": "", "row": s.booth.row, "col": s.booth.col, "x_m": s.booth.x_m,
+                    "y_m": s.booth.y_m, "width_m": s.booth.width_m, "depth_m": s.booth.depth_m,
+                    "corner": s.booth.corner, "status": s.status.value, "registration_id": s.registration_id,
+                    "exhibitor_name": s.exhibitor_name} for s in STATES]}
+ASSIGNMENTS = [{"registration_id": "r-4", "exhibitor_id": "ex-bacha", "booth_codes": ["A01", "A02"],
+                "reason": "chỉ định / chosen", "assigned_at": "2026-11-04T00:00:00Z"},
+               {"registration_id": "r-5", "exhibitor_id": "ex-meovac", "booth_codes": ["A05", "A06"],
+                "reason": "chỉ định / chosen", "assigned_at": "2026-11-04T00:00:00Z"}]
 REQUESTS = [
     {"registration_id": "r-1", "exhibitor_id": "ex-dongvan", "exhibitor_name": NAMES["ex-dongvan"],
      "province_code": "08", "booths_requested": 2, "sector": "chè", "priority_score": 38, "wants_corner": False,
@@ -67,6 +84,8 @@ def portal(settings_for) -> tuple[Any, FakeServices]:
         fake.on("GET", "registration", f"/exhibitors/{exhibitor_id}",
                 httpx.Response(200, json={"id": exhibitor_id, "legal_name": name}))
     fake.on("GET", "booths", "/fairs/f-1/floorplan", httpx.Response(200, json=PLAN))
+    fake.on("GET", "booths", "/fairs/f-1/floorplan.svg",
+            httpx.Response(200, text=DRAWING, headers={"content-type": "image/svg+xml"}))
     fake.on("GET", "booths", "/fairs/f-1/requests", httpx.Response(200, json={"data": REQUESTS, "count": 2}))
     fake.on("GET", "booths", "/fairs/f-1/assignments", httpx.Response(200, json={"data": [], "count": 0}))
     return create_app(settings, transport=httpx.MockTransport(fake.handler)), fake
@@ -288,9 +307,64 @@ class TestFloorPlan:
         assert "EventSource" in script.text and script.status_code == 200
         for form_id in ("assign", "move", "swap", "release", "block", "unblock", "grid", "csv"):
             assert f'id="{form_id}"' in page
-        assert "Đã xếp: <strong>4</strong>" in page
+        assert 'Đã xếp: <strong data-count="assigned">4</strong>' in page
         assert '<option value="r-1" >HTX Chè Shan tuyết Đồng Văn (2 gian)</option>' in page
         assert_csp_clean(page)
+
+    async def test_inlines_the_booths_drawing_with_focusable_named_booths(self, portal):
+        app, fake = portal
+        fake.on("GET", "booths", "/fairs/f-1/assignments",
+                httpx.Response(200, json={"data": ASSIGNMENTS, "count": 2}))
+        async with running_app(app) as client:
+            token = await log_in(client, "organizer-tq")
+            page = text_of(await client.get("/organizer/fairs/f-1/floorplan"))
+            client.cookies.set("hangviet_lang", "en")
+            english = text_of(await client.get("/organizer/fairs/f-1/floorplan"))
+        assert fake.calls_to("GET", "/fairs/f-1/floorplan.svg")[0].headers["authorization"] == f"Bearer {token}"
+        live = re.search(r'<div id="live-map"([^>]*)>\s*<svg ([^>]*)>', page)
+        assert live, "the map is inlined in #live-map, not an <img>"
+        assert 'data-map="/organizer/fairs/f-1/floorplan/map"' in live.group(1)
+        assert 'class="live-svg"' in live.group(2) and 'role="group"' in live.group(2)
+        assert 'aria-describedby="map-help"' in live.group(2) and 'id="map-help"' in page
+        assert 'width="' not in live.group(2)  # sized by the page's CSS
+        booths = re.findall(r"<g ([^>]*data-code=[^>]*)>", page)
+        assert len(booths) == 70
+        assert all('tabindex="0"' in b and 'role="button"' in b and 'aria-pressed="false"' in b for b in booths)
+        first = next(b for b in booths if 'data-code="A01"' in b)
+        assert 'aria-label="A01, Đã xếp, HTX Mận Bắc Hà"' in first and 'data-registration="r-4"' in first
+        free = next(b for b in booths if 'data-code="A03"' in b)
+        assert 'aria-label="A03, Còn trống"' in free and "data-registration" not in free
+        assert 'aria-label="A01, Assigned, HTX Mận Bắc Hà"' in english and 'aria-label="A03, Free"' in english
+        # the drawing's patterns renamed so they cannot meet the page's ids (#assign, #block …)
+        assert 'id="map-assigned"' in page and 'fill="url(#map-assigned)"' in page and "url(#assigned)" not in page
+        # the move and release forms offer the registration a click on A01 pre-selects
+        assert re.search(r'<select id="move-registration_id".*?<option value="r-4"', page, re.S)
+        assert re.search(r'<fieldset id="map-mode" class="map-mode" hidden', page)
+        assert page.count('name="map-mode"') == 6
+        assert_csp_clean(page)
+
+    async def test_the_live_fragment_is_the_map_alone(self, portal):
+        app, fake = portal
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.get("/organizer/fairs/f-1/floorplan/map")
+            fake.on("GET", "booths", "/fairs/f-1/floorplan.svg", httpx.Response(200, text="<html>not a plan</html>"))
+            unreadable = await client.get("/organizer/fairs/f-1/floorplan/map")
+        assert res.status_code == 200 and res.text.startswith('<svg viewBox="0 0 ')
+        assert res.text.count('role="button"') == 70 and 'data-registration="r-5"' in res.text
+        assert "script-src 'self'" in res.headers["content-security-policy"]
+        assert res.headers["cache-control"] == "no-store"
+        assert unreadable.status_code == 502  # the page keeps its map and says the live link is lost
+
+    async def test_falls_back_to_the_image_when_the_drawing_cannot_be_read(self, portal):
+        app, fake = portal
+        fake.on("GET", "booths", "/fairs/f-1/floorplan.svg", problem(503, "Tạm thời không vẽ được / unavailable"))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            page = text_of(await client.get("/organizer/fairs/f-1/floorplan"))
+        assert re.search(r'<div id="live-map"[^>]*>\s*<img src="/fairs/f-1/floorplan.svg"', page)
+        assert "data-map=" not in page and 'id="map-mode"' not in page
+        assert 'id="move"' in page  # the forms work without the map
 
     async def test_puts_a_refused_assignment_next_to_the_booth_codes(self, portal):
         app, fake = portal
