@@ -1,9 +1,10 @@
 """The exhibitor's whole job in real Chromium against the running platform: create the profile (one field error
-shown, then fixed), register for a fair where exhibitors pick their booths, pick under a hold with its countdown,
-confirm, see the assignment, open the invoice and download its PDF. Screenshots in test-artifacts/e2e/exhibitor/.
+shown, then fixed), register for a fair where exhibitors pick their booths, see the page notice the organizer's
+request for changes by itself and resubmit, pick under a hold with its countdown, confirm, see the assignment, open
+the invoice and download its PDF. Screenshots in test-artifacts/e2e/exhibitor/.
 
 Set up by API: the organizer of centre "tq" creates and publishes the fair, draws its floor plan in the booths
-service, and approves the registration (the organizer's own pages are another journey).
+service, asks for changes and approves the registration (the organizer's own pages are another journey).
 """
 
 from __future__ import annotations
@@ -104,7 +105,27 @@ async def test_exhibitor_profile_register_pick_under_hold_confirm_and_invoice_pd
     assert await page.get_by_text("Đã nộp – chờ duyệt").count() >= 1
     await shot(page, "registration-submitted")
 
-    # 4. The organizer approves (by API); the booths service learns it from registration.approved.
+    # 4. The organizer asks for changes (by API); the waiting page notices by itself (it checks every 30 s),
+    #    and the exhibitor resubmits through the form, prefilled with what was sent.
+    async with httpx.AsyncClient(timeout=30) as api:
+        asked = await api.post(f"{platform.url('registration')}/registrations/{registration_id}/request-changes",
+                               headers=ORGANIZER, json={"reason": "Vui lòng ghi rõ sản phẩm trưng bày"})
+        assert asked.status_code == 200 and asked.json()["status"] == "changes_requested", asked.text
+    await page.get_by_text("Ban tổ chức yêu cầu bổ sung hồ sơ.").wait_for(timeout=45_000)
+    assert await page.get_by_text("Vui lòng ghi rõ sản phẩm trưng bày").count() >= 1
+    await shot(page, "changes-requested")
+    await page.get_by_role("link", name="Sửa và nộp lại hồ sơ").click()
+    await page.wait_for_url(f"**/me/registrations/{registration_id}/edit")
+    assert await page.get_by_label("Số gian đăng ký").input_value() == "1"
+    await page.get_by_label("Sản phẩm trưng bày").fill("Mèn mén đóng gói\nMật ong bạc hà")
+    await shot(page, "resubmit-form")
+    await page.get_by_role("button", name="Nộp lại hồ sơ").click()
+    await page.wait_for_url(f"**/registrations/{registration_id}?done=resubmitted")
+    assert await page.get_by_text("Đã nộp lại hồ sơ; ban tổ chức sẽ xem xét lại.").count() == 1
+    assert await page.get_by_text("Mèn mén đóng gói, Mật ong bạc hà").count() == 1
+    await shot(page, "resubmitted")
+
+    # 5. The organizer approves (by API); the booths service learns it from registration.approved.
     async with httpx.AsyncClient(timeout=30) as api:
         approved = await api.post(f"{platform.url('registration')}/registrations/{registration_id}/approve",
                                   headers=ORGANIZER)
@@ -117,7 +138,7 @@ async def test_exhibitor_profile_register_pick_under_hold_confirm_and_invoice_pd
 
         await eventually(booths_know_approval, timeout=60, what="the approval in the booths service")
 
-    # 5. Pick a booth on the plan: it is held, with a countdown.
+    # 6. Pick a booth on the plan: it is held, with a countdown.
     await page.goto(f"{base}/registrations/{registration_id}")
     await page.get_by_role("link", name="Chọn gian hàng trên sơ đồ").click()
     await page.wait_for_url(f"**/me/registrations/{registration_id}/booths")
@@ -134,13 +155,13 @@ async def test_exhibitor_profile_register_pick_under_hold_confirm_and_invoice_pd
     assert await page.get_by_role("heading", name=re.compile("Đang giữ chỗ: A03")).count() == 1
     await shot(page, "hold-countdown")
 
-    # 6. Confirm: the booth is assigned.
+    # 7. Confirm: the booth is assigned.
     await page.get_by_role("button", name="Xác nhận gian hàng").click()
     await page.wait_for_url("**/booths?done=assigned")
     assert (await page.locator(".codes").inner_text()).strip() == "A03"
     await shot(page, "assigned")
 
-    # 7. The invoice appears (billing issues it on booths.assigned); open it and download the PDF.
+    # 8. The invoice appears (billing issues it on booths.assigned); open it and download the PDF.
     async def invoice_link() -> bool:
         await page.goto(f"{base}/me")
         return await page.locator('a[href^="/invoices/"]:not([href$=".pdf"])').count() > 0
