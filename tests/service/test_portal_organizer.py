@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -60,6 +62,18 @@ ALLOCATION = {
     "unmet": [{"registration_id": "r-2", "booth_codes": [],
                "reason": "không còn đủ gian liền kề / no block of 4 booths left"}],
 }
+MARKET_PROGRAMME = {  # markets' ProgrammePublic
+    "id": "mp-1", "centre_id": "tq", "name": "Chợ phiên vùng cao Tuyên Quang", "year": 2026, "province_code": "08",
+    "province_name": "Tuyên Quang", "target_sessions": 22, "session_days": 3, "booth_quota": 25,
+    "enterprise_quota": 12, "budget_vnd": None, "created_at": "2026-01-05T00:00:00Z"}
+SUBSIDY = {  # billing's ProgrammePublic
+    "id": "sp-1", "centre_id": "tq", "name": "Khuyến công địa phương 2026", "decision": "QĐ 123/QĐ-UBND",
+    "level": "local", "funder": "UBND tỉnh Tuyên Quang", "funding_province_code": "08",
+    "budget_vnd": 1_000_000_000, "committed_vnd": 300_000_000, "remaining_vnd": 700_000_000,
+    "valid_from": "2026-01-01", "valid_to": "2099-12-31", "support_percent": 50, "cap_per_booth_vnd": None,
+    "max_booths_per_exhibitor": 2, "base": "gross", "cscnnt_only": False, "eligible_kinds": [],
+    "eligible_provinces": [], "eligible_communes": [], "fair_ids": [], "created_at": "2026-01-01T00:00:00Z",
+    "updated_at": "2026-01-01T00:00:00Z"}
 FAIR_FORM = {
     "name": "Hội chợ Thu Tuyên Quang 2027", "kind": "provincial", "province_code": "08",
     "venue_commune_code": "", "venue": "Quảng trường Nguyễn Tất Thành", "starts_on": "2027-09-20",
@@ -75,7 +89,7 @@ FAIR_FORM = {
 @pytest.fixture
 def portal(settings_for) -> tuple[Any, FakeServices]:
     settings = settings_for("portal")
-    fake = FakeServices({n: settings.service_url(n) for n in ("registration", "booths", "billing")})
+    fake = FakeServices({n: settings.service_url(n) for n in ("registration", "booths", "billing", "markets")})
     fake.on("GET", "registration", "/fairs", httpx.Response(200, json={"data": [FAIR], "count": 1}))
     fake.on("GET", "registration", "/fairs/f-1", httpx.Response(200, json=FAIR))
     fake.on("GET", "registration", "/fairs/f-1/registrations",
@@ -135,6 +149,51 @@ class TestDashboard:
             client.cookies.set("hangviet_lang", "en")
             page = text_of(await client.get("/organizer"))
         assert "Your centre's fairs" in page and "Submitted: <strong>2</strong>" in page
+
+    async def test_shows_this_years_market_and_subsidy_programmes_with_their_figures(self, portal):
+        app, fake = portal
+        year = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year
+        fake.on("GET", "markets", "/programmes", httpx.Response(200, json={"data": [
+            MARKET_PROGRAMME, {**MARKET_PROGRAMME, "id": "mp-lc", "centre_id": "lc", "name": "Chợ phiên Lào Cai"}],
+            "count": 2}))
+        fake.on("GET", "markets", "/programmes/mp-1/summary", httpx.Response(200, json={
+            "programme_id": "mp-1", "year": year, "target_sessions": 22, "sessions_scheduled": 9, "sessions_held": 4,
+            "sessions_cancelled": 1, "sessions_to_target": 13}))
+        fake.on("GET", "billing", "/subsidy-programmes", httpx.Response(200, json={"data": [
+            SUBSIDY, {**SUBSIDY, "id": "sp-old", "name": "Đề án đã hết hạn", "valid_to": "2020-12-31"}],
+            "count": 2}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            page = text_of(await client.get("/organizer"))
+            client.cookies.set("hangviet_lang", "en")
+            english = text_of(await client.get("/organizer"))
+        assert fake.calls_to("GET", "/programmes")[0].url.params["year"] == str(year)
+        markets = page.split('id="markets-title"')[1].split("</section>")[0]
+        assert f'<h2 id="markets-title">Chương trình chợ phiên năm {year}</h2>' in page
+        assert 'href="/organizer/markets/mp-1"' in markets and "Chợ phiên Lào Cai" not in markets
+        assert "<dt>Kế hoạch</dt><dd>22 phiên</dd>" in markets
+        assert "<dt>Đã chốt lịch</dt><dd>9</dd>" in markets and "<dt>Đã tổ chức</dt><dd>4</dd>" in markets
+        assert 'aria-label="Phiên đã tổ chức: 4 / 22"' in markets and 'width="18.2"' in markets  # 4 of 22
+        subsidies = page.split('id="subsidies-title"')[1].split("</section>")[0]
+        assert 'href="/organizer/billing/programmes/sp-1"' in subsidies and "Đề án đã hết hạn" not in subsidies
+        assert "<dt>Dự toán</dt><dd>1.000.000.000\u00a0₫</dd>" in subsidies
+        assert "<dt>Đã cam kết</dt><dd>300.000.000\u00a0₫</dd>" in subsidies
+        assert "<dt>Còn lại</dt><dd>700.000.000\u00a0₫</dd>" in subsidies
+        assert 'width="30.0"' in subsidies  # the budget-usage bar: 30 %
+        assert "<dt>Committed</dt>" in english and "<dt>Held</dt><dd>4</dd>" in english
+        assert_csp_clean(page)
+
+    async def test_says_so_when_the_programmes_cannot_be_loaded(self, portal):
+        app, fake = portal
+        fake.on("GET", "markets", "/programmes", httpx.Response(503))
+        fake.on("GET", "billing", "/subsidy-programmes", httpx.Response(200, json={"data": [], "count": 0}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.get("/organizer")
+        page = text_of(res)
+        assert res.status_code == 200 and "Hội chợ Xuân Tuyên Quang 2027" in page  # the fairs still show
+        assert "Tạm thời chưa tải được các chương trình chợ phiên." in page
+        assert "Chưa có chương trình hỗ trợ nào đang áp dụng." in page
 
 
 class TestCreateFair:
