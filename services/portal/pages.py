@@ -52,8 +52,12 @@ async def optional(call: Awaitable[Any], what: str) -> Any | None:
 
 @pages.get("/", response_class=HTMLResponse, summary="Open fairs (anyone)")
 async def read_home(request: Request, api: BackendDep) -> Response:
-    fairs = items(await api.get("registration", "/fairs", token=token_of(request), params={"status": "open"}))
-    return render(request, "index.html", {"fairs": fairs})
+    # Asked anonymously: the public list is the same for everyone (an organizer's token would list only its
+    # own centre's fairs; that list is its dashboard's).
+    fairs = items(await api.get("registration", "/fairs", token=None, params={"status": "open"}))
+    principal = viewer(request)
+    is_organizer = principal is not None and principal.role in (Role.ORGANIZER, Role.ADMIN)
+    return render(request, "index.html", {"fairs": fairs, "is_organizer": is_organizer})
 
 
 @pages.get("/fairs/{fair_id}", response_class=HTMLResponse, summary="A fair; exhibitors get the form")

@@ -85,7 +85,7 @@ class FakeServices:
 def make_portal(settings_for):
     def make(**overrides: Any) -> tuple[Any, FakeServices]:
         settings = settings_for("portal", **overrides)
-        fake = FakeServices({n: settings.service_url(n) for n in ("registration", "booths", "billing")})
+        fake = FakeServices({n: settings.service_url(n) for n in ("registration", "booths", "billing", "markets")})
         fake.on("GET", "registration", "/fairs", httpx.Response(200, json={"data": [FAIR], "count": 1}))
         fake.on("GET", "registration", "/fairs/f-1", httpx.Response(200, json=FAIR))
         return create_app(settings, transport=httpx.MockTransport(fake.handler)), fake
@@ -123,6 +123,31 @@ class TestFairList:
         assert "00:30 01/01/2027" in page  # 17:30 UTC is the next morning in Vietnam
         assert fake.calls_to("GET", "/fairs")[0].url.params["status"] == "open"
         assert len(res.content) < 200_000
+
+    async def test_the_public_list_is_the_same_for_an_organizer_and_asked_without_its_token(self, portal):
+        app, fake = portal
+
+        def listed(request: httpx.Request) -> httpx.Response:
+            # as the registration service does: an organizer's token lists only its own centre's fairs
+            bearer = request.headers.get("authorization", "").removeprefix("Bearer ")
+            centre = decode_token(app.state.settings.jwt_secret, bearer).centre_id if bearer else None
+            rows = [f for f in (FAIR, OTHER_CENTRE_FAIR) if centre is None or f["centre_id"] == centre]
+            return httpx.Response(200, json={"data": rows, "count": len(rows)})
+
+        fake.on("GET", "registration", "/fairs", listed)
+        async with running_app(app) as client:
+            visitor = text_of(await client.get("/"))
+            token = await log_in(client, "organizer-tq")
+            organizer = text_of(await client.get("/"))
+            dashboard = text_of(await client.get("/organizer"))
+        for page in (visitor, organizer):
+            assert "Hội chợ Xuân Tuyên Quang 2027" in page and "Hội chợ Lào Cai 2027" in page
+        assert 'href="/organizer">trang ban tổ chức</a>' in organizer
+        assert "trang ban tổ chức" not in visitor
+        home_calls = fake.calls_to("GET", "/fairs")
+        assert [("authorization" in c.headers) for c in home_calls[:2]] == [False, False]
+        assert home_calls[2].headers["authorization"] == f"Bearer {token}"  # the dashboard keeps its own list
+        assert "Hội chợ Lào Cai 2027" not in dashboard
 
     async def test_serves_its_stylesheet_locally(self, portal):
         app, _ = portal
