@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -182,12 +184,63 @@ async def create_fair(request: Request, api: BackendDep) -> Response:
 
 # ---- a fair: its facts, lifecycle and review queue ------------------------------------------------------
 
+PAGE_SIZE = 50  # rows of the review queue a page shows: a regional fair's 150+ stay under the page budget
+ORDERS: dict[str, tuple[str, str]] = {
+    "priority": ("Điểm ưu tiên cao trước", "Highest priority first"),
+    "submitted": ("Nộp sớm trước", "Earliest submitted first"),
+}
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """Which part of the review queue is shown: the status filter, the order and the page (from 1). Every link
+    of the queue and every decision's redirect keep it, so a decision on page 3 of the waitlisted comes back
+    there. The registration service lists a fair's registrations whole (no paging parameters): the portal
+    pages them."""
+
+    status: str | None = None
+    order: str = "priority"
+    page: int = 1
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any], prefix: str = "") -> QueueView:
+        """The view named by a query (`status`, `order`, `page`) or by a form's `back_…` fields; odd values ignored."""
+        status, order = values.get(f"{prefix}status"), values.get(f"{prefix}order")
+        raw = str(values.get(f"{prefix}page") or "1")
+        page = int(raw) if raw.isdigit() and 0 < int(raw) < 10_000 else 1
+        return cls(status if status in REGISTRATION_STATES else None, order if order in ORDERS else "priority", page)
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """The query's pairs, defaults left out."""
+        pairs = [("status", self.status or ""), ("order", "" if self.order == "priority" else self.order),
+                 ("page", "" if self.page == 1 else str(self.page))]
+        return [(k, v) for k, v in pairs if v]
+
+    def query(self, **changes: Any) -> str:
+        """`?status=…&order=…&page=…` of this view with some parts changed ("" when all are defaults)."""
+        pairs = replace(self, **changes).pairs()
+        return f"?{urlencode(pairs)}" if pairs else ""
+
+
+def page_numbers(current: int, last: int) -> list[int | None]:
+    """The pages the pager links to: all of a few, else the first, the last and two around the current
+    (None where pages are left out)."""
+    if last <= 9:
+        return list(range(1, last + 1))
+    wanted = {1, last, *range(max(1, current - 2), min(last, current + 2) + 1)}
+    numbers: list[int | None] = []
+    for n in sorted(wanted):
+        if numbers and n - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(n)
+    return numbers
+
+
 @organizer.get("/fairs/{fair_id}", response_class=HTMLResponse, summary="A fair and its review queue (organizer)")
-async def read_organizer_fair(request: Request, fair_id: str, api: BackendDep, result: str | None = None,
-                              status: str | None = None) -> Response:
+async def read_organizer_fair(request: Request, fair_id: str, api: BackendDep, result: str | None = None
+                              ) -> Response:
     return await _fair_page(request, api, checked_id(fair_id), notice=OUTCOMES.get(result or ""),
-                            status_filter=status if status in REGISTRATION_STATES else None,
-                            summary=_bulk_summary(request))
+                            view=QueueView.of(request.query_params), summary=_bulk_summary(request))
 
 
 def _bulk_summary(request: Request) -> tuple[str, str] | None:
@@ -206,24 +259,31 @@ def _bulk_summary(request: Request) -> tuple[str, str] | None:
 
 
 async def _fair_page(request: Request, api: Backend, fair_id: str, *, notice: tuple[str, str] | None = None,
-                     alert: ServiceProblem | None = None, status_filter: str | None = None,
+                     alert: ServiceProblem | None = None, view: QueueView | None = None,
                      summary: tuple[str, str] | None = None, status_code: int = 200) -> Response:
     _, token = organizer_session(request)
+    view = view or QueueView()
     fair, page = await asyncio.gather(
         api.get("registration", f"/fairs/{fair_id}", token=token),
-        api.get("registration", f"/fairs/{fair_id}/registrations", token=token, params={"order": "priority"}))
+        api.get("registration", f"/fairs/{fair_id}/registrations", token=token, params={"order": view.order}))
     registrations = items(page)
-    names = await exhibitor_names(api, token, {str(r.get("exhibitor_id")) for r in registrations})
     counts = Counter(str(r.get("status")) for r in registrations)
-    shown = [r for r in registrations if status_filter is None or r.get("status") == status_filter]
+    matching = [r for r in registrations if view.status is None or r.get("status") == view.status]
+    last = max(1, -(-len(matching) // PAGE_SIZE))
+    view = replace(view, page=min(view.page, last))
+    start = (view.page - 1) * PAGE_SIZE
+    shown = matching[start:start + PAGE_SIZE]
     waitlist = sorted((r for r in registrations if r.get("status") == "waitlisted"),
                       key=lambda r: r.get("waitlist_position") or 10**9)
+    # Names only for the rows on the page (and the waitlist), not the whole fair's: one call per exhibitor.
+    names = await exhibitor_names(api, token, {str(r.get("exhibitor_id")) for r in [*shown, *waitlist]})
     status = str(fair.get("status"))
     return render(request, "organizer/fair.html", page_context(
-        fair=fair, registrations=shown, total=len(registrations), counts=counts, waitlist=waitlist, names=names,
-        notice=notice, summary=summary, alert=_alert(alert), status_filter=status_filter,
-        moves=MOVES.get(status, ()), cancellable=status in CANCELLABLE, decidable=DECIDABLE),
-        status_code=status_code)
+        fair=fair, registrations=shown, total=len(registrations), matching=len(matching), first_row=start + 1,
+        counts=counts, waitlist=waitlist, names=names, notice=notice, summary=summary, alert=_alert(alert),
+        view=view, status_filter=view.status, orders=ORDERS, last_page=last,
+        pages=page_numbers(view.page, last), moves=MOVES.get(status, ()), cancellable=status in CANCELLABLE,
+        decidable=DECIDABLE), status_code=status_code)
 
 
 def _alert(problem: ServiceProblem | None) -> dict[str, Any] | None:
@@ -275,13 +335,14 @@ async def _decide(request: Request, api: Backend, registration_id: str, action: 
     _, token = organizer_session(request)
     form = await form_of(request)
     fair_id = form.get("fair_id", "")
+    view = QueueView.of(form, prefix="back_")
     body = None
     if needs_reason:
         reason = form.get("reason", "").strip()
         if not reason:
             if not is_id(fair_id):
                 raise PortalError(422, "Vui lòng ghi lý do / A reason is required")
-            return await _fair_page(request, api, fair_id, status_code=422, alert=ServiceProblem(
+            return await _fair_page(request, api, fair_id, status_code=422, view=view, alert=ServiceProblem(
                 422, "Vui lòng ghi lý do / A reason is required"))
         body = {"reason": reason}
     try:
@@ -290,12 +351,12 @@ async def _decide(request: Request, api: Backend, registration_id: str, action: 
     except ServiceProblem as problem:
         if problem.status not in (409, 422) or not is_id(fair_id):
             raise
-        return await _fair_page(request, api, fair_id, alert=problem, status_code=problem.status)
+        return await _fair_page(request, api, fair_id, alert=problem, view=view, status_code=problem.status)
     log.info("portal.registration_decided", registration_id=registration_id, action=action,
              status=registration.get("status"))
     fair_id = checked_id(str(registration.get("fair_id")))
-    return RedirectResponse(f"/organizer/fairs/{fair_id}?{urlencode({'result': registration.get('status')})}",
-                            status_code=303)
+    query = urlencode([("result", str(registration.get("status"))), *view.pairs()])
+    return RedirectResponse(f"/organizer/fairs/{fair_id}?{query}", status_code=303)
 
 
 @organizer.post("/fairs/{fair_id}/bulk", summary="Approve or reject the checked registrations together")
@@ -303,16 +364,17 @@ async def bulk_decide(request: Request, fair_id: str, api: BackendDep) -> Respon
     _, token = organizer_session(request)
     fair_id = checked_id(fair_id)
     form = await request.form()
+    view = QueueView.of(form, prefix="back_")
     ids = [v for v in form.getlist("registration_ids") if isinstance(v, str) and is_id(v)]
     action = str(form.get("action") or "")
     reason = str(form.get("reason") or "").strip()
     if action not in ("approve", "reject"):
         raise PortalError(400)
     if not ids:
-        return await _fair_page(request, api, fair_id, status_code=422, alert=ServiceProblem(
+        return await _fair_page(request, api, fair_id, status_code=422, view=view, alert=ServiceProblem(
             422, "Chưa chọn hồ sơ nào / No registration selected"))
     if action == "reject" and not reason:
-        return await _fair_page(request, api, fair_id, status_code=422, alert=ServiceProblem(
+        return await _fair_page(request, api, fair_id, status_code=422, view=view, alert=ServiceProblem(
             422, "Vui lòng ghi lý do từ chối / A reason is required to reject"))
     body: dict[str, Any] = {"registration_ids": ids, **({"reason": reason} if action == "reject" else {})}
     try:
@@ -320,10 +382,11 @@ async def bulk_decide(request: Request, fair_id: str, api: BackendDep) -> Respon
     except ServiceProblem as problem:
         if problem.status not in (404, 409, 422):
             raise
-        return await _fair_page(request, api, fair_id, alert=problem, status_code=problem.status)
+        return await _fair_page(request, api, fair_id, alert=problem, view=view, status_code=problem.status)
     outcome = Counter(str(r.get("status")) for r in items(page))
     log.info("portal.registrations_bulk", fair_id=fair_id, action=action, outcome=dict(outcome))
-    query = urlencode({"result": "bulk", **{k: outcome[k] for k in ("approved", "waitlisted", "rejected")}})
+    query = urlencode([("result", "bulk"), *((k, str(outcome[k])) for k in ("approved", "waitlisted", "rejected")),
+                       *view.pairs()])
     return RedirectResponse(f"/organizer/fairs/{fair_id}?{query}", status_code=303)
 
 

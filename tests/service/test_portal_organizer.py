@@ -307,6 +307,54 @@ class TestReviewQueue:
             page = text_of(await client.get("/organizer/fairs/f-1?status=waitlisted"))
         assert 'value="r-3"' in page and 'value="r-1"' not in page
 
+    async def test_pages_a_regional_fairs_150_registrations_under_the_page_budget(self, portal):
+        app, fake = portal
+        big = [{**REGISTRATION, "id": f"r-{i:03d}", "exhibitor_id": f"ex-{i:03d}", "priority_score": 200 - i,
+                "priority_reasons": REASONS, "products": ["Chè Shan tuyết", "Mật ong bạc hà Mèo Vạc"],
+                "status": "waitlisted" if i >= 120 else "submitted",
+                "waitlist_position": i - 119 if i >= 120 else None} for i in range(150)]
+        fake.on("GET", "registration", "/fairs/f-1/registrations", httpx.Response(200, json={"data": big,
+                                                                                                "count": 150}))
+        for i in range(150):
+            fake.on("GET", "registration", f"/exhibitors/ex-{i:03d}", httpx.Response(200, json={
+                "id": f"ex-{i:03d}", "legal_name": f"Hợp tác xã Nông nghiệp và Dịch vụ Chè Shan tuyết số {i:03d}"}))
+        fake.on("POST", "registration", "/registrations/r-060/approve",
+                httpx.Response(200, json={**big[60], "status": "approved"}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            first = await client.get("/organizer/fairs/f-1")
+            named = len([c for c in fake.calls if c.url.path.startswith("/exhibitors/")])
+            second = await client.get("/organizer/fairs/f-1?status=submitted&order=submitted&page=2")
+            beyond = text_of(await client.get("/organizer/fairs/f-1?status=submitted&order=submitted&page=9"))
+            approved = await client.post("/organizer/registrations/r-060/approve", data={
+                "back_status": "submitted", "back_order": "submitted", "back_page": "2"})
+        page = text_of(first)
+        assert len(first.content) < 200_000 and len(second.content) < 200_000
+        assert page.count('name="registration_ids"') == 50
+        assert 'value="r-049"' in page and 'value="r-050"' not in page
+        assert named == 80  # names for the 50 rows shown and the 30 waitlisted, not for all 150
+        assert "Hồ sơ 1–50 / 150." in page
+        pager = page.split('<nav class="pager"')[1].split("</nav>")[0]
+        assert 'href="/organizer/fairs/f-1" aria-current="page">1</a>' in pager
+        assert 'href="/organizer/fairs/f-1?page=3" aria-label="Trang 3">3</a>' in pager
+        assert 'href="/organizer/fairs/f-1?page=2" rel="next">' in pager and 'rel="prev"' not in pager
+        # a filtered, re-sorted page: every link keeps the filter and the order (the HTML has &amp;)
+        assert 'href="/organizer/fairs/f-1?status=submitted&amp;order=submitted&amp;page=3"' in second.text
+        other = text_of(second)
+        assert [c.url.params["order"] for c in fake.calls_to("GET", "/fairs/f-1/registrations")] == [
+            "priority", "submitted", "submitted"]
+        assert 'value="r-050"' in other and 'value="r-099"' in other and 'value="r-100"' not in other
+        assert "Hồ sơ 51–100 / 120." in other
+        pager = other.split('<nav class="pager"')[1].split("</nav>")[0]
+        assert 'href="/organizer/fairs/f-1?status=submitted&order=submitted" rel="prev">' in pager
+        assert 'href="/organizer/fairs/f-1?status=submitted&order=submitted&page=3" rel="next">' in pager
+        assert 'href="/organizer/fairs/f-1?status=waitlisted&order=submitted" >' in other  # filter keeps order
+        assert 'href="/organizer/fairs/f-1?status=submitted" >' in other  # sort keeps the filter
+        assert other.count('name="back_page" value="2"') == other.count('name="back_status" value="submitted"') > 50
+        assert "Hồ sơ 101–120 / 120." in beyond  # past the end: the last page
+        assert approved.headers["location"] == ("/organizer/fairs/f-1?result=approved&status=submitted"
+                                                "&order=submitted&page=2")
+
     async def test_bulk_approve_sends_the_checked_ids_and_reports_the_outcome(self, portal):
         app, fake = portal
         fake.on("POST", "registration", "/fairs/f-1/registrations/approve", httpx.Response(200, json={"data": [
