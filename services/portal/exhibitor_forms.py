@@ -34,6 +34,9 @@ PRODUCT_ROWS_MAX = 50  # the service's limit
 PROFILE_FIELDS = ("legal_name", "kind", "is_cscnnt", "tax_code", "province_code", "commune_code", "address",
                   "phone", "email", "sectors", "products")
 REQUIRED = ("legal_name", "kind", "tax_code", "province_code")
+# The registration service requires the commune on a new profile, and once set it may change but never be
+# cleared; a profile made before that rule may have none and can still be edited without one.
+COMMUNE = "commune_code"
 
 # Pydantic's own messages for these fields are technical English: say it plainly instead.
 _PLAIN = {
@@ -50,8 +53,17 @@ _PLAIN = {
 }
 _REQUIRED = {"kind": _PLAIN["kind"],
              "province_code": Text("Vui lòng chọn tỉnh, thành phố.", "Please choose the province."),
+             COMMUNE: Text("Vui lòng chọn xã, phường.", "Please choose the commune."),
              "": Text("Vui lòng nhập trường này.", "Please fill in this field.")}
 _TECHNICAL = ("value_error", "literal_error", "enum", "bool_type", "string_type", "int_type", "int_parsing")
+_COMMUNE_MISSING = ("missing", "string_too_short", "string_type", "commune-required")
+_COMMUNE_AFTER_PROVINCE = Text("Vui lòng chọn tỉnh, thành phố trước, rồi chọn xã, phường.",
+                               "Please choose the province first, then the commune.")
+
+
+def commune_required(form: dict[str, Any], *, creating: bool) -> bool:
+    """Whether the form must name a commune: on a new profile, and on one that already has a commune."""
+    return creating or bool(form.get("had_commune"))
 
 
 @dataclass(frozen=True)
@@ -122,6 +134,7 @@ def form_from_profile(profile: dict[str, Any]) -> dict[str, Any]:
     return {"legal_name": profile.get("legal_name") or "", "kind": profile.get("kind") or "",
             "is_cscnnt": bool(profile.get("is_cscnnt")), "tax_code": profile.get("tax_code") or "",
             "province_code": profile.get("province_code") or "", "commune_code": profile.get("commune_code") or "",
+            "had_commune": bool(profile.get("commune_code")),
             "address": profile.get("address") or "", "phone": profile.get("phone") or "",
             "email": profile.get("email") or "", "sectors": "\n".join(profile.get("sectors") or []),
             "products": product_rows(list(profile.get("products") or []))}
@@ -138,7 +151,8 @@ def read_form(raw: dict[str, str]) -> dict[str, Any]:
     return {"legal_name": raw.get("legal_name", "").strip(), "kind": raw.get("kind", ""),
             "is_cscnnt": raw.get("is_cscnnt") == "on", "tax_code": raw.get("tax_code", "").strip(),
             "province_code": raw.get("province_code", "").strip(),
-            "commune_code": raw.get("commune_code", "").strip(), "address": raw.get("address", "").strip(),
+            "commune_code": raw.get("commune_code", "").strip(), "had_commune": raw.get("had_commune") == "1",
+            "address": raw.get("address", "").strip(),
             "phone": raw.get("phone", "").strip(), "email": raw.get("email", "").strip(),
             "sectors": raw.get("sectors", ""),
             "products": pad_products([r for r in rows if r["name"] or r["level"] or r["certificate_no"] or r["year"]])}
@@ -150,6 +164,8 @@ def profile_body(form: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any
     for name in REQUIRED:
         if not form.get(name):
             errors.add(name, _REQUIRED.get(name, _REQUIRED[""]))
+    if commune_required(form, creating=creating) and not form.get(COMMUNE):
+        errors.add(COMMUNE, _REQUIRED[COMMUNE] if form.get("province_code") else _COMMUNE_AFTER_PROVINCE)
     products: list[dict[str, Any]] = []
     for i, row in enumerate(form["products"]):
         if not row["name"]:
@@ -173,7 +189,9 @@ def profile_body(form: dict[str, Any], *, creating: bool) -> tuple[dict[str, Any
     body: dict[str, Any] = {"legal_name": form["legal_name"], "kind": form["kind"], "is_cscnnt": form["is_cscnnt"],
                             "tax_code": form["tax_code"], "province_code": form["province_code"],
                             "address": form["address"], "sectors": sectors, "products": products}
-    for name in ("commune_code", "phone", "email"):
+    if form[COMMUNE]:
+        body[COMMUNE] = form[COMMUNE]  # left out when empty: the service keeps a commune, never clears it
+    for name in ("phone", "email"):
         if form[name]:
             body[name] = form[name]
         elif not creating:
@@ -193,6 +211,8 @@ def profile_errors(problem: ServiceProblem) -> FormErrors:
             leaf = path[-1]
             message = _PLAIN[leaf] if leaf in _PLAIN and code in _TECHNICAL else message_of(error)
             errors.add(f"products.{path[1]}", message)
+        elif name == COMMUNE and code in _COMMUNE_MISSING:
+            errors.add(name, _REQUIRED[COMMUNE])
         elif name in PROFILE_FIELDS:
             message = _PLAIN[name] if name in _PLAIN and code in _TECHNICAL else message_of(error)
             errors.add(name, Text(message.removeprefix("Value error, "), message.en.removeprefix("Value error, ")))

@@ -156,7 +156,7 @@ class TestDashboard:
 
 def profile_form(**overrides: str) -> dict[str, str]:
     form = {"creating": "1", "legal_name": "Hộ kinh doanh Mèn mén Mèo Vạc", "kind": "household",
-            "tax_code": "001088012345", "province_code": "08", "commune_code": "", "address": "Thôn Pả Vi",
+            "tax_code": "001088012345", "province_code": "08", "commune_code": "00691", "address": "Thôn Pả Vi",
             "phone": "0912 345 678", "email": "", "sectors": "Nông sản\nThực phẩm",
             "product-0-name": "Mèn mén", "product-0-group": "agro_food", "product-0-level": "provincial",
             "product-0-certificate_no": "QĐ 45", "product-0-year": "2025",
@@ -177,7 +177,7 @@ class TestProfile:
         sent = json.loads(fake.calls_to("POST", "/exhibitors")[0].content)
         assert sent == {
             "legal_name": "Hộ kinh doanh Mèn mén Mèo Vạc", "kind": "household", "is_cscnnt": True,
-            "tax_code": "001088012345", "province_code": "08", "address": "Thôn Pả Vi",
+            "tax_code": "001088012345", "province_code": "08", "address": "Thôn Pả Vi", "commune_code": "00691",
             "phone": "0912 345 678", "sectors": ["Nông sản", "Thực phẩm"],
             "products": [{"name": "Mèn mén", "group": "agro_food",
                           "recognition": {"level": "provincial", "certificate_no": "QĐ 45", "year": 2025}}]}
@@ -190,7 +190,78 @@ class TestProfile:
             res = await client.post("/me/profile", data=profile_form(creating="0", phone=""))
         assert res.headers["location"] == "/me?done=profile-saved"
         sent = json.loads(fake.calls_to("PATCH", "/exhibitors/ex-dongvan")[0].content)
-        assert sent["phone"] is None and sent["email"] is None and sent["commune_code"] is None
+        assert sent["phone"] is None and sent["email"] is None and sent["commune_code"] == "00691"
+
+    async def test_a_new_profile_marks_the_commune_required(self, portal):
+        app, _ = portal
+        async with running_app(app) as client:
+            await log_in(client, "ex-meovac")
+            page = text_of(await client.get("/me/profile"))
+        label = page[page.index('<label for="commune_code">'):]
+        assert label.startswith('<label for="commune_code">Xã, phường *</label>')
+        assert re.search(r'<select id="commune_code" name="commune_code" required', page)
+
+    async def test_a_new_profile_without_a_commune_is_refused_before_sending(self, portal):
+        app, fake = portal
+        async with running_app(app) as client:
+            await log_in(client, "ex-meovac")
+            res = await client.post("/me/profile", data=profile_form(commune_code=""))
+            no_province = await client.post("/me/profile", data=profile_form(commune_code="", province_code=""))
+            await client.get("/lang/en")
+            english = await client.post("/me/profile", data=profile_form(commune_code=""))
+        assert res.status_code == 422
+        assert field_error(text_of(res), "commune_code") == "Vui lòng chọn xã, phường."
+        assert 'aria-invalid="true" aria-describedby="commune_code-error"' in res.text
+        assert 'value="Hộ kinh doanh Mèn mén Mèo Vạc"' in text_of(res)  # what was typed is kept
+        assert field_error(text_of(no_province), "commune_code") == (
+            "Vui lòng chọn tỉnh, thành phố trước, rồi chọn xã, phường.")
+        assert field_error(text_of(english), "commune_code") == "Please choose the commune."
+        assert fake.calls_to("POST", "/exhibitors") == []
+
+    async def test_the_services_missing_commune_is_said_plainly_next_to_the_field(self, portal):
+        app, fake = portal
+        fake.on("POST", "registration", "/exhibitors", problem(422, "Dữ liệu không hợp lệ / Invalid input", [
+            {"field": "commune_code", "message": "Field required", "code": "missing"}]))
+        async with running_app(app) as client:
+            await log_in(client, "ex-meovac")
+            res = await client.post("/me/profile", data=profile_form())
+        assert res.status_code == 422
+        assert field_error(text_of(res), "commune_code") == "Vui lòng chọn xã, phường."
+
+    async def test_an_older_profile_without_a_commune_is_still_edited_without_one(self, portal):
+        app, fake = portal  # PROFILE has no commune: made before the service required one
+        fake.on("GET", "registration", "/exhibitors/ex-dongvan", httpx.Response(200, json=PROFILE))
+        fake.on("PATCH", "registration", "/exhibitors/ex-dongvan", httpx.Response(200, json=PROFILE))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            page = text_of(await client.get("/me/profile"))
+            res = await client.post("/me/profile", data=profile_form(creating="0", commune_code=""))
+        assert '<label for="commune_code">Xã, phường</label>' in page
+        assert not re.search(r'<select id="commune_code" name="commune_code" required', page)
+        assert 'name="had_commune"' not in page
+        assert res.status_code == 303 and res.headers["location"] == "/me?done=profile-saved"
+        sent = json.loads(fake.calls_to("PATCH", "/exhibitors/ex-dongvan")[0].content)
+        assert "commune_code" not in sent  # never null: the service refuses to clear a commune
+
+    async def test_a_profile_with_a_commune_may_change_it_but_not_empty_it(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/exhibitors/ex-dongvan",
+                httpx.Response(200, json={**PROFILE, "commune_code": "00691"}))
+        fake.on("PATCH", "registration", "/exhibitors/ex-dongvan", httpx.Response(200, json=PROFILE))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            page = text_of(await client.get("/me/profile"))
+            emptied = await client.post("/me/profile", data=profile_form(creating="0", had_commune="1",
+                                                                         commune_code=""))
+            changed = await client.post("/me/profile", data=profile_form(creating="0", had_commune="1",
+                                                                         commune_code="00715"))
+        assert '<input type="hidden" name="had_commune" value="1">' in page
+        assert '<label for="commune_code">Xã, phường *</label>' in page
+        assert emptied.status_code == 422
+        assert field_error(text_of(emptied), "commune_code") == "Vui lòng chọn xã, phường."
+        assert changed.status_code == 303
+        calls = fake.calls_to("PATCH", "/exhibitors/ex-dongvan")
+        assert len(calls) == 1 and json.loads(calls[0].content)["commune_code"] == "00715"
 
     async def test_edit_form_shows_the_stored_profile(self, portal):
         app, fake = portal
