@@ -91,8 +91,8 @@ class DeliveryWorker:
     def nudge(self, subscription_id: str) -> None:
         """The subscription's head changed (a redelivery): stop waiting for the old head's retry."""
         self._wake.set()
-        if subscription_id in self._nudges:
-            self._nudges[subscription_id].set()
+        # Kept set until the lane's next wait, even one it has not begun yet (a nudge is never lost).
+        self._nudges.setdefault(subscription_id, asyncio.Event()).set()
 
     async def _pause(self, subscription_id: str, seconds: float) -> None:
         nudged = self._nudges.setdefault(subscription_id, asyncio.Event())
