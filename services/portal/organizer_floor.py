@@ -233,14 +233,16 @@ async def run_allocation(request: Request, fair_id: str, api: BackendDep) -> Res
     _, token = organizer_session(request)
     fair_id = checked_id(fair_id)
     form = await form_of(request)
-    mode = form.get("mode") if form.get("mode") in ("exact", "heuristic") else "exact"
+    # No choice sends no mode: the booths service then follows the fair's allocation mode.
+    mode = form.get("mode") if form.get("mode") in ("exact", "heuristic") else None
     try:
         limit = min(max(float(form.get("time_limit_s", "") or 5), 1.0), MAX_TIME_LIMIT_S)
     except ValueError:
         limit = 5.0
     try:
         answer = await api.post_raw("booths", f"/fairs/{fair_id}/allocate", token=token,
-                                    json={"mode": mode, "time_limit_s": limit}, timeout=limit + 15)
+                                    json={"time_limit_s": limit} | ({"mode": mode} if mode else {}),
+                                    timeout=limit + 15)
         run = answer.json()
     except ServiceProblem as problem:
         if problem.status not in (409, 422):

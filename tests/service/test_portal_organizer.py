@@ -550,6 +550,15 @@ class TestFloorPlan:
         assert "<td>priority 38; contiguous block A01–A02</td>" in page and "Who went where, and why" in page
         assert sent_json(fake, "POST", "/fairs/f-1/allocate") == {"mode": "exact", "time_limit_s": 5.0}
 
+    async def test_allocation_without_a_solver_choice_leaves_it_to_the_fair(self, portal):
+        app, fake = portal
+        fake.on("POST", "booths", "/fairs/f-1/allocate", httpx.Response(200, json=ALLOCATION))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/fairs/f-1/allocate", data={"mode": "", "time_limit_s": "4"})
+        assert res.status_code == 200
+        assert sent_json(fake, "POST", "/fairs/f-1/allocate") == {"time_limit_s": 4.0}
+
     async def test_a_draft_fair_has_no_map_yet(self, portal):
         app, fake = portal
         fake.on("GET", "registration", "/fairs/f-1", httpx.Response(200, json={**FAIR, "status": "draft"}))
