@@ -98,6 +98,13 @@ def translate(context: Any, vi: str, en: str) -> str:
     return en if context.get("lang") == "en" else vi
 
 
+@pass_context
+def in_reader_language(context: Any, text: Any) -> str:
+    """`{{ reason | bilingual }}`: a service's "Vietnamese / English" text in the page's language."""
+    vi, _, en = str(text or "").partition(" / ")
+    return en.strip() if context.get("lang") == "en" and en.strip() else vi.strip()
+
+
 def label(table: dict[str, str]) -> Any:
     """A filter naming a state in Vietnamese (the raw value when unknown)."""
     return lambda value: table.get(str(value), str(value))
@@ -108,7 +115,7 @@ def _make_templates() -> Jinja2Templates:
     templates.env.filters.update(
         vnd=vnd, day=day, moment=moment, province=province_name, fair_status=label(FAIR_STATUS),
         fair_kind=label(FAIR_KIND), registration_status=label(REGISTRATION_STATUS),
-        invoice_status=label(INVOICE_STATUS))
+        invoice_status=label(INVOICE_STATUS), bilingual=in_reader_language)
     templates.env.globals["t"] = translate
     return templates
 

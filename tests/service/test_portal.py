@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+from services.billing.domain import cancellation_number, cancellation_reason
+from services.billing.subsidy import empty_budget_note
 from services.portal.app import create_app
 from shared.auth import decode_token
 from tests.conftest import running_app
@@ -44,11 +46,20 @@ INVOICE_DETAIL = {  # billing's InvoiceDetail: GET /invoices/{id}
                "address": "Tuyên Quang"},
     "buyer": {"name": "HTX Chè Shan tuyết Đồng Văn", "tax_code": "0100109106", "address": "Đồng Văn"},
     "lines": [{"position": 1, "description": "Thuê gian hàng tiêu chuẩn 3 m × 3 m", "unit": "gian",
-               "quantity": 2, "unit_price_vnd": 5_000_000, "net_vnd": 10_000_000, "vat_rate": "8%",
-               "vat_vnd": 800_000}],
+               "quantity": 2, "unit_price_vnd": 5_000_000, "net_vnd": 10_000_000, "kind": "booth",
+               "vat_rate": "8%", "vat_vnd": 800_000}],
     "vat_by_rate": [{"vat_rate": "8%", "net_vnd": 10_000_000, "vat_vnd": 800_000}],
     "cancellation": None,
 }
+CANCELLATION = {  # billing's CancellationPublic of a voided invoice, its texts made as billing makes them
+    "number": cancellation_number("C26TAA", 42), "reason": "exhibitor", "reason_text": cancellation_reason("exhibitor"),
+    "created_at": "2026-11-10T17:30:00+00:00", "cancelled_on": "2026-11-11", "invoice_id": "inv-1",
+    "invoice_form": "1", "invoice_symbol": "C26TAA", "invoice_number": "00000042", "invoice_issued_on": "2026-11-05",
+    "invoice_total_vnd": 10_800_000, "seller_name": "Trung tâm Khuyến công và XTTM tỉnh Tuyên Quang",
+    "seller_tax_code": "0100233488", "buyer_name": "HTX Chè Shan tuyết Đồng Văn", "buyer_tax_code": "0100109106",
+}
+# What billing prints when the programmes the exhibitor was eligible for had no budget left (no subsidy at all).
+EMPTY_BUDGET_NOTE = empty_budget_note(names=["Hỗ trợ KCĐP Tuyên Quang 2027"], another_pays=False)
 
 
 def problem(status: int, title: str, errors: list[dict[str, Any]] | None = None) -> httpx.Response:

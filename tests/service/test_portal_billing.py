@@ -10,10 +10,21 @@ from typing import Any
 import httpx
 import pytest
 
+from services.billing.schemas import InvoiceDetail
 from services.portal.app import create_app
 from services.portal.billing_pages import budget_bars, parse_vnd
 from tests.conftest import running_app
-from tests.service.test_portal import FAIR, INVOICE, INVOICE_DETAIL, FakeServices, log_in, problem, text_of
+from tests.service.test_portal import (
+    CANCELLATION,
+    EMPTY_BUDGET_NOTE,
+    FAIR,
+    INVOICE,
+    INVOICE_DETAIL,
+    FakeServices,
+    log_in,
+    problem,
+    text_of,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FUTURE = (date.today() + timedelta(days=30)).isoformat()
@@ -193,6 +204,35 @@ class TestPayment:
         assert "PT-7" in page and "4.000.000\u00a0₫" in page
         assert "6.800.000\u00a0₫" in page and 'value="6800000"' in page
         assert "Số dư có của doanh nghiệp" in page and "300.000\u00a0₫" in page
+
+    async def test_a_voided_invoice_shows_its_cancellation_and_no_payment_form(self, portal):
+        app, fake = portal
+        voided = {**DETAIL, "status": "voided", "outstanding_vnd": 0, "cancellation": CANCELLATION}
+        InvoiceDetail.model_validate(voided)  # the shape billing answers
+        fake.on("GET", "billing", "/invoices/inv-1", httpx.Response(200, json=voided))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            page = text_of(await client.get("/organizer/billing/invoices/inv-1"))
+            printable = text_of(await client.get("/invoices/inv-1"))
+        for shown in (page, printable):
+            block = re.search(r'<section class="cancelled".*?</section>', shown, re.S)
+            assert block, "no cancelled block"
+            assert '">Đã hủy</h2>' in block.group(0)
+            assert "HUY-C26TAA-00000042" in block.group(0) and "11/11/2026" in block.group(0)
+            assert "Đơn vị tham gia hủy đăng ký" in block.group(0)
+        assert 'action="/organizer/billing/invoices/inv-1/payments"' not in page
+
+    async def test_an_empty_programme_budget_note_is_shown_with_no_share(self, portal):
+        app, fake = portal
+        unsupported = {**DETAIL, "subsidy": None, "subsidy_note": EMPTY_BUDGET_NOTE}
+        InvoiceDetail.model_validate(unsupported)
+        fake.on("GET", "billing", "/invoices/inv-1", httpx.Response(200, json=unsupported))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            page = text_of(await client.get("/organizer/billing/invoices/inv-1"))
+        assert EMPTY_BUDGET_NOTE in page
+        assert "Không có: chương trình đủ điều kiện đã hết kinh phí, doanh nghiệp trả toàn bộ" in page
+        assert 'class="cancelled"' not in page
 
     async def test_proxies_the_pdf(self, portal):
         app, fake = portal

@@ -14,6 +14,8 @@ import pytest
 from services.portal.app import create_app
 from tests.conftest import running_app
 from tests.service.test_portal import (
+    CANCELLATION,
+    EMPTY_BUDGET_NOTE,
     FAIR,
     INVOICE,
     INVOICE_DETAIL,
@@ -656,6 +658,67 @@ class TestInvoice:
             res = await client.get("/invoices/inv-1")
         assert res.status_code == 200
         assert "Trung tâm chưa công bố tài khoản" in text_of(res)
+
+
+    async def test_a_voided_invoice_says_cancelled_with_its_cancellation_document(self, portal):
+        app, fake = portal
+        voided = {**INVOICE_DETAIL, "status": "voided", "paid_vnd": 0, "outstanding_vnd": 0,
+                  "cancellation": CANCELLATION}
+        fake.on("GET", "billing", "/invoices/inv-1", httpx.Response(200, json=voided))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            page = text_of(await client.get("/invoices/inv-1"))
+            await client.get("/lang/en")
+            english = text_of(await client.get("/invoices/inv-1"))
+        block = cancelled_block(page)
+        assert re.search(r"<h2 id=\"cancel-inv-1\">Đã hủy</h2>", block)
+        assert "HUY-C26TAA-00000042" in block and "11/11/2026" in block
+        assert "Đơn vị tham gia hủy đăng ký" in block and "the exhibitor withdrew" not in block
+        assert "Ký hiệu C26TAA · Số 00000042" in block and "05/11/2026" in block and "10.800.000 ₫" in block
+        assert "Cách thanh toán" not in page and fake.calls_to("GET", "/invoices/inv-1/vietqr") == []
+        block = cancelled_block(english)
+        assert re.search(r"<h2 id=\"cancel-inv-1\">Cancelled</h2>", block)
+        assert "the exhibitor withdrew" in block and "Đơn vị tham gia" not in block
+
+    async def test_an_invoice_that_is_not_voided_has_no_cancelled_block(self, portal):
+        app, fake = portal
+        fake.on("GET", "billing", "/invoices/inv-1", httpx.Response(200, json={**INVOICE_DETAIL, "outstanding_vnd": 0}))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            page = text_of(await client.get("/invoices/inv-1"))
+        assert 'class="cancelled"' not in page and "HUY-" not in page
+
+    async def test_the_registration_page_shows_a_voided_invoice_as_cancelled(self, portal):
+        app, fake = portal
+        fake.on("GET", "registration", "/registrations/r-1",
+                httpx.Response(200, json={**REGISTRATION, "status": "cancelled"}))
+        fake.on("GET", "billing", "/invoices", httpx.Response(200, json={
+            "data": [{**INVOICE, "status": "voided"}], "count": 1}))
+        fake.on("GET", "billing", "/invoices/inv-1", httpx.Response(200, json={
+            **INVOICE_DETAIL, "status": "voided", "outstanding_vnd": 0, "cancellation": CANCELLATION}))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            page = text_of(await client.get("/registrations/r-1"))
+        assert "HUY-C26TAA-00000042" in cancelled_block(page)
+
+    async def test_an_eligible_programme_without_budget_is_explained_and_the_full_amount_asked(self, portal):
+        app, fake = portal
+        fake.on("GET", "billing", "/invoices/inv-1", httpx.Response(200, json={
+            **INVOICE_DETAIL, "subsidy": None, "subsidy_note": EMPTY_BUDGET_NOTE, "paid_vnd": 0,
+            "outstanding_vnd": 10_800_000}))
+        fake.on("GET", "billing", "/invoices/inv-1/vietqr", problem(409, "Chưa có tài khoản / no bank account"))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            page = text_of(await client.get("/invoices/inv-1"))
+        assert EMPTY_BUDGET_NOTE in page  # as billing prints it on the invoice
+        assert "đã hết kinh phí, nên hóa đơn này không được hỗ trợ: doanh nghiệp trả toàn bộ" in page
+        assert "10.800.000 ₫" in page
+
+
+def cancelled_block(page: str) -> str:
+    """The "Đã hủy / Cancelled" section of an invoice (empty when there is none)."""
+    found = re.search(r'<section class="cancelled".*?</section>', page, re.S)
+    return found.group(0) if found else ""
 
 
 class TestMarketSessions:
