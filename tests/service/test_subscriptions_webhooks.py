@@ -171,7 +171,11 @@ class TestRedeliveryJumpsTheQueue:
         async with receiver(statuses=[500]) as rec, running_app(app) as client:
             sub = await subscribe(client, settings, rec.url)
             first = await feed(app, fair_published("08"))
-            await eventually(lambda: len(rec.requests) == 1)  # failed: its retry is 30-60 s away
+            async def failure_recorded() -> bool:  # not only received: parking it by hand before the worker
+                rows = await deliveries(client, settings, sub["id"])  # records the 500 would race the worker
+                return bool(rows and rows[0]["attempts"])
+
+            await eventually(failure_recorded)  # failed: its retry is 30-60 s away
             await feed(app, fair_published("08"))
             async with app.state.runtime.db.transaction() as session:  # as if it had been parked long ago
                 await session.exec(update(Delivery).where(col(Delivery.event_id) == first["ce_id"])
