@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import FastAPI
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.markets import api, api_catalogue, api_proposals, api_reports
@@ -35,18 +36,20 @@ EMITS: list[type[Event]] = [ev.ProgrammeCreated, ev.SessionScheduled, ev.Session
 
 
 class SolverSettings(BaseSettings):
-    """The solver's limits: MARKETS_SOLVER_TIME_LIMIT_S, MARKETS_SOLVER_MAX_TIME_LIMIT_S, MARKETS_SOLVER_WORKERS."""
+    """The solver's limits: MARKETS_SOLVER_TIME_LIMIT_S, MARKETS_SOLVER_MAX_TIME_LIMIT_S, MARKETS_SOLVER_WORKERS,
+    MARKETS_SOLVER_RELATIVE_GAP (the supplier stage stops within it of its bound)."""
 
     model_config = SettingsConfigDict(env_prefix="MARKETS_SOLVER_", env_ignore_empty=True, extra="ignore")
     time_limit_s: float = 10.0
     max_time_limit_s: float = 60.0
     workers: int = 2
+    relative_gap: float = Field(default=0.01, ge=0.0, lt=1.0)
 
 
 def solver_config(settings: SolverSettings | None = None) -> SolverConfig:
     """The solver limits from the environment; one solve at a time per process (it is CPU-bound)."""
     s = settings or SolverSettings()
-    return SolverConfig(s.time_limit_s, s.max_time_limit_s, s.workers, asyncio.Semaphore(1))
+    return SolverConfig(s.time_limit_s, s.max_time_limit_s, s.workers, asyncio.Semaphore(1), s.relative_gap)
 
 
 def create_app(settings: Settings) -> FastAPI:

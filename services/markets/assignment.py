@@ -8,7 +8,9 @@ and at most `max_same_category` suppliers of any one goods category; funded supp
 within what the budget leaves after the sessions' own cost.
 Objective: maximise 100·(supplier places) + 40·(distinct categories per session) + 10·(funded places)
 − 300·(places short of `min_enterprises` per session) — so every session first gets its minimum, then a
-varied mix, then as many suppliers as fit. The solve stops within 1 % of the proven bound.
+varied mix, then as many suppliers as fit. The solve has all the time the dates stage left before the
+run's deadline and stops as soon as it is proven optimal or within `Limits.relative_gap` (1 %) of its bound;
+if it finds no assignment by the deadline, NoPlanInTime says so (a plan is never returned late).
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from services.markets.dates_model import solve
 from services.markets.domain import DateSpan
 from services.markets.planning import (
     Candidate,
+    Deadline,
     Limits,
+    NoPlanInTime,
     PlannedSession,
     PlanningProblem,
     SolveStats,
@@ -31,8 +35,8 @@ from services.markets.planning import (
 )
 
 PLACE, CATEGORY, FUNDED, SHORT = 100, 40, 10, 300
-# Interchangeable suppliers make the last percent slow to prove; within 1 % of the bound is a finished plan.
-GOOD_ENOUGH = 0.01
+# Within 1 % of the bound is a finished plan (the default of Limits.relative_gap).
+GOOD_ENOUGH = Limits().relative_gap
 
 
 def _cliques(chosen: list[Candidate]) -> list[list[int]]:
@@ -72,9 +76,12 @@ def _eligible(problem: PlanningProblem, chosen: list[Candidate]) -> dict[tuple[i
     return pairs
 
 
-def assign_suppliers(problem: PlanningProblem, chosen: list[Candidate], limits: Limits,
+def assign_suppliers(problem: PlanningProblem, chosen: list[Candidate], limits: Limits, deadline: Deadline,
                      ) -> tuple[list[PlannedSession], SolveStats | None, list[str]]:
-    """The chosen sessions with their suppliers, the solve's figures, and warnings for thin sessions."""
+    """The chosen sessions with their suppliers, the solve's figures, and warnings for thin sessions.
+
+    Raises NoPlanInTime when no assignment is found by `deadline`.
+    """
     if not problem.suppliers or not chosen:
         return [PlannedSession(c.site, c.span, c.pinned) for c in chosen], None, _thin(problem, chosen, {})
     started = time.monotonic()
@@ -114,15 +121,17 @@ def assign_suppliers(problem: PlanningProblem, chosen: list[Candidate], limits: 
     if allowance is not None:
         model.add(sum(funded) <= allowance)
     model.maximize(sum(objective) + PLACE * sum(y.values()) + FUNDED * sum(funded))
-    solver, status, first_s = solve(model, limits, relative_gap=GOOD_ENOUGH)
+    given = deadline.left()
+    solver, status, first_s = solve(model, limits, deadline, relative_gap=limits.relative_gap, lp_heavy=True)
     if status not in ("OPTIMAL", "FEASIBLE"):  # the empty assignment is always feasible: only a timeout
-        return [PlannedSession(c.site, c.span, c.pinned) for c in chosen], None, ["suppliers: no assignment in time"]
+        raise NoPlanInTime(f"dates and sites were found, but no supplier assignment within the "
+                           f"{limits.time_limit_s:.1f} s limit ({given:.2f} s were left for it)")
     picked: dict[int, list[str]] = defaultdict(list)
     for (p, j), var in y.items():
         if solver.boolean_value(var):
             picked[j].append(sups[p].key)
     stats = SolveStats(status.lower(), solver.objective_value, solver.best_objective_bound, first_s,
-                       time.monotonic() - started, len(y))
+                       time.monotonic() - started, len(y), round(given, 3))
     sessions = [PlannedSession(c.site, c.span, c.pinned, tuple(sorted(picked[j]))) for j, c in enumerate(chosen)]
     return sessions, stats, _thin(problem, chosen, picked)
 

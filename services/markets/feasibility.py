@@ -1,22 +1,30 @@
 """Why a plan cannot meet its target, pure: upper bounds per constraint, by arithmetic or by relaxed solves.
 
 Before solving, `precheck` refuses what arithmetic already shows impossible (the budget, a pin breaking a
-rule). After a proven-infeasible solve, `explain` solves "as many sessions as fit" under growing sets of
-constraints — the calendar alone (market days, blackouts, holidays), then the gap at each site, the
-teams, and all together — so the answer names the constraint that bites and how many sessions it allows.
-Every relaxed solve has a share of the time limit; an unproven one reports its bound, still an upper limit.
+rule, pins too close at one site or keeping more teams away than there are). After a proven-infeasible
+solve, `explain` solves "as many sessions as fit" under growing sets of constraints — the calendar alone
+(market days, blackouts, holidays), then the gap at each site, the teams, and all together — so the answer
+names the constraint that bites and how many sessions it allows.
+Every relaxed solve ends by the run's deadline; an unproven one reports its bound, still an upper limit, and
+with no time left only the arithmetic bounds are given.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
 
 from services.markets.dates_model import build_stage1, per_site_most, solve
 from services.markets.planning import (
     Blocker,
     Candidate,
+    Deadline,
     Exclusion,
     Infeasible,
     Limits,
     PlanningProblem,
+    busy_span,
+    too_close,
     travel_days,
 )
 
@@ -26,6 +34,7 @@ def precheck(problem: PlanningProblem, cands: list[Candidate], excluded: list[Ex
     rules = problem.rules
     blockers = [Blocker("pin", None, f"the session pinned at {e.pin.site} on {e.pin.starts_on} breaks a rule: "
                                      f"{e.reason}") for e in excluded]
+    blockers += _clashing_pins(problem, [c for c in cands if c.pinned])
     if len(problem.pins) > rules.sessions:
         blockers.append(Blocker("pin", rules.sessions, f"{len(problem.pins)} sessions are pinned but only "
                                                         f"{rules.sessions} remain to plan"))
@@ -39,14 +48,40 @@ def precheck(problem: PlanningProblem, cands: list[Candidate], excluded: list[Ex
         raise Infeasible(rules.sessions, blockers, None)
 
 
+def _clashing_pins(problem: PlanningProblem, pinned: list[Candidate]) -> list[Blocker]:
+    """Pinned sessions that break the site gap between themselves, or keep more teams away than there are."""
+    rules = problem.rules
+    out = []
+    for n, a in enumerate(pinned):
+        for b in pinned[n + 1:]:
+            if a.site == b.site and too_close(a.span, b.span, rules.min_gap_days):
+                out.append(Blocker("pin", None, f"the sessions pinned at {a.site} on {a.span.starts_on} and "
+                                                f"{b.span.starts_on} are within {rules.min_gap_days} days of "
+                                                f"each other"))
+    away: dict[date, int] = defaultdict(int)
+    for c in pinned:
+        for n in range(c.busy.days):
+            away[c.busy.starts_on + timedelta(n)] += 1
+    for b in problem.booked:
+        busy = busy_span(b.span, travel_days(b.travel_hours, rules.travel_hours_per_day))
+        for n in range(busy.days):
+            away[busy.starts_on + timedelta(n)] += 1
+    crowded = sorted(day for day, teams in away.items() if teams > rules.max_concurrent
+                     and any(c.busy.starts_on <= day <= c.busy.ends_on for c in pinned))
+    if crowded:
+        out.append(Blocker("pin", None, f"the pinned sessions, with the confirmed ones, keep more than "
+                                        f"{rules.max_concurrent} team(s) away on {crowded[0]}"))
+    return out
+
+
 def _most_sessions(problem: PlanningProblem, cands: list[Candidate], *, gap_days: int | None, team: bool,
-                   time_limit_s: float, limits: Limits) -> int | None:
+                   limits: Limits, deadline: Deadline, share: float) -> int | None:
     """The most sessions that fit the chosen constraints (a proven upper bound if unfinished), None if unknown.
 
     Raises _PinsClash when the pinned sessions alone break them.
     """
     stage = build_stage1(problem, cands, gap_days=gap_days, team=team, exact=False)
-    solver, status, _ = solve(stage.model, limits, time_limit_s)
+    solver, status, _ = solve(stage.model, limits, deadline, share=share)
     if status == "INFEASIBLE":
         raise _PinsClash
     if status == "OPTIMAL":
@@ -86,11 +121,10 @@ def _teams_ceiling(problem: PlanningProblem, most: dict[str, int]) -> int:
     return total
 
 
-def explain(problem: PlanningProblem, cands: list[Candidate], limits: Limits) -> Infeasible:
-    """Which constraints stop `rules.sessions` new sessions, and how many sessions they allow."""
+def explain(problem: PlanningProblem, cands: list[Candidate], limits: Limits, deadline: Deadline) -> Infeasible:
+    """Which constraints stop `rules.sessions` new sessions, and how many sessions they allow (solves by `deadline`)."""
     rules = problem.rules
     target = rules.sessions
-    share = max(limits.time_limit_s / 3, 0.5)
     blockers: list[Blocker] = []
     calendar = sum(per_site_most(problem, cands, 0).values())
     most = per_site_most(problem, cands, rules.min_gap_days)
@@ -105,13 +139,14 @@ def explain(problem: PlanningProblem, cands: list[Candidate], limits: Limits) ->
     together: int | None = None
     try:
         if teams is not None and teams >= target and not blockers:
-            teams = _most_sessions(problem, cands, gap_days=None, team=True, time_limit_s=share, limits=limits)
+            teams = _most_sessions(problem, cands, gap_days=None, team=True, limits=limits, deadline=deadline,
+                                   share=1 / 2)
         if teams is not None and teams < target:
             blockers.append(Blocker("teams", teams, f"{rules.max_concurrent} team(s) at once, counting travel "
                                                     f"days to and from each site, can run at most {teams} sessions"))
         if not blockers:
-            together = _most_sessions(problem, cands, gap_days=rules.min_gap_days, team=True, time_limit_s=share,
-                                      limits=limits)
+            together = _most_sessions(problem, cands, gap_days=rules.min_gap_days, team=True, limits=limits,
+                                      deadline=deadline, share=1.0)
     except _PinsClash:
         return Infeasible(target, [Blocker("pin", None, "the pinned sessions clash with each other or with "
                                                         "confirmed sessions (same site too close, or more at "

@@ -8,6 +8,8 @@ this module enumerates the candidate (site, start) pairs every model shares.
 from __future__ import annotations
 
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Literal
@@ -108,11 +110,32 @@ class PlanningProblem:
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """How long and how wide the solver may search."""
+    """How long and how wide the solver may search; the supplier stage stops within `relative_gap` of its bound."""
 
     time_limit_s: float = 10.0
     workers: int = 2
     seed: int = 0
+    relative_gap: float = 0.01
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    """The one instant (on `clock`, monotonic) by which every solve of a planning run must end."""
+
+    at: float
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
+
+    @classmethod
+    def after(cls, seconds: float, clock: Callable[[], float] = time.monotonic) -> Deadline:
+        return cls(clock() + seconds, clock)
+
+    def left(self) -> float:
+        """Seconds until the deadline, never negative."""
+        return max(self.at - self.clock(), 0.0)
+
+    def earlier(self, seconds: float) -> Deadline:
+        """A deadline `seconds` sooner on the same clock (a stage's own end, keeping time for the next)."""
+        return Deadline(self.at - seconds, self.clock)
 
 
 def travel_days(hours: float, hours_per_day: float) -> int:
@@ -221,6 +244,7 @@ class SolveStats:
     first_solution_s: float | None
     wall_s: float
     candidates: int
+    time_limit_s: float | None = None  # what the stage's solve was given (the supplier stage: all that was left)
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +255,7 @@ class Plan:
     dates: SolveStats
     suppliers: SolveStats | None
     warnings: tuple[str, ...] = ()
+    setup_s: float = 0.0  # candidates and prechecks, before the dates stage started
 
 
 @dataclass(frozen=True, slots=True)

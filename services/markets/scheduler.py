@@ -10,8 +10,12 @@ blackouts, holidays and confirmed sessions already applied), subject to:
   that is also what makes consecutive sessions reachable: a team goes back through the centre;
 and maximises  Σ_site 1000·priority·covered(site) + Σ_session priority(site)  — new communes by priority
 first, repeat visits to the highest-priority communes next. Stage 2 (assignment.py) then fills sessions
-with suppliers. An infeasible run is explained by feasibility.py, never left to hang: every solve has a
-time limit.
+with suppliers. An infeasible run is explained by feasibility.py, never left to hang.
+
+Time: one monotonic deadline, `limits.time_limit_s` after the call (or the caller's), and every solve of
+the run is given at most what is left of it — there is no minimum that could overrun. The dates stage
+must end SUPPLIER_RESERVE of the limit before the deadline; the suppliers stage then gets everything up
+to the deadline, however early the dates finished.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from services.markets.assignment import assign_suppliers
 from services.markets.feasibility import explain, precheck
 from services.markets.planning import (
     Blocker,
+    Deadline,
     Infeasible,
     Limits,
     NoPlanInTime,
@@ -32,23 +37,29 @@ from services.markets.planning import (
 )
 from services.markets.site_choice import Unplaceable, choose_dates
 
-__all__ = ["Blocker", "Infeasible", "Limits", "NoPlanInTime", "Plan", "PlannedSession", "PlanningProblem", "plan"]
+__all__ = ["Blocker", "Deadline", "Infeasible", "Limits", "NoPlanInTime", "Plan", "PlannedSession", "PlanningProblem",
+           "plan"]
+
+# The part of the limit the dates stage leaves at least for the suppliers (it usually leaves far more).
+SUPPLIER_RESERVE = 0.25
 
 
-def plan(problem: PlanningProblem, limits: Limits | None = None) -> Plan:
-    """Dates, sites and suppliers for `problem.rules.sessions` new sessions; Infeasible or NoPlanInTime."""
+def plan(problem: PlanningProblem, limits: Limits | None = None, deadline: Deadline | None = None) -> Plan:
+    """Dates, sites and suppliers for `problem.rules.sessions` new sessions; Infeasible or NoPlanInTime.
+
+    Every solve ends by `deadline` (default: `limits.time_limit_s` from now).
+    """
     limits = limits or Limits()
     started = time.monotonic()
+    deadline = deadline or Deadline.after(limits.time_limit_s)
     cands, excluded = enumerate_candidates(problem)
     precheck(problem, cands, excluded)
+    setup = time.monotonic() - started
+    reserve = SUPPLIER_RESERVE * limits.time_limit_s if problem.suppliers else 0.0
     try:
-        chosen = choose_dates(problem, cands, Limits(limits.time_limit_s * 0.75, limits.workers, limits.seed))
+        chosen = choose_dates(problem, cands, limits, deadline.earlier(reserve))
     except Unplaceable:
-        raise explain(problem, cands, limits) from None
-    # Suppliers get what is left, but at most a quarter of the limit: interchangeable suppliers make the
-    # last places slow to prove, and a first assignment comes within a fraction of a second.
-    remaining = min(max(limits.time_limit_s - (time.monotonic() - started), 0.5), 0.25 * limits.time_limit_s)
-    sessions, supplier_stats, warnings = assign_suppliers(problem, chosen.sessions,
-                                                          Limits(remaining, limits.workers, limits.seed))
+        raise explain(problem, cands, limits, deadline) from None
+    sessions, supplier_stats, warnings = assign_suppliers(problem, chosen.sessions, limits, deadline)
     return Plan(tuple(sorted(sessions, key=lambda s: (s.span.starts_on, s.site))), chosen.stats, supplier_stats,
-                tuple(warnings))
+                tuple(warnings), round(setup, 3))

@@ -29,16 +29,19 @@ FEWER_TRIES = 3
 
 @dataclass(frozen=True, slots=True)
 class SolverConfig:
-    """How long and how wide the solver may run for one request, and how many run at once."""
+    """How long and how wide the solver may run for one request, how close to its bound the supplier stage
+    must come, and how many run at once."""
 
     time_limit_s: float = 10.0
     max_time_limit_s: float = 60.0
     workers: int = 2
     gate: asyncio.Semaphore | None = None
+    relative_gap: float = Limits().relative_gap
 
     def limits(self, asked: float | None) -> Limits:
         """The limits for a request that asked for `asked` seconds (capped)."""
-        return Limits(min(asked or self.time_limit_s, self.max_time_limit_s), self.workers)
+        return Limits(min(asked or self.time_limit_s, self.max_time_limit_s), self.workers,
+                      relative_gap=self.relative_gap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +68,13 @@ def _infeasible(exc: scheduler.Infeasible) -> Problem:
 
 def _plan_as_many_as_fit(problem: PlanningProblem, limits: Limits,
                          allow_fewer: bool) -> tuple[scheduler.Plan, list[scheduler.Blocker]]:
-    """The plan for the target; with `allow_fewer`, for as many sessions as fit when the target cannot be met."""
+    """The plan for the target; with `allow_fewer`, for as many sessions as fit when the target cannot be met.
+
+    The retries share the request's one deadline: together they never run past its time limit.
+    """
+    deadline = scheduler.Deadline.after(limits.time_limit_s)
     try:
-        return scheduler.plan(problem, limits), []
+        return scheduler.plan(problem, limits, deadline), []
     except scheduler.Infeasible as exc:
         if not allow_fewer:
             raise
@@ -78,7 +85,7 @@ def _plan_as_many_as_fit(problem: PlanningProblem, limits: Limits,
             raise first
         problem = dataclasses.replace(problem, rules=dataclasses.replace(problem.rules, sessions=max(fewer, 0)))
         try:
-            return scheduler.plan(problem, limits), first.blockers
+            return scheduler.plan(problem, limits, deadline), first.blockers
         except scheduler.Infeasible as exc:
             current = exc
     raise first
@@ -114,7 +121,7 @@ def _stats(stats: scheduler.SolveStats | None) -> dict[str, object] | None:
         return None
     return {"status": stats.status, "objective": stats.objective, "best_bound": stats.best_bound,
             "first_solution_s": stats.first_solution_s, "wall_s": round(stats.wall_s, 3),
-            "candidates": stats.candidates}
+            "time_limit_s": stats.time_limit_s, "candidates": stats.candidates}
 
 
 def _items(proposal_id: str, lines: list[Line], inputs: Inputs) -> list[ProposalItem]:

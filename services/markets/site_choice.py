@@ -21,7 +21,15 @@ from ortools.sat.python import cp_model
 
 from services.markets.dates_model import COVER_WEIGHT, build_for_counts, build_stage1, per_site_most, solve
 from services.markets.greedy_dates import spread_dates
-from services.markets.planning import Candidate, Limits, NoPlanInTime, PlanningProblem, SolveStats, travel_days
+from services.markets.planning import (
+    Candidate,
+    Deadline,
+    Limits,
+    NoPlanInTime,
+    PlanningProblem,
+    SolveStats,
+    travel_days,
+)
 
 MAX_ROUNDS = 6
 
@@ -91,15 +99,13 @@ class Unplaceable(Exception):
     """No schedule meets the target (proven): the caller explains why."""
 
 
-def choose_dates(problem: PlanningProblem, cands: list[Candidate], limits: Limits) -> Chosen:
-    """The target number of sessions, best sites first, on dates keeping every rule."""
-    started = time.monotonic()
-    deadline = started + limits.time_limit_s
+def choose_dates(problem: PlanningProblem, cands: list[Candidate], limits: Limits, deadline: Deadline) -> Chosen:
+    """The target number of sessions, best sites first, on dates keeping every rule, all solves by `deadline`."""
+    started, budget = time.monotonic(), round(deadline.left(), 3)
     master = build_master(problem, cands)
     bound: float | None = None
     for _ in range(MAX_ROUNDS):
-        share = max((deadline - time.monotonic()) / 3, 0.2)
-        solver, status, _ = solve(master.model, limits, share)
+        solver, status, _ = solve(master.model, limits, deadline, share=1 / 3)
         if status == "INFEASIBLE":
             raise Unplaceable
         if status not in ("OPTIMAL", "FEASIBLE"):
@@ -110,24 +116,26 @@ def choose_dates(problem: PlanningProblem, cands: list[Candidate], limits: Limit
         spread = spread_dates(problem, cands, counts)
         if spread is not None:
             elapsed = time.monotonic() - started
-            return Chosen(spread, SolveStats(proven, solver.objective_value, bound, elapsed, elapsed, len(cands)))
+            return Chosen(spread, SolveStats(proven, solver.objective_value, bound, elapsed, elapsed, len(cands),
+                                             budget))
         stage = build_for_counts(problem, cands, counts)
-        sub, sub_status, _ = solve(stage.model, limits, max((deadline - time.monotonic()) / 2, 0.2))
+        sub, sub_status, _ = solve(stage.model, limits, deadline, share=1 / 2)
         if sub_status in ("OPTIMAL", "FEASIBLE"):
             chosen = [c for i, c in enumerate(stage.candidates) if sub.boolean_value(stage.x[i])]
             elapsed = time.monotonic() - started
-            return Chosen(chosen, SolveStats(proven, solver.objective_value, bound, elapsed, elapsed, len(cands)))
+            return Chosen(chosen, SolveStats(proven, solver.objective_value, bound, elapsed, elapsed, len(cands),
+                                             budget))
         if sub_status != "INFEASIBLE":
             break
         _cut(master, counts)
-    return _full_model(problem, cands, limits, deadline, bound, started)
+    return _full_model(problem, cands, limits, deadline, bound, started, budget)
 
 
-def _full_model(problem: PlanningProblem, cands: list[Candidate], limits: Limits, deadline: float,
-                bound: float | None, started: float) -> Chosen:
+def _full_model(problem: PlanningProblem, cands: list[Candidate], limits: Limits, deadline: Deadline,
+                bound: float | None, started: float, budget: float) -> Chosen:
     """Every candidate at once, for the time that is left."""
     stage = build_stage1(problem, cands, gap_days=problem.rules.min_gap_days)
-    solver, status, first_s = solve(stage.model, limits, max(deadline - time.monotonic(), 0.5))
+    solver, status, first_s = solve(stage.model, limits, deadline)
     if status == "INFEASIBLE":
         raise Unplaceable
     if status not in ("OPTIMAL", "FEASIBLE"):
@@ -137,4 +145,4 @@ def _full_model(problem: PlanningProblem, cands: list[Candidate], limits: Limits
     offset = (time.monotonic() - started) - solver.wall_time
     first = offset + first_s if first_s is not None else None
     return Chosen(chosen, SolveStats(status.lower(), solver.objective_value, best, first,
-                                     time.monotonic() - started, len(cands)))
+                                     time.monotonic() - started, len(cands), budget))

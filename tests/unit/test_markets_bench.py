@@ -28,7 +28,7 @@ def test_a_small_row_is_checked_judged_and_compared_with_the_baseline() -> None:
 
 def test_a_row_that_cannot_be_planned_is_recorded_with_a_missed_verdict() -> None:
     row = bench.run_row(500, 1, Limits(time_limit_s=2.0, workers=2))  # far more than a year holds
-    assert row["ours"]["error"].startswith(("Unplaceable", "NoPlanInTime"))
+    assert row["ours"]["error"].startswith(("Infeasible", "NoPlanInTime"))
     assert row["verdict"]["met"] is False and row["verdict"]["why"] == [row["ours"]["error"]]
     assert "MISSED" in bench._line(row)
 

@@ -12,10 +12,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from ortools.sat.python import cp_model
 
+from services.markets.app import SolverSettings, solver_config
+from services.markets.dates_model import solve
 from services.markets.domain import DateSpan
-from services.markets.planning import Blackout, Booked, Limits, Pin, PlanningProblem
-from services.markets.scheduler import Infeasible, PlannedSession, plan
+from services.markets.planning import Blackout, Booked, Deadline, Limits, NoPlanInTime, Pin, PlanningProblem
+from services.markets.scheduler import SUPPLIER_RESERVE, Infeasible, PlannedSession, plan
+from services.markets.service_proposals import SolverConfig
 from tests.markets_checker import (
     CATEGORIES,
     YEAR,
@@ -217,3 +221,86 @@ class TestClashingPins:
         with pytest.raises(Infeasible) as err:
             plan(problem, Limits(time_limit_s=5, workers=2))
         assert err.value.blockers[0].constraint == "pin"
+
+
+class _Clock:
+    """A monotonic clock that moves only when a solve 'runs': by the whole time it was given (the worst case)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _record_solves(monkeypatch: pytest.MonkeyPatch, clock: _Clock, *,
+                   overrun: float = 0.0) -> list[tuple[float, float]]:
+    """Every CP-SAT solve's (time limit, relative gap limit) as the solver itself was given them."""
+    calls: list[tuple[float, float]] = []
+    real = cp_model.CpSolver.solve
+
+    def solve(self: cp_model.CpSolver, model: cp_model.CpModel, callback: Any = None) -> Any:
+        calls.append((self.parameters.max_time_in_seconds, self.parameters.relative_gap_limit))
+        clock.now += self.parameters.max_time_in_seconds + overrun
+        return real(self, model, callback)
+
+    monkeypatch.setattr(cp_model.CpSolver, "solve", solve)
+    return calls
+
+
+class TestOneDeadline:
+    def test_the_solves_time_limits_add_up_to_at_most_the_limit_and_suppliers_get_the_rest(self, monkeypatch) -> None:
+        clock = _Clock()
+        calls = _record_solves(monkeypatch, clock)
+        problem = problem_from(ha_giang_sites(), ha_giang_suppliers(), sessions=22)
+        limits = Limits(time_limit_s=10, workers=2, seed=7, relative_gap=0.02)
+        result = plan(problem, limits, Deadline.after(limits.time_limit_s, clock))
+        assert check_plan(problem, list(result.sessions)) == []
+        limits_given = [t for t, _ in calls]
+        assert len(calls) >= 2 and all(t > 0 for t in limits_given)
+        # Even if every solve ran to its limit, one after the other, the run would end by the deadline.
+        assert sum(limits_given) <= limits.time_limit_s + 1e-9
+        assert clock.now <= 1000.0 + limits.time_limit_s + 1e-9
+        *dates, suppliers = calls
+        assert result.dates.time_limit_s == pytest.approx(limits.time_limit_s * (1 - SUPPLIER_RESERVE))
+        assert sum(t for t, _ in dates) <= limits.time_limit_s * (1 - SUPPLIER_RESERVE) + 1e-9
+        # The suppliers were given all the dates left, not a fixed share, and stop within the configured gap.
+        assert suppliers[0] == pytest.approx(limits.time_limit_s - sum(t for t, _ in dates))
+        assert suppliers[0] > SUPPLIER_RESERVE * limits.time_limit_s
+        assert result.suppliers is not None and result.suppliers.time_limit_s == pytest.approx(suppliers[0], abs=1e-3)
+        assert suppliers[1] == pytest.approx(0.02) and all(gap == 0 for _, gap in dates)  # dates: proven optimum
+
+    def test_when_the_dates_leave_nothing_the_suppliers_are_not_started_and_say_so(self, monkeypatch) -> None:
+        clock = _Clock()
+        calls = _record_solves(monkeypatch, clock, overrun=60.0)  # the first solve comes back long after the deadline
+        problem = problem_from(ha_giang_sites(), ha_giang_suppliers(), sessions=22)
+        with pytest.raises(NoPlanInTime, match=r"no supplier assignment within the 10\.0 s limit"):
+            plan(problem, Limits(time_limit_s=10, workers=2, seed=7), Deadline.after(10, clock))
+        assert len(calls) == 1  # the dates' master; nothing was started past the deadline
+
+    def test_a_spent_deadline_starts_no_solver(self, monkeypatch) -> None:
+        clock = _Clock()
+        calls = _record_solves(monkeypatch, clock)
+        spent = Deadline(clock.now - 1, clock)
+        _, status, first = solve(cp_model.CpModel(), Limits(), spent)
+        assert (status, first, calls) == ("UNKNOWN", None, [])
+        assert spent.left() == 0.0 and Deadline.after(3, clock).earlier(1).left() == pytest.approx(2)
+
+    def test_the_service_passes_its_configured_gap_to_the_scheduler(self) -> None:
+        assert SolverConfig().limits(None) == Limits(10.0, 2, relative_gap=0.01)
+        assert solver_config(SolverSettings(relative_gap=0.05)).limits(5).relative_gap == 0.05
+        assert SolverConfig(max_time_limit_s=30).limits(45).time_limit_s == 30
+
+
+class TestClashingPinsByArithmetic:
+    def test_pins_keeping_more_teams_away_than_there_are_are_refused_before_solving(self, monkeypatch) -> None:
+        calls = _record_solves(monkeypatch, _Clock())
+        pins = (Pin("00745", D("2027-10-05")), Pin("00721", D("2027-10-06")))  # the sessions overlap, one team
+        problem = dataclasses.replace(problem_from(ha_giang_sites(), [], sessions=5, max_concurrent=1), pins=pins)
+        with pytest.raises(Infeasible) as err:
+            plan(problem, Limits(time_limit_s=5, workers=2))
+        assert [b.constraint for b in err.value.blockers] == ["pin"]
+        assert "more than 1 team(s) away on 2027-10-0" in err.value.blockers[0].message
+        assert calls == []  # no solver was needed
+        two_teams = dataclasses.replace(problem, rules=dataclasses.replace(problem.rules, max_concurrent=2))
+        assert check_plan(two_teams, list(plan(two_teams, Limits(time_limit_s=5, workers=2)).sessions)) == []
