@@ -89,10 +89,11 @@ async def events(db: Database, signal: Signal, wanted: domain.Filter, *, positio
     yield ServerSentEvent(comment="hangviet", retry=RETRY_MS)
     cursor = Cursor(position)
     while True:
-        if alive is not None and not await _shielded(alive()):
-            return
         snapshot = signal.snapshot()
         rows = await _shielded(eventstore.read_after(db, cursor.position, limit=BATCH))
+        # Asked after the read: whatever was stored after a deactivation is read before it is seen, never sent.
+        if alive is not None and not await _shielded(alive()):
+            return
         passed, cursor = advance(cursor, [r.seq or 0 for r in rows], now=time.monotonic(),
                                  gap_timeout_s=gap_timeout_s)
         for row in rows[:passed]:
