@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -16,17 +15,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from services.portal.backend import (
     Backend,
-    NotAuthenticated,
     ServiceProblem,
-    ServiceUnavailable,
     backend,
     items,
 )
 from services.portal.errors import PortalError, checked_id, is_id
 from services.portal.forms import FormErrors, by_code
-from services.portal.session import token_of, viewer
+from services.portal.organizer_common import organizer_session
+from services.portal.pages import optional
 from services.portal.views import LOCAL_TZ, render
-from shared.auth import Principal, Role
+from shared.auth import Principal
 from shared.geo import provinces
 
 log = structlog.get_logger()
@@ -51,25 +49,6 @@ NOTICES = {
     "recorded": ("Đã ghi nhận khoản thanh toán.", "The payment was recorded."),
     "created": ("Đã tạo chương trình hỗ trợ.", "The programme was created."),
 }
-
-
-def organizer_session(request: Request) -> tuple[Principal, str]:
-    """The organizer (or an admin) and their token; others are sent to log in or refused."""
-    token, principal = token_of(request), viewer(request)
-    if not token or principal is None:
-        raise NotAuthenticated
-    if principal.role not in (Role.ORGANIZER, Role.ADMIN):
-        raise PortalError(403, "Trang dành cho ban tổ chức / Organizers only")
-    return principal, token
-
-
-async def optional(call: Awaitable[Any], what: str) -> Any | None:
-    """A secondary part of a page: when its service fails the page shows without it."""
-    try:
-        return await call
-    except (ServiceUnavailable, ServiceProblem) as exc:
-        log.info("portal.part_missing", part=what, error=str(exc))
-        return None
 
 
 async def exhibitor_names(api: Backend, token: str, ids: set[str]) -> dict[str, str]:

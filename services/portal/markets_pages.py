@@ -18,17 +18,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from services.portal import markets_forms as forms
-from services.portal.backend import Backend, NotAuthenticated, ServiceProblem, backend, items
+from services.portal.backend import Backend, ServiceProblem, backend, items
 from services.portal.errors import PortalError, checked_id
 from services.portal.forms import FormErrors
 from services.portal.markets_calendar import month_chart, month_grid
 from services.portal.markets_jobs import PlanJob, find_job, start_job
 from services.portal.markets_notices import notice_of, notice_query
+from services.portal.organizer_common import organizer_session
 from services.portal.pages import optional
-from services.portal.session import token_of, viewer
 from services.portal.views import render
 from shared import geo
-from shared.auth import Principal, Role
+from shared.auth import Principal
 
 log = structlog.get_logger()
 
@@ -54,16 +54,6 @@ BLOCKERS = {"calendar": ("Ngày chợ, ngày nghỉ lễ và thời gian cấm",
             "unknown": ("Chưa xác định kịp", "Not determined in time")}
 SOLVER_STATUS = {"optimal": ("tối ưu", "optimal"), "feasible": ("khả thi, chưa chứng minh tối ưu", "feasible")}
 SESSION_STATUS = {"scheduled": ("Đã lên lịch", "Scheduled"), "cancelled": ("Đã hủy", "Cancelled")}
-
-
-def organizer_session(request: Request) -> tuple[Principal, str]:
-    """The organizer (or admin) and their token; others are sent to log in or refused."""
-    token, principal = token_of(request), viewer(request)
-    if not token or principal is None:
-        raise NotAuthenticated
-    if principal.role not in (Role.ORGANIZER, Role.ADMIN):
-        raise PortalError(403, "Trang dành cho ban tổ chức / Organizers only")
-    return principal, token
 
 
 def today() -> date:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -25,6 +25,7 @@ from services.portal.backend import (
 )
 from services.portal.errors import PortalError, checked_id, is_id
 from services.portal.forms import FormErrors
+from services.portal.pages import optional
 from services.portal.session import token_of, viewer
 from services.portal.views import FAIR_STATUS, INVOICE_STATUS, REGISTRATION_STATUS, lang_of, render
 from shared import geo
@@ -57,15 +58,6 @@ def regional_session(request: Request) -> tuple[Principal, str]:
     if principal.role not in (Role.REGIONAL, Role.ADMIN):
         raise PortalError(403, "Trang dành cho trung tâm vùng / Regional centres only")
     return principal, token
-
-
-async def optional(call: Awaitable[Any], what: str) -> Any | None:
-    """A secondary part of a page: when its service fails the page shows without it."""
-    try:
-        return await call
-    except (ServiceUnavailable, ServiceProblem) as exc:
-        log.info("portal.part_missing", part=what, error=str(exc))
-        return None
 
 
 def _notice(result: str | None) -> tuple[str, str] | None:
