@@ -13,8 +13,8 @@ from services.billing.models import Invoice, InvoiceSeries
 from shared.contracts.booths import BoothsAssigned
 from shared.contracts.registration import FairPublished, FairUpdated, RegistrationCancelled
 from tests.conftest import running_app, token, unique
-from tests.service import test_billing_helpers
-from tests.service.test_billing_helpers import (
+from tests.service import billing_support
+from tests.service.billing_support import (
     FAIR_NAME,
     LOCAL,
     MARCH_2027,
@@ -35,7 +35,7 @@ from tests.service.test_billing_helpers import (
 )
 
 # The shared fixtures, by assignment (an import would be flagged as shadowed by the test arguments).
-app, clock = test_billing_helpers.app, test_billing_helpers.clock
+app, clock = billing_support.app, billing_support.clock
 
 
 def dead_letters(app) -> list[dict[str, str]]:

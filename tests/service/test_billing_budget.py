@@ -14,8 +14,8 @@ from services.billing import budget, service
 from services.billing.models_ledger import SubsidyCommitment, SubsidyProgramme, SubsidyUsage
 from shared.contracts.registration import RegistrationCancelled
 from tests.conftest import running_app, unique
-from tests.service import test_billing_helpers
-from tests.service.test_billing_helpers import (
+from tests.service import billing_support
+from tests.service.billing_support import (
     MAY_2026,
     admin,
     approved_registration,
@@ -27,7 +27,7 @@ from tests.service.test_billing_helpers import (
 )
 
 # The shared fixtures, by assignment (an import would be flagged as shadowed by the test arguments).
-app, clock = test_billing_helpers.app, test_billing_helpers.clock
+app, clock = billing_support.app, billing_support.clock
 
 
 class TestConcurrentCommits:

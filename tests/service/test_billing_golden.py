@@ -6,8 +6,8 @@ from datetime import date
 
 from services.billing.amounts import amount_in_words
 from tests.conftest import running_app, unique
-from tests.service import test_billing_helpers
-from tests.service.test_billing_helpers import (
+from tests.service import billing_support
+from tests.service.billing_support import (
     LOCAL,
     MARCH_2027,
     emitted,
@@ -17,7 +17,7 @@ from tests.service.test_billing_helpers import (
 )
 
 # The shared fixtures, by assignment (an import would be flagged as shadowed by the test arguments).
-app, clock = test_billing_helpers.app, test_billing_helpers.clock
+app, clock = billing_support.app, billing_support.clock
 
 HOUSEHOLD = {"kind": "household", "is_cscnnt": True, "name": "Hộ kinh doanh Lò Thị Hường – Thổ cẩm Đồng Văn",
              "tax_code": "001087012345"}

@@ -12,8 +12,8 @@ from services.billing.app import create_app
 from services.billing.settings import BillingSettings
 from shared.contracts.registration import RegistrationCancelled
 from tests.conftest import running_app
-from tests.service import test_billing_helpers
-from tests.service.test_billing_helpers import (
+from tests.service import billing_support
+from tests.service.billing_support import (
     LOCAL,
     MAY_2026,
     Clock,
@@ -26,7 +26,7 @@ from tests.service.test_billing_helpers import (
 )
 
 # The shared fixtures, by assignment (an import would be flagged as shadowed by the test arguments).
-app, clock = test_billing_helpers.app, test_billing_helpers.clock
+app, clock = billing_support.app, billing_support.clock
 
 
 async def check(app, client, as_of: str | None = None):

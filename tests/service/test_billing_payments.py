@@ -12,8 +12,8 @@ from services.billing.pdf import build_invoice_pdf, missing_glyphs
 from shared.auth import Principal, Role
 from shared.contracts.registration import RegistrationCancelled
 from tests.conftest import running_app, token, unique
-from tests.service import test_billing_helpers
-from tests.service.test_billing_helpers import (
+from tests.service import billing_support
+from tests.service.billing_support import (
     admin,
     emitted,
     exhibitor,
@@ -24,7 +24,7 @@ from tests.service.test_billing_helpers import (
 )
 
 # The shared fixtures, by assignment (an import would be flagged as shadowed by the test arguments).
-app, clock = test_billing_helpers.app, test_billing_helpers.clock
+app, clock = billing_support.app, billing_support.clock
 
 
 def transfer(amount: int, reference: str | None = None, **changes: Any) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from shared.contracts.registration import FairUpdated
 from tests.conftest import running_app, token, unique
-from tests.service import test_billing_helpers
-from tests.service.test_billing_helpers import (
+from tests.service import billing_support
+from tests.service.billing_support import (
     admin,
     approved_registration,
     assigned,
@@ -19,7 +19,7 @@ from tests.service.test_billing_helpers import (
 )
 
 # The shared fixtures, by assignment (an import would be flagged as shadowed by the test arguments).
-app, clock = test_billing_helpers.app, test_billing_helpers.clock
+app, clock = billing_support.app, billing_support.clock
 
 PRICE_LIST = {
     "price_by_kind": {"household": 3_000_000},

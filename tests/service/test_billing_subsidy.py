@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from shared.contracts.registration import RegistrationCancelled
 from tests.conftest import running_app, unique
-from tests.service import test_billing_helpers
-from tests.service.test_billing_helpers import (
+from tests.service import billing_support
+from tests.service.billing_support import (
     LOCAL,
     admin,
     approved_registration,
@@ -28,7 +28,7 @@ from tests.service.test_billing_helpers import (
 )
 
 # The shared fixtures, by assignment (an import would be flagged as shadowed by the test arguments).
-app, clock = test_billing_helpers.app, test_billing_helpers.clock
+app, clock = billing_support.app, billing_support.clock
 
 
 class TestProgrammeCrud:

@@ -13,10 +13,10 @@ from services.billing.models import InvoiceLineRow
 from services.billing.settings import BillingSettings
 from services.billing.vat import rate_on
 from tests.conftest import running_app
-from tests.service import test_billing_helpers
-from tests.service.test_billing_helpers import MARCH_2027, MAY_2026, admin, invoice_for, organizer, publish_fair
+from tests.service import billing_support
+from tests.service.billing_support import MARCH_2027, MAY_2026, admin, invoice_for, organizer, publish_fair
 
-clock = test_billing_helpers.clock
+clock = billing_support.clock
 
 EXTENDED = "Giả định: Nghị quyết gia hạn giảm thuế GTGT đến hết 2027"
 # A law extending the 8% cut through 2027, and a category the built-in table lacks (a fee not subject to VAT).

@@ -15,7 +15,7 @@ from services.booths.models import Assignment
 from shared.contracts.registration import FairPublished, RegistrationApproved
 from shared.messaging import raw_body
 from tests.conftest import running_app, token, unique
-from tests.service.test_booths_helpers import (
+from tests.service.booths_support import (
     CENTRE,
     SVG,
     approved,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import running_app, token
-from tests.service.test_booths_helpers import (
+from tests.service.booths_support import (
     CENTRE,
     SVG,
     approved,

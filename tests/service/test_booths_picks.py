@@ -18,7 +18,7 @@ from services.booths.models import Assignment
 from shared.contracts.registration import ExhibitorInfo, RegistrationSubmitted
 from shared.embedded import free_port
 from tests.conftest import running_app, token, unique
-from tests.service.test_booths_helpers import (
+from tests.service.booths_support import (
     CENTRE,
     approved,
     booths_redis_url,  # noqa: F401 - a fixture

@@ -10,7 +10,7 @@ import pytest
 
 from shared.contracts.billing import InvoicePaid
 from tests.conftest import running_app, token, unique
-from tests.service.test_booths_helpers import (
+from tests.service.booths_support import (
     CENTRE,
     SVG,
     approved,
