@@ -94,7 +94,8 @@ async def test_organizer_records_a_transfer_and_exports_the_settlement(platform:
     await shot(page, "invoices")
     await page.locator("table.invoices tbody tr a").first.click()
     await page.get_by_role("heading", name="Ghi nhận thanh toán").wait_for()
-    assert await page.get_by_text("Kinh phí hỗ trợ").count() == 1
+    assert await page.get_by_text("Kinh phí hỗ trợ", exact=True).count() == 1  # the programme's share line
+    assert "hỗ trợ 50% giá thuê gian hàng" in await page.locator("p.subsidy-note").inner_text()
     invoice_id = page.url.rstrip("/").split("/")[-1]
     async with httpx.AsyncClient(base_url=platform.url("billing"), timeout=30) as client:
         invoice = (await client.get(f"/invoices/{invoice_id}", headers=ORGANIZER)).json()
