@@ -62,13 +62,11 @@ def check_schedule(row: dict, policy: DeliveryPolicy) -> None:
     assert attempts[-1]["retry_at"] is None
 
 
-ARRIVAL_SLACK_S = 0.3  # a call's own time, recording its outcome and claiming the retry, on a loaded machine
-
-
 def check_arrivals(rec: Receiver, rows: list[dict], policy: DeliveryPolicy) -> int:
     """The same schedule seen from the receiver: between two arrivals of one delivery, at least the delay the
-    service drew (itself at least half the ceiling) and at most that delay plus some slack. Returns how many
-    gaps were checked."""
+    service drew (itself at least half the ceiling). How late a retry may come is not asserted: on a loaded
+    machine that is a speed claim, and speed is measured in bench/, not in tests. Returns how many gaps were
+    checked."""
     checked = 0
     for row in rows:
         arrived = [r for r in rec.requests if r.headers["webhook-id"] == row["event_id"]]
@@ -79,7 +77,7 @@ def check_arrivals(rec: Receiver, rows: list[dict], policy: DeliveryPolicy) -> i
             delay = (t(failed["retry_at"]) - t(failed["finished_at"])).total_seconds()
             ceiling = retry_ceiling_s(failed["number"], policy)
             assert gap >= ceiling / 2 - EPSILON_S, (failed["number"], gap, ceiling)
-            assert delay - EPSILON_S <= gap <= delay + ARRIVAL_SLACK_S, (failed["number"], gap, delay)
+            assert gap >= delay - EPSILON_S, (failed["number"], gap, delay)
             checked += 1
     return checked
 
