@@ -93,6 +93,13 @@ class FakeServices:
 
 
 @pytest.fixture
+def database_url(tmp_path) -> str:
+    """The portal owns no data (its runtime only checks a database for /ready): a SQLite file is enough, so
+    these tests do not run a second time on PostgreSQL as the services' database tests do."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'portal.db'}"
+
+
+@pytest.fixture
 def make_portal(settings_for):
     def make(**overrides: Any) -> tuple[Any, FakeServices]:
         settings = settings_for("portal", **overrides)

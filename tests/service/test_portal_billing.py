@@ -21,6 +21,7 @@ from tests.service.test_portal import (
     INVOICE,
     INVOICE_DETAIL,
     FakeServices,
+    database_url,  # noqa: F401 - the portal tests run on SQLite only
     log_in,
     problem,
     text_of,

@@ -13,7 +13,7 @@ import pytest
 from services.portal.app import create_app
 from services.portal.markets_forms import import_body, read_rule
 from tests.conftest import running_app
-from tests.service.test_portal import FakeServices, log_in, problem, text_of
+from tests.service.test_portal import FakeServices, database_url, log_in, problem, text_of  # noqa: F401
 
 SESSIONS = [
     {"id": "s-1", "programme_id": "p-1", "province_code": "08", "commune_code": "00715", "commune_name": "Xã Lũng Cú",

@@ -18,7 +18,16 @@ from services.booths.floorplan import build_grid
 from services.booths.svg import render_floorplan
 from services.portal.app import create_app
 from tests.conftest import running_app
-from tests.service.test_portal import FAIR, OTHER_CENTRE_FAIR, REGISTRATION, FakeServices, log_in, problem, text_of
+from tests.service.test_portal import (  # noqa: F401
+    FAIR,
+    OTHER_CENTRE_FAIR,
+    REGISTRATION,
+    FakeServices,
+    database_url,
+    log_in,
+    problem,
+    text_of,
+)
 
 NAMES = {"ex-dongvan": "HTX Chè Shan tuyết Đồng Văn", "ex-meovac": "Hộ kinh doanh Mèn mén Mèo Vạc",
          "ex-bacha": "HTX Mận Bắc Hà"}

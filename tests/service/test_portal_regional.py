@@ -10,7 +10,7 @@ import pytest
 
 from services.portal.app import create_app
 from tests.conftest import running_app
-from tests.service.test_portal import FakeServices, log_in, problem, text_of
+from tests.service.test_portal import FakeServices, database_url, log_in, problem, text_of  # noqa: F401
 
 NORTH = ["01", "04", "08", "11", "12", "14", "15", "19", "20", "22", "24", "25", "31", "33", "37"]
 SUBSCRIPTION = {
