@@ -15,7 +15,7 @@ run: bootstrap ## run the whole platform on embedded defaults, seed demo data on
 	$(UV) run hangviet up
 
 test: bootstrap ## unit, service and integration tests (PostgreSQL too when TEST_POSTGRES_URL is set)
-	$(UV) run pytest $(PYTEST_ARGS)
+	$(UV) run pytest --durations=15 $(PYTEST_ARGS)
 
 test-fast: bootstrap ## everything but the real-process integration tests
 	$(UV) run pytest -m "not integration" $(PYTEST_ARGS)
