@@ -4,13 +4,11 @@ readers of what it emitted. (No tests here.)"""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import redis
 from sqlmodel import select
 
 from services.booths.app import create_app
@@ -24,10 +22,10 @@ from shared.contracts.registration import (
     RegistrationApproved,
     RegistrationCancelled,
 )
-from shared.embedded import free_port, start_redis, stop_process
 from shared.envelope import event_headers
 from shared.outbox import OutboxMessage
 from tests.conftest import unique
+from tests.service.redis_server import redis_server
 
 CENTRE = "tq"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -36,23 +34,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture(scope="session")
 def booths_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A redis-server for the booths tests (never the machine's own)."""
-    workdir = tmp_path_factory.mktemp("booths-redis")
-    port = free_port()
-    proc = start_redis(port, workdir, workdir / "redis.log")
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            client.ping()
-            break
-        except (redis.RedisError, OSError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    client.close()
-    yield url
-    stop_process(proc)
+    with redis_server(tmp_path_factory.mktemp("booths-redis")) as url:
+        yield url
 
 
 def make_app(settings_for: Any, redis_url: str, **config: Any) -> Any:

@@ -3,39 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterator
 
 import pytest
-import redis
 
 from services.registration.app import create_app
-from shared.embedded import free_port, start_redis, stop_process
+from shared.embedded import free_port
 from tests.conftest import running_app, unique
 from tests.service.fixtures import fair_body
+from tests.service.redis_server import redis_server
 from tests.service.test_registration_support import exhibitor_headers, new_exhibitor, open_fair, organizer, outbox
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A redis-server of our own (never the machine's 6379)."""
-    workdir = tmp_path_factory.mktemp("registration-redis")
-    port = free_port()
-    proc = start_redis(port, workdir, workdir / "redis.log")
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            client.ping()
-            break
-        except (redis.RedisError, OSError):
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-    client.close()
-    yield url
-    stop_process(proc)
+    with redis_server(tmp_path_factory.mktemp("registration-redis")) as url:
+        yield url
 
 
 @pytest.fixture
