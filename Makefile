@@ -28,9 +28,10 @@ lint: bootstrap ## ruff on everything, mypy on the shared kernel, compose file v
 compose-check: bootstrap
 	$(UV) run python -m deploy.compose_check
 
-bench: bootstrap ## benchmarks: tables printed, JSON written under bench/results/
-	@for module in $$(ls bench/*.py | xargs -n1 basename | grep -v '^__' | sed 's/\.py$$//'); do \
-		echo "== bench.$$module"; $(UV) run python -m bench.$$module 2>/dev/null || exit 1; done
+bench: bootstrap ## benchmarks: every module runs to the end (tables printed, JSON under bench/results/); fails after if one failed
+	@failed=""; for module in $$(ls bench/*.py | xargs -n1 basename | grep -v '^__' | sed 's/\.py$$//'); do \
+		echo "== bench.$$module"; $(UV) run python -m bench.$$module || failed="$$failed bench.$$module"; done; \
+	if [ -n "$$failed" ]; then echo "make bench: failed:$$failed" >&2; exit 1; fi
 
 clean:
 	rm -rf var .pytest_cache .hypothesis .mypy_cache .ruff_cache bench/results test-artifacts

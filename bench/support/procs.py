@@ -1,0 +1,67 @@
+"""What the running stack costs: CPU (in % of one core) and resident memory of each process, and the
+machine's load average — the benches run on a shared 2-core machine, so every phase records it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import psutil
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    """The process and its descendants (a service may run worker processes)."""
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _cpu_seconds(procs: list[psutil.Process]) -> dict[int, float]:
+    """User + system seconds of each live process, by pid."""
+    seconds: dict[int, float] = {}
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        seconds[proc.pid] = times.user + times.system
+    return seconds
+
+
+def _rss_bytes(procs: list[psutil.Process]) -> int:
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+async def idle_cost(pids: Mapping[str, int], seconds: float) -> dict[str, Any]:
+    """CPU over `seconds` (user + system, children included) and resident memory at the end, per named
+    process and in total."""
+    trees = {name: _tree(pid) for name, pid in pids.items()}
+    before = {name: _cpu_seconds(procs) for name, procs in trees.items()}
+    start = time.monotonic()
+    await asyncio.sleep(seconds)
+    elapsed = time.monotonic() - start
+    per: dict[str, dict[str, float]] = {}
+    for name, procs in trees.items():
+        after = _cpu_seconds(procs)  # a process gone meanwhile counts for nothing rather than negative
+        cpu = sum(after[pid] - before[name][pid] for pid in after if pid in before[name]) / elapsed * 100
+        per[name] = {"cpu_pct_of_core": round(cpu, 2), "rss_mib": round(_rss_bytes(procs) / 2**20, 1),
+                     "processes": len(procs)}
+    return {"seconds": round(elapsed, 1), "per_process": per,
+            "cpu_pct_of_core": round(sum(p["cpu_pct_of_core"] for p in per.values()), 2),
+            "rss_mib": round(sum(p["rss_mib"] for p in per.values()), 1)}
