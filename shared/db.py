@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,21 +17,24 @@ from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
-def make_engine(url: str) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, a busy timeout and serialisable BEGIN IMMEDIATE transactions."""
+def make_engine(url: str, *, writer: bool = True) -> AsyncEngine:
+    """An async engine. On SQLite (WAL, busy timeout): a writer engine begins IMMEDIATE (takes the write lock
+    up front, so read-then-write use cases serialise like SELECT FOR UPDATE); a reader engine begins deferred,
+    so a read never waits for a writer (WAL gives it a snapshot)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=60)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
-    _make_sqlite_transactions_immediate(engine)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=5 if writer else 10,
+                                 max_overflow=5 if writer else 40, pool_timeout=60)
+    _configure_sqlite(engine, immediate=writer)
     return engine
 
 
-def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
-    # pysqlite's lazy BEGIN lets two writers read the same row then both write; BEGIN IMMEDIATE
-    # takes the write lock up front, so read-then-write use cases are serialised like SELECT FOR UPDATE.
+def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
+    # pysqlite's own transaction handling is switched off (isolation_level=None) and we emit BEGIN ourselves:
+    # IMMEDIATE for writers (no lost update between a read and a write), plain deferred BEGIN for readers.
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -46,7 +51,7 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -61,13 +66,26 @@ async def create_tables(engine: AsyncEngine, models: Sequence[type[SQLModel]]) -
         await conn.run_sync(SQLModel.metadata.create_all, tables=tables)
 
 
+_in_transaction: ContextVar[bool] = ContextVar("hangviet_in_transaction", default=False)
+
+
 class Database:
-    """A service's database: its engine, its sessions, and one transaction per use case."""
+    """A service's database: its engines, its sessions, and one transaction per use case.
+
+    `sessions()` is for reads; `transaction()` for a unit of work that writes. On SQLite the two use separate
+    pools: reads begin deferred and never wait for a writer, and writers of one process queue on an asyncio
+    lock instead of each holding a pooled connection blocked in SQLite's busy wait (another process's writer
+    is still waited for by SQLite's busy timeout). On PostgreSQL both are the same engine.
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = make_session_factory(self.engine)
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self.read_engine = make_engine(url, writer=False) if self.is_sqlite else self.engine
+        self.sessions = make_session_factory(self.read_engine)
+        self.write_sessions = make_session_factory(self.engine)
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
         self._on_events_committed: list[Callable[[], None]] = []
 
     def on_events_committed(self, callback: Callable[[], None]) -> None:
@@ -77,7 +95,21 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commits when the block ends, rolls back if it raises."""
-        async with self.sessions() as session:
+        if self._write_lock is None or _in_transaction.get():
+            async with self._transaction() as session:
+                yield session
+            return
+        async with self._write_lock:
+            token = _in_transaction.set(True)
+            try:
+                async with self._transaction() as session:
+                    yield session
+            finally:
+                _in_transaction.reset(token)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self.write_sessions() as session:
             async with session.begin():
                 yield session
             if session.info.pop("outbox_pending", False):
@@ -91,6 +123,8 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

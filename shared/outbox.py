@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Text, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
 
 from shared.contracts.base import Event
+from shared.db import Database, utc_column
 from shared.envelope import event_headers
 from shared.logs import current_correlation_id
 
@@ -71,20 +74,41 @@ class OutboxPublishError(RuntimeError):
     """The broker refused or did not confirm a row; it stays unsent and is retried."""
 
 
-class OutboxRelay:
-    """Publishes unsent outbox rows in order, marks them sent, retries the failures with backoff."""
+class OutboxLease(SQLModel, table=True):
+    """Which relay of a service's database publishes now (replicas: one at a time, so a key's order holds)."""
 
-    def __init__(self, sessions: Callable[[], AsyncSession], publish: Publish, *,
-                 poll_interval_s: float = 0.5, batch_size: int = 200, max_backoff_s: float = 5.0) -> None:
-        self._sessions = sessions
+    __tablename__ = "outbox_lease"
+
+    name: str = Field(primary_key=True, max_length=50)
+    holder: str = Field(max_length=64)
+    expires_at: datetime = Field(sa_column=utc_column())
+
+
+class OutboxRelay:
+    """Publishes unsent outbox rows in order, marks them sent, retries the failures with backoff.
+
+    A pass reads a batch in a read session and lets it go, publishes (pipelined, acks=all), then marks the
+    confirmed rows sent in one short write transaction: no database session is held while the broker is
+    waited for, so a slow broker never holds SQLite's write lock. Replicas sharing the database take turns
+    through a lease row (renewed while publishing, taken over when it expires); a row published twice by a
+    relay that lost its lease mid-pass is absorbed by the consumers' inboxes.
+    """
+
+    def __init__(self, db: Database, publish: Publish, *, poll_interval_s: float = 0.5, batch_size: int = 500,
+                 max_backoff_s: float = 5.0, lease_s: float = 10.0) -> None:
+        self._db = db
         self._publish = publish
         self._poll_interval_s = poll_interval_s
         self._batch_size = batch_size
         self._max_backoff_s = max_backoff_s
+        self._lease_s = lease_s
+        self._holder = uuid.uuid4().hex
+        self._lease_until = 0.0
         self._wake = asyncio.Event()
         self._failures = 0
         self._error: str | None = None
         self._stopping = False
+        self.published = 0
 
     def stop(self) -> None:
         """Finish the pass in progress, then leave the loop (never cancelled mid-transaction: on SQLite a
@@ -99,6 +123,7 @@ class OutboxRelay:
     async def run(self) -> None:
         """Loop until stopped (or cancelled)."""
         while not self._stopping:
+            self._wake.clear()
             try:
                 await self.flush()
                 self._failures = 0
@@ -106,39 +131,80 @@ class OutboxRelay:
             except Exception as exc:
                 self._failures += 1
                 delay = min(self._max_backoff_s, self._poll_interval_s * 2**self._failures)
-                log.warning("outbox.relay_failed", error=str(exc), retry_in_s=delay)
+                log.warning("outbox.relay_failed", error=str(exc), retry_in_s=delay, failures=self._failures)
             if self._stopping:
                 return
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             except TimeoutError:
                 pass
-            self._wake.clear()
 
     async def flush(self) -> int:
         """Publish every unsent row, oldest first; stop at the first failure so order is kept."""
         published = 0
         while True:
-            async with self._sessions() as session:
-                rows = (await session.exec(  # type: ignore[attr-defined]
+            if not await self._hold_lease():
+                return published
+            async with self._db.sessions() as session:
+                rows = list((await session.exec(
                     select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))  # type: ignore[union-attr]
                     .order_by(OutboxMessage.id).limit(self._batch_size)  # type: ignore[arg-type]
-                )).all()
-                if not rows:
-                    return published
-                confirmed = await self._send_batch(rows)
-                now = datetime.now(UTC)
-                for row in rows[:confirmed]:
-                    row.sent_at = now
-                    row.attempts += 1
-                published += confirmed
-                if confirmed < len(rows):
-                    failed = rows[confirmed]
-                    failed.attempts += 1
-                    failed.last_error = self._error or "unknown"
-                await session.commit()
-                if confirmed < len(rows):
-                    raise OutboxPublishError(self._error or "publish failed")
+                )).all())
+            if not rows:
+                return published
+            confirmed = await self._send_batch(rows)
+            await self._mark(rows, confirmed)
+            published += confirmed
+            self.published += confirmed
+            if confirmed < len(rows):
+                raise OutboxPublishError(self._error or "publish failed")
+            if len(rows) < self._batch_size:
+                return published
+
+    async def _hold_lease(self) -> bool:
+        """Whether this relay may publish now: renews its lease when half of it is gone, or takes it over."""
+        if time.monotonic() < self._lease_until - self._lease_s / 2:
+            return True
+        now = datetime.now(UTC)
+        async with self._db.transaction() as session:
+            lease = await session.get(OutboxLease, "relay")
+            if lease is not None and lease.holder != self._holder and lease.expires_at > now:
+                self._lease_until = 0.0
+                return False
+            if lease is None:
+                lease = OutboxLease(name="relay", holder=self._holder, expires_at=now)
+            if lease.holder != self._holder:
+                log.info("outbox.lease_taken", previous=lease.holder)
+            lease.holder = self._holder
+            lease.expires_at = now + timedelta(seconds=self._lease_s)
+            session.add(lease)
+        self._lease_until = time.monotonic() + self._lease_s
+        return True
+
+    async def release(self) -> None:
+        """Give the lease up (a clean stop), so a replica takes over at once."""
+        if not self._lease_until:
+            return
+        async with self._db.transaction() as session:
+            lease = await session.get(OutboxLease, "relay")
+            if lease is not None and lease.holder == self._holder:
+                await session.delete(lease)
+        self._lease_until = 0.0
+
+    async def _mark(self, rows: Sequence[OutboxMessage], confirmed: int) -> None:
+        """Mark the confirmed rows sent and note the failure on the first unconfirmed one, in one short
+        transaction."""
+        now = datetime.now(UTC)
+        sent_ids = [row.id for row in rows[:confirmed]]
+        async with self._db.transaction() as session:
+            if sent_ids:
+                await session.exec(
+                    update(OutboxMessage).where(col(OutboxMessage.id).in_(sent_ids))
+                    .values(sent_at=now, attempts=OutboxMessage.attempts + 1))
+            if confirmed < len(rows):
+                await session.exec(
+                    update(OutboxMessage).where(col(OutboxMessage.id) == rows[confirmed].id)
+                    .values(attempts=OutboxMessage.attempts + 1, last_error=self._error or "unknown"))
 
     async def _send_batch(self, rows: Sequence[OutboxMessage]) -> int:
         """Send rows in order; return how many were confirmed before the first failure."""

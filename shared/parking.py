@@ -1,22 +1,54 @@
 """Parked events: events a consumer cannot apply *yet*, kept in its database until what they need arrives.
 
 Kafka orders events within a partition, never across topics: billing may read `booths.assigned` before the
-`registration.approved` it depends on. A handler raising `NotYet` parks the event (durably, so the offset may
-move on); later events with the same topic and key queue behind it to keep their order; every successful apply
-retries the parked ones. An event parked longer than its time to live is dead-lettered.
+`registration.approved` it needs. A handler raising `NotYet` parks the event (durably, so the offset may
+move on); every successful apply, and a sweeper every few seconds, retries the parked ones; an event parked
+longer than the consumer's time to live (minutes) is dead-lettered with its reason.
+
+Which later events wait behind a parked one (its *queue*): events are keyed by fair (or programme), and their
+CloudEvents subject names the aggregate — the registration for registration-level events, the fair itself
+for fair-level ones. A later event waits when it has the same topic and key and either
+- the same subject (the same registration keeps its order),
+- or one of the two is fair-level (subject = key): a fair-level event may touch every registration of the
+  fair, so it neither overtakes nor is overtaken by any of them.
+Events of other registrations of the same fair go on: one stuck registration never stops a fair.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import utc_column, utcnow
+
+
+class Queue(NamedTuple):
+    """What orders parked events: the topic, the Kafka key (fair or programme) and the subject."""
+
+    topic: str
+    key: str
+    subject: str
+
+    @property
+    def aggregate_wide(self) -> bool:
+        """Whether the event is about the whole fair (or programme) rather than one of its parts."""
+        return self.subject == self.key
+
+    def describe(self) -> str:
+        """For reasons and logs."""
+        return f"{self.topic} key {self.key}" + ("" if self.aggregate_wide else f" subject {self.subject}")
+
+
+def blocks(waiting: Iterable[Queue], queue: Queue) -> bool:
+    """Whether an event of `queue` must wait behind the parked events of the `waiting` queues."""
+    return any(w.topic == queue.topic and w.key == queue.key
+               and (w.subject == queue.subject or w.aggregate_wide or queue.aggregate_wide) for w in waiting)
 
 
 class ParkedEvent(SQLModel, table=True):
@@ -39,6 +71,10 @@ class ParkedEvent(SQLModel, table=True):
         value: dict[str, str] = json.loads(self.headers)
         return value
 
+    def queue(self) -> Queue:
+        """The queue this event holds up (the subject is read from its stored CloudEvents headers)."""
+        return Queue(self.topic, self.key, self.header_dict().get("ce_subject") or self.key)
+
 
 def park(session: AsyncSession, *, consumer: str, topic: str, key: str, event_id: str,
          headers: Mapping[str, str], body: bytes, reason: str) -> None:
@@ -48,11 +84,11 @@ def park(session: AsyncSession, *, consumer: str, topic: str, key: str, event_id
                             reason=reason[:2000]))
 
 
-async def has_parked(session: AsyncSession, *, consumer: str, topic: str, key: str) -> bool:
-    """Whether events of this topic and key wait already (a newer one must queue behind them)."""
-    query = select(ParkedEvent.id).where(ParkedEvent.consumer == consumer, ParkedEvent.topic == topic,
-                                         ParkedEvent.key == key).limit(1)
-    return (await session.exec(query)).first() is not None
+async def waiting_queues(session: AsyncSession, *, consumer: str) -> set[Queue]:
+    """The queues that have parked events now (usually none: one cheap query)."""
+    rows = (await session.exec(select(ParkedEvent.topic, ParkedEvent.key, ParkedEvent.headers)
+                               .where(ParkedEvent.consumer == consumer))).all()
+    return {Queue(topic, key, json.loads(headers).get("ce_subject") or key) for topic, key, headers in rows}
 
 
 async def oldest_parked(session: AsyncSession, *, consumer: str, limit: int = 100) -> list[ParkedEvent]:

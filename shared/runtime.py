@@ -16,10 +16,8 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from shared.db import Database
-from shared.inbox import InboxMessage
-from shared.messaging import make_broker, make_outbox_publisher
-from shared.outbox import OutboxMessage, OutboxRelay
-from shared.parking import ParkedEvent
+from shared.messaging import KERNEL_TABLES, consumers_of, make_broker, make_outbox_publisher, tune_fetch_forever
+from shared.outbox import OutboxRelay
 from shared.settings import Settings
 
 
@@ -46,17 +44,21 @@ class ServiceRuntime:
         """Wire the parts; nothing connects yet."""
         db = Database(settings.resolved_database_url())
         broker = make_broker(settings)
-        relay = OutboxRelay(db.sessions, make_outbox_publisher(broker),
-                            poll_interval_s=settings.outbox_poll_interval_s)
+        relay = OutboxRelay(db, make_outbox_publisher(broker), poll_interval_s=settings.outbox_poll_interval_s)
         db.on_events_committed(relay.wake)
         return cls(settings=settings, db=db, broker=broker, redis=make_redis(settings.redis_url), relay=relay,
-                   tables=[*tables, OutboxMessage, InboxMessage, ParkedEvent])
+                   tables=[*tables, *KERNEL_TABLES])
 
     async def start(self) -> None:
         """Create tables, connect the broker (which starts the consumers) and start the relay."""
         await self.db.create_tables(self.tables)
         await self.broker.start()
         self._relay_task = asyncio.create_task(self.relay.run())
+        for consumer in consumers_of(self.broker):
+            self.spawn(consumer.sweep_forever())
+        if consumers_of(self.broker) and self.settings.kafka_fetch_idle_wait_ms > self.settings.kafka_fetch_max_wait_ms:
+            self.spawn(tune_fetch_forever(self.broker, busy_wait_ms=self.settings.kafka_fetch_max_wait_ms,
+                                          idle_wait_ms=self.settings.kafka_fetch_idle_wait_ms))
 
     def spawn(self, coro: object) -> None:
         """Run a background loop for the life of the service."""
@@ -73,6 +75,8 @@ class ServiceRuntime:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await self._relay_task
             self._relay_task = None
+            with contextlib.suppress(Exception):
+                await self.relay.release()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -11,7 +11,7 @@ from shared.contracts.markets import SessionCancelled
 from shared.db import Database
 from shared.envelope import event_headers
 from shared.inbox import InboxMessage
-from shared.messaging import EventConsumer, make_broker, raw_body, subscribe
+from shared.messaging import KERNEL_TABLES, EventConsumer, make_broker, raw_body, subscribe
 from shared.outbox import OutboxMessage, OutboxPublishError, OutboxRelay, add_event
 from shared.parking import ParkedEvent
 from shared.settings import load_settings
@@ -32,7 +32,7 @@ def cancelled(n: int = 1) -> SessionCancelled:
 @pytest.fixture
 async def db(database_url):
     database = Database(database_url)
-    await database.create_tables([OutboxMessage, InboxMessage, Effect, ParkedEvent])
+    await database.create_tables([*KERNEL_TABLES, Effect])
     yield database
     await database.dispose()
 
@@ -59,7 +59,7 @@ class TestOutbox:
                 raise ConnectionError("broker down")
             published.append(row.key + ":" + row.header_dict()["ce_subject"])
 
-        relay = OutboxRelay(db.sessions, flaky_publish)
+        relay = OutboxRelay(db, flaky_publish)
         for _ in range(2):
             with pytest.raises(OutboxPublishError, match="broker down"):
                 await relay.flush()
@@ -151,7 +151,7 @@ class TestParking:
         from shared.errors import NotYet
 
         db = Database(database_url)
-        await db.create_tables([OutboxMessage, InboxMessage, Effect, Approval, ParkedEvent])
+        await db.create_tables([*KERNEL_TABLES, Effect, Approval])
         applied: list[str] = []
 
         async def on_cancelled(session, event, meta):
