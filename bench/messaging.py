@@ -167,12 +167,18 @@ async def faststream_publish_rate(broker: KafkaBroker, bootstrap: str, n: int) -
     return n / (time.perf_counter() - start)
 
 
-def kernel_like(settings: Settings, group: str) -> dict[str, Any]:
-    """The subscriber options shared.messaging.subscribe() uses."""
-    return {"group_id": group, "ack_policy": AckPolicy.NACK_ON_ERROR, "auto_offset_reset": "earliest",
-            "session_timeout_ms": settings.kafka_session_timeout_ms,
-            "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
-            "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms}
+def kernel_like(settings: Settings, group: str, *, batch: bool = False) -> dict[str, Any]:
+    """The subscriber options shared.messaging.subscribe() uses; the batch ones as the kernel sets them (read
+    with defaults: the kernel's settings are changing)."""
+    options: dict[str, Any] = {
+        "group_id": group, "ack_policy": AckPolicy.NACK_ON_ERROR, "auto_offset_reset": "earliest",
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
+        "fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms}
+    if batch:
+        options.update(batch=True, max_records=getattr(settings, "consumer_batch_max_records", 500),
+                       batch_timeout_ms=getattr(settings, "consumer_batch_timeout_ms", 200))
+    return options
 
 
 async def raw_commit_each(bootstrap: str, db: Database, commits: Commits, n: int, timeout_s: float) -> int:
@@ -228,8 +234,7 @@ async def faststream_consumers(settings: Settings, db_dir: Path, n: int, samples
     result = {"per_message": await run_broker(broker, per_message)}
     db_b, commits_b, broker_b = await consumer_db(db_dir / "fsb.db"), Commits(), make_broker(settings)
 
-    @broker_b.subscriber(TOPIC, batch=True, max_records=500,
-                         **kernel_like(settings, f"bench.fsb.{uuid.uuid4().hex[:6]}"))
+    @broker_b.subscriber(TOPIC, **kernel_like(settings, f"bench.fsb.{uuid.uuid4().hex[:6]}", batch=True))
     async def on_batch(events: list[SessionCancelled]) -> None:
         for e in events:
             commits_b.receive(e.session_id)
@@ -351,11 +356,12 @@ def report(events: int, samples: int, raw: dict[str, float], raw_lat: list[float
             note=applied(rce)),
         Row("FastStream per-message + effect row", fs["rate"], "msg/s",
             [("raw consume", raw["consume_per_s"]), ("raw commit-each", rce["rate"])], note=applied(fs)),
-        Row("FastStream batch (≤500) + effect rows", fsb["rate"], "msg/s", [("raw consume", raw["consume_per_s"])],
-            note=applied(fsb)),
+        Row("FastStream batch + effect rows per batch", fsb["rate"], "msg/s",
+            [("raw consume", raw["consume_per_s"])], note=applied(fsb)),
         Row("kernel EventConsumer (inbox + effect row)", ours["rate"], "msg/s",
-            [("FastStream per-message", fs["rate"]), ("raw consume", raw["consume_per_s"]),
-             ("raw commit-each", rce["rate"])], Target(">=", 0.5, on="ratio"), note=applied(ours)),
+            [("FastStream per-message", fs["rate"]), ("FastStream batch", fsb["rate"]),
+             ("raw consume", raw["consume_per_s"]), ("raw commit-each", rce["rate"])],
+            (Target(">=", 0.5, on="ratio"),), note=applied(ours)),
     ]
     lat = {name: summarize(values) for name, values in
            (("raw", raw_lat), ("faststream", fs["latencies_ms"]), ("kernel", ours["latencies_ms"]))}

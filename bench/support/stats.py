@@ -87,15 +87,24 @@ class Target:
         return f"{'ratio ' if self.on == 'ratio' else ''}{sign} {_num(self.value)}{goal}"
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A verdict no single bound expresses (e.g. "the tail does not grow"), decided by the caller."""
+
+    description: str
+    met: bool | None
+
+
 @dataclass
 class Row:
-    """One figure with the floors it is compared with (label, value) and an optional target."""
+    """One figure with the floors it is compared with (label, value) and the targets it must meet (ratio
+    targets are on the first floor)."""
 
     metric: str
     figure: float | None
     unit: str = ""
     floors: list[tuple[str, float | None]] = field(default_factory=list)
-    target: Target | None = None
+    targets: tuple[Target | Rule, ...] = ()
     note: str = ""
 
     def ratios(self) -> list[float | None]:
@@ -103,11 +112,17 @@ class Row:
         return [ratio(self.figure, value) for _, value in self.floors]
 
     def met(self) -> bool | None:
-        """The target's verdict (None: no target, or nothing to judge)."""
-        if self.target is None:
-            return None
+        """All targets met (True), one missed (False), else None (no target, or nothing to judge)."""
         ratios = self.ratios()
-        return self.target.met(self.figure, ratios[0] if ratios else None)
+        verdicts = [t.met if isinstance(t, Rule) else t.met(self.figure, ratios[0] if ratios else None)
+                    for t in self.targets]
+        if False in verdicts:
+            return False
+        return True if verdicts and None not in verdicts else None
+
+    def target_text(self) -> str:
+        """The targets, joined."""
+        return " and ".join(t.description if isinstance(t, Rule) else t.text() for t in self.targets)
 
     def as_json(self) -> dict[str, Any]:
         """The row for the results file (non-finite numbers become null, with `incomplete` said)."""
@@ -115,7 +130,7 @@ class Row:
                 "incomplete": self.figure is not None and not math.isfinite(self.figure),
                 "floors": [{"label": label, "value": finite(value), "ratio": finite(r)}
                            for (label, value), r in zip(self.floors, self.ratios(), strict=True)],
-                "target": self.target.text() if self.target else None, "met": self.met(), "note": self.note}
+                "target": self.target_text() or None, "met": self.met(), "note": self.note}
 
 
 def finite(value: float | None) -> float | None:
@@ -152,8 +167,7 @@ def render_table(title: str, rows: Sequence[Row]) -> str:
             head = f"{row.metric:<46}{figure:>14}" if index == 0 else " " * 60
             floor_text = _num(value) if label else ""
             ratio_text = f"{r:.2f}" if r is not None and math.isfinite(r) else ("never" if r else "")
-            tail = (f"{row.target.text() if row.target else '':<22}{verdict(row.met()):<4}"
-                    if index == 0 else "")
+            tail = f"{row.target_text():<22}{verdict(row.met()):<4}" if index == 0 else ""
             lines.append(f"{head}  {floor_text:>10} {label[:28]:<28}{ratio_text:>8}  {tail}".rstrip())
         if row.note:
             lines.append(f"{'':<4}↳ {row.note}")
@@ -162,6 +176,17 @@ def render_table(title: str, rows: Sequence[Row]) -> str:
 
 def targets_summary(rows: Sequence[Row]) -> dict[str, int]:
     """How many targets were met, missed, or could not be judged."""
-    verdicts = [row.met() for row in rows if row.target is not None]
+    verdicts = [row.met() for row in rows if row.targets]
     return {"met": sum(v is True for v in verdicts), "missed": sum(v is False for v in verdicts),
             "unknown": sum(v is None for v in verdicts)}
+
+
+def jsonable(value: Any) -> Any:
+    """`value` with every non-finite float replaced by None, recursively (JSON has no infinity)."""
+    if isinstance(value, float):
+        return finite(value)
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
