@@ -334,6 +334,14 @@ class EventConsumer:
                     dead_letter_after_s=self.park_ttl.total_seconds())
 
     async def _retry_parked(self) -> None:
+        """After an apply: retry what waits. A failure here is the sweeper's to retry, never a reason to
+        redeliver the records just applied."""
+        try:
+            await self._retry_parked_now()
+        except Exception as exc:
+            log.warning("event.parked_retry_failed", consumer=self.name, error=repr(exc)[:500])
+
+    async def _retry_parked_now(self) -> None:
         """Apply what was waiting, oldest first; a queue still waiting blocks only what it blocks."""
         async with self.db.sessions() as session:
             parked = await parking.oldest_parked(session, consumer=self.name, limit=500)
@@ -402,7 +410,7 @@ class EventConsumer:
         """One pass of the parked-event sweeper."""
         if not self._has_parked:
             return
-        await self._retry_parked()
+        await self._retry_parked_now()
         if not self._has_parked or time.monotonic() - self._warned_parked_at < 60:
             return
         self._warned_parked_at = time.monotonic()

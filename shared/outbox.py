@@ -12,11 +12,12 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import structlog
 from sqlalchemy import Column, Text, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, SQLModel, col, func, select
 
 from shared.contracts.base import Event
 from shared.db import Database, utc_column
@@ -64,6 +65,17 @@ def add_event(session: AsyncSession, event: Event, *, source: str) -> OutboxMess
     session.info["outbox_pending"] = True
     log.info("event.staged", event_type=event.event_name, event_id=row.event_id, key=row.key)
     return row
+
+
+async def outbox_backlog(db: Database) -> dict[str, Any]:
+    """How many rows wait to be published, and how old the oldest is (seconds)."""
+    async with db.sessions() as session:
+        count, oldest = (await session.exec(select(func.count(), func.min(OutboxMessage.created_at))
+                                            .where(col(OutboxMessage.sent_at).is_(None)))).one()
+    if oldest is not None and oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    age = round((datetime.now(UTC) - oldest).total_seconds(), 1) if oldest is not None else 0.0
+    return {"unsent": int(count), "oldest_unsent_age_s": age}
 
 
 Publish = Callable[[OutboxMessage], Awaitable[Awaitable[object] | None]]

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import asdict
+from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
 
+from shared.auth import Principal, require
 from shared.logs import correlation_scope
+from shared.messaging import consumers_of
+from shared.outbox import outbox_backlog
 from shared.problems import install_problem_handlers
 from shared.runtime import ServiceRuntime
 
@@ -70,6 +75,19 @@ def _ops_router(runtime: ServiceRuntime, title: str, description: str) -> APIRou
         ok = all(v == "ok" for v in checks.values())
         return JSONResponse({"status": "ready" if ok else "not-ready", "checks": checks},
                             status_code=200 if ok else 503)
+
+    @router.get("/admin/delivery", summary="Delivery state: consumers, parked events, outbox backlog (admin)",
+                responses={401: {"description": "no or bad token"}, 403: {"description": "not an admin"}})
+    async def delivery(_: Annotated[Principal, require()]) -> dict[str, Any]:
+        """What waits and why: each consumer's counts since start and its parked events (reason, age, when it
+        will be dead-lettered), and the outbox rows not yet published with the age of the oldest."""
+        consumers = []
+        for consumer in consumers_of(runtime.broker):
+            consumers.append({"name": consumer.name, "topics": list(consumer.topics),
+                              "stats": asdict(consumer.stats), "parked": await consumer.parked(),
+                              "park_ttl_s": consumer.park_ttl.total_seconds()})
+        return {"service": runtime.settings.service, "consumers": consumers,
+                "outbox": await outbox_backlog(runtime.db)}
 
     @router.get("/asyncapi", summary="AsyncAPI 3.0 document of this service's topics")
     async def asyncapi() -> Response:

@@ -185,6 +185,23 @@ class TestOutOfOrder:
                                                                    (registration_id, "00000002")]
         assert dead == []
 
+    async def test_a_parked_assignment_is_visible_to_an_admin_with_its_reason_and_age(self, app):
+        fair_id, registration_id, exhibitor_id = unique("fair-"), unique("reg-"), unique("ex-")
+        async with running_app(app) as client:
+            await feed(app, FairPublished(**fair_info(fair_id)))
+            await feed(app, assigned(fair_id, registration_id, exhibitor_id))
+            assert (await client.get("/admin/delivery", headers=organizer(app))).status_code == 403
+            assert (await client.get("/admin/delivery")).status_code == 401
+            answer = await client.get("/admin/delivery", headers=token(app.state.settings, "admin"))
+        assert answer.status_code == 200
+        [consumer] = answer.json()["consumers"]
+        [parked] = consumer["parked"]
+        assert (consumer["name"], parked["subject"], parked["event_type"]) == (
+            "billing", registration_id, "vn.hangviet.booths.assigned.v1")
+        assert registration_id in parked["reason"] and parked["age_s"] >= 0
+        assert 0 < parked["dead_letter_in_s"] <= consumer["park_ttl_s"]
+        assert consumer["stats"]["parked"] == 1 and answer.json()["outbox"]["unsent"] >= 0
+
     async def test_an_assignment_before_its_fair_waits_for_the_fair_and_the_approval(self, app):
         fair_id, registration_id, exhibitor_id = unique("fair-"), unique("reg-"), unique("ex-")
         dead = dead_letters(app)

@@ -185,3 +185,165 @@ class TestParking:
             assert (await session.exec(select(ParkedEvent))).all() == []
             assert len((await session.exec(select(Effect))).all()) == 2
         await db.dispose()
+
+
+class DeadLetters:
+    """A stand-in broker for the consumer's dead letters (the consumer only publishes to the DLQ)."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+
+    async def publish(self, body, *, topic, key, headers):
+        self.sent.append({"topic": topic, "key": key, **headers})
+
+
+def record(event, *, topic="markets.events", key="p1", headers=None, offset=0):
+    from types import SimpleNamespace
+
+    hdrs = headers if headers is not None else event_headers(event, source="/tests", correlation_id="c")
+    return SimpleNamespace(topic=topic, key=key.encode(), partition=0, offset=offset,
+                           value=event.model_dump_json().encode(), headers=[(k, v.encode()) for k, v in hdrs.items()])
+
+
+class TestBatches:
+    """The consumer's batch path: one transaction for a batch, the per-event path when anything fails."""
+
+    def consumer(self, db, handlers, **kw):
+        dlq = DeadLetters()
+        return EventConsumer(name="tests", topics=("markets.events",), handlers=handlers, db=db, broker=dlq,
+                             max_attempts=3, backoff_s=0.0, **kw), dlq
+
+    async def effects(self, db):
+        async with db.sessions() as session:
+            return sorted(e.session_id for e in (await session.exec(select(Effect))).all())
+
+    async def test_a_batch_applies_each_event_once_even_when_repeated_inside_it(self, db):
+        async def handler(session, event, meta):
+            session.add(Effect(session_id=event.session_id))
+
+        consumer, dlq = self.consumer(db, {SessionCancelled: handler})
+        records = [record(cancelled(n)) for n in range(50)]
+        await consumer.handle_batch([*records, records[3], records[7]])
+        await consumer.handle_batch(records[:10])  # a redelivery of a committed batch
+        assert await self.effects(db) == sorted(f"s{n}" for n in range(50))
+        assert (consumer.stats.applied, consumer.stats.duplicates, consumer.stats.batch_fallbacks) == (50, 12, 0)
+        assert dlq.sent == []
+
+    async def test_one_failing_event_falls_back_to_one_at_a_time_and_only_it_is_dead_lettered(self, db):
+        async def handler(session, event, meta):
+            if event.session_id == "s4":
+                raise ValueError("phiên chợ không tồn tại")
+            session.add(Effect(session_id=event.session_id))
+
+        consumer, dlq = self.consumer(db, {SessionCancelled: handler})
+        await consumer.handle_batch([record(cancelled(n)) for n in range(8)])
+        assert await self.effects(db) == [f"s{n}" for n in range(8) if n != 4]
+        assert [d["dlq_attempts"] for d in dlq.sent] == ["3"] and "không tồn tại" in dlq.sent[0]["dlq_reason"]
+        assert (consumer.stats.batch_fallbacks, consumer.stats.retried) == (1, 2)
+
+    async def test_a_misspelt_type_of_ours_is_dead_lettered_and_a_foreign_one_counted(self, db):
+        async def handler(session, event, meta):
+            session.add(Effect(session_id=event.session_id))
+
+        consumer, dlq = self.consumer(db, {SessionCancelled: handler})
+        good = cancelled(1)
+        misspelt = {**event_headers(good, source="/tests", correlation_id="c"), "ce_type": "vn.hangviet.sesion.cancelled.v1"}
+        foreign = {**event_headers(good, source="/tests", correlation_id="c"), "ce_type": "com.example.thing.v1"}
+        known_not_handled = {**event_headers(good, source="/tests", correlation_id="c"),
+                             "ce_type": "vn.hangviet.programme.created.v1"}
+        await consumer.handle_batch([record(good, headers=misspelt), record(good, headers=foreign),
+                                     record(good, headers=known_not_handled), record(good)])
+        assert [d["dlq_reason"] for d in dlq.sent] == [
+            "unknown event type 'vn.hangviet.sesion.cancelled.v1': no contract of that name"]
+        assert (consumer.stats.foreign, consumer.stats.skipped, consumer.stats.applied) == (1, 1, 1)
+        assert await self.effects(db) == ["s1"]
+
+    async def test_a_failure_outside_the_handler_is_retried_then_dead_lettered_never_looped(self, database_url):
+        bare = Database(database_url)  # no parked_events table: every attempt fails before the handler
+        await bare.create_tables([OutboxMessage, InboxMessage, Effect])
+
+        async def handler(session, event, meta):
+            session.add(Effect(session_id=event.session_id))
+
+        consumer, dlq = self.consumer(bare, {SessionCancelled: handler})
+        await consumer.handle_batch([record(cancelled(1))])
+        assert len(dlq.sent) == 1 and "parked_events" in dlq.sent[0]["dlq_reason"]
+        assert consumer.stats.retried == 2
+        await bare.dispose()
+
+
+class Known(SQLModel, table=True):
+    """The registrations the parking tests' consumer has seen approved."""
+
+    __tablename__ = "test_known"
+    subject: str = Field(primary_key=True)
+
+
+class TestParkingQueues:
+    """A parked event holds up its own registration (subject) only; fair-wide events wait for all of the fair."""
+
+    @pytest.fixture
+    async def pdb(self, database_url):
+        database = Database(database_url)
+        await database.create_tables([*KERNEL_TABLES, Effect, Known])
+        yield database
+        await database.dispose()
+
+    def consumer(self, db, **kw):
+        from shared.contracts.markets import ProgrammeCreated
+        from shared.errors import NotYet
+
+        async def on_cancelled(session, event, meta):
+            if await session.get(Known, event.session_id) is None:
+                raise NotYet(f"session {event.session_id} not known yet")
+            session.add(Effect(session_id=event.session_id))
+
+        async def on_created(session, event, meta):  # stands for a fair-wide event of the same key
+            session.add(Effect(session_id="fair-wide"))
+
+        dlq = DeadLetters()
+        return EventConsumer(name="tests", topics=("markets.events",), db=db, broker=dlq, max_attempts=3,
+                             backoff_s=0.0, handlers={SessionCancelled: on_cancelled, ProgrammeCreated: on_created},
+                             **kw), dlq
+
+    async def know(self, db, subject):
+        async with db.transaction() as session:
+            session.add(Known(subject=subject))
+
+    async def effects(self, db):
+        async with db.sessions() as session:
+            return [e.session_id for e in (await session.exec(select(Effect).order_by(Effect.id))).all()]
+
+    async def test_other_subjects_of_the_same_key_go_on_and_a_fair_wide_event_waits(self, pdb):
+        from shared.contracts.markets import ProgrammeCreated
+
+        consumer, dlq = self.consumer(pdb)
+        for n in (2, 3):
+            await self.know(pdb, f"s{n}")
+        wide = ProgrammeCreated(programme_id="p1", centre_id="tq", name="Đưa hàng Việt 2027", year=2027,
+                                province_code="08", target_sessions=22)
+        # s1 waits for its prerequisite; s2 (same key, another subject) goes on; the fair-wide event queues;
+        # a second s1 event queues behind the first.
+        await consumer.handle_batch([record(cancelled(1)), record(cancelled(2))])
+        await consumer.handle_batch([record(wide), record(cancelled(3))])
+        assert await self.effects(pdb) == ["s2"]
+        parked = await consumer.parked()
+        assert [(p["subject"], p["event_type"]) for p in parked] == [
+            ("s1", "vn.hangviet.session.cancelled.v1"), ("p1", "vn.hangviet.programme.created.v1"),
+            ("s3", "vn.hangviet.session.cancelled.v1")]
+        assert "not known yet" in parked[0]["reason"] and "queued behind" in parked[1]["reason"]
+        assert all(p["dead_letter_in_s"] > 500 for p in parked)
+        await self.know(pdb, "s1")
+        await consumer.sweep()
+        assert await self.effects(pdb) == ["s2", "s1", "fair-wide", "s3"]
+        assert await consumer.parked() == [] and dlq.sent == []
+
+    async def test_an_event_parked_past_its_time_to_live_is_dead_lettered_with_its_reason(self, pdb):
+        from datetime import timedelta
+
+        consumer, dlq = self.consumer(pdb, park_ttl=timedelta(seconds=0))
+        await consumer.handle_batch([record(cancelled(1))])
+        await consumer.sweep()
+        assert len(dlq.sent) == 1 and "not known yet" in dlq.sent[0]["dlq_reason"]
+        assert "still not applicable" in dlq.sent[0]["dlq_reason"]
+        assert await consumer.parked() == [] and await self.effects(pdb) == []
