@@ -247,7 +247,8 @@ class TestBatches:
 
         consumer, dlq = self.consumer(db, {SessionCancelled: handler})
         good = cancelled(1)
-        misspelt = {**event_headers(good, source="/tests", correlation_id="c"), "ce_type": "vn.hangviet.sesion.cancelled.v1"}
+        misspelt = {**event_headers(good, source="/tests", correlation_id="c"),
+                    "ce_type": "vn.hangviet.sesion.cancelled.v1"}
         foreign = {**event_headers(good, source="/tests", correlation_id="c"), "ce_type": "com.example.thing.v1"}
         known_not_handled = {**event_headers(good, source="/tests", correlation_id="c"),
                              "ce_type": "vn.hangviet.programme.created.v1"}
