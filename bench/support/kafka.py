@@ -21,7 +21,7 @@ def consumer(bootstrap: str, *topics: str, group: str | None = None, **extra: ob
     """A consumer reading from the earliest offset (Tansu's high watermark cannot be trusted for `latest`)."""
     settings: dict[str, object] = {"auto_offset_reset": "earliest", "fetch_max_wait_ms": FETCH_MAX_WAIT_MS,
                                    **(GROUP_SETTINGS if group else {}), **extra}
-    return AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=group, **settings)  # type: ignore[arg-type]
+    return AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=group, **settings)
 
 
 async def fresh_topics(bootstrap: str, prefix: str, count: int, partitions: int = 1) -> list[str]:

@@ -143,6 +143,8 @@ def _num(value: float | None) -> str:
         return "—"
     if math.isinf(value):
         return "never"
+    if value == int(value) and abs(value) < 10_000:
+        return str(int(value))
     if abs(value) >= 100:
         return f"{value:,.0f}"
     if abs(value) >= 10:
@@ -158,7 +160,7 @@ def verdict(met: bool | None) -> str:
 def render_table(title: str, rows: Sequence[Row]) -> str:
     """The rows as a text table: metric, figure, each floor with its ratio, target, met?"""
     lines = [title, f"{'metric':<46}{'figure':>14}  {'floor':>10} {'(what)':<28}{'ratio':>8}  "
-                    f"{'target':<22}{'met?':<4}"]
+                    f"{'target':<31}{'met?':<4}"]
     lines.append("-" * len(lines[1]))
     for row in rows:
         figure = f"{_num(row.figure)}{(' ' + row.unit) if row.unit else ''}"
@@ -167,7 +169,7 @@ def render_table(title: str, rows: Sequence[Row]) -> str:
             head = f"{row.metric:<46}{figure:>14}" if index == 0 else " " * 60
             floor_text = _num(value) if label else ""
             ratio_text = f"{r:.2f}" if r is not None and math.isfinite(r) else ("never" if r else "")
-            tail = f"{row.target_text():<22}{verdict(row.met()):<4}" if index == 0 else ""
+            tail = f"{row.target_text():<30} {verdict(row.met()):<4}" if index == 0 else ""
             lines.append(f"{head}  {floor_text:>10} {label[:28]:<28}{ratio_text:>8}  {tail}".rstrip())
         if row.note:
             lines.append(f"{'':<4}↳ {row.note}")
