@@ -68,7 +68,7 @@ class Options:
         return sum(round(rate * self.duration_s) for rate in self.rates) + self.burst
 
 
-QUICK = {"duration_s": 5, "burst": 200, "rush": 300, "health_requests": 300, "idle_s": 10, "drain_s": 15,
+QUICK = {"duration_s": 3, "burst": 100, "rush": 300, "health_requests": 300, "idle_s": 10, "drain_s": 10,
          "floor_samples": 100}
 
 
@@ -288,6 +288,9 @@ def print_report(report: dict[str, Any], judged: list[Any]) -> None:
           f"{p['answered_per_s'] or 0:>11.1f}{p['completed']:>8}{p['not_completed']:>8}{p['sagas_per_s']:>9.1f}"
           f"{p['backlog_at_start']:>14}{p['waited_after_sending_s']:>9}  "
           f"{p['load_average']['start'][0]} → {p['load_average']['end'][0]}\n")
+    for p in report["phases"]:
+        if p["approve_statuses"]:
+            w(f"  {p['phase']}: approvals not answered 'approved': {p['approve_statuses']}\n")
     w(f"\nper hop (ms, from ce_time; 'never' = not within the wait)\n"
       f"{'phase':<8}{'hop':<24}{'p50':>8}{'p95':>8}{'p99':>8}   tail p95 first → last third\n")
     for p in report["phases"]:

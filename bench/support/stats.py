@@ -44,12 +44,14 @@ def thirds(values: Sequence[float]) -> tuple[Sequence[float], Sequence[float]]:
 
 def tail_growth(values: Sequence[float], *, factor: float = 1.5, slack: float = 20.0) -> dict[str, Any]:
     """Whether the p95 of the last third of a phase exceeds the first third's by more than `factor` times
-    and `slack` (in the values' unit): the system fell behind and a queue built up. Too few values: unknown."""
+    and `slack` (in the values' unit), or is missing: the system fell behind and a queue built up. Too few
+    values: unknown."""
     first, last = thirds(values)
     first_p95, last_p95 = percentile(first, 0.95), percentile(last, 0.95)
     if first_p95 is None or last_p95 is None:
         return {"first_p95": None, "last_p95": None, "grows": None}
-    grows = last_p95 > first_p95 * factor and last_p95 - first_p95 > slack
+    # Sagas of the last third still unfinished when the wait ended: it did not keep up, whatever the first did.
+    grows = math.isinf(last_p95) or (last_p95 > first_p95 * factor and last_p95 - first_p95 > slack)
     return {"first_p95": first_p95, "last_p95": last_p95, "grows": grows}
 
 

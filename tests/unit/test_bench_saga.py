@@ -75,6 +75,7 @@ class TestTailGrowth:
 
     def test_sagas_never_finished_at_the_end_count_as_growth(self) -> None:
         assert tail_growth([50.0] * 20 + [MISSING] * 10)["grows"] is True
+        assert tail_growth([MISSING] * 30)["grows"] is True  # nothing finished: it did not keep up
 
     def test_too_few_values_cannot_be_judged(self) -> None:
         assert tail_growth([1.0, 2.0])["grows"] is None
