@@ -31,7 +31,7 @@ from sqlalchemy import event as sa_event
 from sqlmodel import Field, SQLModel, func, select
 
 from bench.support import kafka, procs
-from bench.support.stats import MISSING, Row, Target, finite, render_table, summarize, targets_summary
+from bench.support.stats import MISSING, Row, Target, finite, jsonable, render_table, summarize, targets_summary
 from shared.contracts.markets import SessionCancelled
 from shared.db import Database
 from shared.embedded import start_infra
@@ -400,6 +400,6 @@ if __name__ == "__main__":
     args = parser.parse_args()
     configure_logging("bench-messaging", level=logging.WARNING)
     outcome, tables = asyncio.run(main(args.events, args.latency_samples, args.timeout))
-    print_report(outcome, *tables)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "messaging.json").write_text(json.dumps(outcome, indent=2, ensure_ascii=False) + "\n")
+    (RESULTS / "messaging.json").write_text(json.dumps(jsonable(outcome), indent=2, ensure_ascii=False) + "\n")
+    print_report(outcome, *tables)

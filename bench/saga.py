@@ -38,8 +38,9 @@ import httpx
 
 from bench.support import http, kafka, procs
 from bench.support.events import EventReader
-from bench.support.sagas import Approval, idle_rows, phase_figures, rush_rows, saga_rows
-from bench.support.stats import jsonable, render_table, summarize, targets_summary
+from bench.support.saga_tables import print_report, rows
+from bench.support.sagas import Approval, phase_figures
+from bench.support.stats import jsonable, summarize, targets_summary
 from shared.logs import configure_logging
 from shared.platform import Platform, start_platform
 
@@ -130,6 +131,7 @@ async def rush(client: httpx.AsyncClient, platform: Platform, fair_id: str, peop
                     polled[name].append((await http.timed(poller.get(f"{url}{path}"))).ms)
                 await asyncio.sleep(0.05)
 
+    load_start = procs.load_average()
     poller = asyncio.create_task(poll())
     submits = await http.pool(people, lambda p: http.timed(client.post(
         f"{url}/fairs/{fair_id}/registrations", json={"booths_requested": 1}, headers=p.headers)), opts.concurrency)
@@ -138,7 +140,8 @@ async def rush(client: httpx.AsyncClient, platform: Platform, fair_id: str, peop
     ids = [c.body["id"] for c in submits if c.status == "201"]
     return {"concurrency": opts.concurrency, "exhibitors": len(people),
             "health_floor": http.calls_summary(health, "200"), "submits": http.calls_summary(submits, "201"),
-            "polled": {name: summarize(values) for name, values in polled.items()}}, ids
+            "polled": {name: summarize(values) for name, values in polled.items()},
+            "load_average": {"start": load_start, "end": procs.load_average()}}, ids
 
 
 async def submit_rest(client: httpx.AsyncClient, platform: Platform, fair_id: str, people: Sequence[Exhibitor],
@@ -213,6 +216,13 @@ async def phases(client: httpx.AsyncClient, platform: Platform, reader: EventRea
     return out
 
 
+async def with_load(work: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]:
+    """The work's result with the load average at its start and end."""
+    start = procs.load_average()
+    result = await work
+    return {**result, "load_average": {"start": start, "end": procs.load_average()}}
+
+
 def all_issued(reader: EventReader, registration_ids: list[str]) -> bool:
     return reader.log.issued(registration_ids) >= len(registration_ids)
 
@@ -234,9 +244,9 @@ async def main(opts: Options) -> dict[str, Any]:
                 fair_id, people, report["setup"] = await setup(client, platform, reader, opts)
                 step(f"idle: {opts.idle_s:g} s")
                 await asyncio.sleep(3)  # let the profile creations' work settle
-                report["idle"] = await procs.idle_cost(stack_pids(platform), opts.idle_s)
+                report["idle"] = await with_load(procs.idle_cost(stack_pids(platform), opts.idle_s))
                 step("floor: raw aiokafka through the platform's broker")
-                report["floor"] = await measure_floor(platform.bootstrap, opts.floor_samples)
+                report["floor"] = await with_load(measure_floor(platform.bootstrap, opts.floor_samples))
                 step(f"rush: {min(opts.rush, len(people))} submits at concurrency {opts.concurrency}")
                 report["rush"], ids = await rush(client, platform, fair_id, people[:opts.rush], opts)
                 if len(ids) < opts.approvals_needed:
@@ -255,63 +265,6 @@ async def main(opts: Options) -> dict[str, Any]:
 
 def step(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
-
-
-def rows(report: dict[str, Any]) -> list[Any]:
-    """Every judged figure of the run."""
-    return (saga_rows(report["phases"], report["floor"]["two_hop"]) + rush_rows(report["rush"])
-            + idle_rows(report["idle"]))
-
-
-def _ms(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return "never" if value == float("inf") else f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
-
-
-def print_report(report: dict[str, Any], judged: list[Any]) -> None:
-    """The tables on stdout."""
-    w = sys.stdout.write
-    la = report["load_average"]
-    w(f"\nsaga benchmark — {report['cores']} cores, load average {la['start']} → {la['end']}, "
-      f"cold start {report['cold_start_s']} s, fair of {report['setup']['capacity_booths']} booths, "
-      f"{report['setup']['profiles']['n']} profiles ({report['setup']['profiles']['per_s'] or 0:.0f}/s)\n\n")
-    w(f"floor: raw aiokafka through the platform's broker, one message at a time (ms)\n"
-      f"{'path':<34}{'p50':>8}{'p95':>8}{'p99':>8}\n")
-    for name in ("one_hop", "two_hop"):
-        s = report["floor"][name]
-        w(f"{name.replace('_', ' '):<34}{_ms(s['p50']):>8}{_ms(s['p95']):>8}{_ms(s['p99']):>8}\n")
-    w(f"\nphases\n{'phase':<8}{'sent':>6}{'ok':>6}{'sent/s':>8}{'answered/s':>11}{'issued':>8}{'missing':>8}"
-      f"{'sagas/s':>9}{'backlog@start':>14}{'waited s':>9}  load start → end\n")
-    for p in report["phases"]:
-        w(f"{p['phase']:<8}{p['approvals']:>6}{p['approve_ok']:>6}{p['sent_per_s'] or 0:>8.1f}"
-          f"{p['answered_per_s'] or 0:>11.1f}{p['completed']:>8}{p['not_completed']:>8}{p['sagas_per_s']:>9.1f}"
-          f"{p['backlog_at_start']:>14}{p['waited_after_sending_s']:>9}  "
-          f"{p['load_average']['start'][0]} → {p['load_average']['end'][0]}\n")
-    for p in report["phases"]:
-        if p["approve_statuses"]:
-            w(f"  {p['phase']}: approvals not answered 'approved': {p['approve_statuses']}\n")
-    w(f"\nper hop (ms, from ce_time; 'never' = not within the wait)\n"
-      f"{'phase':<8}{'hop':<24}{'p50':>8}{'p95':>8}{'p99':>8}   tail p95 first → last third\n")
-    for p in report["phases"]:
-        for index, (hop, s) in enumerate(p["hops"].items()):
-            tail = (f"   {_ms(p['tail']['first_p95'])} → {_ms(p['tail']['last_p95'])}"
-                    f"{' GROWS' if p['tail']['grows'] else ''}" if index == 0 else "")
-            w(f"{p['phase'] if index == 0 else '':<8}{hop:<24}{_ms(s['p50']):>8}{_ms(s['p95']):>8}"
-              f"{_ms(s['p99']):>8}{tail}\n")
-    r = report["rush"]
-    w(f"\nrush: {r['submits']['n']} submits in {r['submits']['seconds']:.1f} s, statuses {r['submits']['statuses']}; "
-      f"/health floor {r['health_floor']['n']} calls, statuses {r['health_floor']['statuses']}\n")
-    idle = report["idle"]
-    w(f"\nidle over {idle['seconds']} s\n{'process':<18}{'CPU % of a core':>16}{'RSS MiB':>10}\n")
-    for name, p in idle["per_process"].items():
-        w(f"{name:<18}{p['cpu_pct_of_core']:>16.1f}{p['rss_mib']:>10.0f}\n")
-    w(f"{'total':<18}{idle['cpu_pct_of_core']:>16.1f}{idle['rss_mib']:>10.0f}\n\n")
-    w(render_table("targets (issue 12), against the floor measured in this run", judged) + "\n")
-    t = report["targets_summary"]
-    w(f"\ntargets: {t['met']} met, {t['missed']} missed, {t['unknown']} not judged; "
-      f"events read {report['events']['records_read']}, waitlisted {report['events']['waitlisted']}, "
-      f"dead letters {report['events']['dead_letters'] or 0}\n")
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
@@ -345,6 +298,6 @@ if __name__ == "__main__":
     judged_rows = rows(outcome)
     outcome["targets"] = [row.as_json() for row in judged_rows]
     outcome["targets_summary"] = targets_summary(judged_rows)
-    print_report(outcome, judged_rows)
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(exist_ok=True)  # written before printing: a long run's figures are kept whatever happens
     (RESULTS / "saga.json").write_text(json.dumps(jsonable(outcome), indent=2, ensure_ascii=False) + "\n")
+    print_report(outcome, judged_rows)

@@ -14,6 +14,7 @@ import pytest
 
 from bench.saga import QUICK, Options, parse_options
 from bench.support.events import EventLog
+from bench.support.saga_tables import print_report, rows
 from bench.support.sagas import Approval, hop_times, idle_rows, phase_figures, rush_rows, saga_rows
 from bench.support.stats import (
     MISSING,
@@ -230,3 +231,33 @@ class TestCommandLine:
         assert opts.burst == QUICK["burst"] and opts.idle_s == QUICK["idle_s"]
         assert Options().approvals_needed > opts.approvals_needed
         assert not math.isnan(opts.drain_s)
+
+
+class TestReport:
+    def test_a_whole_report_prints_and_serialises_with_missing_sagas_in_it(self, capsys: pytest.CaptureFixture[str]
+                                                                         ) -> None:
+        approvals = [Approval(f"r{i}", 100.0 + i, 100.1 + i, "200", "approved") for i in range(9)]
+        table = {f"r{i}": {"approved": 100.05 + i, "assigned": 100.2 + i, "issued": 100.3 + i} for i in range(6)}
+        phase = phase_figures("50/s", approvals, steps(table), offered_per_s=50)
+        phase.update({"waited_after_sending_s": 1.0, "load_average": {"start": [1.0], "end": [2.0]}})
+        load = {"start": [1.0, 1.0, 1.0], "end": [2.0, 2.0, 2.0]}
+        calls = {"n": 2, "per_s": 10.0, "seconds": 0.2, "errors": 0, "statuses": {"201": 2},
+                 "latency": summarize([1.0, 2.0])}
+        report = {
+            "cores": 2, "load_average": load, "cold_start_s": 17.0,
+            "setup": {"capacity_booths": 2000, "profiles": calls},
+            "floor": {"one_hop": summarize([1.0]), "two_hop": summarize([2.0, MISSING]), "load_average": load},
+            "phases": [phase],
+            "rush": {"concurrency": 50, "exhibitors": 2, "health_floor": {**calls, "statuses": {"200": 2}},
+                     "submits": calls, "polled": {"read": summarize([3.0]), "health": summarize([1.0])},
+                     "load_average": load},
+            "idle": {"seconds": 60.0, "cpu_pct_of_core": 4.0, "rss_mib": 900.0, "load_average": load,
+                     "per_process": {"booths": {"cpu_pct_of_core": 1.0, "rss_mib": 180.0, "processes": 1}}},
+            "events": {"records_read": 30, "waitlisted": 0, "dead_letters": {}},
+        }
+        judged = rows(report)
+        report["targets_summary"] = targets_summary(judged)
+        print_report(report, judged)
+        out = capsys.readouterr().out
+        assert "50/s" in out and "never" in out and "targets (issue 12)" in out and "booths" in out
+        json.dumps(jsonable(report), allow_nan=False)
