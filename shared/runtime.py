@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
@@ -19,6 +19,8 @@ from shared.db import Database
 from shared.messaging import KERNEL_TABLES, consumers_of, make_broker, make_outbox_publisher, tune_fetch_forever
 from shared.outbox import OutboxRelay
 from shared.settings import Settings
+
+READINESS_TIMEOUT_S = 3.0
 
 
 def make_redis(url: str) -> aioredis.Redis:
@@ -36,22 +38,30 @@ class ServiceRuntime:
     redis: aioredis.Redis
     relay: OutboxRelay
     tables: Sequence[type[SQLModel]] = ()
+    # What /ready checks: only what the service uses (a Redis stall must not fail a service without Redis).
+    dependencies: frozenset[str] = frozenset({"database", "broker"})
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _relay_task: asyncio.Task[None] | None = None
 
     @classmethod
-    def build(cls, settings: Settings, tables: Sequence[type[SQLModel]]) -> ServiceRuntime:
-        """Wire the parts; nothing connects yet."""
+    def build(cls, settings: Settings, tables: Sequence[type[SQLModel]], *, uses_redis: bool = False,
+              uses_broker: bool = True) -> ServiceRuntime:
+        """Wire the parts; nothing connects yet. `uses_redis` / `uses_broker` say what the service needs, and so
+        what its readiness checks (a service without Redis gets a client that never connects)."""
         db = Database(settings.resolved_database_url())
         broker = make_broker(settings)
         relay = OutboxRelay(db, make_outbox_publisher(broker), poll_interval_s=settings.outbox_poll_interval_s)
         db.on_events_committed(relay.wake)
+        dependencies = {"database"} | ({"broker"} if uses_broker else set()) | ({"redis"} if uses_redis else set())
         return cls(settings=settings, db=db, broker=broker, redis=make_redis(settings.redis_url), relay=relay,
-                   tables=[*tables, *KERNEL_TABLES])
+                   tables=[*tables, *KERNEL_TABLES], dependencies=frozenset(dependencies))
 
     async def start(self) -> None:
-        """Create tables, connect the broker (which starts the consumers) and start the relay."""
+        """Create tables, connect the broker (which starts the consumers) and start the relay. A service that uses
+        no broker connects none."""
         await self.db.create_tables(self.tables)
+        if "broker" not in self.dependencies:
+            return
         await self.broker.start()
         self._relay_task = asyncio.create_task(self.relay.run())
         for consumer in consumers_of(self.broker):
@@ -88,20 +98,31 @@ class ServiceRuntime:
         await self.db.dispose()
 
     async def readiness(self) -> dict[str, str]:
-        """Whether the database, the broker and Redis answer."""
-        checks: dict[str, str] = {}
-        try:
-            async with self.db.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = f"error: {exc}"
-        try:
-            checks["broker"] = "ok" if await self.broker.ping(timeout=3) else "error: no answer"
-        except Exception as exc:
-            checks["broker"] = f"error: {exc}"
-        try:
-            checks["redis"] = "ok" if await self.redis.ping() else "error: no answer"
-        except Exception as exc:
-            checks["redis"] = f"error: {exc}"
-        return checks
+        """Whether what the service uses answers (database, and broker and Redis when it uses them), each
+        within a few seconds: a stalled dependency makes the service not ready, it never hangs the check."""
+        probes = {"database": self._database_answers, "broker": self._broker_answers, "redis": self._redis_answers}
+        names = [name for name in probes if name in self.dependencies]
+        results = await asyncio.gather(*(_check(probes[name]()) for name in names))
+        return dict(zip(names, results, strict=True))
+
+    async def _database_answers(self) -> bool:
+        async with self.db.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return True
+
+    async def _broker_answers(self) -> bool:
+        return bool(await self.broker.ping(timeout=READINESS_TIMEOUT_S))
+
+    async def _redis_answers(self) -> bool:
+        return bool(await self.redis.ping())
+
+
+async def _check(probe: Awaitable[bool]) -> str:
+    """"ok", or what went wrong (no answer in time included)."""
+    try:
+        answered = await asyncio.wait_for(probe, timeout=READINESS_TIMEOUT_S)
+    except TimeoutError:
+        return f"error: no answer within {READINESS_TIMEOUT_S:g}s"
+    except Exception as exc:
+        return f"error: {exc}"
+    return "ok" if answered else "error: no answer"

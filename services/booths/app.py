@@ -26,7 +26,7 @@ EMITS: list[type[Event]] = [ev.FloorplanPublished, ev.BoothsHeld, ev.BoothsAssig
 
 def create_app(settings: Settings, config: BoothsConfig | None = None) -> FastAPI:
     """The booths service: floor plans, standard booths, holds, assignments and allocation."""
-    runtime = ServiceRuntime.build(settings, tables=TABLES)
+    runtime = ServiceRuntime.build(settings, tables=TABLES, uses_redis=True)  # holds' fast path, live map
     ctx = Context(db=runtime.db, redis=runtime.redis, feed=LiveFeed(runtime.redis), config=config or BoothsConfig())
     subscribe(make_consumer(runtime, ctx), settings,
               description="Builds a fair's floor plan on fair.published, follows fair.updated/cancelled, records "

@@ -30,7 +30,7 @@ def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None
     """The portal; `transport` replaces the network to the services (tests pass an httpx.MockTransport)."""
     # httpx logs every URL at INFO outside structlog; the backend logs the failures that matter.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    runtime = ServiceRuntime.build(settings, tables=[])
+    runtime = ServiceRuntime.build(settings, tables=[], uses_broker=False)  # pages over the APIs only
     app = create_service_app(
         runtime=runtime, title="hangviet portal",
         description="Cổng thông tin hội chợ và gian hàng / the web pages over the services' APIs",

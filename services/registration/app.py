@@ -46,7 +46,7 @@ async def _start_sweeper(runtime: ServiceRuntime) -> None:
 
 def create_app(settings: Settings) -> FastAPI:
     """The registration service: fairs, exhibitor profiles and registrations."""
-    runtime = ServiceRuntime.build(settings, tables=TABLES)
+    runtime = ServiceRuntime.build(settings, tables=TABLES, uses_redis=True)  # idempotency keys
     subscribe(make_consumer(runtime), settings,
               description="Cancels the registration of an unpaid invoice on invoice.overdue (reason unpaid) and "
                           "promotes the best waitlisted registrations into the booths it freed.")

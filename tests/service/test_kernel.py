@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from faststream.kafka import TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from sqlmodel import Field, SQLModel, select
 
+import shared.runtime as runtime_module
 from shared.contracts.markets import SessionCancelled
 from shared.db import Database
 from shared.envelope import event_headers
@@ -14,6 +18,7 @@ from shared.inbox import InboxMessage
 from shared.messaging import KERNEL_TABLES, EventConsumer, make_broker, raw_body, subscribe
 from shared.outbox import OutboxMessage, OutboxPublishError, OutboxRelay, add_event
 from shared.parking import ParkedEvent
+from shared.runtime import ServiceRuntime
 from shared.settings import load_settings
 
 
@@ -348,3 +353,64 @@ class TestParkingQueues:
         assert len(dlq.sent) == 1 and "not known yet" in dlq.sent[0]["dlq_reason"]
         assert "still not applicable" in dlq.sent[0]["dlq_reason"]
         assert await consumer.parked() == [] and await self.effects(pdb) == []
+
+
+@pytest.fixture
+async def stalled_redis_url():
+    """A 'Redis' that accepts connections and never answers (a frozen server); counts who connected."""
+    connections: list[object] = []
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(writer)
+        await reader.read()  # until the client gives up
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield f"redis://127.0.0.1:{port}/0", connections
+    server.close()
+    for writer in connections:
+        writer.close()  # type: ignore[attr-defined]
+
+
+class TestReadiness:
+    async def test_a_service_without_redis_is_ready_while_redis_stalls_and_never_asks_it(
+            self, database_url, stalled_redis_url):
+        url, connections = stalled_redis_url
+        runtime = ServiceRuntime.build(load_settings("tests", database_url=database_url, redis_url=url), tables=[],
+                                       uses_broker=False)
+        try:
+            assert await runtime.readiness() == {"database": "ok"}
+        finally:
+            await runtime.db.dispose()
+        assert connections == []
+
+    async def test_a_service_with_redis_is_not_ready_while_redis_stalls_and_says_so_in_time(
+            self, database_url, stalled_redis_url, monkeypatch):
+        monkeypatch.setattr(runtime_module, "READINESS_TIMEOUT_S", 0.3)
+        url, _ = stalled_redis_url
+        runtime = ServiceRuntime.build(load_settings("tests", database_url=database_url, redis_url=url), tables=[],
+                                       uses_redis=True, uses_broker=False)
+        started = time.monotonic()
+        try:
+            checks = await runtime.readiness()
+        finally:
+            await runtime.redis.aclose()
+            await runtime.db.dispose()
+        assert checks == {"database": "ok", "redis": "error: no answer within 0.3s"}
+        assert time.monotonic() - started < 2
+
+    def test_each_service_declares_what_it_uses(self, tmp_path):
+        from services.billing.app import create_app as billing
+        from services.booths.app import create_app as booths
+        from services.markets.app import create_app as markets
+        from services.portal.app import create_app as portal
+        from services.registration.app import create_app as registration
+        from services.subscriptions.app import create_app as subscriptions
+
+        apps = {"registration": registration, "booths": booths, "markets": markets, "billing": billing,
+                "subscriptions": subscriptions, "portal": portal}
+        declared = {name: set(make(load_settings(name, var_dir=tmp_path)).state.runtime.dependencies)
+                    for name, make in apps.items()}
+        assert declared == {"registration": {"database", "broker", "redis"}, "booths": {"database", "broker", "redis"},
+                            "markets": {"database", "broker"}, "billing": {"database", "broker"},
+                            "subscriptions": {"database", "broker"}, "portal": {"database"}}
