@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 from shared.db import Database
 from shared.messaging import KERNEL_TABLES, consumers_of, make_broker, make_outbox_publisher, tune_fetch_forever
 from shared.outbox import OutboxRelay
+from shared.replay import replay_outbox
 from shared.settings import Settings
 
 READINESS_TIMEOUT_S = 3.0
@@ -57,9 +58,10 @@ class ServiceRuntime:
                    tables=[*tables, *KERNEL_TABLES], dependencies=frozenset(dependencies))
 
     async def start(self) -> None:
-        """Create tables, connect the broker (which starts the consumers) and start the relay. A service that uses
-        no broker connects none."""
+        """Create tables, mark the outbox for replay on a fresh broker, connect the broker (which starts the
+        consumers) and start the relay. A service that uses no broker connects none."""
         await self.db.create_tables(self.tables)
+        await replay_outbox(self.db, window_s=self.settings.outbox_replay_window_s, epoch=self.settings.broker_epoch)
         if "broker" not in self.dependencies:
             return
         await self.broker.start()

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     # A parked event (waiting for a prerequisite from another topic) is dead-lettered after this long.
     consumer_park_ttl_s: float = 600.0
     outbox_poll_interval_s: float = 0.5
+    # Set by `make run` when it starts a fresh in-memory broker: outbox rows sent within this many seconds
+    # before the newest send are published again, once per broker epoch (shared/replay.py); 0 = never.
+    outbox_replay_window_s: float = Field(default=0.0, ge=0, validation_alias="HANGVIET_OUTBOX_REPLAY_WINDOW_S")
+    broker_epoch: str = Field(default="", max_length=64, validation_alias="HANGVIET_BROKER_EPOCH")
     webhook_allow_loopback: bool = False
     service_urls: dict[str, str] = Field(default_factory=dict)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from faststream.kafka import TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from sqlalchemy import update
 from sqlmodel import Field, SQLModel, select
 
 import shared.runtime as runtime_module
@@ -18,6 +20,7 @@ from shared.inbox import InboxMessage
 from shared.messaging import KERNEL_TABLES, EventConsumer, make_broker, raw_body, subscribe
 from shared.outbox import OutboxMessage, OutboxPublishError, OutboxRelay, add_event
 from shared.parking import ParkedEvent
+from shared.replay import replay_outbox
 from shared.runtime import ServiceRuntime
 from shared.settings import load_settings
 
@@ -353,6 +356,56 @@ class TestParkingQueues:
         assert len(dlq.sent) == 1 and "not known yet" in dlq.sent[0]["dlq_reason"]
         assert "still not applicable" in dlq.sent[0]["dlq_reason"]
         assert await consumer.parked() == [] and await self.effects(pdb) == []
+
+
+class TestOutboxReplay:
+    """A fresh embedded broker lost what the last one held: the recent outbox is published again, once."""
+
+    async def sent_rows(self, db, ages_s):
+        """Rows sent `age` seconds before now, oldest first; returns their ids."""
+        now = datetime.now(UTC)
+        async with db.transaction() as session:
+            rows = [add_event(session, cancelled(n), source="/tests") for n in range(len(ages_s))]
+        async with db.transaction() as session:
+            for row, age in zip(rows, ages_s, strict=True):
+                await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id)
+                                   .values(sent_at=now - timedelta(seconds=age), attempts=1))
+        return [row.id for row in rows]
+
+    async def unsent_ids(self, db):
+        async with db.sessions() as session:
+            return list((await session.exec(select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))
+                                            .order_by(OutboxMessage.id))).all())
+
+    async def test_rows_sent_within_the_window_of_the_newest_send_are_published_again_in_order(self, db):
+        # The newest send was two days ago (make run restarted late): the window counts back from it.
+        ids = await self.sent_rows(db, [200_000, 176_000, 172_900, 172_800])
+        assert await replay_outbox(db, window_s=3600, epoch="e1") == 3
+        assert await self.unsent_ids(db) == ids[1:]
+        published: list[int] = []
+
+        async def publish(row: OutboxMessage) -> None:
+            published.append(row.id)
+
+        await OutboxRelay(db, publish).flush()
+        assert published == ids[1:]
+
+    async def test_a_second_start_on_the_same_broker_does_not_replay_again(self, db):
+        await self.sent_rows(db, [10, 5])
+        assert await replay_outbox(db, window_s=60, epoch="e1") == 2
+        await OutboxRelay(db, _confirmed).flush()
+        assert await replay_outbox(db, window_s=60, epoch="e1") == 0
+        assert await self.unsent_ids(db) == []
+        assert await replay_outbox(db, window_s=60, epoch="e2") == 2
+
+    async def test_no_window_no_replay(self, db):
+        await self.sent_rows(db, [1])
+        assert await replay_outbox(db, window_s=0, epoch="e1") == 0
+        assert await self.unsent_ids(db) == []
+
+
+async def _confirmed(row: OutboxMessage) -> None:
+    return None
 
 
 @pytest.fixture
