@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,14 @@ log = structlog.get_logger()
 
 SERVICE_ORDER: tuple[str, ...] = ("registration", "booths", "markets", "billing", "subscriptions", "portal")
 
+# The embedded broker (Tansu) makes every consumer-group join wait half the session timeout, and a member that
+# died holds the group up to a whole one: 2 s instead of 6 s makes a (re)started consumer ready in about a
+# second. Only for the broker we start ourselves, and only when the environment does not say otherwise.
+EMBEDDED_CONSUMER_TUNING = {"KAFKA_SESSION_TIMEOUT_MS": "2000", "KAFKA_HEARTBEAT_INTERVAL_MS": "600"}
+# A fresh embedded broker has lost what the last one held: each service republishes what it sent in this
+# window before its newest send (consumers' inboxes make the repeats harmless). See shared/replay.py.
+EMBEDDED_REPLAY_WINDOW_S = 3600
+
 
 @dataclass
 class Platform:
@@ -31,6 +40,7 @@ class Platform:
     env: dict[str, str]
     supervisor: Supervisor = field(default_factory=Supervisor)
     infra: EmbeddedInfra | None = None
+    watcher: asyncio.Task[None] | None = None
 
     def url(self, service: str) -> str:
         """Base URL of a service."""
@@ -54,8 +64,16 @@ class Platform:
             self.supervisor.stop(service)
         await self.start_service(service, timeout=timeout)
 
+    def watch(self) -> None:
+        """Restart services that exit unexpectedly, from now until `stop` (needs a running event loop)."""
+        if self.watcher is None or self.watcher.done():
+            self.watcher = asyncio.get_running_loop().create_task(self.supervisor.watch())
+
     def stop(self) -> None:
-        """Stop the services, then the infrastructure."""
+        """Stop watching, stop the services, then the infrastructure."""
+        if self.watcher is not None:
+            self.watcher.cancel()
+            self.watcher = None
         self.supervisor.stop_all()
         if self.infra is not None:
             self.infra.stop()
@@ -77,10 +95,23 @@ def service_env(*, var_dir: Path, bootstrap: str, redis_url: str, ports: Mapping
     return env
 
 
+def embedded_broker_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What services get when the broker is our fresh in-memory one: quick group joins (unless the environment
+    sets them), and a replay of the recent outbox, once per broker (its epoch)."""
+    environ = os.environ if environ is None else environ
+    env = {name: value for name, value in EMBEDDED_CONSUMER_TUNING.items() if not environ.get(name)}
+    env["HANGVIET_OUTBOX_REPLAY_WINDOW_S"] = environ.get("HANGVIET_OUTBOX_REPLAY_WINDOW_S") or str(
+        EMBEDDED_REPLAY_WINDOW_S)
+    env["HANGVIET_BROKER_EPOCH"] = uuid.uuid4().hex
+    return env
+
+
 async def start_platform(var_dir: Path, *, ports: Mapping[str, int] | None = None,
                          services: Sequence[str] = SERVICE_ORDER, extra_env: Mapping[str, str] | None = None,
-                         kafka_port: int | None = None, redis_port: int | None = None) -> Platform:
-    """Start everything; KAFKA_BOOTSTRAP_SERVERS / REDIS_URL in the environment replace the embedded ones."""
+                         kafka_port: int | None = None, redis_port: int | None = None,
+                         watch: bool = True) -> Platform:
+    """Start everything; KAFKA_BOOTSTRAP_SERVERS / REDIS_URL in the environment replace the embedded ones.
+    With `watch`, services that exit unexpectedly are restarted (with backoff) until `Platform.stop`."""
     var_dir.mkdir(parents=True, exist_ok=True)
     (var_dir / "logs").mkdir(exist_ok=True)
     external_kafka, external_redis = os.environ.get("KAFKA_BOOTSTRAP_SERVERS"), os.environ.get("REDIS_URL")
@@ -92,7 +123,9 @@ async def start_platform(var_dir: Path, *, ports: Mapping[str, int] | None = Non
     if external_kafka:
         await create_topics(bootstrap, all_topics())
     chosen = dict(ports) if ports else {name: free_port() for name in SERVICE_PORTS}
-    env = service_env(var_dir=var_dir, bootstrap=bootstrap, redis_url=redis_url, ports=chosen, extra=extra_env)
+    broker_env = embedded_broker_env() if infra is not None and not external_kafka else {}
+    env = service_env(var_dir=var_dir, bootstrap=bootstrap, redis_url=redis_url, ports=chosen,
+                      extra={**broker_env, **(extra_env or {})})
     platform = Platform(var_dir=var_dir, bootstrap=bootstrap, redis_url=redis_url, ports=chosen, env=env,
                         infra=infra)
     try:
@@ -102,5 +135,7 @@ async def start_platform(var_dir: Path, *, ports: Mapping[str, int] | None = Non
     except BaseException:
         platform.stop()
         raise
+    if watch:
+        platform.watch()
     log.info("platform.ready", services=list(services), bootstrap=bootstrap, redis=redis_url)
     return platform

@@ -1,4 +1,9 @@
-"""Runs the platform's service processes as supervised children (used by `make run` and tests)."""
+"""Runs the platform's service processes as supervised children (used by `make run` and tests).
+
+A service that exits without being asked to is started again by `watch()`, after a backoff that doubles
+with each quick failure and starts over once the service has stayed up for a while. Stopping or killing a
+service through the supervisor (`stop`, `kill`, `restart`, `stop_all`) is deliberate: it is not restarted.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
@@ -33,6 +38,20 @@ class ServiceSpec:
     module: str
 
 
+@dataclass(frozen=True)
+class RestartPolicy:
+    """How a service that died is brought back: after `base_s`, doubling per quick death up to `max_s`; a
+    service that stayed up `stable_s` starts over at `base_s`."""
+
+    base_s: float = 0.5
+    max_s: float = 30.0
+    stable_s: float = 60.0
+
+    def delay(self, consecutive: int) -> float:
+        """The wait before the `consecutive`-th restart in a row (1, 2, …)."""
+        return min(self.max_s, self.base_s * 2.0 ** max(0, consecutive - 1))
+
+
 @dataclass
 class _Child:
     """A started service with what is needed to restart it."""
@@ -41,14 +60,21 @@ class _Child:
     env: dict[str, str]
     log_path: Path
     proc: subprocess.Popen[bytes]
+    started_at: float = field(default_factory=time.monotonic)
+    wanted: bool = True  # False once stopped or killed on purpose: the watcher leaves it down
+    restarts: int = 0  # restarts by the watcher, in all
+    consecutive: int = 0  # restarts since the service last stayed up `stable_s`
+    restart_at: float | None = None  # when the watcher starts it again (it died)
 
 
 class Supervisor:
     """Starts, watches and stops service processes, each in its own process group."""
 
-    def __init__(self, stop_timeout: float = 10) -> None:
+    def __init__(self, stop_timeout: float = 10, restart_policy: RestartPolicy | None = None) -> None:
         self.stop_timeout = stop_timeout
+        self.restart_policy = restart_policy or RestartPolicy()
         self._children: dict[str, _Child] = {}
+        self._ready_probes: set[asyncio.Task[None]] = set()
 
     def __enter__(self) -> Supervisor:
         return self
@@ -83,9 +109,16 @@ class Supervisor:
         # Unbuffered so the log tail in errors shows the child's last words.
         full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
         proc = spawn([sys.executable, "-m", spec.module], log_path, full_env)
-        self._children[spec.name] = _Child(spec, dict(env), log_path, proc)
+        child = _Child(spec, dict(env), log_path, proc)
+        if existing is not None and existing.spec == spec:  # the counts survive a restart
+            child.restarts, child.consecutive = existing.restarts, existing.consecutive
+        self._children[spec.name] = child
         log.info("service_started", service=spec.name, pid=proc.pid, port=spec.port, log=str(log_path))
         return proc
+
+    def restarts(self, name: str) -> int:
+        """How many times the watcher has started service `name` again after it died."""
+        return self._child(name).restarts
 
     async def wait_ready(self, spec: ServiceSpec, timeout: float = 60) -> None:  # noqa: ASYNC109
         """Poll GET /ready until 200; raise ServiceStartError with the log tail if it exits or times out."""
@@ -107,23 +140,32 @@ class Supervisor:
         )
 
     def stop(self, name: str) -> None:
-        """SIGTERM service `name`'s process group, SIGKILL after the stop timeout."""
-        stop_process(self._child(name).proc, self.stop_timeout)
+        """SIGTERM service `name`'s process group, SIGKILL after the stop timeout; it stays down."""
+        child = self._child(name)
+        self._leave_down(child)
+        stop_process(child.proc, self.stop_timeout)
         log.info("service_stopped", service=name)
 
     def kill(self, name: str) -> None:
-        """SIGKILL service `name`'s process group (simulates a crash)."""
-        kill_process(self._child(name).proc)
+        """SIGKILL service `name`'s process group (a crash on purpose); it stays down until started."""
+        child = self._child(name)
+        self._leave_down(child)
+        kill_process(child.proc)
         log.info("service_killed", service=name)
 
     def restart(self, name: str) -> subprocess.Popen[bytes]:
         """Stop service `name` if running and start it again with the same spec, env and log."""
         child = self._child(name)
+        self._leave_down(child)
         stop_process(child.proc, self.stop_timeout)
         return self.start(child.spec, child.env, child.log_path)
 
     def stop_all(self) -> None:
-        """SIGTERM every service, wait up to the stop timeout, then SIGKILL stragglers."""
+        """SIGTERM every service, wait up to the stop timeout, then SIGKILL stragglers; none is restarted."""
+        for child in self._children.values():
+            self._leave_down(child)
+        for probe in self._ready_probes:
+            probe.cancel()
         running = [c for c in self._children.values() if c.proc.returncode is None]
         for child in running:
             signal_group(child.proc, signal.SIGTERM)
@@ -133,6 +175,67 @@ class Supervisor:
             stop_process(child.proc, max(0.0, deadline - time.monotonic()))
         if running:
             log.info("services_stopped", services=[c.spec.name for c in running])
+
+    async def watch(self, interval_s: float = 0.2) -> None:
+        """Restart services that exit unexpectedly, with backoff, until cancelled (`make run`, tests)."""
+        while True:
+            self.check()
+            await asyncio.sleep(interval_s)
+
+    def check(self) -> None:
+        """One look at every service: note the ones that died, start those whose backoff is over."""
+        now = time.monotonic()
+        for child in list(self._children.values()):
+            if not child.wanted:
+                continue
+            if child.restart_at is None and child.proc.poll() is not None:
+                self._schedule_restart(child, now)
+            elif child.restart_at is not None and now >= child.restart_at:
+                self._restart_dead(child)
+
+    def _schedule_restart(self, child: _Child, now: float) -> None:
+        """A service died on its own: log why (its log's last lines) and when it comes back."""
+        if now - child.started_at >= self.restart_policy.stable_s:
+            child.consecutive = 0
+        child.consecutive += 1
+        delay = self.restart_policy.delay(child.consecutive)
+        child.restart_at = now + delay
+        log.warning("service_exited", service=child.spec.name, pid=child.proc.pid, exit_code=child.proc.returncode,
+                    uptime_s=round(now - child.started_at, 1), restart_count=child.restarts + 1,
+                    restart_in_s=delay, log=str(child.log_path), log_tail=log_tail(child.log_path, lines=20))
+
+    def _restart_dead(self, child: _Child) -> None:
+        """Start a dead service again and follow it until it is ready (logged, with the time it took)."""
+        child.restarts += 1
+        child.restart_at = None
+        try:
+            self.start(child.spec, child.env, child.log_path)
+        except OSError as exc:  # could not even spawn: try again after the next backoff
+            log.error("service_restart_failed", service=child.spec.name, error=str(exc))
+            child.started_at = time.monotonic()
+            self._schedule_restart(child, time.monotonic())
+            return
+        log.info("service_restarted", service=child.spec.name, restart_count=child.restarts,
+                 pid=self._children[child.spec.name].proc.pid)
+        probe = asyncio.create_task(self._log_when_ready(child.spec))
+        self._ready_probes.add(probe)
+        probe.add_done_callback(self._ready_probes.discard)
+
+    async def _log_when_ready(self, spec: ServiceSpec) -> None:
+        started = time.monotonic()
+        try:
+            await self.wait_ready(spec, timeout=300)
+        except ServiceStartError as exc:  # it died again: the watcher takes it from here
+            log.warning("service_restart_not_ready", service=spec.name, error=str(exc).splitlines()[0])
+            return
+        log.info("service_back", service=spec.name, restart_count=self._child(spec.name).restarts,
+                 restart_to_ready_s=round(time.monotonic() - started, 2))
+
+    @staticmethod
+    def _leave_down(child: _Child) -> None:
+        """The service is stopped on purpose: the watcher must not bring it back."""
+        child.wanted = False
+        child.restart_at = None
 
     def _child(self, name: str) -> _Child:
         """Look up a started service by name."""
