@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from itertools import chain
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -500,6 +501,17 @@ def subscribe(consumer: EventConsumer, settings: Settings, *, description: str =
         title=f"{consumer.name}:consume",
         description=description or f"{consumer.name} applies {handled} from {topics}.",
     )
+
+    max_records, wait_ms = settings.consumer_batch_max_records, settings.consumer_batch_timeout_ms
+
+    async def next_batch(kafka_consumer: Any) -> tuple[Any, ...]:
+        # FastStream's batch subscriber sleeps for its whole batch timeout after an empty poll, so a record
+        # arriving then waits up to that long. getmany already returns as soon as records arrive and waits
+        # up to the timeout otherwise: without the extra sleep the wait is cheap and costs no latency.
+        batches = await kafka_consumer.getmany(timeout_ms=wait_ms, max_records=max_records)
+        return tuple(chain.from_iterable(batches.values()))
+
+    subscriber.get_msg = next_batch  # type: ignore[method-assign,assignment]
 
     @subscriber
     async def on_batch(message: KafkaMessage) -> None:

@@ -41,11 +41,11 @@ class Settings(BaseSettings):
     kafka_fetch_max_wait_ms: int = 10
     # While a consumer has had nothing to read for 2 s its fetches wait this long (the idle cost of a 10 ms
     # poll is ~7 % of a core per consumer on the embedded broker); the first record brings back the short one.
-    kafka_fetch_idle_wait_ms: int = 250
+    kafka_fetch_idle_wait_ms: int = 500
     consumer_max_attempts: int = 5
     consumer_retry_backoff_s: float = 0.25
     consumer_batch_max_records: int = 200
-    consumer_batch_timeout_ms: int = 20
+    consumer_batch_timeout_ms: int = 500  # the longest an empty poll waits (records end it at once)
     # A parked event (waiting for a prerequisite from another topic) is dead-lettered after this long.
     consumer_park_ttl_s: float = 600.0
     outbox_poll_interval_s: float = 0.5
