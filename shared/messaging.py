@@ -21,10 +21,10 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
-from itertools import chain
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import chain
 from types import SimpleNamespace
 from typing import Any, Union
 
