@@ -177,6 +177,15 @@ class TestSagaFigures:
         assert rows["50/s: p95 of the last third"].met() is False
         assert rows["10/s: p95 of the last third"].met() is True
         assert "10/s: approve → invoice p50" not in rows  # judged at 50/s only
+        assert rows["10/s: sagas/s"].met() is True  # the offered rate came out
+
+    def test_a_phase_that_does_not_deliver_its_rate_does_not_keep_up(self) -> None:
+        phase = {"phase": "100/s", "offered_per_s": 100, "approvals": 300, "completed": 300, "not_completed": 0,
+                 "sagas_per_s": 11.6, "hops": {"total": {"p50": 2e4, "p95": 2.4e4, "p99": 2.5e4}},
+                 "tail": {"first_p95": 2.4e4, "last_p95": 2.3e4, "grows": False}}
+        rows = {r.metric: r for r in saga_rows([phase], {"p50": 5.0, "p99": 20.0})}
+        assert rows["100/s: sagas/s"].met() is False
+        assert rows["100/s: p95 of the last third"].met() is True  # the tail alone would not tell
 
     def test_the_rush_is_judged_against_health_at_the_same_concurrency(self) -> None:
         rush = {"concurrency": 50,
