@@ -41,4 +41,13 @@ class Invalid(Rejected):
 
 class NotYet(Exception):
     """An event handler cannot apply an event *yet*: what it needs arrives in another topic's event (Kafka
-    orders nothing across topics). The consumer parks the event and applies it once that has arrived."""
+    orders nothing across topics). The consumer parks the event and applies it once that has arrived.
+
+    `waits_for` names what it needs precisely: the subject (aggregate id) of the event that will make it
+    applicable, e.g. the registration id for a `registration.approved`. The consumer then retries it only when
+    an event about that subject has been applied (and on its periodic sweep); without it, after every apply.
+    """
+
+    def __init__(self, message: str, *, waits_for: str | None = None) -> None:
+        super().__init__(message)
+        self.waits_for = waits_for

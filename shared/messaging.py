@@ -103,6 +103,14 @@ class ConsumerStats:
     batch_fallbacks: int = 0
 
 
+class _FailedAt(Exception):
+    """The event at `index` of a batch failed; the batch's transaction was rolled back (the cause is chained)."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"event {index} of the batch failed")
+        self.index = index
+
+
 @dataclass
 class _Item:
     """One received event, read and parsed, with where it came from."""
@@ -212,27 +220,46 @@ class EventConsumer:
     # -- applying -----------------------------------------------------------------------------------------
 
     async def _apply_batch(self, items: list[_Item]) -> None:
-        """The fast path: one transaction for the whole batch; on any failure, the per-event path (where each
-        event has its `max_attempts`; the failed batch transaction is not counted as one)."""
-        if len(items) == 1:
-            waiting = await self._apply_alone(items[0], None)
-            if waiting or self._has_parked:
-                await self._retry_parked()
+        """The fast path: one transaction for the whole batch. When an event in it fails (a prerequisite not
+        there yet, or any error), the transaction is rolled back, the events before it are applied together
+        again, the failing one takes the per-event path (its own `max_attempts`, parking, dead letter; the failed
+        batch attempt is not counted as one), and the rest go on together."""
+        touched: set[str] = set()  # the subjects and keys of what was applied: what parked events may wait for
+        pending = items
+        while pending:
+            if len(pending) == 1:
+                await self._apply_alone(pending[0], touched)
+                break
+            try:
+                await self._apply_together(pending, touched)
+                break
+            except _FailedAt as failed:
+                self.stats.batch_fallbacks += 1
+                log.info("event.batch_split", consumer=self.name, events=len(pending), at=failed.index,
+                         cause=repr(failed.__cause__)[:300])
+                head, item, pending = pending[:failed.index], pending[failed.index], pending[failed.index + 1:]
+                await self._apply_all(head, touched)
+                await self._apply_alone(item, touched)
+            except Exception as exc:  # not a handler: the commit, the inbox, the parking table
+                self.stats.batch_fallbacks += 1
+                log.info("event.batch_fallback", consumer=self.name, events=len(pending), cause=repr(exc)[:300])
+                for item in pending:
+                    await self._apply_alone(item, touched)
+                break
+        if touched and self._has_parked:
+            await self._retry_parked(touched)
+
+    async def _apply_all(self, items: list[_Item], touched: set[str]) -> None:
+        """Apply events that went through once already: together, else one at a time."""
+        if not items:
             return
         try:
-            await self._apply_together(items)
-        except Exception as exc:
-            self.stats.batch_fallbacks += 1
-            log.info("event.batch_fallback", consumer=self.name, events=len(items), cause=repr(exc)[:300])
-            known: set[parking.Queue] | None = None
+            await self._apply_together(items, touched)
+        except Exception:
             for item in items:
-                known = await self._apply_alone(item, known)
-            await self._retry_parked()
-            return
-        if self._has_parked:
-            await self._retry_parked()
+                await self._apply_alone(item, touched)
 
-    async def _apply_together(self, items: list[_Item]) -> None:
+    async def _apply_together(self, items: list[_Item], touched: set[str]) -> None:
         waiting = await self._waiting_queues()
         self._has_parked = bool(waiting)
         applied: list[_Item] = []
@@ -241,7 +268,7 @@ class EventConsumer:
             ids = [item.meta.event_id for item in items]
             done = set((await session.exec(select(inbox.InboxMessage.event_id).where(
                 inbox.InboxMessage.consumer == self.name, col(inbox.InboxMessage.event_id).in_(ids)))).all())
-            for item in items:
+            for index, item in enumerate(items):
                 if parking.blocks(waiting, item.queue):
                     self._stage_park(session, item, reason="queued behind an earlier parked event of "
                                                            f"{item.queue.describe()}")
@@ -253,7 +280,10 @@ class EventConsumer:
                     continue
                 with correlation_scope(item.meta.correlation_id, event_id=item.meta.event_id,
                                        event_type=item.meta.event_type):
-                    await item.handler(session, item.event, item.meta)
+                    try:
+                        await item.handler(session, item.event, item.meta)
+                    except Exception as exc:
+                        raise _FailedAt(index) from exc
                 inbox.record(session, consumer=self.name, event_id=item.meta.event_id,
                              event_type=item.meta.event_type)
                 done.add(item.meta.event_id)
@@ -262,55 +292,55 @@ class EventConsumer:
         self.stats.parked += len(queued)
         self._has_parked = self._has_parked or bool(queued)
         for item in applied:
+            touched.update((item.meta.subject, item.key))
             log.info("event.applied", consumer=self.name, event_id=item.meta.event_id,
                      event_type=item.meta.event_type, correlation_id=item.meta.correlation_id)
         for item in queued:
             self._log_parked(item, "queued behind an earlier parked event")
 
-    async def _apply_alone(self, item: _Item, waiting: set[parking.Queue] | None) -> set[parking.Queue] | None:
+    async def _apply_alone(self, item: _Item, touched: set[str]) -> None:
         """Apply one event with bounded retries: park it (NotYet, or behind a parked one of its queue), or
-        dead-letter it after the last attempt. Returns the waiting queues as now known (None: unknown)."""
+        dead-letter it after the last attempt."""
         with correlation_scope(item.meta.correlation_id, event_id=item.meta.event_id,
                                event_type=item.meta.event_type):
             for attempt in range(1, self.max_attempts + 1):
                 try:
-                    if waiting is None:
-                        waiting = await self._waiting_queues()
+                    waiting = await self._waiting_queues()
+                    self._has_parked = bool(waiting)
                     if parking.blocks(waiting, item.queue):
                         await self._park(item, reason=f"queued behind an earlier parked event of "
                                                       f"{item.queue.describe()}")
-                        waiting.add(item.queue)
-                        return waiting
+                        return
                     try:
-                        await self._apply_once(item)
+                        if await self._apply_once(item):
+                            touched.update((item.meta.subject, item.key))
                     except NotYet as exc:
-                        await self._park(item, reason=str(exc))
-                        waiting.add(item.queue)
-                    return waiting
+                        await self._park(item, reason=str(exc), waits_for=exc.waits_for)
+                    return
                 except Exception as exc:
                     failure = exc
-                waiting = None
                 if attempt == self.max_attempts:
                     await self._dead_letter(item.headers, item.body, item.record, reason=repr(failure),
                                             attempts=attempt)
-                    return waiting
+                    return
                 delay = min(self.max_backoff_s, self.backoff_s * 2 ** (attempt - 1))
                 self.stats.retried += 1
                 log.warning("event.retry", consumer=self.name, attempt=attempt, of=self.max_attempts,
                             error=repr(failure)[:500], retry_in_s=delay)
                 await asyncio.sleep(delay)
-        return waiting
 
-    async def _apply_once(self, item: _Item) -> None:
+    async def _apply_once(self, item: _Item) -> bool:
+        """Apply in its own transaction; False when it was applied before."""
         async with self.db.transaction() as session:
             if await inbox.seen(session, consumer=self.name, event_id=item.meta.event_id):
                 self.stats.duplicates += 1
                 log.info("event.duplicate_ignored", consumer=self.name)
-                return
+                return False
             await item.handler(session, item.event, item.meta)
             inbox.record(session, consumer=self.name, event_id=item.meta.event_id, event_type=item.meta.event_type)
         self.stats.applied += 1
         log.info("event.applied", consumer=self.name)
+        return True
 
     # -- parking ------------------------------------------------------------------------------------------
 
@@ -318,13 +348,13 @@ class EventConsumer:
         async with self.db.sessions() as session:
             return await parking.waiting_queues(session, consumer=self.name)
 
-    def _stage_park(self, session: AsyncSession, item: _Item, *, reason: str) -> None:
+    def _stage_park(self, session: AsyncSession, item: _Item, *, reason: str, waits_for: str | None = None) -> None:
         parking.park(session, consumer=self.name, topic=item.topic, key=item.key, event_id=item.meta.event_id,
-                     headers=item.headers, body=item.body, reason=reason)
+                     headers=item.headers, body=item.body, reason=reason, waits_for=waits_for)
 
-    async def _park(self, item: _Item, *, reason: str) -> None:
+    async def _park(self, item: _Item, *, reason: str, waits_for: str | None = None) -> None:
         async with self.db.transaction() as session:
-            self._stage_park(session, item, reason=reason)
+            self._stage_park(session, item, reason=reason, waits_for=waits_for)
         self._has_parked = True
         self.stats.parked += 1
         self._log_parked(item, reason)
@@ -334,16 +364,18 @@ class EventConsumer:
                     subject=item.meta.subject, event_id=item.meta.event_id, event_type=item.meta.event_type,
                     dead_letter_after_s=self.park_ttl.total_seconds())
 
-    async def _retry_parked(self) -> None:
-        """After an apply: retry what waits. A failure here is the sweeper's to retry, never a reason to
+    async def _retry_parked(self, touched: set[str]) -> None:
+        """After an apply: retry what may now apply. A failure here is the sweeper's to retry, never a reason to
         redeliver the records just applied."""
         try:
-            await self._retry_parked_now()
+            await self._retry_parked_now(touched)
         except Exception as exc:
             log.warning("event.parked_retry_failed", consumer=self.name, error=repr(exc)[:500])
 
-    async def _retry_parked_now(self) -> None:
-        """Apply what was waiting, oldest first; a queue still waiting blocks only what it blocks."""
+    async def _retry_parked_now(self, touched: set[str] | None) -> None:
+        """Apply what was waiting, oldest first; a queue still waiting blocks only what it blocks. With
+        `touched` (what was just applied), only the events waiting for one of those subjects, or for nothing
+        in particular, are tried; the sweeper (None) tries them all."""
         async with self.db.sessions() as session:
             parked = await parking.oldest_parked(session, consumer=self.name, limit=500)
         self._has_parked = bool(parked)
@@ -353,7 +385,14 @@ class EventConsumer:
             if parking.blocks(still, queue):
                 still.add(queue)
                 continue
-            if not await self._apply_parked(row):
+            hint = row.waits_for()
+            if touched is not None and hint is not None and hint not in touched:
+                still.add(queue)
+                continue
+            if await self._apply_parked(row):
+                if touched is not None:
+                    touched.add(queue.subject)
+            else:
                 still.add(queue)
         self._has_parked = bool(still)
 
@@ -411,7 +450,7 @@ class EventConsumer:
         """One pass of the parked-event sweeper."""
         if not self._has_parked:
             return
-        await self._retry_parked_now()
+        await self._retry_parked_now(None)
         if not self._has_parked or time.monotonic() - self._warned_parked_at < 60:
             return
         self._warned_parked_at = time.monotonic()

@@ -27,6 +27,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import utc_column, utcnow
 
+WAITS_FOR_HEADER = "hangviet_waits_for"
+"""Stored with a parked event's headers: the subject whose event it waits for (see `NotYet.waits_for`)."""
+
 
 class Queue(NamedTuple):
     """What orders parked events: the topic, the Kafka key (fair or programme) and the subject."""
@@ -75,12 +78,19 @@ class ParkedEvent(SQLModel, table=True):
         """The queue this event holds up (the subject is read from its stored CloudEvents headers)."""
         return Queue(self.topic, self.key, self.header_dict().get("ce_subject") or self.key)
 
+    def waits_for(self) -> str | None:
+        """The subject whose event it waits for, when its handler said (None: any event may help)."""
+        return self.header_dict().get(WAITS_FOR_HEADER) or None
+
 
 def park(session: AsyncSession, *, consumer: str, topic: str, key: str, event_id: str,
-         headers: Mapping[str, str], body: bytes, reason: str) -> None:
+         headers: Mapping[str, str], body: bytes, reason: str, waits_for: str | None = None) -> None:
     """Keep an event for later, in the caller's transaction."""
+    stored = {k: v for k, v in headers.items() if k != WAITS_FOR_HEADER}
+    if waits_for:
+        stored[WAITS_FOR_HEADER] = waits_for
     session.add(ParkedEvent(consumer=consumer, topic=topic, key=key, event_id=event_id,
-                            headers=json.dumps(dict(headers)), body=body.decode("utf-8", "replace"),
+                            headers=json.dumps(stored), body=body.decode("utf-8", "replace"),
                             reason=reason[:2000]))
 
 

@@ -151,10 +151,11 @@ async def _invoice_of_assignment(session: AsyncSession, assignment_id: str) -> I
 async def _fair_and_buyer(session: AsyncSession, assigned: BoothsAssigned) -> tuple[FairPriceList, BuyerSnapshot]:
     fair = await session.get(FairPriceList, assigned.fair_id)
     if fair is None:
-        raise UnknownFair(f"fair {assigned.fair_id} was never published to billing")
+        raise UnknownFair(f"fair {assigned.fair_id} was never published to billing", waits_for=assigned.fair_id)
     buyer = await session.get(BuyerSnapshot, assigned.registration_id)
     if buyer is None:
-        raise UnknownRegistration(f"registration {assigned.registration_id} was never approved to billing")
+        raise UnknownRegistration(f"registration {assigned.registration_id} was never approved to billing",
+                                  waits_for=assigned.registration_id)
     if buyer.fair_id != assigned.fair_id or buyer.exhibitor_id != assigned.exhibitor_id:
         raise domain.InconsistentAssignment(
             f"registration {assigned.registration_id} is of fair {buyer.fair_id} / exhibitor "

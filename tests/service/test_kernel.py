@@ -467,3 +467,48 @@ class TestReadiness:
         assert declared == {"registration": {"database", "broker", "redis"}, "booths": {"database", "broker", "redis"},
                             "markets": {"database", "broker"}, "billing": {"database", "broker"},
                             "subscriptions": {"database", "broker"}, "portal": {"database"}}
+
+
+class TestPreciseWaits:
+    """An event parked with `NotYet(waits_for=…)` is retried when an event about that subject is applied, not
+    after every unrelated one; the rest of its batch is applied together around it."""
+
+    async def test_a_batch_splits_around_a_waiting_event_and_it_is_retried_only_for_its_subject(self, database_url):
+        from shared.contracts.markets import ProgrammeCreated
+        from shared.errors import NotYet
+
+        db = Database(database_url)
+        await db.create_tables([*KERNEL_TABLES, Effect, Known])
+        tries: list[str] = []
+
+        async def on_cancelled(session, event, meta):
+            tries.append(event.session_id)
+            if event.session_id == "s3" and await session.get(Known, "prog-b") is None:
+                raise NotYet("programme prog-b not created yet", waits_for="prog-b")
+            session.add(Effect(session_id=event.session_id))
+
+        async def on_created(session, event, meta):
+            session.add(Known(subject=event.programme_id))
+
+        consumer = EventConsumer(name="tests", topics=("markets.events",), db=db, broker=DeadLetters(),
+                                 max_attempts=3, backoff_s=0.0,
+                                 handlers={SessionCancelled: on_cancelled, ProgrammeCreated: on_created})
+        await consumer.handle_batch([record(cancelled(n)) for n in range(1, 7)])
+        async with db.sessions() as session:
+            assert sorted(e.session_id for e in (await session.exec(select(Effect))).all()) == [
+                "s1", "s2", "s4", "s5", "s6"]
+        assert [p["subject"] for p in await consumer.parked()] == ["s3"]
+        assert consumer.stats.batch_fallbacks == 1
+        tries.clear()
+        await consumer.handle_batch([record(cancelled(n)) for n in range(7, 10)])  # unrelated: s3 not retried
+        assert tries == ["s7", "s8", "s9"]
+
+        def created(programme_id: str) -> ProgrammeCreated:
+            return ProgrammeCreated(programme_id=programme_id, centre_id="tq", name="Đưa hàng Việt 2027", year=2027,
+                                    province_code="08", target_sessions=22)
+
+        await consumer.handle_batch([record(created("prog-b"), key="prog-b")])
+        assert "s3" in tries and await consumer.parked() == []
+        async with db.sessions() as session:
+            assert len((await session.exec(select(Effect))).all()) == 9
+        await db.dispose()
