@@ -4,7 +4,8 @@ and the sweeper that releases holds nobody confirmed in time.
 A pick passes three gates: the input is checked (4xx naming what is wrong); Redis SET NX per booth turns
 away everyone but the first picker of each booth in microseconds (409); the database, under the fair's
 lock and its unique index on live claims, has the final word (409 too). Whatever fails after Redis
-agreed gives the Redis keys back.
+agreed gives the Redis keys back; keys that could not be given back (Redis stalled, or a reservation cut
+short that the server ran when it woke) are dropped by the sweeper once no live hold owns them.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ from shared.outbox import add_event
 
 log = structlog.get_logger()
 SWEEPER = "system:hold-expiry"
+# A Redis key younger than this may belong to a pick still on its way to the database: the sweeper leaves it.
+ORPHAN_GRACE_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -239,11 +242,31 @@ async def release_expired(ctx: Context, *, now: datetime | None = None, limit: i
     return released
 
 
+async def drop_orphan_reservations(ctx: Context, *, grace_s: float | None = None) -> int:
+    """Drop the Redis keys no live hold in the database owns (older than `grace_s`, ORPHAN_GRACE_S by default);
+    how many. Left alone, each would keep a booth the map shows free unpickable for the rest of the hold time."""
+    grace_s = ORPHAN_GRACE_S if grace_s is None else grace_s
+    found = [r for r in await fastpath.reservations(ctx.redis, ctx.config.hold_ttl_s) if r.age_s >= grace_s]
+    if not found:
+        return 0
+    async with ctx.db.sessions() as session:
+        live = set((await session.exec(select(Assignment.assignment_id, Assignment.booth_code).where(
+            col(Assignment.assignment_id).in_({r.hold_id for r in found}), Assignment.state == ClaimState.HELD.value,
+            col(Assignment.released_at).is_(None)))).all())
+    orphans = sorted((r.fair_id, r.hold_id, r.code) for r in found if (r.hold_id, r.code) not in live)
+    for (fair_id, hold_id), group in groupby(orphans, key=lambda orphan: orphan[:2]):
+        codes = [code for _, _, code in group]
+        await fastpath.unreserve(ctx.redis, fair_id, codes, hold_id)
+        log.warning("booths.orphan_reservation_dropped", fair_id=fair_id, hold_id=hold_id, booth_codes=codes)
+    return len(orphans)
+
+
 async def sweep_forever(ctx: Context) -> None:
-    """Release expired holds every few seconds, for the life of the service."""
+    """Release expired holds and drop orphaned Redis keys every few seconds, for the life of the service."""
     while True:
         try:
             await release_expired(ctx)
+            await drop_orphan_reservations(ctx)
         except (SQLAlchemyError, OSError) as exc:  # a database hiccup: the next round retries
             log.warning("booths.hold_sweep_failed", error=str(exc))
         await asyncio.sleep(ctx.config.hold_sweep_interval_s)
