@@ -121,6 +121,10 @@ class OutboxRelay:
         self._error: str | None = None
         self._stopping = False
         self.published = 0
+        self._confirmed: set[int] = set()  # published and confirmed, not yet marked sent
+        self._to_mark: list[int] = []
+        self._marking: asyncio.Task[None] | None = None
+        self._idle_passes = 0
 
     def stop(self) -> None:
         """Finish the pass in progress, then leave the loop (never cancelled mid-transaction: on SQLite a
@@ -133,45 +137,94 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
-        """Loop until stopped (or cancelled)."""
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                await self.flush()
-                self._failures = 0
-                delay = self._poll_interval_s
-            except Exception as exc:
-                self._failures += 1
-                delay = min(self._max_backoff_s, self._poll_interval_s * 2**self._failures)
-                log.warning("outbox.relay_failed", error=str(exc), retry_in_s=delay, failures=self._failures)
-            if self._stopping:
-                return
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
-            except TimeoutError:
-                pass
+        """Loop until stopped (or cancelled). Polls every `poll_interval_s` while there is work, or while a
+        replica holds the lease (it may be the one to publish what this process committed); after ten empty
+        polls it polls four times slower (a commit's wake-up still publishes at once)."""
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    published = await self.flush(wait_marked=False)
+                    self._failures = 0
+                    self._idle_passes = 0 if published or not self._lease_until else self._idle_passes + 1
+                    delay = self._poll_interval_s * (4 if self._idle_passes > 10 else 1)
+                except Exception as exc:
+                    self._failures += 1
+                    delay = min(self._max_backoff_s, self._poll_interval_s * 2**self._failures)
+                    log.warning("outbox.relay_failed", error=str(exc), retry_in_s=delay, failures=self._failures)
+                if self._stopping:
+                    return
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                except TimeoutError:
+                    pass
+        finally:
+            await self._marked()
 
-    async def flush(self) -> int:
-        """Publish every unsent row, oldest first; stop at the first failure so order is kept."""
+    async def flush(self, *, wait_marked: bool = True) -> int:
+        """Publish every unsent row, oldest first; stop at the first failure so order is kept.
+
+        Confirmed rows are marked sent by a background task, so the next batch is published without waiting
+        for the write lock (on SQLite, behind every queued API write); rows confirmed but not yet marked are
+        not read again. `wait_marked` waits for the marks before returning."""
         published = 0
-        while True:
-            if not await self._hold_lease():
-                return published
-            async with self._db.sessions() as session:
-                rows = list((await session.exec(
-                    select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))  # type: ignore[union-attr]
-                    .order_by(OutboxMessage.id).limit(self._batch_size)  # type: ignore[arg-type]
-                )).all())
-            if not rows:
-                return published
-            confirmed = await self._send_batch(rows)
-            await self._mark(rows, confirmed)
-            published += confirmed
-            self.published += confirmed
-            if confirmed < len(rows):
-                raise OutboxPublishError(self._error or "publish failed")
-            if len(rows) < self._batch_size:
-                return published
+        try:
+            while True:
+                if not await self._hold_lease():
+                    return published
+                async with self._db.sessions() as session:
+                    fetched = list((await session.exec(
+                        select(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None))
+                        .order_by(col(OutboxMessage.id)).limit(self._batch_size + len(self._confirmed))
+                    )).all())
+                rows = [row for row in fetched if row.id not in self._confirmed][:self._batch_size]
+                if not rows:
+                    return published
+                confirmed = await self._send_batch(rows)
+                self._confirmed.update(row.id for row in rows[:confirmed] if row.id is not None)
+                self._to_mark.extend(row.id for row in rows[:confirmed] if row.id is not None)
+                self._start_marking()
+                published += confirmed
+                self.published += confirmed
+                if confirmed < len(rows):
+                    await self._mark_failure(rows[confirmed])
+                    raise OutboxPublishError(self._error or "publish failed")
+                if len(rows) < self._batch_size:
+                    return published
+        finally:
+            if wait_marked:
+                await self._marked()
+
+    def _start_marking(self) -> None:
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.create_task(self._mark_pending())
+
+    async def _marked(self) -> None:
+        """Wait until every confirmed row is marked sent."""
+        while self._marking is not None and not self._marking.done():
+            await asyncio.shield(self._marking)
+        if self._to_mark:  # a mark that failed: try once more now
+            await self._mark_pending()
+
+    async def _mark_pending(self) -> None:
+        """Mark the confirmed rows sent, as many as have gathered, in one short transaction each round. A row
+        whose mark is lost (a crash) is published again later: the inboxes absorb it."""
+        while self._to_mark:
+            ids, self._to_mark = self._to_mark, []
+            try:
+                async with self._db.transaction() as session:
+                    await session.exec(update(OutboxMessage).where(col(OutboxMessage.id).in_(ids))
+                                       .values(sent_at=datetime.now(UTC), attempts=OutboxMessage.attempts + 1))
+            except Exception as exc:
+                self._to_mark = ids + self._to_mark
+                log.warning("outbox.mark_failed", rows=len(ids), error=str(exc)[:500])
+                return
+            self._confirmed.difference_update(ids)
+
+    async def _mark_failure(self, row: OutboxMessage) -> None:
+        async with self._db.transaction() as session:
+            await session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == row.id)
+                               .values(attempts=OutboxMessage.attempts + 1, last_error=self._error or "unknown"))
 
     async def _hold_lease(self) -> bool:
         """Whether this relay may publish now: renews its lease when half of it is gone, or takes it over."""
@@ -202,21 +255,6 @@ class OutboxRelay:
             if lease is not None and lease.holder == self._holder:
                 await session.delete(lease)
         self._lease_until = 0.0
-
-    async def _mark(self, rows: Sequence[OutboxMessage], confirmed: int) -> None:
-        """Mark the confirmed rows sent and note the failure on the first unconfirmed one, in one short
-        transaction."""
-        now = datetime.now(UTC)
-        sent_ids = [row.id for row in rows[:confirmed]]
-        async with self._db.transaction() as session:
-            if sent_ids:
-                await session.exec(
-                    update(OutboxMessage).where(col(OutboxMessage.id).in_(sent_ids))
-                    .values(sent_at=now, attempts=OutboxMessage.attempts + 1))
-            if confirmed < len(rows):
-                await session.exec(
-                    update(OutboxMessage).where(col(OutboxMessage.id) == rows[confirmed].id)
-                    .values(attempts=OutboxMessage.attempts + 1, last_error=self._error or "unknown"))
 
     async def _send_batch(self, rows: Sequence[OutboxMessage]) -> int:
         """Send rows in order; return how many were confirmed before the first failure."""
