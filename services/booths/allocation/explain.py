@@ -59,19 +59,37 @@ def assigned_reason(request: Request, area: Area, block: Sequence[Booth], *, wit
 def unmet_reason(request: Request, area: Area, free: Sequence[Booth], *, ever_free: int) -> str:
     """Why no booths: nothing in its area, too few left after higher priorities, or none side by side."""
     n, where_vi, where_en = request.booths, area.vi, area.en
-    if ever_free == 0:
-        return f"không có gian trống trong {where_vi} / no free booth in the {where_en}"
-    if ever_free < n:
-        return (f"không đủ gian trống trong {where_vi}: cần {n}, có {ever_free} / not enough free booths "
-                f"in the {where_en}: {n} requested, {ever_free} free")
+    short = _shortage(request, area, ever_free)
+    if short:
+        return short
     if len(free) < n:
         return (f"các gian của {where_vi} đã dành cho hồ sơ ưu tiên cao hơn (cần {n}, còn {len(free)}) / "
                 f"the booths of the {where_en} went to higher-priority registrations "
                 f"({n} requested, {len(free)} left)")
     if not blocks(free, n):
-        return (f"không còn {n} gian trống liền kề trong một dãy ở {where_vi} (còn {len(free)} gian rời rạc) / "
-                f"no {n} adjacent free booths in one row in the {where_en} ({len(free)} free, scattered)")
+        return _scattered(request, area, len(free))
     return ("chưa xếp được trong thời gian giới hạn của bộ giải / not placed within the solver's time limit")
+
+
+def unmet_alone_reason(request: Request, area: Area, *, free: int) -> str:
+    """Why a request placed alone got nothing when its area has ``free`` booths but no block of its size."""
+    return _shortage(request, area, free) or _scattered(request, area, free)
+
+
+def _shortage(request: Request, area: Area, ever_free: int) -> str | None:
+    n, where_vi, where_en = request.booths, area.vi, area.en
+    if ever_free == 0:
+        return f"không có gian trống trong {where_vi} / no free booth in the {where_en}"
+    if ever_free < n:
+        return (f"không đủ gian trống trong {where_vi}: cần {n}, có {ever_free} / not enough free booths "
+                f"in the {where_en}: {n} requested, {ever_free} free")
+    return None
+
+
+def _scattered(request: Request, area: Area, free: int) -> str:
+    n, where_vi, where_en = request.booths, area.vi, area.en
+    return (f"không còn {n} gian trống liền kề trong một dãy ở {where_vi} (còn {free} gian rời rạc) / "
+            f"no {n} adjacent free booths in one row in the {where_en} ({free} free, scattered)")
 
 
 def explain(instance: Instance, placements: Placements, *, with_priority: bool = True) -> list[Decision]:

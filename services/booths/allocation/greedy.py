@@ -123,15 +123,28 @@ def _shares(area_key: str, zones: set[str]) -> bool:
 
 
 def _best_fit(segments: Segments, request: Request) -> tuple[int, int] | None:
-    """(stretch index, start) of the best block: corner wish, tightest fit, corners spared, plan order."""
+    """(stretch index, start) of the best block of the free stretches (see best_fit)."""
+    n = request.booths
+    return best_fit([len(stretch) for stretch in segments],
+                    lambda index, start: any(booth.corner for booth in segments[index][start:start + n]), request)
+
+
+def best_fit(lengths: Sequence[int], corner_within: Callable[[int, int], bool],
+             request: Request) -> tuple[int, int] | None:
+    """(stretch index, start) of the best block: corner wish, tightest fit, corners spared, plan order.
+
+    ``lengths`` are those of the free stretches in plan order; ``corner_within(index, start)`` says whether
+    the request's block from ``start`` of stretch ``index`` holds a corner booth (asked only for a block at
+    either end of a stretch). Shared by the whole-fair heuristic and by one approval placed at once.
+    """
     n, wants = request.booths, request.wants_corner
     best: tuple[tuple[int, int, int, int, int], tuple[int, int]] | None = None
-    for index, stretch in enumerate(segments):
-        leftover = len(stretch) - n
+    for index, length in enumerate(lengths):
+        leftover = length - n
         if leftover < 0 or (best is not None and (0, leftover) > best[0][:2]):
             continue  # too short, or looser than a fit already found: cannot win
         for start in (0,) if leftover == 0 else (0, leftover):
-            corner = any(booth.corner for booth in stretch[start:start + n])
+            corner = corner_within(index, start)
             key = (1 if wants and not corner else 0, leftover, 1 if corner and not wants else 0, index, start)
             if best is None or key < best[0]:
                 best = (key, (index, start))
