@@ -4,6 +4,11 @@
 SHELL := /bin/bash
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PYTEST_ARGS ?=
+# Tests run on PYTEST_WORKERS xdist workers (0: in this process); tests sharing a started platform stay on one
+# worker (the loadgroup scheduler in tests/conftest.py). Bytecode is written even where PYTHONDONTWRITEBYTECODE
+# is set, so the workers and every service process the integration tests start don't compile all their imports.
+PYTEST_WORKERS ?= 2
+PYTEST = PYTHONDONTWRITEBYTECODE= $(UV) run pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: bootstrap run test test-fast lint bench clean compose-check
 
@@ -15,10 +20,10 @@ run: bootstrap ## run the whole platform on embedded defaults, seed demo data on
 	$(UV) run hangviet up
 
 test: bootstrap ## unit, service and integration tests (PostgreSQL too when TEST_POSTGRES_URL is set)
-	$(UV) run pytest --durations=15 $(PYTEST_ARGS)
+	$(PYTEST) --durations=15 $(PYTEST_ARGS)
 
 test-fast: bootstrap ## everything but the real-process integration tests
-	$(UV) run pytest -m "not integration" $(PYTEST_ARGS)
+	$(PYTEST) -m "not integration" $(PYTEST_ARGS)
 
 lint: bootstrap ## ruff on everything, mypy on the shared kernel, compose file validated
 	$(UV) run ruff check .

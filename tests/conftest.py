@@ -80,6 +80,31 @@ async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
                 yield client
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` (as `make test` runs): the tests that share a started platform go to one worker.
+
+    The browser journeys share one session-wide platform and Chromium: they are one work unit. Each integration
+    module starts its own broker and services for its tests (module-scoped): it is one work unit. Every other test
+    is a unit of its own. Units go out in collection order, so the long platform units start first.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class PlatformGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            if path.startswith("tests/e2e/"):
+                return "tests/e2e"
+            if path.startswith("tests/integration/"):
+                return path
+            return super()._split_scope(nodeid)
+
+    config.option.loadscopereorder = False
+    return PlatformGroups(config, log)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Drop the PostgreSQL databases this session created."""
     if not (POSTGRES_URL and _created_databases):
