@@ -6,12 +6,12 @@ import asyncio
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import structlog
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.markets import scheduler
 from services.markets.models import Proposal, ProposalItem, Supplier
 from services.markets.planning import Limits, Pin, PlanningProblem
 from services.markets.proposal_inputs import Inputs, build_planning, fingerprint, load_inputs
@@ -22,6 +22,9 @@ from shared.auth import Principal
 from shared.db import Database, utcnow
 from shared.errors import Invalid, Rejected
 from shared.problems import Problem
+
+if TYPE_CHECKING:
+    from services.markets import scheduler
 
 log = structlog.get_logger()
 FEWER_TRIES = 3
@@ -72,6 +75,8 @@ def _plan_as_many_as_fit(problem: PlanningProblem, limits: Limits,
 
     The retries share the request's one deadline: together they never run past its time limit.
     """
+    from services.markets import scheduler  # OR-Tools is imported when a plan is first asked for, not at start
+
     deadline = scheduler.Deadline.after(limits.time_limit_s)
     try:
         return scheduler.plan(problem, limits, deadline), []
@@ -95,6 +100,8 @@ async def _solve(inputs: Inputs, config: SolverConfig, asked: float | None, *, t
                  pins: list[Pin], pinned_moves: dict[tuple[str, date], str],
                  allow_fewer: bool = False) -> tuple[list[Line], dict[str, object]]:
     """Run the scheduler off the event loop (one run at a time per process) and turn its plan into lines."""
+    from services.markets import scheduler  # OR-Tools is imported when a plan is first asked for, not at start
+
     planning = build_planning(inputs, today=today, forbidden=forbidden, pins=pins)
     limits = config.limits(asked)
     gate = config.gate or asyncio.Semaphore(1)
