@@ -16,12 +16,18 @@ happens), and only those three services (the saga needs no other, and the machin
   burst     `--sagas` approvals at `--concurrency` concurrent calls (a fixed offered load, more than the saga
             keeps up with), interleaved across the fairs; each saga timed from the approve call to the
             `ce_time` of its `invoice.issued`, read from the topics. The wait for the invoices is bounded
-            (`--drain`): what did not finish is counted, never waited for forever.
+            (`--drain`): what did not finish is counted, never waited for forever. The approve endpoint (one
+            registration process in both configurations) answers only some 30 calls a second here, so the
+            burst alone may not saturate booths and billing; the table says whether it did.
+  backlog   booths and billing (every replica) stopped, `--backlog` approvals sent and published, booths and
+            billing started again: invoices/s from the first `booths.assigned` to the last invoice is what
+            they do on their own, whatever pace the approvals came at.
 
-It prints sagas/s and approve → invoice p50/p95/p99 for both, the ratio two/one, the raw two-hop floor of each
-run, what each replica applied during the burst, and the load average at the start and end of each part.
+It prints sagas/s and approve → invoice p50/p95/p99 for both, the backlog's invoices/s, the ratio two/one, the
+raw two-hop floor of each run, what each replica applied, dead letters, and the load average at the start and
+end of each part.
 
-    uv run python -m bench.replicas                       # 300 sagas per configuration, a few minutes
+    uv run python -m bench.replicas                       # 300 + 300 sagas per configuration, about 5 minutes
     uv run python -m bench.replicas --sagas 1000 --order 2,1
     HANGVIET_BENCH_POSTGRES_URL=postgresql+asyncpg://user@host:5432/postgres uv run python -m bench.replicas
 
@@ -49,11 +55,12 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.saga import all_issued, approver, burst, step
+from bench.saga import Approve, all_issued, approver, burst, step
 from bench.support import http, kafka, procs
 from bench.support.events import EventReader
 from bench.support.replicas import (
     PARTITIONS,
+    backlog_figures,
     balanced,
     comparison_rows,
     conclusion,
@@ -62,6 +69,7 @@ from bench.support.replicas import (
     partition_of,
     saturated,
     shares,
+    steady_rate,
     wanted,
 )
 from bench.support.sagas import phase_figures
@@ -83,6 +91,7 @@ class Options:
     """What to run."""
 
     sagas: int = 300
+    backlog: int = 300
     concurrency: int = 50
     fairs_per_partition: int = 2
     order: tuple[int, ...] = (1, 2)
@@ -96,6 +105,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sagas", type=int, help="approvals of each configuration's burst (300)")
+    parser.add_argument("--backlog", type=int, help="approvals queued while booths and billing are stopped "
+                        "(300; 0: no backlog part)")
     parser.add_argument("--concurrency", type=int, help="concurrent approve calls, and callers in the setup (50)")
     parser.add_argument("--fairs-per-partition", type=int, help="fairs on each of the 3 partitions (2)")
     parser.add_argument("--order", help="replicas of each configuration, in the order run: 1,2 or 2,1 (1,2)")
@@ -113,8 +124,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
     opts = Options(**values)
     if sorted(opts.order) != [1, 2]:
         parser.error("--order must be 1,2 or 2,1")
-    if opts.sagas < 1 or opts.concurrency < 1 or opts.fairs_per_partition < 1:
-        parser.error("--sagas, --concurrency and --fairs-per-partition must be positive")
+    if opts.sagas < 1 or opts.concurrency < 1 or opts.fairs_per_partition < 1 or opts.backlog < 0:
+        parser.error("--sagas, --concurrency and --fairs-per-partition must be positive, --backlog not negative")
     return opts
 
 
@@ -227,10 +238,11 @@ async def registrations(client: httpx.AsyncClient, platform: Platform, fairs: Se
 
 
 async def configuration(replicas: int, opts: Options, var_dir: Path) -> dict[str, Any]:
-    """One configuration from start to stop: fresh databases and platform, setup, warm-up, floor, burst."""
+    """One configuration from start to stop: fresh databases and platform, setup, warm-up, floor, burst,
+    backlog."""
     run: dict[str, Any] = {"replicas": replicas, "load_average": {"start": procs.load_average()}}
     fairs_total = opts.fairs_per_partition * PARTITIONS
-    per_fair = -(-opts.sagas // fairs_total) + 1  # the burst's share and the warm-up saga
+    per_fair = -(-(opts.sagas + opts.backlog) // fairs_total) + 1  # the burst's and backlog's share, the warm-up
     async with fresh_databases(postgres_url(opts), SERVICES) as databases:
         step(f"{replicas} replica(s): platform on PostgreSQL ({', '.join(SERVICES)})")
         started = time.monotonic()
@@ -256,8 +268,6 @@ async def configuration(replicas: int, opts: Options, var_dir: Path) -> dict[str
                 warm_ids = [a.registration_id for a in warm if a.ok]
                 run["warm_up"] = {"sagas": len(warm), "ok": len(warm_ids), "issued": await reader.wait_for(
                     functools.partial(all_issued, reader, warm_ids), 60)}
-                before = await applied(client, platform)
-                run["warm_up"]["applied_by_replica"] = before
 
                 step(f"{replicas} replica(s): floor, raw aiokafka through the same broker")
                 floor_load = procs.load_average()
@@ -267,31 +277,82 @@ async def configuration(replicas: int, opts: Options, var_dir: Path) -> dict[str
                                                                                opts.floor_samples)),
                                 "load_average": {"start": floor_load, "end": procs.load_average()}}
 
-                batch = interleave([group[1:] for group in ids])[:opts.sagas]
+                queue = interleave([group[1:] for group in ids])
+                batch, rest = queue[:opts.sagas], queue[opts.sagas:opts.sagas + opts.backlog]
                 step(f"{replicas} replica(s): burst of {len(batch)} approvals at concurrency {opts.concurrency}")
-                load_start, sent = procs.load_average(), time.monotonic()
-                approvals = await burst(batch, opts.concurrency, approve)
-                sending_s = time.monotonic() - sent
-                wanted_ids = [a.registration_id for a in approvals if a.ok]
-                drained = await reader.wait_for(functools.partial(all_issued, reader, wanted_ids), opts.drain_s)
-                figures = phase_figures("burst", approvals, reader.log.step, offered_per_s=None)
-                figures.update({"sending_s": round(sending_s, 1), "drained": drained,
-                                "waited_after_sending_s": round(time.monotonic() - sent - sending_s, 1),
-                                "load_average": {"start": load_start, "end": procs.load_average()},
-                                "applied_by_replica": shares(before, await applied(client, platform)),
-                                "saturated": None})
-                figures["saturated"] = saturated(figures)
-                run["burst"] = figures
+                run["burst"] = await live_burst(client, platform, reader, batch, approve, opts)
+                step(f"{replicas} replica(s): {run['burst']['completed']}/{len(batch)} invoices, "
+                     f"{run['burst']['sagas_per_s']:.1f} sagas/s")
+                if rest:
+                    step(f"{replicas} replica(s): backlog: booths and billing stopped, {len(rest)} approvals, "
+                         "then started again")
+                    run["backlog"] = await backlog(client, platform, reader, rest, approve, opts)
+                    step(f"{replicas} replica(s): backlog: {run['backlog']['completed']}/{len(rest)} invoices, "
+                         f"{run['backlog']['invoices_per_s'] or 0:.1f} invoices/s")
                 run["restarts"] = {n: platform.supervisor.restarts(n) for n in platform.supervisor.names}
                 run["events"] = {"records_read": reader.log.records, "waitlisted": len(reader.log.waitlisted),
                                  "dead_letters": dict(reader.log.dead_letters)}
-                step(f"{replicas} replica(s): {figures['completed']}/{len(approvals)} invoices, "
-                     f"{figures['sagas_per_s']:.1f} sagas/s")
         finally:
             await reader.stop()
             platform.stop()
     run["load_average"]["end"] = procs.load_average()
     return run
+
+
+async def live_burst(client: httpx.AsyncClient, platform: Platform, reader: EventReader, batch: list[str],
+                     approve: Approve, opts: Options) -> dict[str, Any]:
+    """The approvals at `opts.concurrency` with everything running; a bounded wait for their invoices."""
+    before = await applied(client, platform)
+    load_start, sent = procs.load_average(), time.monotonic()
+    approvals = await burst(batch, opts.concurrency, approve)
+    sending_s = time.monotonic() - sent
+    wanted_ids = [a.registration_id for a in approvals if a.ok]
+    drained = await reader.wait_for(functools.partial(all_issued, reader, wanted_ids), opts.drain_s)
+    figures = phase_figures("burst", approvals, reader.log.step, offered_per_s=None)
+    issued = [s.emitted for s in (reader.log.step(r, "issued") for r in wanted_ids) if s is not None]
+    figures.update({"sending_s": round(sending_s, 1), "drained": drained,
+                    "waited_after_sending_s": round(time.monotonic() - sent - sending_s, 1),
+                    "load_average": {"start": load_start, "end": procs.load_average()},
+                    "applied_by_replica": shares(before, await applied(client, platform)),
+                    "steady_sagas_per_s": steady_rate(issued)})
+    figures["saturated"] = saturated(figures)
+    return figures
+
+
+async def backlog(client: httpx.AsyncClient, platform: Platform, reader: EventReader, batch: list[str],
+                  approve: Approve, opts: Options) -> dict[str, Any]:
+    """Booths and billing (every replica) stopped; the approvals sent and published; booths and billing started
+    again: how fast they work off the queue, whatever pace the approve endpoint can keep."""
+    consumers = specs(platform)
+    load_start = procs.load_average()
+    for spec, _ in consumers:
+        platform.supervisor.stop(spec.name)
+    approvals = await burst(batch, opts.concurrency, approve)
+    wanted_ids = [a.registration_id for a in approvals if a.ok]
+    published = await reader.wait_for(lambda: all(reader.log.step(r, "approved") for r in wanted_ids),
+                                      opts.drain_s)
+    restarted = time.time()
+    for spec, env in consumers:
+        platform.supervisor.start(spec, env, platform.var_dir / "logs" / f"{spec.name}.log")
+    await asyncio.gather(*(platform.supervisor.wait_ready(spec, timeout=120) for spec, _ in consumers))
+    ready = time.time()
+    drained = await reader.wait_for(functools.partial(all_issued, reader, wanted_ids), opts.drain_s)
+    figures = backlog_figures(wanted_ids, reader.log.step, restarted=restarted, ready=ready)
+    figures.update({"approvals": len(approvals), "approve_ok": len(wanted_ids), "published": published,
+                    "drained": drained, "load_average": {"start": load_start, "end": procs.load_average()},
+                    "applied_by_replica": shares({}, await applied(client, platform))})
+    return figures
+
+
+def specs(platform: Platform) -> list[tuple[ServiceSpec, dict[str, str]]]:
+    """How every process of booths and billing (replicas included) is started: its spec and environment."""
+    out = []
+    for service, names in replica_names(platform).items():
+        for name in names:
+            port = platform.ports[name]
+            out.append((ServiceSpec(name, port, f"services.{service}"),
+                        {**platform.env, f"{service.upper()}_PORT": str(port)}))
+    return out
 
 
 async def main(opts: Options) -> dict[str, Any]:
@@ -313,6 +374,10 @@ def _ms(value: float | None) -> str:
     return "never" if value == float("inf") else f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 
 
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
 def print_report(report: dict[str, Any], judged: list[Row]) -> None:
     """The tables on stdout."""
     w = sys.stdout.write
@@ -321,12 +386,14 @@ def print_report(report: dict[str, Any], judged: list[Row]) -> None:
       f"{report['postgres']}, {report['partitions']} partitions per topic, "
       f"{report['options']['fairs_per_partition']} fairs on each\n\n")
     w(f"{'replicas':<9}{'start s':>8}{'sent':>6}{'ok':>5}{'answered/s':>11}{'issued':>7}{'missing':>8}"
-      f"{'sagas/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}   {'2-hop p50/p99':<14}{'waited s':>9}  load start → end\n")
+      f"{'sagas/s':>8}{'steady/s':>9}{'p50':>8}{'p95':>8}{'p99':>8}   {'2-hop p50/p99':<14}{'waited s':>9}"
+      "  load start → end\n")
     for run in report["runs"]:
         b, f = run["burst"], run["floor"]["two_hop"]
         total = b["hops"]["total"]
         w(f"{run['replicas']:<9}{run['start_s']:>8}{b['approvals']:>6}{b['approve_ok']:>5}"
           f"{b['answered_per_s'] or 0:>11.1f}{b['completed']:>7}{b['not_completed']:>8}{b['sagas_per_s']:>8.1f}"
+          f"{_rate(b.get('steady_sagas_per_s')):>9}"
           f"{_ms(total['p50']):>8}{_ms(total['p95']):>8}{_ms(total['p99']):>8}   "
           f"{_ms(f['p50']) + ' / ' + _ms(f['p99']):<14}{b['waited_after_sending_s']:>9}  "
           f"{load_text(b['load_average'])}\n")
@@ -336,9 +403,23 @@ def print_report(report: dict[str, Any], judged: list[Row]) -> None:
         for index, (hop, s) in enumerate(run["burst"]["hops"].items()):
             w(f"{run['replicas'] if index == 0 else '':<9}{hop:<24}{_ms(s['p50']):>8}{_ms(s['p95']):>8}"
               f"{_ms(s['p99']):>8}\n")
-    w("\nevents applied during the burst, per replica (from /admin/delivery)\n")
+    backlogs = [run for run in report["runs"] if "backlog" in run]
+    if backlogs:
+        w("\nbacklog: booths and billing stopped, the approvals queued, then started again; invoices/s from the "
+          "first booths.assigned to the last invoice\n"
+          f"{'replicas':<9}{'sent':>6}{'ok':>5}{'ready s':>8}{'issued':>7}{'missing':>8}{'invoices/s':>11}"
+          f"{'steady/s':>9}{'start → last s':>15}  load start → end\n")
+        for run in backlogs:
+            k = run["backlog"]
+            w(f"{run['replicas']:<9}{k['approvals']:>6}{k['approve_ok']:>5}{k['ready_s']:>8}{k['completed']:>7}"
+              f"{k['not_completed']:>8}{_rate(k['invoices_per_s']):>11}{_rate(k['steady_invoices_per_s']):>9}"
+              f"{k['start_to_last_invoice_s'] if k['start_to_last_invoice_s'] is not None else '—':>15}  "
+              f"{load_text(k['load_average'])}\n")
+    w("\nevents applied per replica (from /admin/delivery): during the burst | working off the backlog\n")
     for run in report["runs"]:
         split = ", ".join(f"{name} {n}" for name, n in run["burst"]["applied_by_replica"].items())
+        if "backlog" in run:
+            split += " | " + ", ".join(f"{name} {n}" for name, n in run["backlog"]["applied_by_replica"].items())
         restarted = {n: c for n, c in run["restarts"].items() if c}
         w(f"  {run['replicas']} replica(s): {split}; fairs on partitions {sorted(run['fairs']['partitions'])}"
           f"{'; RESTARTED ' + str(restarted) if restarted else ''}"
@@ -360,8 +441,13 @@ def finish(report: dict[str, Any]) -> list[Row]:
     report["comparison"] = [row.as_json() for row in judged]
     report["targets_summary"] = targets_summary(judged)
     report["ratio_two_over_one"] = {"sagas_per_s": ratio(two["burst"]["sagas_per_s"], one["burst"]["sagas_per_s"]),
+                                    "steady_sagas_per_s": ratio(two["burst"].get("steady_sagas_per_s"),
+                                                                one["burst"].get("steady_sagas_per_s")),
                                     **{q: ratio(two["burst"]["hops"]["total"][q], one["burst"]["hops"]["total"][q])
                                        for q in ("p50", "p95", "p99")}}
+    if "backlog" in one and "backlog" in two:
+        report["ratio_two_over_one"]["backlog_invoices_per_s"] = ratio(two["backlog"]["invoices_per_s"],
+                                                                       one["backlog"]["invoices_per_s"])
     report["conclusion"] = conclusion(one, two)
     return judged
 

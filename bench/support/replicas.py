@@ -10,11 +10,12 @@ partitions: with 3 partitions and 2 replicas one replica gets two of them, and t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from aiokafka.partitioner import murmur2
 
+from bench.support.sagas import StepTimes
 from bench.support.stats import Row, Rule
 from shared.contracts import PARTITIONS as PARTITIONS  # re-exported: the bench and its tests use it
 
@@ -55,6 +56,31 @@ def shares(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, int
     return {name: after[name] - before.get(name, 0) for name in after}
 
 
+def steady_rate(emitted: Sequence[float], trim: float = 0.1) -> float | None:
+    """Invoices per second between the `trim` and `1 - trim` quantiles of their emission times (epoch s): the
+    rate once the pipeline has filled and before it drains. None with too few to tell."""
+    ordered = sorted(emitted)
+    low, high = int(len(ordered) * trim), int(len(ordered) * (1 - trim)) - 1
+    if high - low < 2 or ordered[high] <= ordered[low]:
+        return None
+    return (high - low) / (ordered[high] - ordered[low])
+
+
+def backlog_figures(registration_ids: Sequence[str], step: Callable[[str, str], StepTimes | None], *,
+                    restarted: float, ready: float) -> dict[str, Any]:
+    """How booths and billing, started again at `restarted` (ready at `ready`, epoch s), worked off a queue of
+    approved registrations: invoices per second from the first `booths.assigned` to the last `invoice.issued`
+    (their ce_time), the same once filled (10–90 %), and how long from the start to the last invoice."""
+    assigned = [s.emitted for s in (step(r, "assigned") for r in registration_ids) if s is not None]
+    issued = [s.emitted for s in (step(r, "issued") for r in registration_ids) if s is not None]
+    span = max(issued) - min(assigned) if issued and assigned else 0.0
+    return {"completed": len(issued), "not_completed": len(registration_ids) - len(issued),
+            "ready_s": round(ready - restarted, 1),
+            "invoices_per_s": len(issued) / span if span > 0 else None,
+            "steady_invoices_per_s": steady_rate(issued),
+            "start_to_last_invoice_s": round(max(issued) - restarted, 1) if issued else None}
+
+
 def saturated(phase: Mapping[str, Any]) -> bool | None:
     """Whether approvals were answered faster than sagas finished (by SATURATED×): then booths and billing,
     not the approve endpoint, set the pace, and a replica comparison measures them. None when unknown."""
@@ -75,34 +101,60 @@ def comparison_rows(one: Mapping[str, Any], two: Mapping[str, Any]) -> list[Row]
     the two-replica run's broker as the second."""
     b1, b2 = one["burst"], two["burst"]
     floor = two["floor"]["two_hop"]
-    faster = None if not (b1["sagas_per_s"] and b2["sagas_per_s"]) else b2["sagas_per_s"] > b1["sagas_per_s"]
+    faster = _higher(b2["sagas_per_s"], b1["sagas_per_s"])
     missing = [f"{run['replicas']} replica(s): {run['burst']['not_completed']} of {run['burst']['approvals']} "
                "without an invoice when the wait ended" for run in (one, two) if run["burst"]["not_completed"]]
     rows = [Row("sagas/s, two replicas", b2["sagas_per_s"], "/s", [("one replica", b1["sagas_per_s"])],
-                (Rule("higher than one replica", faster),), note="; ".join(missing))]
+                (Rule("higher than one replica", faster),), note="; ".join(missing)),
+            Row("invoices/s once filled (10–90 %), two replicas", b2.get("steady_sagas_per_s"), "/s",
+                [("one replica", b1.get("steady_sagas_per_s"))])]
     for q in ("p50", "p95", "p99"):
         rows.append(Row(f"approve → invoice {q}, two replicas", _total(two, q), "ms",
                         [("one replica", _total(one, q)), (f"raw two-hop {q}", floor[q])]))
+    if "backlog" in one and "backlog" in two:
+        k1, k2 = one["backlog"], two["backlog"]
+        left = [f"{run['replicas']} replica(s): {run['backlog']['not_completed']} of the backlog without an invoice "
+                "when the wait ended" for run in (one, two) if run["backlog"]["not_completed"]]
+        rows.append(Row("backlog: invoices/s, two replicas", k2["invoices_per_s"], "/s",
+                        [("one replica", k1["invoices_per_s"])],
+                        (Rule("higher than one replica", _higher(k2["invoices_per_s"], k1["invoices_per_s"])),),
+                        note="; ".join(left)))
+        rows.append(Row("backlog: once filled (10–90 %), two replicas", k2["steady_invoices_per_s"], "/s",
+                        [("one replica", k1["steady_invoices_per_s"])]))
     return rows
 
 
+def _higher(two: float | None, one: float | None) -> bool | None:
+    return None if not (two and one) else two > one
+
+
 def conclusion(one: Mapping[str, Any], two: Mapping[str, Any]) -> str:
-    """One sentence on what the run says, whatever it says."""
+    """What the run says, whatever it says."""
     s1, s2 = one["burst"]["sagas_per_s"], two["burst"]["sagas_per_s"]
     if not s1 or not s2:
-        return "no comparison: a configuration issued no invoice within the wait"
-    r = s2 / s1
-    if r > 1.05:
-        verdict = f"two replicas were faster: {r:.2f}× one replica's sagas/s"
-    elif r >= 0.95:
-        verdict = f"two replicas were no faster than one ({r:.2f}×, within 5 %)"
+        verdict = "burst: no comparison, a configuration issued no invoice within the wait"
     else:
-        verdict = f"two replicas were SLOWER than one: {r:.2f}× one replica's sagas/s"
-    paced = [f"{run['replicas']} replica(s)" for run in (one, two) if saturated(run["burst"]) is False]
-    if paced:
-        verdict += (f"; with {' and '.join(paced)} the approvals were answered barely faster than sagas finished, "
-                    "so the approve endpoint may have set the pace rather than booths and billing")
+        verdict = f"burst: {_compared(s2 / s1)} sagas/s"
+        steady1, steady2 = one["burst"].get("steady_sagas_per_s"), two["burst"].get("steady_sagas_per_s")
+        if steady1 and steady2:
+            verdict += f" ({steady2 / steady1:.2f}× once the pipeline had filled)"
+        paced = [f"{run['replicas']} replica(s)" for run in (one, two) if saturated(run["burst"]) is False]
+        if paced:
+            verdict += (f"; with {' and '.join(paced)} the approvals were answered barely faster than sagas "
+                        "finished, so the approve endpoint may have set the pace rather than booths and billing")
+    if "backlog" in one and "backlog" in two:
+        k1, k2 = one["backlog"]["invoices_per_s"], two["backlog"]["invoices_per_s"]
+        verdict += (f". Backlog (booths and billing alone): {_compared(k2 / k1)} invoices/s" if k1 and k2 else
+                    ". Backlog: no comparison, a configuration issued no invoice within the wait")
     return verdict
+
+
+def _compared(r: float) -> str:
+    if r > 1.05:
+        return f"two replicas were faster, {r:.2f}× one replica's"
+    if r >= 0.95:
+        return f"two replicas were no faster than one, {r:.2f}× (within 5 %) one replica's"
+    return f"two replicas were SLOWER than one, {r:.2f}× one replica's"
 
 
 def load_text(load: Mapping[str, Sequence[float]]) -> str:

@@ -15,6 +15,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from bench.replicas import Options, finish, parse_options, print_report
 from bench.support.replicas import (
     PARTITIONS,
+    backlog_figures,
     balanced,
     comparison_rows,
     conclusion,
@@ -22,6 +23,7 @@ from bench.support.replicas import (
     partition_of,
     saturated,
     shares,
+    steady_rate,
     wanted,
 )
 from bench.support.sagas import Approval, phase_figures
@@ -71,10 +73,41 @@ class TestInterleaveAndShares:
         assert shares({}, {"billing": 5}) == {"billing": 5}
 
 
+class TestBacklogFigures:
+    def test_rate_from_the_first_assignment_to_the_last_invoice(self) -> None:
+        table = {f"r{i}": {"assigned": 110.0 + i, "issued": 110.5 + i} for i in range(10)}
+
+        def step(registration_id: str, name: str) -> Any:
+            at = table.get(registration_id, {}).get(name)
+            return None if at is None else type("S", (), {"emitted": at, "seen": at})()
+
+        figures = backlog_figures([*table, "lost"], step, restarted=100.0, ready=108.0)
+        assert figures["completed"] == 10 and figures["not_completed"] == 1
+        assert figures["ready_s"] == 8.0 and figures["start_to_last_invoice_s"] == 19.5
+        assert figures["invoices_per_s"] == pytest.approx(10 / 9.5)
+        assert figures["steady_invoices_per_s"] == pytest.approx(1.0)
+
+    def test_nothing_issued_has_no_rate(self) -> None:
+        figures = backlog_figures(["r1"], lambda r, n: None, restarted=1.0, ready=2.0)
+        assert figures["invoices_per_s"] is None and figures["start_to_last_invoice_s"] is None
+
+
+class TestSteadyRate:
+    def test_leaves_the_filling_and_the_draining_out(self) -> None:
+        # 10 invoices a second for 8 s, with a slow start and a straggler at the end
+        emitted = [0.0, 3.0] + [5.0 + i / 10 for i in range(80)] + [30.0, 60.0]
+        assert steady_rate(emitted) == pytest.approx(10.0, rel=0.05)
+
+    def test_is_unknown_with_too_few_or_simultaneous_invoices(self) -> None:
+        assert steady_rate([1.0, 2.0]) is None
+        assert steady_rate([5.0] * 20) is None
+
+
 def burst(sagas_per_s: float, answered_per_s: float | None = 40.0, total: tuple[float, ...] = (100.0, 200.0),
           not_completed: int = 0) -> dict[str, Any]:
     values = list(total) + [MISSING] * not_completed
-    return {"sagas_per_s": sagas_per_s, "answered_per_s": answered_per_s, "approvals": len(values),
+    return {"sagas_per_s": sagas_per_s, "steady_sagas_per_s": sagas_per_s * 1.1 if sagas_per_s else None,
+            "answered_per_s": answered_per_s, "approvals": len(values),
             "not_completed": not_completed, "hops": {"total": summarize(values)}}
 
 
@@ -92,11 +125,13 @@ class TestComparison:
     def test_two_replicas_faster_meet_the_target_with_the_ratio_two_over_one(self) -> None:
         rows = comparison_rows(run(1, burst(10.0)), run(2, burst(14.0, total=(50.0, 100.0))))
         assert rows[0].met() is True and rows[0].ratios() == [pytest.approx(1.4)]
-        p50 = rows[1]
+        assert rows[1].metric.startswith("invoices/s once filled")
+        p50 = rows[2]
         assert p50.metric.startswith("approve → invoice p50") and p50.floors[0] == ("one replica", 100.0)
         assert p50.ratios()[0] == pytest.approx(0.5)
         assert p50.floors[1] == ("raw two-hop p50", 5.0)
-        assert "faster: 1.40×" in conclusion(run(1, burst(10.0)), run(2, burst(14.0)))
+        assert "faster, 1.40× one replica's sagas/s (1.40× once the pipeline had filled)" in conclusion(
+            run(1, burst(10.0)), run(2, burst(14.0)))
 
     def test_two_replicas_slower_or_level_are_said_so(self) -> None:
         one = run(1, burst(10.0))
@@ -113,7 +148,20 @@ class TestComparison:
     def test_no_invoices_at_all_is_no_comparison(self) -> None:
         one = run(1, burst(0.0))
         assert comparison_rows(one, run(2, burst(10.0)))[0].met() is None
-        assert conclusion(one, run(2, burst(10.0))).startswith("no comparison")
+        assert conclusion(one, run(2, burst(10.0))).startswith("burst: no comparison")
+
+    def test_the_backlog_is_compared_when_both_ran_it(self) -> None:
+        one, two = run(1, burst(10.0)), run(2, burst(10.0))
+        assert len(comparison_rows(one, two)) == 5 and "Backlog" not in conclusion(one, two)
+        one["backlog"] = {"invoices_per_s": 30.0, "steady_invoices_per_s": 32.0, "not_completed": 0}
+        two["backlog"] = {"invoices_per_s": 24.0, "steady_invoices_per_s": 25.0, "not_completed": 2}
+        rows = comparison_rows(one, two)
+        assert rows[5].metric.startswith("backlog: invoices/s") and rows[5].met() is False
+        assert rows[5].ratios() == [pytest.approx(0.8)] and "2 of the backlog without an invoice" in rows[5].note
+        assert rows[6].figure == 25.0
+        assert "Backlog (booths and billing alone): two replicas were SLOWER than one, 0.80×" in conclusion(one, two)
+        one["backlog"]["invoices_per_s"] = None
+        assert rows and "Backlog: no comparison" in conclusion(one, two)
 
 
 class TestReport:
@@ -133,7 +181,10 @@ class TestReport:
                                                                       "billing-2": 4}
         b.update({"waited_after_sending_s": 1.0, "load_average": load, "applied_by_replica": applied,
                   "saturated": saturated(b)})
-        return {"replicas": replicas, "start_s": 9.0, "burst": b, "load_average": load,
+        k = {"approvals": 6, "approve_ok": 6, "ready_s": 8.0, "completed": issued, "not_completed": 6 - issued,
+             "invoices_per_s": 3.0 * replicas, "steady_invoices_per_s": None, "start_to_last_invoice_s": 12.0,
+             "load_average": load, "applied_by_replica": applied}
+        return {"replicas": replicas, "start_s": 9.0, "burst": b, "backlog": k, "load_average": load,
                 "floor": {"one_hop": summarize([1.0]), "two_hop": summarize([2.0, 4.0]), "load_average": load},
                 "fairs": {"published": 3, "created": 5, "partitions": [2, 0, 1]},
                 "restarts": {"booths": 0, "booths-2": 1} if replicas == 2 else {"booths": 0},
@@ -149,6 +200,7 @@ class TestReport:
         print_report(report, judged)
         out = capsys.readouterr().out
         assert "two replicas against one" in out and "booths-2 4" in out and "never" in out
+        assert "backlog: invoices/s" in out and report["ratio_two_over_one"]["backlog_invoices_per_s"] == 2.0
         assert "RESTARTED {'booths-2': 1}" in out and report["conclusion"] in out
         json.dumps(jsonable(report), allow_nan=False)
 
