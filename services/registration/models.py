@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import DDL, JSON, Column, Text, UniqueConstraint, event
+from sqlalchemy import DDL, JSON, Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 from shared.db import utc_column, utcnow
@@ -86,7 +86,10 @@ class Registration(SQLModel, table=True):
     """An exhibitor's request for booths at a fair."""
 
     __tablename__ = "registrations"
-    __table_args__ = (UniqueConstraint("fair_id", "exhibitor_id", name="uq_registration_fair_exhibitor"),)
+    # The second index answers "booths granted at this fair" and "who waits at this fair" from the index
+    # alone, without visiting every registration of the fair.
+    __table_args__ = (UniqueConstraint("fair_id", "exhibitor_id", name="uq_registration_fair_exhibitor"),
+                      Index("ix_registrations_fair_status", "fair_id", "status", "booths_requested"))
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     fair_id: str = Field(foreign_key="fairs.id", index=True, max_length=64)

@@ -26,8 +26,8 @@ from shared.db import Database
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_db(request: Request) -> Database:
-    """The service's database."""
+async def get_db(request: Request) -> Database:
+    """The service's database (async: FastAPI runs a plain function dependency on a worker thread)."""
     db: Database = request.app.state.runtime.db
     return db
 

@@ -7,6 +7,8 @@ so the booths of approved registrations never exceed the fair's capacity.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -21,34 +23,86 @@ from services.registration.service.common import (
     SOURCE,
     Actor,
     approved_booths,
+    approved_booths_by_fair,
     candidate,
     exhibitor_info,
-    fair_id_of,
+    fair_not_found,
     fair_of_centre,
-    lock_registration,
+    owns_fair,
     registration_not_found,
     waitlist,
+    waitlist_place,
 )
 from shared.auth import Principal
 from shared.contracts import registration as ev
 from shared.db import Database, utcnow
 from shared.errors import NotFound, Rejected
+from shared.group_commit import GroupCommit
 from shared.outbox import add_event
 
 log = structlog.get_logger()
 
 
+@dataclass(frozen=True)
+class _Approval:
+    """One call of `approve_registration`, as its group commit queues it."""
+
+    principal: Principal
+    registration_id: str
+
+
+@dataclass
+class _Deciding:
+    """What a batch of approvals reads at once, under the fairs' locks: the registrations with their fairs,
+    and the booths each fair has granted so far (kept up to date as the batch decides)."""
+
+    fair_of: dict[str, str]
+    fairs: dict[str, Fair]
+    registrations: dict[str, Registration]
+    exhibitors: list[Exhibitor]
+    granted: dict[str, int]
+
+
 async def approve_registration(*, db: Database, principal: Principal, registration_id: str) -> Registration:
-    """Approve within the fair's capacity, else put on the waitlist; either way, announce it."""
-    async with db.transaction() as session:
-        fair_id = await fair_id_of(session, registration_id)
-        if fair_id is None:
-            raise registration_not_found(registration_id)
-        fair = await fair_of_centre(session, fair_id, principal, lock=True)
-        registration = await lock_registration(session, registration_id)
-        assert registration is not None  # registrations are never deleted
-        domain.check_fair_deciding(FairStatus(fair.status))
-        await decide(session, fair, registration, Actor.of(principal), await approved_booths(session, fair.id))
+    """Approve within the fair's capacity, else put on the waitlist; either way, announce it.
+
+    Approvals arriving together share one transaction (`shared.group_commit`), decided one by one in arrival
+    order under the fairs' locks, each against the booths left by those before it."""
+    approvals = GroupCommit.of(db, "registration.approve", load=_load_approvals, apply=_approve,
+                               refusals=(Rejected,))
+    registration: Registration = await approvals.run(_Approval(principal, registration_id))
+    return registration
+
+
+async def _load_approvals(session: AsyncSession, batch: Sequence[_Approval]) -> _Deciding:
+    """The fairs locked first (in id order), then their registrations, as every capacity decision does."""
+    ids = sorted({a.registration_id for a in batch})
+    fair_of = dict((await session.exec(select(Registration.id, Registration.fair_id)
+                                       .where(col(Registration.id).in_(ids)))).all())
+    fairs = await session.exec(select(Fair).where(col(Fair.id).in_(sorted(set(fair_of.values()))))
+                               .order_by(col(Fair.id)).with_for_update().execution_options(populate_existing=True))
+    registrations = {r.id: r for r in (await session.exec(
+        select(Registration).where(col(Registration.id).in_(ids)).order_by(col(Registration.id))
+        .with_for_update().execution_options(populate_existing=True))).all()}
+    # Their exhibitors, held in the batch so they stay in the session's (weak) identity map: announcing an
+    # approval finds its exhibitor there instead of reading it on its own.
+    exhibitors = list((await session.exec(select(Exhibitor).where(
+        col(Exhibitor.id).in_({r.exhibitor_id for r in registrations.values()})))).all())
+    granted = await approved_booths_by_fair(session, set(fair_of.values()))
+    return _Deciding(fair_of, {f.id: f for f in fairs.all()}, registrations, exhibitors, granted)
+
+
+async def _approve(session: AsyncSession, batch: _Deciding, approval: _Approval) -> Registration:
+    fair_id = batch.fair_of.get(approval.registration_id)
+    if fair_id is None:
+        raise registration_not_found(approval.registration_id)
+    fair = batch.fairs[fair_id]
+    if not owns_fair(approval.principal, fair):
+        raise fair_not_found(fair_id)
+    registration = batch.registrations[approval.registration_id]
+    domain.check_fair_deciding(FairStatus(fair.status))
+    batch.granted[fair.id] = await decide(session, fair, registration, Actor.of(approval.principal),
+                                          batch.granted[fair.id])
     return registration
 
 
@@ -189,8 +243,7 @@ async def _announce_approval(session: AsyncSession, fair: Fair, registration: Re
 
 async def _announce_waitlisting(session: AsyncSession, fair: Fair, registration: Registration) -> int:
     """Send `registration.waitlisted`; returns the registration's place on the waitlist."""
-    others = [candidate(r) for r in await waitlist(session, fair.id)]
-    position = capacity.waitlist_position(candidate(registration), others)
+    position = await waitlist_place(session, fair.id, candidate(registration))
     add_event(session, ev.RegistrationWaitlisted(
         fair_id=fair.id, registration_id=registration.id, exhibitor_id=registration.exhibitor_id,
         position=position, priority_score=registration.priority_score,

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy import and_, func, or_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.registration import policy
@@ -84,6 +84,29 @@ async def approved_booths(session: AsyncSession, fair_id: str) -> int:
         .where(Registration.fair_id == fair_id, Registration.status == RegistrationStatus.APPROVED)
     )).one()
     return int(total)
+
+
+async def approved_booths_by_fair(session: AsyncSession, fair_ids: set[str]) -> dict[str, int]:
+    """Booths already granted at each of the fairs (0 for a fair with none), in one query."""
+    rows = await session.exec(
+        select(Registration.fair_id, func.sum(Registration.booths_requested))
+        .where(col(Registration.fair_id).in_(fair_ids), Registration.status == RegistrationStatus.APPROVED)
+        .group_by(col(Registration.fair_id)))
+    return {fair_id: 0 for fair_id in fair_ids} | {fair_id: int(total) for fair_id, total in rows.all()}
+
+
+async def waitlist_place(session: AsyncSession, fair_id: str, registration: Candidate) -> int:
+    """The 1-based place of a registration on its fair's waitlist (it counts in even if not waitlisted yet):
+    one more than the waitlisted ones `capacity.rank_key` puts before it, counted by the database."""
+    ahead = or_(col(Registration.priority_score) > registration.score,
+                and_(col(Registration.priority_score) == registration.score,
+                     or_(col(Registration.submitted_at) < registration.submitted_at,
+                         and_(col(Registration.submitted_at) == registration.submitted_at,
+                              col(Registration.id) < registration.registration_id))))
+    count = (await session.exec(select(func.count()).select_from(Registration).where(
+        Registration.fair_id == fair_id, Registration.status == RegistrationStatus.WAITLISTED,
+        Registration.id != registration.registration_id, ahead))).one()
+    return 1 + int(count)
 
 
 async def waitlist(session: AsyncSession, fair_id: str) -> list[Registration]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.registration import profile
 from services.registration.models import Exhibitor
@@ -17,6 +20,7 @@ from services.registration.taxcode import InvalidTaxCode, normalize_tax_code
 from shared.auth import Principal, Role
 from shared.db import Database, utcnow
 from shared.errors import Forbidden, Invalid, NotFound, Rejected
+from shared.group_commit import GroupCommit
 
 REQUIRED = ("legal_name", "kind", "is_cscnnt", "tax_code", "province_code", "address")
 
@@ -55,24 +59,60 @@ def apply_profile(exhibitor: Exhibitor, given: dict[str, Any]) -> None:
         *profile.place_words(exhibitor.province_code, exhibitor.commune_code))
 
 
+@dataclass(frozen=True)
+class _Creation:
+    """One call of `create_exhibitor`, its profile already checked, as its group commit queues it."""
+
+    principal: Principal
+    exhibitor: Exhibitor
+
+
+@dataclass
+class _Existing:
+    """The profiles and tax codes a batch of creations would collide with (growing as the batch creates)."""
+
+    ids: set[str]
+    tax_codes: set[str]
+
+
 async def create_exhibitor(*, db: Database, principal: Principal, data: ExhibitorCreate) -> Exhibitor:
-    """Create the calling exhibitor's profile (one per tax code)."""
+    """Create the calling exhibitor's profile (one per tax code).
+
+    Creations arriving together share one transaction (`shared.group_commit`), each still checked on its own."""
     if not principal.exhibitor_id:
         raise Forbidden("Tài khoản không gắn với doanh nghiệp / the token names no exhibitor", code="no-exhibitor")
+    now = utcnow()  # every default factory given: pydantic inspects a factory's signature on each construction
     exhibitor = Exhibitor(id=principal.exhibitor_id, legal_name=data.legal_name, kind=data.kind,
-                          tax_code=data.tax_code, province_code=data.province_code)
+                          tax_code=data.tax_code, province_code=data.province_code, sectors=[], products=[],
+                          created_at=now, updated_at=now)
     apply_profile(exhibitor, _given(data, only_sent=False))
+    creations = GroupCommit.of(db, "registration.create_exhibitor", load=_load_existing, apply=_create,
+                               refusals=(Rejected,))
     try:
-        async with db.transaction() as session:
-            if await session.get(Exhibitor, principal.exhibitor_id) is not None:
-                raise Rejected("Hồ sơ đã tồn tại / the profile already exists", code="exhibitor-exists")
-            if (await session.exec(select(Exhibitor.id).where(Exhibitor.tax_code == exhibitor.tax_code))).first():
-                raise _duplicate_tax_code()
-            session.add(exhibitor)
-            audit.record(session, Actor.of(principal), "exhibitor.created", entity="exhibitor",
-                         entity_id=exhibitor.id, changes=_audited(exhibitor))
+        created: Exhibitor = await creations.run(_Creation(principal, exhibitor))
     except IntegrityError as exc:  # two creations with one tax code at the same instant: the unique index decides
         raise _duplicate_tax_code() from exc
+    return created
+
+
+async def _load_existing(session: AsyncSession, batch: Sequence[_Creation]) -> _Existing:
+    ids = await session.exec(select(Exhibitor.id).where(col(Exhibitor.id).in_({c.exhibitor.id for c in batch})))
+    codes = await session.exec(select(Exhibitor.tax_code).where(
+        col(Exhibitor.tax_code).in_({c.exhibitor.tax_code for c in batch})))
+    return _Existing(set(ids.all()), set(codes.all()))
+
+
+async def _create(session: AsyncSession, existing: _Existing, creation: _Creation) -> Exhibitor:
+    exhibitor = creation.exhibitor
+    if exhibitor.id in existing.ids:
+        raise Rejected("Hồ sơ đã tồn tại / the profile already exists", code="exhibitor-exists")
+    if exhibitor.tax_code in existing.tax_codes:
+        raise _duplicate_tax_code()
+    existing.ids.add(exhibitor.id)
+    existing.tax_codes.add(exhibitor.tax_code)
+    session.add(exhibitor)
+    audit.record(session, Actor.of(creation.principal), "exhibitor.created", entity="exhibitor",
+                 entity_id=exhibitor.id, changes=_audited(exhibitor))
     return exhibitor
 
 
