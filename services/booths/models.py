@@ -58,7 +58,9 @@ class StandardBooth(SQLModel, table=True):
     """A booth of a fair's floor plan; `x_m`/`y_m` locate its front-left corner within its hall."""
 
     __tablename__ = "booths"
-    __table_args__ = (UniqueConstraint("fair_id", "code", name="uq_booths_fair_code"),)
+    __table_args__ = (UniqueConstraint("fair_id", "code", name="uq_booths_fair_code"),
+                      # A fair's booths in line order: an area's free stretches are read along it (vacancy.py).
+                      Index("ix_booths_fair_line", "fair_id", "hall", "row", "x_m"))
 
     id: int | None = Field(default=None, primary_key=True)
     fair_id: str = Field(foreign_key="booth_fairs.id", index=True, max_length=64)

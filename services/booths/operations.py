@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.booths import store
+from services.booths import store, vacancy
 from services.booths.domain import BoothStatus, check_selection, corner_count, release_reason, span_label
 from services.booths.floorplan import Booth
 from services.booths.models import Assignment, BoothRequest, StandardBooth
@@ -173,6 +173,7 @@ async def set_blocked(*, ctx: Context, principal: Principal, fair_id: str, booth
         if changed:
             action = "block" if blocked else "unblock"
             ctx.layouts.forget(fair_id)
+            vacancy.forget(session, fair_id)
             event = (BoothsBlocked if blocked else BoothsUnblocked)(fair_id=fair_id, booth_codes=changed,
                                                                     reason=reason)
             add_event(session, event, source=store.SOURCE)

@@ -11,7 +11,7 @@ import structlog
 from sqlmodel import delete, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.booths import floorplan, store
+from services.booths import floorplan, store, vacancy
 from services.booths.csvplan import MAX_BOOTHS, parse_plan_csv
 from services.booths.geometry import PlanError, PlanIssue, lay_out
 from services.booths.models import Assignment, BoothZone, StandardBooth
@@ -63,6 +63,7 @@ async def set_zones(*, ctx: Context, principal: Principal, fair_id: str, zones: 
                                    sectors=json.dumps(list(z.sectors), ensure_ascii=False),
                                    province_code=z.province_code) for z in wanted])
         ctx.layouts.forget(fair.id)
+        vacancy.forget(session, fair.id)
         store.audit(session, fair_id=fair.id, actor=actor_of(principal), action="zones",
                     detail=", ".join(f"{z.code} ({z.kind.value})" for z in wanted) or "—")
     return wanted
@@ -154,5 +155,6 @@ async def _replace(session: AsyncSession, ctx: Context, fair_id: str, booths: li
                 detail=f"{source}: {len(booths)} gian / booths")
     ctx.feed.stage(session, fair_id, {}, "plan")
     ctx.layouts.forget(fair_id)
+    vacancy.forget(session, fair_id)
     log.info("floorplan.replaced", fair_id=fair_id, source=source, booth_count=len(booths))
     return len(booths)

@@ -12,13 +12,13 @@ from itertools import groupby
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.booths import floorplan, store
-from services.booths.allocation.explain import assigned_reason, unmet_reason
-from services.booths.allocation.greedy import place_one
-from services.booths.allocation.model import Instance
+from services.booths import floorplan, store, vacancy
+from services.booths.allocation.explain import assigned_reason, unmet_alone_reason
+from services.booths.allocation.greedy import best_fit
 from services.booths.domain import APPROVAL_SOLVER, corner_count, release_reason
 from services.booths.models import BoothFair, BoothRequest, StandardBooth
 from services.booths.store import Claim, Context
+from services.booths.zones import area_for
 from shared.contracts import billing as bill
 from shared.contracts import registration as reg
 from shared.contracts.booths import FloorplanPublished
@@ -119,15 +119,16 @@ async def approve(*, session: AsyncSession, ctx: Context, event: reg.Registratio
 
 async def _assign_now(session: AsyncSession, ctx: Context, fair: BoothFair, request: BoothRequest, *,
                       actor: str) -> None:
-    """The heuristic on one request, against the booths free right now."""
-    instance = Instance(booths=tuple(await store.free_booths(session, fair.id)),
-                        zones=tuple(await store.zones_of(session, fair.id)),
-                        requests=(store.to_request(request),))
-    wanted = instance.requests[0]
-    area = instance.area(wanted)
-    block = place_one(instance, wanted)
-    if block is None:
-        reason = unmet_reason(wanted, area, instance.area_booths(area), ever_free=len(instance.area_booths(area)))
+    """The heuristic on one request, against the booths free right now (its area's free stretches, never
+    the whole fair's booths: see vacancy.py)."""
+    room = vacancy.kept(session, fair.id) or vacancy.track(session, fair.id, await store.zones_of(session, fair.id))
+    wanted = store.to_request(request)
+    area = area_for(room.zones, sector=wanted.sector, province_code=wanted.province_code)
+    stretches = await room.stretches(session, area)
+    choice = best_fit([stretch.length for stretch in stretches],
+                      lambda index, start: stretches[index].corner_within(start, wanted.booths), wanted)
+    if choice is None:
+        reason = unmet_alone_reason(wanted, area, free=vacancy.free_count(stretches))
         store.mark(request, status="waiting", reason=reason)
         session.add(request)
         store.audit(session, fair_id=fair.id, actor=actor, action="unmet", registration_id=request.registration_id,
@@ -135,6 +136,7 @@ async def _assign_now(session: AsyncSession, ctx: Context, fair: BoothFair, requ
         log.warning("booths.unmet", fair_id=fair.id, registration_id=request.registration_id,
                     booths_requested=request.booths_requested, reason=reason)
         return
+    block = await room.take(session, area, *choice, wanted.booths)
     reason = assigned_reason(wanted, area, block, with_priority=False)
     codes = tuple(booth.code for booth in block)
     store.assign(session, ctx, request, Claim(booth_codes=codes, reason=reason, operation="automatic", actor=actor,

@@ -15,7 +15,7 @@ import redis.asyncio as aioredis
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.booths import fastpath, floorplan
+from services.booths import fastpath, floorplan, vacancy
 from services.booths.allocation.model import Request
 from services.booths.config import BoothsConfig
 from services.booths.domain import BoothStatus, ClaimState
@@ -207,6 +207,7 @@ def assign(session: AsyncSession, ctx: Context, request: BoothRequest, claim: Cl
                                 registration_id=request.registration_id, exhibitor_id=request.exhibitor_id,
                                 state=ClaimState.ASSIGNED.value, reason=claim.reason[:1000], assigned_at=now)
                      for code in claim.booth_codes])
+    vacancy.claimed(session, request.fair_id, claim.booth_codes)
     mark(request, status="assigned", reason=claim.reason)
     session.add(request)
     add_event(session, BoothsAssigned(
@@ -231,6 +232,7 @@ def release(session: AsyncSession, ctx: Context, rows: Sequence[Assignment], *, 
         row.released_at, row.release_reason = now, reason[:1000]
         session.add(row)
     codes = sorted(row.booth_code for row in rows)
+    vacancy.forget(session, first.fair_id)
     add_event(session, BoothsReleased(fair_id=first.fair_id, registration_id=first.registration_id,
                                       exhibitor_id=first.exhibitor_id, booth_codes=codes, reason=reason, cause=cause,
                                       assignment_id=first.assignment_id), source=SOURCE)

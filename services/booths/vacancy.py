@@ -1,0 +1,179 @@
+"""Where a fair has room for one more approval: the free stretches of an area, read compactly, kept for the
+rest of the transaction.
+
+Placing one approval needs only the length of every free stretch of its area and where its corner booths
+are: the heuristic takes a block at either end of a stretch (allocation/greedy.py's best_fit). Loading every
+free booth of the fair as ORM objects for that cost ~140 ms on 2,000 booths; here one indexed query reads
+the area's free booths as bare rows in line order, folds them into stretches without building a booth, and
+the N booths of the chosen block are read by index afterwards.
+
+The stretches are kept in the session for its transaction only (a consumer may apply several events in one
+transaction): a block placed here is cut out of them, and any other claim or release written in the same
+transaction (store.assign, store.release, a block, a new plan or new zones) drops them, so the next
+approval reads them again. (Exhibitors' picks write their holds in transactions of their own.) Nothing
+outlives the transaction: the database stays the truth, and its unique index the final guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+
+from sqlalchemy import exists
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.booths.floorplan import EPS_M, Booth, runs
+from services.booths.models import Assignment, StandardBooth
+from services.booths.zones import Area, Zone
+
+_BOOTH = StandardBooth.__table__.c  # type: ignore[attr-defined]
+_AS_BOOTH = [_BOOTH[f.name] for f in fields(Booth)]  # a stored booth read straight into a floorplan.Booth
+_KEY = "booths.vacancy"
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """Free booths wall to wall in one row: the first one's position, how many, which of them are corners."""
+
+    hall: str
+    row: str
+    x_m: float
+    length: int
+    corners: tuple[int, ...] = ()  # positions from 0
+
+    def corner_within(self, start: int, n: int) -> bool:
+        """Whether the block of ``n`` booths from position ``start`` holds a corner booth."""
+        return any(start <= place < start + n for place in self.corners)
+
+    def plan_order(self) -> tuple[str, tuple[int, str], float]:
+        """Reading order, as floorplan.plan_order of its first booth."""
+        return (self.hall, (len(self.row), self.row), self.x_m)
+
+    def rest(self, start: int, n: int, next_x_m: float | None) -> Stretch | None:
+        """What is left once the block of ``n`` booths at either end is taken (``next_x_m``: the booth after
+        a block taken at the front)."""
+        if n == self.length:
+            return None
+        if start == 0 and next_x_m is not None:
+            return Stretch(self.hall, self.row, next_x_m, self.length - n,
+                           tuple(place - n for place in self.corners if place >= n))
+        if start + n == self.length:
+            return Stretch(self.hall, self.row, self.x_m, start, tuple(p for p in self.corners if p < start))
+        raise ValueError(f"a block inside a stretch ({start}+{n} of {self.length}) is never taken")
+
+
+def free_count(stretches: Sequence[Stretch]) -> int:
+    """How many free booths the stretches hold."""
+    return sum(stretch.length for stretch in stretches)
+
+
+def fold(rows: Iterable[tuple[str, str, float, float, float, bool]]) -> list[Stretch]:
+    """Stretches (plan order) of free booths given as (hall, row, x, y, width, corner) sorted by hall, row, x:
+    floorplan.runs without building a booth."""
+    found: list[Stretch] = []
+    hall = row = ""
+    x0 = y0 = end = 0.0
+    length, corners = 0, []
+    for h, r, x, y, width, corner in rows:
+        # floorplan.adjacent: same hall and row, same front line, wall to wall with the booth before.
+        if not (length and h == hall and r == row and abs(y - y0) <= EPS_M and abs(end - x) <= EPS_M):
+            if length:
+                found.append(Stretch(hall, row, x0, length, tuple(corners)))
+            hall, row, x0, y0, length, corners = h, r, x, y, 0, []
+        if corner:
+            corners.append(length)
+        length, end = length + 1, x + width
+    if length:
+        found.append(Stretch(hall, row, x0, length, tuple(corners)))
+    return sorted(found, key=Stretch.plan_order)
+
+
+def _free_in(fair_id: str, area: Area) -> list[ColumnElement[bool]]:
+    """The booths of ``area`` neither blocked nor held nor assigned (the live-claim index answers the last)."""
+    taken = exists().where(Assignment.fair_id == _BOOTH.fair_id, Assignment.booth_code == _BOOTH.code,
+                           col(Assignment.released_at).is_(None))
+    zone = _BOOTH.zone.in_(sorted(area.zones)) if area.zones else _BOOTH.zone == ""
+    return [_BOOTH.fair_id == fair_id, _BOOTH.blocked.is_(False), zone, ~taken]
+
+
+def _shares(area: Area, zones: set[str]) -> bool:
+    return bool((area.zones or {""}) & zones)
+
+
+@dataclass
+class Vacancy:
+    """A fair's free stretches by area, as this transaction knows them."""
+
+    fair_id: str
+    zones: tuple[Zone, ...]
+    areas: dict[str, tuple[Area, list[Stretch]]] = field(default_factory=dict)
+    placed: set[str] = field(default_factory=set)  # booth codes this vacancy gave out itself
+
+    async def stretches(self, session: AsyncSession, area: Area) -> list[Stretch]:
+        """The area's free stretches in plan order (read once per transaction, then kept up to date)."""
+        if area.key not in self.areas:
+            rows = await session.exec(
+                select(_BOOTH.hall, _BOOTH.row, _BOOTH.x_m, _BOOTH.y_m, _BOOTH.width_m, _BOOTH.corner)
+                .where(*_free_in(self.fair_id, area)).order_by(_BOOTH.hall, _BOOTH.row, _BOOTH.x_m))
+            self.areas[area.key] = (area, fold(rows.all()))
+        return self.areas[area.key][1]
+
+    async def take(self, session: AsyncSession, area: Area, index: int, start: int, n: int) -> list[Booth]:
+        """The ``n`` booths from ``start`` of the area's stretch ``index``, cut out of what is free here."""
+        stretches = await self.stretches(session, area)
+        stretch = stretches[index]
+        more = 1 if start == 0 and n < stretch.length else 0  # the booth after the block starts what is left
+        rows = await session.exec(
+            select(*_AS_BOOTH)
+            .where(*_free_in(self.fair_id, area), _BOOTH.hall == stretch.hall, _BOOTH.row == stretch.row,
+                   _BOOTH.x_m >= stretch.x_m)
+            .order_by(_BOOTH.x_m).offset(start).limit(n + more))
+        booths = [Booth(*row) for row in rows.all()]
+        block = booths[:n]
+        if len(booths) != n + more or len(runs(block)) != 1:
+            # Not what this transaction read a moment ago (a writer that skipped the fair's lock): let the
+            # consumer retry rather than give booths that are not side by side.
+            raise RuntimeError(f"the free booths of fair {self.fair_id} changed under a placement")
+        rest = stretch.rest(start, n, booths[n].x_m if more else None)
+        stretches[index:index + 1] = [rest] if rest else []
+        touched = {booth.zone for booth in block}
+        self.areas = {key: kept for key, kept in self.areas.items() if key == area.key or not _shares(kept[0], touched)}
+        self.placed.update(booth.code for booth in block)
+        return block
+
+
+def _kept(session: AsyncSession) -> dict[str, Vacancy]:
+    """This transaction's vacancies by fair (a session's info outlives its transactions: check whose)."""
+    transaction = session.sync_session.get_transaction()
+    owner, kept = session.info.get(_KEY, (None, {}))
+    if owner is not transaction:
+        kept = {}
+        session.info[_KEY] = (transaction, kept)
+    return kept
+
+
+def kept(session: AsyncSession, fair_id: str) -> Vacancy | None:
+    """The fair's vacancy if this transaction already has one."""
+    return _kept(session).get(fair_id)
+
+
+def track(session: AsyncSession, fair_id: str, zones: Sequence[Zone]) -> Vacancy:
+    """A new vacancy of the fair for this transaction (``zones``: the fair's, read in this transaction; no
+    event a consumer applies changes them)."""
+    vacancy = _kept(session)[fair_id] = Vacancy(fair_id=fair_id, zones=tuple(zones))
+    return vacancy
+
+
+def claimed(session: AsyncSession, fair_id: str, codes: Iterable[str]) -> None:
+    """Booths were claimed in this transaction: forget the fair's stretches unless it gave them out itself."""
+    vacancies = _kept(session)
+    vacancy = vacancies.get(fair_id)
+    if vacancy is not None and not set(codes) <= vacancy.placed:
+        del vacancies[fair_id]
+
+
+def forget(session: AsyncSession, fair_id: str) -> None:
+    """Booths of the fair were freed, blocked or laid out again in this transaction: forget its stretches."""
+    _kept(session).pop(fair_id, None)
