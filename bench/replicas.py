@@ -24,8 +24,8 @@ happens), and only those three services (the saga needs no other, and the machin
             they do on their own, whatever pace the approvals came at.
 
 It prints sagas/s and approve → invoice p50/p95/p99 for both, the backlog's invoices/s, the ratio two/one, the
-raw two-hop floor of each run, what each replica applied, dead letters, and the load average at the start and
-end of each part.
+raw two-hop floor of each run, what each replica applied (and parked, retried, dead-lettered), and the load
+average at the start and end of each part.
 
     uv run python -m bench.replicas                       # 300 + 300 sagas per configuration, about 5 minutes
     uv run python -m bench.replicas --sagas 1000 --order 2,1
@@ -64,6 +64,7 @@ from bench.support.replicas import (
     balanced,
     comparison_rows,
     conclusion,
+    delivery_text,
     interleave,
     load_text,
     partition_of,
@@ -178,15 +179,20 @@ def replica_names(platform: Platform) -> dict[str, list[str]]:
     return {s: [n for n in (s, f"{s}-2") if n in platform.ports] for s in REPLICATED}
 
 
-async def applied(client: httpx.AsyncClient, platform: Platform) -> dict[str, int]:
-    """Events each replica's consumers applied since it started (from /admin/delivery)."""
+async def delivery(client: httpx.AsyncClient, platform: Platform) -> dict[str, dict[str, int]]:
+    """What each replica's consumers did since it started (from /admin/delivery: applied, parked, duplicates,
+    dead-lettered, ...), summed over its consumers."""
     admin = http.bearer(role=Role.ADMIN, subject="bench")
-    out: dict[str, int] = {}
+    out: dict[str, dict[str, int]] = {}
     for names in replica_names(platform).values():
         for name in names:
             res = await client.get(f"{platform.url(name)}/admin/delivery", headers=admin)
             res.raise_for_status()
-            out[name] = sum(c["stats"]["applied"] for c in res.json()["consumers"])
+            totals: dict[str, int] = {}
+            for consumer in res.json()["consumers"]:
+                for key, value in consumer["stats"].items():
+                    totals[key] = totals.get(key, 0) + int(value)
+            out[name] = totals
     return out
 
 
@@ -302,7 +308,7 @@ async def configuration(replicas: int, opts: Options, var_dir: Path) -> dict[str
 async def live_burst(client: httpx.AsyncClient, platform: Platform, reader: EventReader, batch: list[str],
                      approve: Approve, opts: Options) -> dict[str, Any]:
     """The approvals at `opts.concurrency` with everything running; a bounded wait for their invoices."""
-    before = await applied(client, platform)
+    before = await delivery(client, platform)
     load_start, sent = procs.load_average(), time.monotonic()
     approvals = await burst(batch, opts.concurrency, approve)
     sending_s = time.monotonic() - sent
@@ -313,7 +319,7 @@ async def live_burst(client: httpx.AsyncClient, platform: Platform, reader: Even
     figures.update({"sending_s": round(sending_s, 1), "drained": drained,
                     "waited_after_sending_s": round(time.monotonic() - sent - sending_s, 1),
                     "load_average": {"start": load_start, "end": procs.load_average()},
-                    "applied_by_replica": shares(before, await applied(client, platform)),
+                    "delivery_by_replica": shares(before, await delivery(client, platform)),
                     "steady_sagas_per_s": steady_rate(issued)})
     figures["saturated"] = saturated(figures)
     return figures
@@ -340,7 +346,7 @@ async def backlog(client: httpx.AsyncClient, platform: Platform, reader: EventRe
     figures = backlog_figures(wanted_ids, reader.log.step, restarted=restarted, ready=ready)
     figures.update({"approvals": len(approvals), "approve_ok": len(wanted_ids), "published": published,
                     "drained": drained, "load_average": {"start": load_start, "end": procs.load_average()},
-                    "applied_by_replica": shares({}, await applied(client, platform))})
+                    "delivery_by_replica": shares({}, await delivery(client, platform))})
     return figures
 
 
@@ -415,15 +421,15 @@ def print_report(report: dict[str, Any], judged: list[Row]) -> None:
               f"{k['not_completed']:>8}{_rate(k['invoices_per_s']):>11}{_rate(k['steady_invoices_per_s']):>9}"
               f"{k['start_to_last_invoice_s'] if k['start_to_last_invoice_s'] is not None else '—':>15}  "
               f"{load_text(k['load_average'])}\n")
-    w("\nevents applied per replica (from /admin/delivery): during the burst | working off the backlog\n")
+    w("\nwhat each replica's consumers did (from /admin/delivery)\n")
     for run in report["runs"]:
-        split = ", ".join(f"{name} {n}" for name, n in run["burst"]["applied_by_replica"].items())
-        if "backlog" in run:
-            split += " | " + ", ".join(f"{name} {n}" for name, n in run["backlog"]["applied_by_replica"].items())
         restarted = {n: c for n, c in run["restarts"].items() if c}
-        w(f"  {run['replicas']} replica(s): {split}; fairs on partitions {sorted(run['fairs']['partitions'])}"
-          f"{'; RESTARTED ' + str(restarted) if restarted else ''}"
-          f"; dead letters {run['events']['dead_letters'] or 0}\n")
+        w(f"  {run['replicas']} replica(s), fairs on partitions {sorted(run['fairs']['partitions'])}; dead-letter "
+          f"records on the topics {run['events']['dead_letters'] or 0}"
+          f"{'; RESTARTED ' + str(restarted) if restarted else ''}\n"
+          f"    burst:   {delivery_text(run['burst']['delivery_by_replica'])}\n")
+        if "backlog" in run:
+            w(f"    backlog: {delivery_text(run['backlog']['delivery_by_replica'])}\n")
         if run["burst"]["approve_statuses"]:
             w(f"    approvals not answered 'approved': {run['burst']['approve_statuses']}\n")
     w("\n" + render_table("two replicas against one (ratio = two / one; issue 12: higher than one replica)",

@@ -20,6 +20,7 @@ from bench.support.stats import Row, Rule
 from shared.contracts import PARTITIONS as PARTITIONS  # re-exported: the bench and its tests use it
 
 T = TypeVar("T")
+NOTEWORTHY = ("parked", "unparked", "duplicates", "retried", "redelivered", "dead_lettered")
 SATURATED = 1.2  # approvals answered / sagas issued per second above which the saga path, not the approve
 # endpoint, was the bottleneck (a queue built up between them)
 
@@ -51,9 +52,26 @@ def interleave(groups: Sequence[Sequence[T]]) -> list[T]:
     return out
 
 
-def shares(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, int]:
-    """What each replica applied between two readings of its counters (a replica missing before: from 0)."""
-    return {name: after[name] - before.get(name, 0) for name in after}
+def shares(before: Mapping[str, Mapping[str, int]], after: Mapping[str, Mapping[str, int]]
+           ) -> dict[str, dict[str, int]]:
+    """What each replica's consumers did between two readings of their counters (applied, parked, ...); a
+    replica missing before (started since) counts from 0."""
+    return {name: {k: v - before.get(name, {}).get(k, 0) for k, v in counts.items()} for name, counts in after.items()}
+
+
+def delivery_text(by_replica: Mapping[str, Mapping[str, int]]) -> str:
+    """E.g. `booths 100, booths-2 200 applied; billing: 67 parked, 5 dead-lettered`: the applied split, then
+    per service whatever went other than applied once (parked, duplicates, retries, dead letters)."""
+    split = ", ".join(f"{name} {counts.get('applied', 0)}" for name, counts in by_replica.items())
+    totals: dict[str, dict[str, int]] = {}
+    for name, counts in by_replica.items():
+        service = totals.setdefault(name.removesuffix("-2"), {})
+        for key in NOTEWORTHY:
+            service[key] = service.get(key, 0) + counts.get(key, 0)
+    extra = "; ".join(f"{service}: " + ", ".join(f"{counts[key]} {key.replace('_', '-')}" for key in NOTEWORTHY
+                                                 if counts[key])
+                      for service, counts in totals.items() if any(counts.values()))
+    return f"{split} applied" + (f"; {extra}" if extra else "")
 
 
 def steady_rate(emitted: Sequence[float], trim: float = 0.1) -> float | None:

@@ -19,6 +19,7 @@ from bench.support.replicas import (
     balanced,
     comparison_rows,
     conclusion,
+    delivery_text,
     interleave,
     partition_of,
     saturated,
@@ -68,9 +69,19 @@ class TestInterleaveAndShares:
         assert interleave([]) == []
 
     def test_shares_are_the_difference_of_two_readings(self) -> None:
-        assert shares({"booths": 10, "booths-2": 4}, {"booths": 70, "booths-2": 34}) == {"booths": 60,
-                                                                                          "booths-2": 30}
-        assert shares({}, {"billing": 5}) == {"billing": 5}
+        before = {"booths": {"applied": 10, "parked": 1}, "booths-2": {"applied": 4}}
+        after = {"booths": {"applied": 70, "parked": 1}, "booths-2": {"applied": 34, "parked": 2}}
+        assert shares(before, after) == {"booths": {"applied": 60, "parked": 0},
+                                         "booths-2": {"applied": 30, "parked": 2}}
+        assert shares({}, {"billing": {"applied": 5}}) == {"billing": {"applied": 5}}
+
+    def test_delivery_text_gives_the_split_then_what_went_other_than_applied_per_service(self) -> None:
+        text = delivery_text({"booths": {"applied": 100, "parked": 0}, "booths-2": {"applied": 200},
+                              "billing": {"applied": 291, "parked": 40, "dead_lettered": 5},
+                              "billing-2": {"applied": 242, "parked": 27, "unparked": 67, "batches": 9}})
+        assert text == ("booths 100, booths-2 200, billing 291, billing-2 242 applied; "
+                        "billing: 67 parked, 67 unparked, 5 dead-lettered")
+        assert delivery_text({"booths": {"applied": 3}}) == "booths 3 applied"
 
 
 class TestBacklogFigures:
@@ -179,11 +190,12 @@ class TestReport:
         load = {"start": [5.0, 5.0, 5.0], "end": [7.0, 6.0, 6.0]}
         applied = {"booths": 4, "billing": 8} if replicas == 1 else {"booths": 2, "booths-2": 4, "billing": 4,
                                                                       "billing-2": 4}
-        b.update({"waited_after_sending_s": 1.0, "load_average": load, "applied_by_replica": applied,
+        by_replica = {name: {"applied": n, "dead_lettered": int(name == "billing-2")} for name, n in applied.items()}
+        b.update({"waited_after_sending_s": 1.0, "load_average": load, "delivery_by_replica": by_replica,
                   "saturated": saturated(b)})
         k = {"approvals": 6, "approve_ok": 6, "ready_s": 8.0, "completed": issued, "not_completed": 6 - issued,
              "invoices_per_s": 3.0 * replicas, "steady_invoices_per_s": None, "start_to_last_invoice_s": 12.0,
-             "load_average": load, "applied_by_replica": applied}
+             "load_average": load, "delivery_by_replica": by_replica}
         return {"replicas": replicas, "start_s": 9.0, "burst": b, "backlog": k, "load_average": load,
                 "floor": {"one_hop": summarize([1.0]), "two_hop": summarize([2.0, 4.0]), "load_average": load},
                 "fairs": {"published": 3, "created": 5, "partitions": [2, 0, 1]},
@@ -200,6 +212,7 @@ class TestReport:
         print_report(report, judged)
         out = capsys.readouterr().out
         assert "two replicas against one" in out and "booths-2 4" in out and "never" in out
+        assert "billing: 1 dead-lettered" in out
         assert "backlog: invoices/s" in out and report["ratio_two_over_one"]["backlog_invoices_per_s"] == 2.0
         assert "RESTARTED {'booths-2': 1}" in out and report["conclusion"] in out
         json.dumps(jsonable(report), allow_nan=False)
