@@ -28,7 +28,7 @@ raw two-hop floor of each run, what each replica applied (and parked, retried, d
 average at the start and end of each part.
 
     uv run python -m bench.replicas                       # 300 + 300 sagas per configuration, about 5 minutes
-    uv run python -m bench.replicas --sagas 1000 --order 2,1
+    uv run python -m bench.replicas --order 1,2,2,1        # each twice, the comparison on medians
     HANGVIET_BENCH_POSTGRES_URL=postgresql+asyncpg://user@host:5432/postgres uv run python -m bench.replicas
 
 Writes bench/results/replicas.json.
@@ -60,6 +60,7 @@ from bench.support import http, kafka, procs
 from bench.support.events import EventReader
 from bench.support.replicas import (
     PARTITIONS,
+    QUANTILES,
     backlog_figures,
     balanced,
     comparison_rows,
@@ -67,6 +68,7 @@ from bench.support.replicas import (
     delivery_text,
     interleave,
     load_text,
+    median_run,
     partition_of,
     saturated,
     shares,
@@ -110,7 +112,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
                         "(300; 0: no backlog part)")
     parser.add_argument("--concurrency", type=int, help="concurrent approve calls, and callers in the setup (50)")
     parser.add_argument("--fairs-per-partition", type=int, help="fairs on each of the 3 partitions (2)")
-    parser.add_argument("--order", help="replicas of each configuration, in the order run: 1,2 or 2,1 (1,2)")
+    parser.add_argument("--order", help="replicas of each configuration, in the order run (1,2); a configuration "
+                        "named twice runs twice and the comparison takes medians, e.g. 1,2,2,1")
     parser.add_argument("--drain", type=float, dest="drain_s", help="longest wait for the invoices after the "
                                                                      "last approval (120)")
     parser.add_argument("--floor-samples", type=int, help="messages per floor measurement (100)")
@@ -123,8 +126,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
     if order:
         values["order"] = tuple(int(n) for n in order.split(","))
     opts = Options(**values)
-    if sorted(opts.order) != [1, 2]:
-        parser.error("--order must be 1,2 or 2,1")
+    if set(opts.order) != {1, 2}:
+        parser.error("--order must name 1 and 2 replicas, and nothing else (e.g. 1,2 or 1,2,2,1)")
     if opts.sagas < 1 or opts.concurrency < 1 or opts.fairs_per_partition < 1 or opts.backlog < 0:
         parser.error("--sagas, --concurrency and --fairs-per-partition must be positive, --backlog not negative")
     return opts
@@ -368,8 +371,8 @@ async def main(opts: Options) -> dict[str, Any]:
                               "load_average": {"start": procs.load_average()}, "runs": []}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(opts.keep or tmp)
-        for replicas in opts.order:
-            report["runs"].append(await configuration(replicas, opts, base / f"replicas-{replicas}"))
+        for index, replicas in enumerate(opts.order, 1):
+            report["runs"].append(await configuration(replicas, opts, base / f"run{index}-replicas-{replicas}"))
     report["load_average"]["end"] = procs.load_average()
     return report
 
@@ -432,25 +435,32 @@ def print_report(report: dict[str, Any], judged: list[Row]) -> None:
             w(f"    backlog: {delivery_text(run['backlog']['delivery_by_replica'])}\n")
         if run["burst"]["approve_statuses"]:
             w(f"    approvals not answered 'approved': {run['burst']['approve_statuses']}\n")
-    w("\n" + render_table("two replicas against one (ratio = two / one; issue 12: higher than one replica)",
+    runs = {n: sum(run["replicas"] == n for run in report["runs"]) for n in (1, 2)}
+    medians = f"; medians over {runs[1]} and {runs[2]} runs" if max(runs.values()) > 1 else ""
+    w("\n" + render_table(f"two replicas against one (ratio = two / one; issue 12: higher than one replica{medians})",
                           judged) + "\n")
     w(f"\n{report['conclusion']}.\n{report['partitions']} partitions are split 2/1 between two replicas, so 1.5× "
       f"is the most two can give even on idle cores; this machine has {report['cores']} cores shared by the "
       f"broker, redis, PostgreSQL and every service process.\n")
+    if max(runs.values()) == 1:
+        w("One run of each configuration: on a loaded machine one pair can mislead (rerun, or --order 1,2,2,1 to "
+          "compare medians of two runs each).\n")
 
 
 def finish(report: dict[str, Any]) -> list[Row]:
-    """The comparison of the run (two replicas against one) added to the report; its rows."""
-    one = next(run for run in report["runs"] if run["replicas"] == 1)
-    two = next(run for run in report["runs"] if run["replicas"] == 2)
+    """The comparison of the run (two replicas against one; the median of each figure when a configuration
+    ran more than once) added to the report; its rows."""
+    one = median_run([run for run in report["runs"] if run["replicas"] == 1])
+    two = median_run([run for run in report["runs"] if run["replicas"] == 2])
     judged = comparison_rows(one, two)
+    report["compared"] = {"one": one, "two": two}
     report["comparison"] = [row.as_json() for row in judged]
     report["targets_summary"] = targets_summary(judged)
     report["ratio_two_over_one"] = {"sagas_per_s": ratio(two["burst"]["sagas_per_s"], one["burst"]["sagas_per_s"]),
-                                    "steady_sagas_per_s": ratio(two["burst"].get("steady_sagas_per_s"),
-                                                                one["burst"].get("steady_sagas_per_s")),
+                                    "steady_sagas_per_s": ratio(two["burst"]["steady_sagas_per_s"],
+                                                                one["burst"]["steady_sagas_per_s"]),
                                     **{q: ratio(two["burst"]["hops"]["total"][q], one["burst"]["hops"]["total"][q])
-                                       for q in ("p50", "p95", "p99")}}
+                                       for q in QUANTILES}}
     if "backlog" in one and "backlog" in two:
         report["ratio_two_over_one"]["backlog_invoices_per_s"] = ratio(two["backlog"]["invoices_per_s"],
                                                                        one["backlog"]["invoices_per_s"])

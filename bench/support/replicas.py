@@ -10,7 +10,8 @@ partitions: with 3 partitions and 2 replicas one replica gets two of them, and t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import statistics
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from aiokafka.partitioner import murmur2
@@ -20,6 +21,7 @@ from bench.support.stats import Row, Rule
 from shared.contracts import PARTITIONS as PARTITIONS  # re-exported: the bench and its tests use it
 
 T = TypeVar("T")
+QUANTILES = ("p50", "p95", "p99")
 NOTEWORTHY = ("parked", "unparked", "duplicates", "retried", "redelivered", "dead_lettered")
 SATURATED = 1.2  # approvals answered / sagas issued per second above which the saga path, not the approve
 # endpoint, was the bottleneck (a queue built up between them)
@@ -108,6 +110,32 @@ def saturated(phase: Mapping[str, Any]) -> bool | None:
     return bool(answered >= sagas * SATURATED)
 
 
+def median_run(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Several runs of one configuration as one, for the comparison: the median of each rate and percentile
+    over the runs, the sum of each count (one run comes out with its own figures)."""
+    bursts = [run["burst"] for run in runs]
+    merged: dict[str, Any] = {
+        "replicas": runs[0]["replicas"], "runs": len(runs),
+        "burst": {"sagas_per_s": _median(b["sagas_per_s"] for b in bursts),
+                  "steady_sagas_per_s": _median(b.get("steady_sagas_per_s") for b in bursts),
+                  "answered_per_s": _median(b.get("answered_per_s") for b in bursts),
+                  **{k: sum(b.get(k, 0) for b in bursts) for k in ("approvals", "not_completed", "approve_errors")},
+                  "hops": {"total": {q: _median(b["hops"]["total"][q] for b in bursts) for q in QUANTILES}}},
+        "floor": {"two_hop": {q: _median(run["floor"]["two_hop"][q] for run in runs) for q in QUANTILES}},
+    }
+    if all("backlog" in run for run in runs):
+        backlogs = [run["backlog"] for run in runs]
+        merged["backlog"] = {"invoices_per_s": _median(k["invoices_per_s"] for k in backlogs),
+                             "steady_invoices_per_s": _median(k["steady_invoices_per_s"] for k in backlogs),
+                             "not_completed": sum(k["not_completed"] for k in backlogs)}
+    return merged
+
+
+def _median(values: Iterable[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
 def _total(run: Mapping[str, Any], q: str) -> float | None:
     value = run["burst"]["hops"]["total"][q]
     return None if value is None else float(value)
@@ -121,12 +149,15 @@ def comparison_rows(one: Mapping[str, Any], two: Mapping[str, Any]) -> list[Row]
     floor = two["floor"]["two_hop"]
     faster = _higher(b2["sagas_per_s"], b1["sagas_per_s"])
     missing = [f"{run['replicas']} replica(s): {run['burst']['not_completed']} of {run['burst']['approvals']} "
-               "without an invoice when the wait ended" for run in (one, two) if run["burst"]["not_completed"]]
+               "without an invoice when the wait ended"
+               + (f" ({run['burst']['approve_errors']} approve calls failed)" if run["burst"].get("approve_errors")
+                  else "")
+               for run in (one, two) if run["burst"]["not_completed"]]
     rows = [Row("sagas/s, two replicas", b2["sagas_per_s"], "/s", [("one replica", b1["sagas_per_s"])],
                 (Rule("higher than one replica", faster),), note="; ".join(missing)),
             Row("invoices/s once filled (10–90 %), two replicas", b2.get("steady_sagas_per_s"), "/s",
                 [("one replica", b1.get("steady_sagas_per_s"))])]
-    for q in ("p50", "p95", "p99"):
+    for q in QUANTILES:
         rows.append(Row(f"approve → invoice {q}, two replicas", _total(two, q), "ms",
                         [("one replica", _total(one, q)), (f"raw two-hop {q}", floor[q])]))
     if "backlog" in one and "backlog" in two:

@@ -21,6 +21,7 @@ from bench.support.replicas import (
     conclusion,
     delivery_text,
     interleave,
+    median_run,
     partition_of,
     saturated,
     shares,
@@ -175,6 +176,26 @@ class TestComparison:
         assert rows and "Backlog: no comparison" in conclusion(one, two)
 
 
+class TestMedianRun:
+    def test_one_run_keeps_its_figures(self) -> None:
+        single = run(1, burst(10.0, total=(100.0, 200.0)))
+        merged = median_run([single])
+        assert merged["runs"] == 1 and merged["burst"]["sagas_per_s"] == 10.0
+        assert merged["burst"]["hops"]["total"]["p50"] == 100.0 and merged["floor"]["two_hop"]["p50"] == 5.0
+        assert "backlog" not in merged
+
+    def test_several_runs_give_medians_of_the_figures_and_sums_of_the_counts(self) -> None:
+        runs = [run(2, burst(r, not_completed=n)) for r, n in ((10.0, 0), (30.0, 1), (14.0, 2))]
+        for index, r in enumerate(runs):
+            r["backlog"] = {"invoices_per_s": 20.0 + index, "steady_invoices_per_s": None, "not_completed": 1}
+        merged = median_run(runs)
+        assert merged["burst"]["sagas_per_s"] == 14.0 and merged["burst"]["not_completed"] == 3
+        assert merged["burst"]["approvals"] == sum(r["burst"]["approvals"] for r in runs)
+        assert merged["backlog"] == {"invoices_per_s": 21.0, "steady_invoices_per_s": None, "not_completed": 3}
+        del runs[0]["backlog"]
+        assert "backlog" not in median_run(runs)
+
+
 class TestReport:
     @staticmethod
     def configuration(replicas: int, issued: int) -> dict[str, Any]:
@@ -217,15 +238,26 @@ class TestReport:
         assert "RESTARTED {'booths-2': 1}" in out and report["conclusion"] in out
         json.dumps(jsonable(report), allow_nan=False)
 
+    def test_repeated_configurations_are_compared_on_medians(self, capsys: pytest.CaptureFixture[str]) -> None:
+        report = {"cores": 2, "partitions": 3, "postgres": "x", "options": {"fairs_per_partition": 1},
+                  "load_average": {"start": [5.0], "end": [7.0]},
+                  "runs": [self.configuration(1, 6), self.configuration(2, 6), self.configuration(2, 6),
+                           self.configuration(1, 6)]}
+        finish(report)
+        assert report["compared"]["two"]["runs"] == 2 and report["ratio_two_over_one"]["backlog_invoices_per_s"] == 2
+        print_report(report, finish(report))
+        assert "medians over 2 and 2 runs" in capsys.readouterr().out
+
 
 class TestCommandLine:
     def test_defaults_run_one_then_two_replicas(self) -> None:
         assert parse_options([]) == Options()
         assert Options().order == (1, 2)
 
-    def test_the_order_may_be_reversed_but_must_name_one_and_two(self) -> None:
+    def test_the_order_may_be_reversed_or_repeated_but_must_name_one_and_two(self) -> None:
         assert parse_options(["--order", "2,1", "--sagas", "50"]).order == (2, 1)
-        for bad in ("1", "1,1", "1,2,3"):
+        assert parse_options(["--order", "1,2,2,1"]).order == (1, 2, 2, 1)
+        for bad in ("1", "1,1", "1,2,3", "2,0,1"):
             with pytest.raises(SystemExit):
                 parse_options(["--order", bad])
         with pytest.raises(SystemExit):
