@@ -251,7 +251,8 @@ async def configuration(replicas: int, opts: Options, var_dir: Path) -> dict[str
     backlog."""
     run: dict[str, Any] = {"replicas": replicas, "load_average": {"start": procs.load_average()}}
     fairs_total = opts.fairs_per_partition * PARTITIONS
-    per_fair = -(-(opts.sagas + opts.backlog) // fairs_total) + 1  # the burst's and backlog's share, the warm-up
+    # The burst's and the backlog's share, 10 % spare (a setup call may fail under load), and the warm-up saga.
+    per_fair = -(-(opts.sagas + opts.backlog) * 11 // (10 * fairs_total)) + 1
     async with fresh_databases(postgres_url(opts), SERVICES) as databases:
         step(f"{replicas} replica(s): platform on PostgreSQL ({', '.join(SERVICES)})")
         started = time.monotonic()
