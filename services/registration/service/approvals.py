@@ -30,7 +30,7 @@ from services.registration.service.common import (
     fair_of_centre,
     owns_fair,
     registration_not_found,
-    waitlist,
+    waitlist_candidates,
     waitlist_place,
 )
 from shared.auth import Principal
@@ -186,15 +186,23 @@ async def promote_waitlisted(session: AsyncSession, fair: Fair, actor: Actor, *,
     """
     if fair.status not in domain.DECIDING_FAIR_STATES:
         return []
-    rows = {r.id: r for r in await waitlist(session, fair.id)}
-    queue = [candidate(r) for r in rows.values()]
     granted = await approved_booths(session, fair.id)
-    chosen = capacity.select_promotions(queue, capacity=fair.capacity_booths, approved_booths=granted)
     free = capacity.free_booths(fair.capacity_booths, granted)
+    queue = await waitlist_candidates(session, fair.id) if free else []
+    chosen = capacity.select_promotions(queue, capacity=fair.capacity_booths, approved_booths=granted)
+    if not chosen:
+        return []
+    # Only the promoted ones are loaded whole (the waitlist may be thousands long), with their exhibitors.
+    places = {c.registration_id: i for i, c in enumerate(capacity.waitlist_order(queue), start=1)}
+    rows = {r.id: r for r in (await session.exec(
+        select(Registration).where(col(Registration.id).in_([c.registration_id for c in chosen]))
+        .with_for_update().execution_options(populate_existing=True))).all()}
+    _held = list((await session.exec(select(Exhibitor).where(  # held: the identity map is weak, announcing reads it
+        col(Exhibitor.id).in_({r.exhibitor_id for r in rows.values()})))).all())
     promoted = []
     for picked in chosen:
         registration = rows[picked.registration_id]
-        position = capacity.waitlist_position(picked, queue)
+        position = places[picked.registration_id]
         registration.status = RegistrationStatus.APPROVED
         registration.decided_at = registration.updated_at = utcnow()
         session.add(registration)

@@ -86,6 +86,13 @@ async def approved_booths(session: AsyncSession, fair_id: str) -> int:
     return int(total)
 
 
+def granted_booths() -> Any:
+    """Booths granted at the fair of the row being selected, as a column of the same query (no query per fair)."""
+    return (select(func.coalesce(func.sum(Registration.booths_requested), 0))
+            .where(Registration.fair_id == Fair.id, Registration.status == RegistrationStatus.APPROVED)
+            .scalar_subquery())
+
+
 async def approved_booths_by_fair(session: AsyncSession, fair_ids: set[str]) -> dict[str, int]:
     """Booths already granted at each of the fairs (0 for a fair with none), in one query."""
     rows = await session.exec(
@@ -107,6 +114,14 @@ async def waitlist_place(session: AsyncSession, fair_id: str, registration: Cand
         Registration.fair_id == fair_id, Registration.status == RegistrationStatus.WAITLISTED,
         Registration.id != registration.registration_id, ahead))).one()
     return 1 + int(count)
+
+
+async def waitlist_candidates(session: AsyncSession, fair_id: str) -> list[Candidate]:
+    """The fair's waitlist as the capacity rules see it, read as four columns (unordered)."""
+    rows = await session.exec(select(Registration.id, Registration.booths_requested, Registration.priority_score,
+                                     Registration.submitted_at).where(
+        Registration.fair_id == fair_id, Registration.status == RegistrationStatus.WAITLISTED))
+    return [Candidate(*row) for row in rows.all()]
 
 
 async def waitlist(session: AsyncSession, fair_id: str) -> list[Registration]:

@@ -21,6 +21,7 @@ from services.registration.service.common import (
     fair_info,
     fair_not_found,
     fair_of_centre,
+    granted_booths,
     owns_fair,
 )
 from services.registration.service.fair_fields import apply_fields, rescore_live, snapshot
@@ -174,7 +175,7 @@ async def list_fairs(*, db: Database, principal: Principal | None = None, q: str
                      mine: bool = False, limit: int = 100, offset: int = 0) -> list[tuple[Fair, int]]:
     """Fairs the caller may list, soonest first, with the booths already approved."""
     async with db.sessions() as session:
-        query = select(Fair).where(_listed(principal))
+        query = select(Fair, granted_booths()).where(_listed(principal))
         if q:
             query = query.where(*like_words(col(Fair.search_text), q))
         for column, value in ((Fair.status, status), (Fair.province_code, province_code), (Fair.kind, kind)):
@@ -183,15 +184,15 @@ async def list_fairs(*, db: Database, principal: Principal | None = None, q: str
         if mine:  # an anonymous caller or a token without a centre owns no fair
             query = query.where(Fair.centre_id == ((principal and principal.centre_id) or ""))
         query = query.order_by(col(Fair.starts_on), col(Fair.id)).offset(offset).limit(limit)
-        fairs = (await session.exec(query)).all()
-        return [(fair, await approved_booths(session, fair.id)) for fair in fairs]
+        return [(fair, int(granted)) for fair, granted in (await session.exec(query)).all()]
 
 
 async def get_fair(*, db: Database, fair_id: str, principal: Principal | None = None) -> tuple[Fair, int]:
     """A fair: published ones are public, drafts only for their centre."""
     async with db.sessions() as session:
-        fair = await session.get(Fair, fair_id)
-        if fair is None or (fair.status == FairStatus.DRAFT and not (principal and owns_fair(principal, fair))):
-            raise fair_not_found(fair_id)
-        return fair, await approved_booths(session, fair.id)
+        row = (await session.exec(select(Fair, granted_booths()).where(Fair.id == fair_id))).first()
+    fair, granted = row if row is not None else (None, 0)
+    if fair is None or (fair.status == FairStatus.DRAFT and not (principal and owns_fair(principal, fair))):
+        raise fair_not_found(fair_id)
+    return fair, int(granted)
 

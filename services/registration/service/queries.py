@@ -16,6 +16,7 @@ from services.registration.service.common import (
     owns_fair,
     registration_not_found,
     waitlist,
+    waitlist_place,
 )
 from shared.auth import Principal, Role
 from shared.db import Database
@@ -44,10 +45,7 @@ async def get_registration(*, db: Database, principal: Principal, registration_i
             fair = await session.get(Fair, registration.fair_id)
             mine = principal.role is Role.EXHIBITOR and registration.exhibitor_id == principal.exhibitor_id
             if mine or (fair is not None and owns_fair(principal, fair)):
-                place = None
-                if registration.status == RegistrationStatus.WAITLISTED:
-                    place = (await positions(session, registration.fair_id)).get(registration.id)
-                return registration, place
+                return registration, await _place(session, registration)
     raise registration_not_found(registration_id)
 
 
@@ -83,10 +81,11 @@ async def list_my_registrations(*, db: Database, principal: Principal) -> list[R
         rows = list((await session.exec(select(Registration).where(
             Registration.exhibitor_id == (principal.exhibitor_id or ""))
             .order_by(col(Registration.submitted_at).desc()))).all())
-        result: list[Ranked] = []
-        for registration in rows:
-            place = None
-            if registration.status == RegistrationStatus.WAITLISTED:
-                place = (await positions(session, registration.fair_id)).get(registration.id)
-            result.append((registration, place))
-        return result
+        return [(registration, await _place(session, registration)) for registration in rows]
+
+
+async def _place(session: AsyncSession, registration: Registration) -> int | None:
+    """A waitlisted registration's place, counted by the database (None for any other status)."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    return await waitlist_place(session, registration.fair_id, candidate(registration))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import and_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -95,11 +96,12 @@ async def _load_submissions(session: AsyncSession, batch: Sequence[_Submission])
     fair_ids = {s.fair_id for s in batch}
     exhibitor_ids = {s.principal.exhibitor_id or "" for s in batch}
     fairs = await session.exec(select(Fair).where(col(Fair.id).in_(fair_ids)))
-    exhibitors = await session.exec(select(Exhibitor).where(col(Exhibitor.id).in_(exhibitor_ids)))
-    taken = await session.exec(select(Registration.fair_id, Registration.exhibitor_id).where(
-        col(Registration.fair_id).in_(fair_ids), col(Registration.exhibitor_id).in_(exhibitor_ids)))
-    return _Submitted({f.id: f for f in fairs.all()}, {e.id: e for e in exhibitors.all()},
-                      {(f, e) for f, e in taken.all()})
+    # Each exhibitor with the batch's fairs it is already registered for (one row per such fair, or one with none).
+    exhibitors = (await session.exec(select(Exhibitor, Registration.fair_id).outerjoin(Registration, and_(
+        Registration.exhibitor_id == Exhibitor.id, col(Registration.fair_id).in_(fair_ids))).where(
+        col(Exhibitor.id).in_(exhibitor_ids)))).all()
+    return _Submitted({f.id: f for f in fairs.all()}, {e.id: e for e, _ in exhibitors},
+                      {(f, e.id) for e, f in exhibitors if f is not None})
 
 
 async def _submit(session: AsyncSession, batch: _Submitted, submission: _Submission) -> Registration:
