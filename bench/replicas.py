@@ -29,6 +29,10 @@ average at the start and end of each part.
 
     uv run python -m bench.replicas                       # 300 + 300 sagas per configuration, about 5 minutes
     uv run python -m bench.replicas --order 1,2,2,1        # each twice, the comparison on medians
+
+Without a reachable PostgreSQL it says so and exits 0 (as the PostgreSQL tests skip without TEST_POSTGRES_URL).
+In the two-replica backlog, the two processes of a service start together and the group rebalances when the
+second joins: that pause is in its figures, as it would be after a real restart.
     HANGVIET_BENCH_POSTGRES_URL=postgresql+asyncpg://user@host:5432/postgres uv run python -m bench.replicas
 
 Writes bench/results/replicas.json.
@@ -469,9 +473,28 @@ def finish(report: dict[str, Any]) -> list[Row]:
     return judged
 
 
+async def unreachable(server_url: str) -> str:
+    """Why the PostgreSQL server cannot be used, or "" when it can."""
+    try:
+        conn = await asyncpg.connect(_plain(server_url), timeout=10)
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    await conn.close()
+    return ""
+
+
 if __name__ == "__main__":
     options = parse_options()
     configure_logging("bench-replicas", level=logging.WARNING)
+    server = postgres_url(options)
+    why = asyncio.run(unreachable(server))
+    if why:  # like the PostgreSQL tests without TEST_POSTGRES_URL: skipped, said, not failed
+        text = (f"bench.replicas skipped: no PostgreSQL at {server.rpartition('@')[2]} ({why}); "
+                "give one with --postgres or HANGVIET_BENCH_POSTGRES_URL")
+        print(text)
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "replicas.json").write_text(json.dumps({"skipped": text}, indent=2, ensure_ascii=False) + "\n")
+        sys.exit(0)
     outcome = asyncio.run(main(options))
     judged_rows = finish(outcome)
     RESULTS.mkdir(exist_ok=True)  # written before printing: the figures are kept whatever happens
