@@ -29,6 +29,7 @@ from types import SimpleNamespace
 from typing import Any, Union
 
 import structlog
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -410,12 +411,13 @@ class EventConsumer:
                 handler = self._by_type[meta.event_type]
                 event = parse_event(meta, row.body.encode())
                 async with self.db.transaction() as session:
+                    # Claim the row first: a replica sharing the database that took it already (its delete
+                    # committed, or waits on ours) makes this a no-op instead of a second apply.
+                    if not await parking.claim(session, row.id):
+                        return True
                     if not await inbox.seen(session, consumer=self.name, event_id=meta.event_id):
                         await handler(session, event, meta)
                         inbox.record(session, consumer=self.name, event_id=meta.event_id, event_type=meta.event_type)
-                    gone = await session.get(parking.ParkedEvent, row.id)
-                    if gone is not None:
-                        await session.delete(gone)
                 self.stats.unparked += 1
                 log.info("event.applied_from_parking", consumer=self.name, waited_s=_age_s(row.parked_at))
                 return True
@@ -429,11 +431,11 @@ class EventConsumer:
 
     async def _give_up_parked(self, row: parking.ParkedEvent, headers: Mapping[str, str], record: Any, *,
                               reason: str) -> bool:
+        # Dead-lettered before it is taken out (no transaction held across the broker's answer): two replicas
+        # giving up on the same event at once may both dead-letter it; none loses it.
         await self._dead_letter(headers, row.body.encode(), record, reason=reason, attempts=1)
         async with self.db.transaction() as session:
-            gone = await session.get(parking.ParkedEvent, row.id)
-            if gone is not None:
-                await session.delete(gone)
+            await parking.claim(session, row.id)
         return True
 
     async def sweep_forever(self) -> None:
@@ -533,6 +535,10 @@ def subscribe(consumer: EventConsumer, settings: Settings, *, description: str =
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        # Range assignment gives a replica the same partition numbers of every topic, and events of one fair
+        # have the same key (so the same partition number) on every topic: one replica sees all of a fair's
+        # events, and a booths.assigned does not wait on one replica for the approval another one applied.
+        partition_assignment_strategy=(RangePartitionAssignor,),
         batch=True,
         max_records=settings.consumer_batch_max_records,
         batch_timeout_ms=settings.consumer_batch_timeout_ms,

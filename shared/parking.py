@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import Column, Text
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import utc_column, utcnow
@@ -92,6 +92,13 @@ def park(session: AsyncSession, *, consumer: str, topic: str, key: str, event_id
     session.add(ParkedEvent(consumer=consumer, topic=topic, key=key, event_id=event_id,
                             headers=json.dumps(stored), body=body.decode("utf-8", "replace"),
                             reason=reason[:2000]))
+
+
+async def claim(session: AsyncSession, parked_id: int | None) -> bool:
+    """Take a parked event out in the caller's transaction (it comes back if that rolls back); False when it
+    is gone already (another replica of the consumer took it)."""
+    result = await session.exec(delete(ParkedEvent).where(col(ParkedEvent.id) == parked_id))
+    return bool(result.rowcount)
 
 
 async def waiting_queues(session: AsyncSession, *, consumer: str) -> set[Queue]:
