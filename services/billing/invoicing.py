@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
 import structlog
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -16,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.billing import domain, subsidies
+from services.billing import domain, per_transaction, subsidies
 from services.billing.domain import InvoiceDraft, InvoiceStatus, Order
 from services.billing.models import (
     BuyerSnapshot,
@@ -42,7 +43,14 @@ log = structlog.get_logger()
 
 def price_list_of(fair: FairPriceList) -> PriceList:
     """The fair's price list: its standard price and the organizer's configuration."""
-    return PriceListBody.model_validate(json.loads(fair.price_config or "{}")).to_price_list(fair.booth_price_vnd)
+    return _price_list(fair.price_config or "{}", fair.booth_price_vnd)
+
+
+@lru_cache(maxsize=256)
+def _price_list(price_config: str, booth_price_vnd: int) -> PriceList:
+    # Keyed by the stored content, so a changed price list is a new key, never a stale answer; PriceList is
+    # immutable, so sharing one is safe.
+    return PriceListBody.model_validate(json.loads(price_config)).to_price_list(booth_price_vnd)
 
 
 def symbol_of(centre: CentreSettings | None, year: int) -> InvoiceSymbol:
@@ -57,7 +65,7 @@ async def issue(session: AsyncSession, *, fair: FairPriceList, buyer: BuyerSnaps
                 assignment_id: str | None, now: datetime, due_in_days: int, with_subsidy: bool = True,
                 vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> Invoice:
     """Price the order at the rates of ``vat_table``, split off the programme's share, number it, stage events."""
-    centre = await session.get(CentreSettings, fair.centre_id)
+    centre = await per_transaction.centre(session, fair.centre_id)
     days = centre.due_in_days if centre is not None and centre.due_in_days is not None else due_in_days
     draft = domain.draft_invoice(order=order, prices=price_list_of(fair), now=now,
                                  symbol=symbol_of(centre, domain.issue_date(now).year), due_in_days=days,
@@ -72,8 +80,10 @@ async def issue(session: AsyncSession, *, fair: FairPriceList, buyer: BuyerSnaps
     number = await take_number(session, fair.centre_id, str(draft.symbol))
     invoice = _invoice_row(invoice_id, fair, buyer, draft, assignment_id=assignment_id, number=number, now=now,
                            purpose="booths" if order.booth_codes else "extras", note=share.note)
+    # Not flushed here: a batch's rows are flushed together, at commit (the unique assignment id is checked
+    # then). The unit of work inserts the invoice before its lines: with no relationship() to order them it
+    # saves mappers by module and class name, models.Invoice before models.InvoiceLineRow (docs/billing.md).
     session.add(invoice)
-    await session.flush()
     session.add_all(_line_rows(invoice.id, draft))
     add_event(session, issued_event(invoice), source=SOURCE)
     for event in share.events:
@@ -88,19 +98,30 @@ async def issue(session: AsyncSession, *, fair: FairPriceList, buyer: BuyerSnaps
 
 async def take_number(session: AsyncSession, centre_id: str, symbol: str) -> int:
     """The next number of the centre's ``symbol``, its series row locked until the transaction ends (no gaps)."""
+    locked: dict[tuple[str, str], InvoiceSeries] = per_transaction.memo(session).setdefault("series", {})
+    series = locked.get((centre_id, symbol))
+    if series is None:
+        series = locked[centre_id, symbol] = await _lock_series(session, centre_id, symbol)
+    # Locked by this transaction since its first number: nobody else can have moved it since.
+    number = series.next_number
+    series.next_number = number + 1
+    session.add(series)
+    return number
+
+
+async def _lock_series(session: AsyncSession, centre_id: str, symbol: str) -> InvoiceSeries:
+    # FOR UPDATE on PostgreSQL; SQLite ignores it, its BEGIN IMMEDIATE already serialises writers.
+    locked = (select(InvoiceSeries).where(InvoiceSeries.centre_id == centre_id, InvoiceSeries.symbol == symbol)
+              .with_for_update().execution_options(populate_existing=True))
+    series = (await session.exec(locked)).first()
+    if series is not None:
+        return series
     connection = await session.connection()
     insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     # Concurrent first issues of a new symbol: one insert wins, the others wait for it and do nothing.
     await session.exec(insert(InvoiceSeries).values(centre_id=centre_id, symbol=symbol, next_number=1)
                        .on_conflict_do_nothing(index_elements=["centre_id", "symbol"]))
-    # FOR UPDATE on PostgreSQL; SQLite ignores it, its BEGIN IMMEDIATE already serialises writers.
-    series = (await session.exec(
-        select(InvoiceSeries).where(InvoiceSeries.centre_id == centre_id, InvoiceSeries.symbol == symbol)
-        .with_for_update().execution_options(populate_existing=True))).one()
-    number = series.next_number
-    series.next_number = number + 1
-    session.add(series)
-    return number
+    return (await session.exec(locked)).one()
 
 
 def _invoice_row(invoice_id: str, fair: FairPriceList, buyer: BuyerSnapshot, draft: InvoiceDraft, *,

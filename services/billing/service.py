@@ -1,8 +1,8 @@
 """Use cases of the billing service that react to events; each runs in the consumer's transaction.
 
-The consumer opens one transaction per event and records the event's id in the inbox inside it, so
-every function here gets that ``session`` and never commits: state, invoice number, subsidy
-commitment and outbox rows are committed together, or not at all.
+The consumer applies a batch of events in one transaction (one per event when it falls back) and records
+each event's id in the inbox inside it, so every function here gets that ``session`` and never commits:
+state, invoice number, subsidy commitment and outbox rows are committed together, or not at all.
 """
 
 from __future__ import annotations
@@ -14,29 +14,21 @@ import structlog
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.billing import domain, invoicing
+from services.billing import domain, invoicing, lookup, per_transaction
 from services.billing.domain import InvoiceStatus, Order
 from services.billing.invoicing import take_number
+from services.billing.lookup import UnknownFair, UnknownRegistration
 from services.billing.models import BuyerSnapshot, ExtraOrder, FairPriceList, Invoice
 from services.billing.pricing import Extra
 from services.billing.vat import DEFAULT_VAT_TABLE, VatRule
 from shared.contracts.booths import BoothsAssigned
 from shared.contracts.registration import FairInfo, RegistrationApproved, RegistrationCancelled
 from shared.db import utcnow
-from shared.errors import NotYet
 
 __all__ = ["UnknownFair", "UnknownRegistration", "issue_invoice", "record_buyer", "record_fair", "take_number",
            "void_registration_invoices"]
 
 log = structlog.get_logger()
-
-
-class UnknownFair(NotYet, LookupError):
-    """booths.assigned names a fair billing has not seen published yet: parked until fair.published arrives."""
-
-
-class UnknownRegistration(NotYet, LookupError):
-    """booths.assigned names a registration billing has not seen approved yet: parked until it is."""
 
 
 async def record_fair(*, session: AsyncSession, fair: FairInfo) -> FairPriceList:
@@ -67,12 +59,17 @@ async def record_buyer(*, session: AsyncSession, approved: RegistrationApproved)
         "commune_code": who.commune_code, "kind": who.kind, "is_cscnnt": who.is_cscnnt,
         "approved_at": approved.approved_at,
     }
-    row = await session.get(BuyerSnapshot, approved.registration_id)
+    # Remembered for the transaction: an approval recorded earlier in the batch is not flushed yet, and the
+    # lookup runs without autoflush (what the batch staged is flushed once, at commit).
+    recorded: dict[str, BuyerSnapshot] = per_transaction.memo(session).setdefault("buyers", {})
+    with session.no_autoflush:
+        row = recorded.get(approved.registration_id) or await session.get(BuyerSnapshot, approved.registration_id)
     if row is None:
         row = BuyerSnapshot(registration_id=approved.registration_id, **values)  # type: ignore[arg-type]
     else:
         row.sqlmodel_update(values)
     session.add(row)
+    recorded[approved.registration_id] = row
     log.info("billing.buyer_recorded", fair_id=approved.fair_id, registration_id=approved.registration_id)
     return row
 
@@ -86,20 +83,26 @@ async def issue_invoice(*, session: AsyncSession, assigned: BoothsAssigned, now:
     registration.approved it needs. Then it raises NotYet and the consumer parks it until they have come
     (dead-lettered if they never do). An assignment contradicting its registration is dead-lettered.
     """
-    if await _invoice_of_assignment(session, assigned.assignment_id) is not None:
+    found = await lookup.look_up(session, assigned)
+    if found.invoiced:
         log.info("billing.assignment_already_invoiced", assignment_id=assigned.assignment_id)
         return None
-    fair, buyer = await _fair_and_buyer(session, assigned)
+    fair, buyer = found.fair_and_buyer(assigned)
     if buyer.cancelled_at is not None:
         # registration.cancelled travels on another topic and may overtake booths.assigned.
         log.info("billing.registration_cancelled_no_invoice", registration_id=assigned.registration_id)
         return None
-    orders = await pending_extras(session, buyer.registration_id)
-    order = Order(fair_name=fair.name, booth_codes=tuple(assigned.booth_codes), corner_count=assigned.corner_count,
-                  exhibitor_kind=buyer.kind, extras=extras_of(fair, orders))
-    invoice = await invoicing.issue(session, fair=fair, buyer=buyer, order=order,
-                                    assignment_id=assigned.assignment_id, now=now, due_in_days=due_in_days,
-                                    vat_table=vat_table)
+    # No autoflush from here on either: what the batch staged is flushed once, at commit (what would matter
+    # here is known without it: pending_extras skips what this transaction invoiced, per_transaction keeps
+    # the series and the programmes it read).
+    with session.no_autoflush:
+        orders = await pending_extras(session, buyer.registration_id) if found.pending_extras else []
+        order = Order(fair_name=fair.name, booth_codes=tuple(assigned.booth_codes),
+                      corner_count=assigned.corner_count, exhibitor_kind=buyer.kind, extras=extras_of(fair, orders))
+        invoice = await invoicing.issue(session, fair=fair, buyer=buyer, order=order,
+                                        assignment_id=assigned.assignment_id, now=now, due_in_days=due_in_days,
+                                        vat_table=vat_table)
+    lookup.issued_assignments(session).add(assigned.assignment_id)
     for row in orders:
         row.invoice_id = invoice.id
         session.add(row)
@@ -107,10 +110,13 @@ async def issue_invoice(*, session: AsyncSession, assigned: BoothsAssigned, now:
 
 
 async def pending_extras(session: AsyncSession, registration_id: str) -> list[ExtraOrder]:
-    """Extras ordered for a registration that no invoice charges yet."""
-    return list((await session.exec(
+    """Extras ordered for a registration that no invoice charges yet (this transaction's invoices included)."""
+    rows = (await session.exec(
         select(ExtraOrder).where(ExtraOrder.registration_id == registration_id,
-                                 col(ExtraOrder.invoice_id).is_(None)).order_by(col(ExtraOrder.id)))).all())
+                                 col(ExtraOrder.invoice_id).is_(None)).order_by(col(ExtraOrder.id)))).all()
+    # Read without autoflush, a row an invoice of this transaction charges is still NULL in the database; the
+    # session hands back its own object, which knows.
+    return [row for row in rows if row.invoice_id is None]
 
 
 def extras_of(fair: FairPriceList, orders: list[ExtraOrder]) -> tuple[tuple[Extra, int], ...]:
@@ -142,22 +148,3 @@ async def void_registration_invoices(*, session: AsyncSession, cancelled: Regist
             continue
         voided.append(await invoicing.void(session, invoice, reason=cancelled.reason, now=now))
     return voided
-
-
-async def _invoice_of_assignment(session: AsyncSession, assignment_id: str) -> Invoice | None:
-    return (await session.exec(select(Invoice).where(Invoice.assignment_id == assignment_id))).first()
-
-
-async def _fair_and_buyer(session: AsyncSession, assigned: BoothsAssigned) -> tuple[FairPriceList, BuyerSnapshot]:
-    fair = await session.get(FairPriceList, assigned.fair_id)
-    if fair is None:
-        raise UnknownFair(f"fair {assigned.fair_id} was never published to billing", waits_for=assigned.fair_id)
-    buyer = await session.get(BuyerSnapshot, assigned.registration_id)
-    if buyer is None:
-        raise UnknownRegistration(f"registration {assigned.registration_id} was never approved to billing",
-                                  waits_for=assigned.registration_id)
-    if buyer.fair_id != assigned.fair_id or buyer.exhibitor_id != assigned.exhibitor_id:
-        raise domain.InconsistentAssignment(
-            f"registration {assigned.registration_id} is of fair {buyer.fair_id} / exhibitor "
-            f"{buyer.exhibitor_id}, not {assigned.fair_id} / {assigned.exhibitor_id}")
-    return fair, buyer

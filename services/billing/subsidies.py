@@ -17,7 +17,7 @@ from sqlalchemy import case
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.billing import budget
+from services.billing import budget, per_transaction
 from services.billing.amounts import format_vnd
 from services.billing.domain import InvoiceDraft, SubsidySplit
 from services.billing.models import BuyerSnapshot, FairPriceList, Invoice
@@ -59,6 +59,18 @@ async def candidate_programmes(session: AsyncSession, centre_id: str, starts_on:
         .order_by(national_first, col(SubsidyProgramme.created_at), col(SubsidyProgramme.id)))).all())
 
 
+async def _candidates(session: AsyncSession, centre_id: str,
+                      starts_on: date) -> list[tuple[SubsidyProgramme, ProgrammeTerms]]:
+    """candidate_programmes with their terms, read once per transaction (a batch's invoices share them); what
+    is left of a budget is never taken from here, budget.py reads and changes it in the database each time."""
+    read = per_transaction.programmes(session)
+    if (centre_id, starts_on) not in read:
+        read[centre_id, starts_on] = [(programme, terms_of(programme))
+                                      for programme in await candidate_programmes(session, centre_id, starts_on)]
+    candidates: list[tuple[SubsidyProgramme, ProgrammeTerms]] = read[centre_id, starts_on]
+    return candidates
+
+
 def recipient_of(buyer: BuyerSnapshot) -> Recipient:
     """What eligibility looks at, from billing's copy of the exhibitor."""
     return Recipient(kind=buyer.kind, is_cscnnt=buyer.is_cscnnt, province_code=buyer.province_code,
@@ -83,8 +95,7 @@ async def commit_share(session: AsyncSession, *, invoice_id: str, fair: FairPric
     events: list[Event] = []
     emptied: list[str] = []
     who = recipient_of(buyer)
-    for programme in await candidate_programmes(session, fair.centre_id, fair.starts_on):
-        terms = terms_of(programme)
+    for programme, terms in await _candidates(session, fair.centre_id, fair.starts_on):
         if not terms.applies_to_fair(fair.fair_id, fair.starts_on) or terms.refusal(who) is not None:
             continue
         per_booth = terms.share_per_booth(booth.unit_price, booth.vat)
