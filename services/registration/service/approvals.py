@@ -75,21 +75,21 @@ async def approve_registration(*, db: Database, principal: Principal, registrati
 
 
 async def _load_approvals(session: AsyncSession, batch: Sequence[_Approval]) -> _Deciding:
-    """The fairs locked first (in id order), then their registrations, as every capacity decision does."""
+    """The fairs locked first (in id order), then their registrations with their exhibitors, as every capacity
+    decision does; then the booths each fair has granted."""
     ids = sorted({a.registration_id for a in batch})
-    fair_of = dict((await session.exec(select(Registration.id, Registration.fair_id)
-                                       .where(col(Registration.id).in_(ids)))).all())
-    fairs = await session.exec(select(Fair).where(col(Fair.id).in_(sorted(set(fair_of.values()))))
-                               .order_by(col(Fair.id)).with_for_update().execution_options(populate_existing=True))
-    registrations = {r.id: r for r in (await session.exec(
-        select(Registration).where(col(Registration.id).in_(ids)).order_by(col(Registration.id))
-        .with_for_update().execution_options(populate_existing=True))).all()}
-    # Their exhibitors, held in the batch so they stay in the session's (weak) identity map: announcing an
+    fairs = (await session.exec(
+        select(Fair).where(col(Fair.id).in_(select(Registration.fair_id).where(col(Registration.id).in_(ids))))
+        .order_by(col(Fair.id)).with_for_update().execution_options(populate_existing=True))).all()
+    # The exhibitors are held by the batch, so the session's (weak) identity map keeps them: announcing an
     # approval finds its exhibitor there instead of reading it on its own.
-    exhibitors = list((await session.exec(select(Exhibitor).where(
-        col(Exhibitor.id).in_({r.exhibitor_id for r in registrations.values()})))).all())
-    granted = await approved_booths_by_fair(session, set(fair_of.values()))
-    return _Deciding(fair_of, {f.id: f for f in fairs.all()}, registrations, exhibitors, granted)
+    rows = (await session.exec(
+        select(Registration, Exhibitor).join(Exhibitor).where(col(Registration.id).in_(ids))
+        .order_by(col(Registration.id)).with_for_update(of=Registration)
+        .execution_options(populate_existing=True))).all()
+    granted = await approved_booths_by_fair(session, {f.id for f in fairs})
+    return _Deciding({r.id: r.fair_id for r, _ in rows}, {f.id: f for f in fairs}, {r.id: r for r, _ in rows},
+                     [e for _, e in rows], granted)
 
 
 async def _approve(session: AsyncSession, batch: _Deciding, approval: _Approval) -> Registration:
