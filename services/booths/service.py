@@ -121,7 +121,7 @@ async def _assign_now(session: AsyncSession, ctx: Context, fair: BoothFair, requ
                       actor: str) -> None:
     """The heuristic on one request, against the booths free right now (its area's free stretches, never
     the whole fair's booths: see vacancy.py)."""
-    room = vacancy.kept(session, fair.id) or vacancy.track(session, fair.id, await store.zones_of(session, fair.id))
+    room = await vacancy.of_fair(session, ctx.vacancies, fair.id, lambda: store.zones_of(session, fair.id))
     wanted = store.to_request(request)
     area = area_for(room.zones, sector=wanted.sector, province_code=wanted.province_code)
     stretches = await room.stretches(session, area)

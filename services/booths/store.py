@@ -82,13 +82,15 @@ class Layouts:
 
 @dataclass
 class Context:
-    """Where the use cases run: the database, Redis (holds' fast path), the live feed and the settings."""
+    """Where the use cases run: the database, Redis (holds' fast path), the live feed, the settings, and two
+    per-process memories: fairs' plans for picks (layouts) and their free stretches for approvals (vacancies)."""
 
     db: Database
     redis: aioredis.Redis
     feed: LiveFeed
     config: BoothsConfig
     layouts: Layouts = field(default_factory=Layouts)
+    vacancies: vacancy.Vacancies = field(default_factory=vacancy.Vacancies)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -183,8 +185,10 @@ async def free_booths(session: AsyncSession, fair_id: str) -> list[floorplan.Boo
 def audit(session: AsyncSession, *, fair_id: str, actor: str, action: str, registration_id: str | None = None,
           codes: Sequence[str] = (), detail: str = "") -> None:
     """Append one entry to the fair's audit log."""
-    session.add(AuditEntry(fair_id=fair_id, actor=actor, action=action, registration_id=registration_id,
-                           booth_codes=json.dumps(list(codes)), detail=detail[:4000]))
+    entry = AuditEntry(fair_id=fair_id, actor=actor, action=action, registration_id=registration_id,
+                       booth_codes=json.dumps(list(codes)), detail=detail[:4000])
+    session.add(entry)
+    vacancy.noted(session, entry)
 
 
 @dataclass(frozen=True)

@@ -1,31 +1,33 @@
-"""Where a fair has room for one more approval: the free stretches of an area, read compactly, kept for the
-rest of the transaction.
+"""Where a fair has room for one more approval: the free stretches of each area, read compactly, kept up to
+date through a transaction and, while nothing else touches the fair, from one transaction to the next.
 
 Placing one approval needs only the length of every free stretch of its area and where its corner booths
 are: the heuristic takes a block at either end of a stretch (allocation/greedy.py's best_fit). Loading every
 free booth of the fair as ORM objects for that cost ~140 ms on 2,000 booths; here one indexed query reads
-the area's free booths as bare rows in line order, folds them into stretches without building a booth, and
-the N booths of the chosen block are read by index afterwards.
+the area's free booths as bare rows in line order and folds them into stretches without building a booth,
+and the N booths of the chosen block are read afterwards (checked free and side by side again).
 
-The stretches are kept in the session for its transaction only (a consumer may apply several events in one
-transaction): a block placed here is cut out of them, and any other claim or release written in the same
-transaction (store.assign, store.release, a block, a new plan or new zones) drops them, so the next
-approval reads them again. (Exhibitors' picks write their holds in transactions of their own.) Nothing
-outlives the transaction: the database stays the truth, and its unique index the final guard.
+In a transaction (a consumer may apply several events in one) a block placed here is cut out of the
+stretches; any other claim or release (store.assign, store.release), a block, a new plan or new zones
+drops them, so the next approval reads them again. After a commit of approvals only, the process keeps the
+result under the fair's newest audit id (Vacancies): the next transaction reuses it if that id has not
+moved — one cheap query instead of reading the area again. The database stays the truth, and its unique
+index the final guard.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import exists
+from sqlalchemy import event, exists, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.booths.floorplan import EPS_M, Booth, runs
-from services.booths.models import Assignment, StandardBooth
+from services.booths.models import Assignment, AuditEntry, StandardBooth
 from services.booths.zones import Area, Zone
 
 _BOOTH = StandardBooth.__table__.c  # type: ignore[attr-defined]
@@ -143,32 +145,109 @@ class Vacancy:
         self.placed.update(booth.code for booth in block)
         return block
 
-
-def _kept(session: AsyncSession) -> dict[str, Vacancy]:
-    """This transaction's vacancies by fair (a session's info outlives its transactions: check whose)."""
-    transaction = session.sync_session.get_transaction()
-    owner, kept = session.info.get(_KEY, (None, {}))
-    if owner is not transaction:
-        kept = {}
-        session.info[_KEY] = (transaction, kept)
-    return kept
+    def copy(self) -> Vacancy:
+        """An independent copy (stretches are immutable; their lists are not)."""
+        return Vacancy(fair_id=self.fair_id, zones=self.zones,
+                       areas={key: (area, list(stretches)) for key, (area, stretches) in self.areas.items()})
 
 
-def kept(session: AsyncSession, fair_id: str) -> Vacancy | None:
-    """The fair's vacancy if this transaction already has one."""
-    return _kept(session).get(fair_id)
+class Vacancies:
+    """Each fair's vacancy as the last committed transaction of approvals left it, under the fair's audit
+    version then (this process only, a few dozen fairs).
+
+    Every change to a fair's booths, claims, plan or zones appends to its audit log in the same transaction
+    (store.audit), and audit ids only grow, so the fair's newest audit id tells whether anything changed
+    since. A vacancy is kept only after a transaction whose every audit entry for the fair was an approval
+    placed (or left unmet) through it; anything else drops it.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, tuple[int, Vacancy]] = OrderedDict()
+
+    def get(self, fair_id: str, version: int | None) -> Vacancy | None:
+        """A copy of the fair's vacancy if nothing changed since (``version``: its newest audit id now)."""
+        entry = self._entries.get(fair_id)
+        if entry is None or entry[0] != version:
+            return None
+        self._entries.move_to_end(fair_id)
+        return entry[1].copy()
+
+    def put(self, fair_id: str, version: int, vacancy: Vacancy) -> None:
+        """Keep the fair's vacancy as of ``version``."""
+        self._entries[fair_id] = (version, vacancy.copy())
+        self._entries.move_to_end(fair_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def drop(self, fair_id: str) -> None:
+        """Forget the fair."""
+        self._entries.pop(fair_id, None)
 
 
-def track(session: AsyncSession, fair_id: str, zones: Sequence[Zone]) -> Vacancy:
-    """A new vacancy of the fair for this transaction (``zones``: the fair's, read in this transaction; no
-    event a consumer applies changes them)."""
-    vacancy = _kept(session)[fair_id] = Vacancy(fair_id=fair_id, zones=tuple(zones))
+_PLACED_HERE = frozenset({"automatic", "unmet"})  # the audit actions of an approval placed through a vacancy
+
+
+@dataclass
+class _Transaction:
+    """What one transaction knows of its fairs' vacancies, and the audit entries it wrote per fair."""
+
+    owner: object
+    kept: Vacancies | None = None
+    vacancies: dict[str, Vacancy] = field(default_factory=dict)
+    audits: dict[str, list[AuditEntry]] = field(default_factory=dict)
+    done: bool = False
+
+    def publish(self) -> None:
+        """After commit: keep each vacancy the transaction left exact; drop every other fair it changed."""
+        if self.kept is None:
+            return
+        for fair_id, entries in self.audits.items():
+            vacancy = self.vacancies.get(fair_id)
+            if vacancy is not None and all(e.action in _PLACED_HERE and e.id is not None for e in entries):
+                self.kept.put(fair_id, max(e.id for e in entries if e.id is not None), vacancy)
+            else:
+                self.kept.drop(fair_id)
+
+
+def _current(session: AsyncSession) -> _Transaction:
+    """This transaction's record (a session's info outlives its transactions: check whose it is)."""
+    owner = session.sync_session.get_transaction()
+    record: _Transaction | None = session.info.get(_KEY)
+    if record is not None and record.owner is owner and not record.done:
+        return record
+    record = session.info[_KEY] = _Transaction(owner=owner)
+
+    def committed(_: object) -> None:
+        if not record.done:
+            record.done = True
+            record.publish()
+
+    def rolled_back(_: object) -> None:
+        record.done = True
+
+    event.listen(session.sync_session, "after_commit", committed, once=True)
+    event.listen(session.sync_session, "after_rollback", rolled_back, once=True)
+    return record
+
+
+async def of_fair(session: AsyncSession, kept: Vacancies, fair_id: str,
+                  zones: Callable[[], Awaitable[Sequence[Zone]]]) -> Vacancy:
+    """The fair's vacancy in this transaction: its own, else the process's if the fair's audit log has not
+    moved since, else a new one (``zones`` reads the fair's zones)."""
+    record = _current(session)
+    record.kept = kept
+    vacancy = record.vacancies.get(fair_id)
+    if vacancy is None:
+        version = (await session.exec(select(func.max(AuditEntry.id)).where(AuditEntry.fair_id == fair_id))).one()
+        vacancy = kept.get(fair_id, version) or Vacancy(fair_id=fair_id, zones=tuple(await zones()))
+        record.vacancies[fair_id] = vacancy
     return vacancy
 
 
 def claimed(session: AsyncSession, fair_id: str, codes: Iterable[str]) -> None:
     """Booths were claimed in this transaction: forget the fair's stretches unless it gave them out itself."""
-    vacancies = _kept(session)
+    vacancies = _current(session).vacancies
     vacancy = vacancies.get(fair_id)
     if vacancy is not None and not set(codes) <= vacancy.placed:
         del vacancies[fair_id]
@@ -176,4 +255,10 @@ def claimed(session: AsyncSession, fair_id: str, codes: Iterable[str]) -> None:
 
 def forget(session: AsyncSession, fair_id: str) -> None:
     """Booths of the fair were freed, blocked or laid out again in this transaction: forget its stretches."""
-    _kept(session).pop(fair_id, None)
+    _current(session).vacancies.pop(fair_id, None)
+
+
+def noted(session: AsyncSession, entry: AuditEntry) -> None:
+    """An audit entry of the fair was written in this transaction (the process's copy is kept only when
+    each one was an approval placed here)."""
+    _current(session).audits.setdefault(entry.fair_id, []).append(entry)

@@ -23,6 +23,8 @@ from tests.service.booths_support import (
     approved,
     booths_redis_url,  # noqa: F401 - a fixture
     cancelled,
+    deliver,
+    emitted,
     make_app,
     published_fair,
 )
@@ -157,3 +159,45 @@ class TestApprovalsOnALargeFair:
         # for four once bamboo took D01; full for the next bamboo exhibitor, until a cancellation frees D01.
         assert got == [("H2-D06", "H2-D07", "H2-D08"), ("H2-D01",), ("H2-D02", "H2-D03", "H2-D04", "H2-D05"), (),
                        ("H2-D01",)]
+
+
+class TestFromOneTransactionToTheNext:
+    """After a transaction of approvals the process keeps the fair's stretches; anything else that changes the
+    fair — here through another process on the same database — or a rollback must not leave them stale."""
+
+    async def test_an_approval_sees_what_another_process_changed_since(self, settings_for, booths_redis_url):  # noqa: F811
+        first, second = make_app(settings_for, booths_redis_url), make_app(settings_for, booths_redis_url)
+        async with running_app(first), running_app(second) as other:
+            fair = await published_fair(first)  # rows A–G of 10 booths, A01 and A10 corners
+            pair, single, again = approved(fair.fair_id, 2), approved(fair.fair_id, 1), approved(fair.fair_id, 2)
+            await deliver(first, pair)  # A01–A02; the first process keeps row A as A03–A10
+            res = await other.post(f"/fairs/{fair.fair_id}/booths/block", json={"booth_codes": ["A03"]},
+                                   headers=token(second.state.settings, "organizer", centre_id=CENTRE))
+            assert res.status_code == 200, res.text
+            await deliver(first, single)  # the end of row A that is no corner: A04 now, not the blocked A03
+            await deliver(second, cancelled(pair))  # A01–A02 free again
+            await deliver(first, again)  # a perfect fit there
+        assigned = {p["registration_id"]: p["booth_codes"] for _, _, p in await emitted(first, "booths.assigned")}
+        assert assigned == {pair.registration_id: ["A01", "A02"], single.registration_id: ["A04"],
+                            again.registration_id: ["A01", "A02"]}
+
+    async def test_a_placement_rolled_back_leaves_nothing_behind(self, settings_for, booths_redis_url):  # noqa: F811
+        first, second = make_app(settings_for, booths_redis_url), make_app(settings_for, booths_redis_url)
+        ctx = first.state.booths
+        async with running_app(first), running_app(second) as other:
+            fair = await published_fair(first)
+            await deliver(first, approved(fair.fair_id, 2))  # A01–A02
+            lost, kept = approved(fair.fair_id, 3), approved(fair.fair_id, 3)
+            with pytest.raises(RuntimeError, match="the batch failed"):
+                async with ctx.transaction() as session:
+                    await service.approve(session=session, ctx=ctx, event=lost)  # A03–A05, then rolled back
+                    await session.flush()  # as a later event of the batch would, reading something
+                    raise RuntimeError("the batch failed")
+            # Another process writes the fair's next audit entry (on SQLite it takes the rolled-back one's id).
+            res = await other.post(f"/fairs/{fair.fair_id}/booths/block", json={"booth_codes": ["G10"]},
+                                   headers=token(second.state.settings, "organizer", centre_id=CENTRE))
+            assert res.status_code == 200, res.text
+            await deliver(first, kept)
+        [_, second_pair] = [p for _, _, p in await emitted(first, "booths.assigned")]
+        assert (second_pair["registration_id"], second_pair["booth_codes"]) == (kept.registration_id,
+                                                                                ["A03", "A04", "A05"])
