@@ -22,7 +22,8 @@ SERVICE_ORDER: tuple[str, ...] = ("registration", "booths", "markets", "billing"
 
 # The embedded broker (Tansu) makes every consumer-group join wait half the session timeout, and a member that
 # died holds the group up to a whole one: 3 s instead of 6 s makes a (re)started consumer ready in about a
-# second and a half (2 s would save half a second but heartbeat every 0.6 s, idle, and miss on a loaded machine). Only for the broker we start ourselves, and only when the environment does not say otherwise.
+# second and a half (2 s would save half a second but heartbeat every 0.6 s, idle, and miss on a loaded
+# machine). Only for the broker we start ourselves, and only when the environment does not say otherwise.
 EMBEDDED_CONSUMER_TUNING = {"KAFKA_SESSION_TIMEOUT_MS": "3000", "KAFKA_HEARTBEAT_INTERVAL_MS": "1000"}
 # A fresh embedded broker has lost what the last one held: each service republishes what it sent in this
 # window before its newest send (consumers' inboxes make the repeats harmless). See shared/replay.py.
