@@ -8,7 +8,8 @@ from faststream.kafka import KafkaBroker
 from sqlalchemy import event as sa_event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.subscriptions import intake
+from services.subscriptions import per_transaction
+from services.subscriptions.intake import take_event
 from shared.contracts import EVENT_CLASSES, EVENT_TOPICS
 from shared.contracts.base import Event
 from shared.db import Database
@@ -21,20 +22,20 @@ CONSUMER = "subscriptions"
 
 def make_consumer(*, db: Database, broker: KafkaBroker, settings: Settings, wake: Callable[[], None],
                   stored: Callable[[], None] = lambda: None) -> EventConsumer:
-    """One consumer for all four topics; once an event commits, `stored` tells the live streams and
-    `wake` the delivery worker (when the event is owed to some webhook)."""
+    """One consumer for all four topics; once a transaction of events commits, `stored` tells the live
+    streams and `wake` the delivery worker (when some event is owed to a webhook)."""
+
+    def committed(intake: per_transaction.Intake) -> None:
+        # Waking before the commit would let the readers look too early and miss the new rows.
+        stored()
+        if intake.owed:
+            wake()
 
     async def on_event(session: AsyncSession, event: Event, meta: EventMeta) -> None:
         """Store the event and owe it to the subscriptions that want it."""
-        deliveries = await intake.take_event(session, event=event, meta=meta)
-
-        def committed(_session: object) -> None:
-            # Waking before the commit would let the readers look too early and miss the new rows.
-            stored()
-            if deliveries:
-                wake()
-
-        sa_event.listen(session.sync_session, "after_commit", committed, once=True)
+        intake = await take_event(session, event=event, meta=meta)
+        if intake.taken == 1:  # the transaction's first event: one wake-up for the whole batch
+            sa_event.listen(session.sync_session, "after_commit", lambda _session: committed(intake), once=True)
 
     handlers: dict[type[Event], Handler] = {cls: on_event for cls in EVENT_CLASSES}
     return EventConsumer(name=CONSUMER, topics=EVENT_TOPICS, handlers=handlers, db=db,

@@ -10,8 +10,8 @@ import structlog
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.subscriptions import domain, eventstore
-from services.subscriptions.models import Delivery, Place, StoredEvent, Subscription
+from services.subscriptions import domain, eventstore, per_transaction
+from services.subscriptions.models import Place, StoredEvent
 from shared.contracts.base import Event
 from shared.db import utcnow
 from shared.envelope import EventMeta
@@ -44,17 +44,19 @@ async def _learn_place(session: AsyncSession, event: Event) -> domain.LearnedPla
     learned = domain.place_learned(event.event_name, event)
     if learned is None:
         return None
-    place = await session.get(Place, learned.aggregate_id)
+    place = await per_transaction.place(session, learned.aggregate_id)
     if place is None:
         place = Place(aggregate_id=learned.aggregate_id, kind=learned.kind, province_code=learned.province_code)
     place.province_code, place.centre_id, place.updated_at = learned.province_code, learned.centre_id, utcnow()
     session.add(place)
+    per_transaction.remember(session, place)
     return learned
 
 
 async def _place_waiting(session: AsyncSession, learned: domain.LearnedPlace) -> list[StoredEvent]:
     """Events stored unplaced because their fair or programme was not known yet (their topic ran ahead of
     the one that tells where it is): placed now, oldest first."""
+    await session.run_sync(per_transaction.write)  # the events taken earlier in this transaction too
     rows = (await session.exec(select(StoredEvent).where(
         col(StoredEvent.province_code).is_(None),
         or_(col(StoredEvent.fair_id) == learned.aggregate_id, col(StoredEvent.programme_id) == learned.aggregate_id))
@@ -71,7 +73,7 @@ async def facts_of(session: AsyncSession, event: Event) -> domain.EventFacts:
     """Where the event happens and what it is about, from its own fields and the places learned so far."""
     placement = domain.placement_of(event)
     ids = [i for i in (placement.fair_id, placement.programme_id) if i]
-    places = (await session.exec(select(Place).where(col(Place.aggregate_id).in_(ids)))).all() if ids else []
+    places = (await per_transaction.places(session, ids)).values() if ids else ()
     fairs = {p.aggregate_id: p for p in places if p.kind == domain.FAIR}
     programmes = {p.aggregate_id: p for p in places if p.kind == domain.PROGRAMME}
     province = domain.place_event(placement, fairs={k: p.province_code for k, p in fairs.items()},
@@ -82,29 +84,27 @@ async def facts_of(session: AsyncSession, event: Event) -> domain.EventFacts:
     return domain.EventFacts(event.event_name, province, fair_id, programme_id, centre_id)
 
 
-async def take_event(session: AsyncSession, *, event: Event, meta: EventMeta) -> list[Delivery]:
+async def take_event(session: AsyncSession, *, event: Event, meta: EventMeta) -> per_transaction.Intake:
     """Store the event and owe it to every active webhook subscription that wants it — and, when it tells
-    where a fair or programme is, the events about it that came in before it, right after it."""
+    where a fair or programme is, the events about it that came in before it, right after it. Returns the
+    transaction's intake (what it took and owed so far); the rows are written before the commit."""
+    intake = per_transaction.of(session)
     learned = await _learn_place(session, event)
     facts = await facts_of(session, event)
-    session.add(StoredEvent(id=meta.event_id, event_type=event.event_name, time=_event_time(meta),
-                            subject=meta.subject, province_code=facts.province_code, fair_id=facts.fair_id,
-                            programme_id=facts.programme_id, centre_id=facts.centre_id,
-                            correlation_id=meta.correlation_id, body=structured_cloudevent(event, meta)))
-    await session.flush()  # the event row first: deliveries refer to it
+    now = utcnow()
+    intake.store({"id": meta.event_id, "event_type": event.event_name, "time": _event_time(meta),
+                  "subject": meta.subject, "province_code": facts.province_code, "fair_id": facts.fair_id,
+                  "programme_id": facts.programme_id, "centre_id": facts.centre_id,
+                  "correlation_id": meta.correlation_id, "body": structured_cloudevent(event, meta),
+                  "received_at": now})
     if facts.province_code is None:
         log.info("event.unplaced", event_type=event.event_name, subject=meta.subject)
-        return []
+        return intake
     waiting = await _place_waiting(session, learned) if learned else []
-    subscriptions = (await session.exec(select(Subscription).where(
-        col(Subscription.active).is_(True), col(Subscription.url).is_not(None)))).all()
-    owed: list[Delivery] = []
+    webhooks = await per_transaction.webhooks(session)
+    owed = 0  # one event after the other: delivery ids give each subscription's order
     for event_id, placed in [(meta.event_id, facts), *((r.id, eventstore.facts(r)) for r in waiting)]:
-        batch = [Delivery(subscription_id=s.id, event_id=event_id, event_type=placed.event_name)
-                 for s in subscriptions if domain.matches(s.wanted(), placed)]
-        session.add_all(batch)
-        await session.flush()  # one event at a time: delivery ids give each subscription's order
-        owed.extend(batch)
-    log.info("event.taken", event_type=event.event_name, province=facts.province_code, deliveries=len(owed),
+        owed += intake.owe(event_id, placed, to=webhooks, now=now)
+    log.info("event.taken", event_type=event.event_name, province=facts.province_code, deliveries=owed,
              placed_late=len(waiting))
-    return owed
+    return intake
