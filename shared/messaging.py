@@ -29,6 +29,7 @@ from types import SimpleNamespace
 from typing import Any, Union
 
 import structlog
+from aiokafka import ConsumerRebalanceListener
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -262,7 +263,6 @@ class EventConsumer:
 
     async def _apply_together(self, items: list[_Item], touched: set[str]) -> None:
         waiting = await self._waiting_queues()
-        self._has_parked = bool(waiting)
         applied: list[_Item] = []
         queued: list[_Item] = []
         async with self.db.transaction() as session:
@@ -307,7 +307,6 @@ class EventConsumer:
             for attempt in range(1, self.max_attempts + 1):
                 try:
                     waiting = await self._waiting_queues()
-                    self._has_parked = bool(waiting)
                     if parking.blocks(waiting, item.queue):
                         await self._park(item, reason=f"queued behind an earlier parked event of "
                                                       f"{item.queue.describe()}")
@@ -346,8 +345,19 @@ class EventConsumer:
     # -- parking ------------------------------------------------------------------------------------------
 
     async def _waiting_queues(self) -> set[parking.Queue]:
+        """The queues with parked events. Read only when some may exist: this consumer parked one and has not
+        seen its parking empty since, or its partitions were (re)assigned — a replica sharing the database
+        may have parked events of the partitions it now reads (the sweeper also looks every few seconds)."""
+        if not self._has_parked:
+            return set()
         async with self.db.sessions() as session:
-            return await parking.waiting_queues(session, consumer=self.name)
+            waiting = await parking.waiting_queues(session, consumer=self.name)
+        self._has_parked = bool(waiting)
+        return waiting
+
+    def partitions_changed(self) -> None:
+        """The group gave this consumer partitions (at start or after a rebalance): look at the parking again."""
+        self._has_parked = True
 
     def _stage_park(self, session: AsyncSession, item: _Item, *, reason: str, waits_for: str | None = None) -> None:
         parking.park(session, consumer=self.name, topic=item.topic, key=item.key, event_id=item.meta.event_id,
@@ -451,7 +461,9 @@ class EventConsumer:
     async def sweep(self) -> None:
         """One pass of the parked-event sweeper."""
         if not self._has_parked:
-            return
+            self._has_parked = True
+            if not await self._waiting_queues():
+                return
         await self._retry_parked_now(None)
         if not self._has_parked or time.monotonic() - self._warned_parked_at < 60:
             return
@@ -518,6 +530,19 @@ async def raw_batch(message: StreamMessage[Any]) -> Any:
     return message.raw_message
 
 
+class _PartitionsListener(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Tells the consumer when the group gives it partitions."""
+
+    def __init__(self, consumer: EventConsumer) -> None:
+        self._consumer = consumer
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self._consumer.partitions_changed()
+
+
 _SUBSCRIBED: weakref.WeakKeyDictionary[KafkaBroker, list[tuple[EventConsumer, Any]]] = weakref.WeakKeyDictionary()
 
 
@@ -539,6 +564,7 @@ def subscribe(consumer: EventConsumer, settings: Settings, *, description: str =
         # have the same key (so the same partition number) on every topic: one replica sees all of a fair's
         # events, and a booths.assigned does not wait on one replica for the approval another one applied.
         partition_assignment_strategy=(RangePartitionAssignor,),
+        listener=_PartitionsListener(consumer),
         batch=True,
         max_records=settings.consumer_batch_max_records,
         batch_timeout_ms=settings.consumer_batch_timeout_ms,
