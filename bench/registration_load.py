@@ -76,8 +76,12 @@ async def run(opts: argparse.Namespace) -> dict[str, Any]:
     extra = {"REGISTRATION_DATABASE_URL": opts.database_url} if opts.database_url else {}
     with tempfile.TemporaryDirectory() as tmp:
         platform = await start_platform(Path(tmp), services=("registration",), extra_env=extra)
+        # Idle connections expire before uvicorn's 5 s keep-alive does: a POST on a connection the server has just
+        # closed is a ReadError here, not the service's failure (httpx's default expiry is the same 5 s).
+        limits = httpx.Limits(max_connections=opts.concurrency + 10, max_keepalive_connections=opts.concurrency + 10,
+                              keepalive_expiry=2)
         try:
-            async with http.client(opts.concurrency + 10) as client:
+            async with httpx.AsyncClient(timeout=60, limits=limits, trust_env=False) as client:
                 report.update(await phases(client, platform, opts))
         finally:
             platform.stop()
@@ -109,8 +113,8 @@ async def phases(client: httpx.AsyncClient, platform: Platform, opts: argparse.N
     ids = [call.body["id"] for call in submits if call.status == "201"]
     out["approvals"] = await phase(platform, "approvals", lambda: http.pool(ids, lambda i: http.timed(
         client.post(f"{url}/registrations/{i}/approve", headers=org)), c), "200", poll_fair=fair_id)
-    granted = (await client.get(f"{url}/fairs/{fair_id}")).json()["approved_booths"]
-    out["approved_booths_after"] = granted
+    out["approved_booths_after"] = (await client.get(f"{url}/fairs/{fair_id}")).json()["approved_booths"]
+    out["registrations"] = len(ids)
     return out
 
 
@@ -138,8 +142,8 @@ def rows(report: dict[str, Any]) -> list[Row]:
         read, health = phase_["polled"]["read"], phase_["polled"]["health"]
         out.append(Row(f"{name}: GET /fairs/{{id}} p50 meanwhile", read["p50"], "ms",
                        [("/health p50 meanwhile", health["p50"])], (Target("<=", 3, on="ratio"),)))
-    out.append(Row("booths granted after the approvals", float(report["approved_booths_after"]), "",
-                   targets=(Target("==", float(report["options"]["exhibitors"])),)))
+    out.append(Row("booths granted after the approvals (1 per registration)", float(report["approved_booths_after"]),
+                   "", targets=(Target("==", float(report["registrations"])),)))
     return out
 
 
