@@ -26,8 +26,10 @@ def make_engine(url: str, *, writer: bool = True) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=60)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=5 if writer else 10,
-                                 max_overflow=5 if writer else 40, pool_timeout=60)
+    # Readers keep up to 30 connections open (each an aiosqlite thread): a smaller pool opened and closed a
+    # connection, a thread, for most reads above 10 at once.
+    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=5 if writer else 30,
+                                 max_overflow=5 if writer else 30, pool_timeout=60)
     _configure_sqlite(engine, immediate=writer)
     return engine
 

@@ -60,6 +60,7 @@ def add_event(session: AsyncSession, event: Event, *, source: str) -> OutboxMess
         event_type=headers["ce_type"],
         headers=json.dumps(headers),
         payload=event.model_dump_json(),
+        created_at=datetime.now(UTC),  # given, not defaulted: a default factory costs pydantic a signature read
     )
     session.add(row)
     session.info["outbox_pending"] = True

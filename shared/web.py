@@ -11,6 +11,8 @@ import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream.specification import AsyncAPI
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import Principal, require
 from shared.logs import correlation_scope
@@ -52,14 +54,31 @@ def create_service_app(*, runtime: ServiceRuntime, title: str, description: str,
     return app
 
 
+class CorrelationMiddleware:
+    """Binds the request's correlation id (X-Correlation-ID, or a new one) to everything logged and emitted
+    while it is served, and returns it on the response. Plain ASGI by hand (a dozen lines): Starlette's
+    `BaseHTTPMiddleware` starts a task group per request and cost about 30 % of a POST's time under load."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get(CORRELATION_HTTP_HEADER)
+        with correlation_scope(incoming, path=scope["path"], method=scope["method"]) as correlation_id:
+
+            async def send_with_id(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    MutableHeaders(scope=message)[CORRELATION_HTTP_HEADER] = correlation_id
+                await send(message)
+
+            await self.app(scope, receive, send_with_id)
+
+
 def _install_correlation_middleware(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        incoming = request.headers.get(CORRELATION_HTTP_HEADER)
-        with correlation_scope(incoming, path=request.url.path, method=request.method) as correlation_id:
-            response = await call_next(request)
-        response.headers[CORRELATION_HTTP_HEADER] = correlation_id
-        return response
+    app.add_middleware(CorrelationMiddleware)
 
 
 def _ops_router(runtime: ServiceRuntime, title: str, description: str) -> APIRouter:

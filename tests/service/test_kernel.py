@@ -512,3 +512,25 @@ class TestPreciseWaits:
         async with db.sessions() as session:
             assert len((await session.exec(select(Effect))).all()) == 9
         await db.dispose()
+
+
+class TestCorrelationMiddleware:
+    async def test_the_correlation_id_is_answered_back_and_bound_while_the_request_is_served(self):
+        import httpx
+        from fastapi import FastAPI
+
+        from shared.logs import current_correlation_id
+        from shared.web import CorrelationMiddleware
+
+        app = FastAPI()
+        app.add_middleware(CorrelationMiddleware)
+
+        @app.get("/who")
+        async def who() -> dict[str, str]:
+            return {"seen": current_correlation_id()}
+
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            given = await client.get("/who", headers={"X-Correlation-ID": "demo-1"})
+            made = await client.get("/who")
+        assert given.headers["X-Correlation-ID"] == given.json()["seen"] == "demo-1"
+        assert made.headers["X-Correlation-ID"] == made.json()["seen"] and len(made.json()["seen"]) >= 32
