@@ -214,9 +214,16 @@ def _current(session: AsyncSession) -> _Transaction:
     """This transaction's record (a session's info outlives its transactions: check whose it is)."""
     owner = session.sync_session.get_transaction()
     record: _Transaction | None = session.info.get(_KEY)
-    if record is not None and record.owner is owner and not record.done:
-        return record
-    record = session.info[_KEY] = _Transaction(owner=owner)
+    if record is None or record.owner is not owner or record.done:
+        record = session.info[_KEY] = _Transaction(owner=owner)
+    return record
+
+
+def _publish_after_commit(session: AsyncSession, record: _Transaction, kept: Vacancies) -> None:
+    """Hand the transaction's vacancies to the process once it commits (nothing if it rolls back)."""
+    if record.kept is not None:
+        return
+    record.kept = kept
 
     def committed(_: object) -> None:
         if not record.done:
@@ -228,7 +235,6 @@ def _current(session: AsyncSession) -> _Transaction:
 
     event.listen(session.sync_session, "after_commit", committed, once=True)
     event.listen(session.sync_session, "after_rollback", rolled_back, once=True)
-    return record
 
 
 async def of_fair(session: AsyncSession, kept: Vacancies, fair_id: str,
@@ -236,7 +242,7 @@ async def of_fair(session: AsyncSession, kept: Vacancies, fair_id: str,
     """The fair's vacancy in this transaction: its own, else the process's if the fair's audit log has not
     moved since, else a new one (``zones`` reads the fair's zones)."""
     record = _current(session)
-    record.kept = kept
+    _publish_after_commit(session, record, kept)
     vacancy = record.vacancies.get(fair_id)
     if vacancy is None:
         version = (await session.exec(select(func.max(AuditEntry.id)).where(AuditEntry.fair_id == fair_id))).one()
