@@ -150,6 +150,8 @@ class AuditEntry(SQLModel, table=True):
     """One change to a fair's booths: who (a person or the event that caused it), when, what, why."""
 
     __tablename__ = "booth_audit"
+    # A fair's newest entry is its version for the stretches approvals keep (vacancy.py): one index probe.
+    __table_args__ = (Index("ix_booth_audit_fair_newest", "fair_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     fair_id: str = Field(index=True, max_length=64)
