@@ -122,8 +122,9 @@ class OutboxRelay:
         self._error: str | None = None
         self._stopping = False
         self.published = 0
-        self._confirmed: set[int] = set()  # published and confirmed, not yet marked sent
+        self._confirmed: set[int] = set()  # published and confirmed, not yet seen marked by a read
         self._to_mark: list[int] = []
+        self._marked: list[int] = []  # marked sent; forgotten from _confirmed by the next read that starts after
         self._marking: asyncio.Task[None] | None = None
         self._idle_passes = 0
 
@@ -160,7 +161,7 @@ class OutboxRelay:
                 except TimeoutError:
                     pass
         finally:
-            await self._marked()
+            await self._wait_marked()
 
     async def flush(self, *, wait_marked: bool = True) -> int:
         """Publish every unsent row, oldest first; stop at the first failure so order is kept.
@@ -173,12 +174,17 @@ class OutboxRelay:
             while True:
                 if not await self._hold_lease():
                     return published
+                # Rows marked before this read begins are seen as sent by it; one marked while it runs may
+                # still look unsent in its snapshot, so only the former leave the confirmed set (after the
+                # read) — forgetting a row sooner would publish it twice.
+                forget, self._marked = self._marked, []
                 async with self._db.sessions() as session:
                     fetched = list((await session.exec(
                         select(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None))
                         .order_by(col(OutboxMessage.id)).limit(self._batch_size + len(self._confirmed))
                     )).all())
                 rows = [row for row in fetched if row.id not in self._confirmed][:self._batch_size]
+                self._confirmed.difference_update(forget)
                 if not rows:
                     return published
                 confirmed = await self._send_batch(rows)
@@ -194,13 +200,13 @@ class OutboxRelay:
                     return published
         finally:
             if wait_marked:
-                await self._marked()
+                await self._wait_marked()
 
     def _start_marking(self) -> None:
         if self._marking is None or self._marking.done():
             self._marking = asyncio.create_task(self._mark_pending())
 
-    async def _marked(self) -> None:
+    async def _wait_marked(self) -> None:
         """Wait until every confirmed row is marked sent."""
         while self._marking is not None and not self._marking.done():
             await asyncio.shield(self._marking)
@@ -220,7 +226,7 @@ class OutboxRelay:
                 self._to_mark = ids + self._to_mark
                 log.warning("outbox.mark_failed", rows=len(ids), error=str(exc)[:500])
                 return
-            self._confirmed.difference_update(ids)
+            self._marked.extend(ids)
 
     async def _mark_failure(self, row: OutboxMessage) -> None:
         async with self._db.transaction() as session:
