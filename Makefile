@@ -5,10 +5,9 @@ SHELL := /bin/bash
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PYTEST_ARGS ?=
 # Tests run on PYTEST_WORKERS xdist workers (0: in this process); tests sharing a started platform stay on one
-# worker (the loadgroup scheduler in tests/conftest.py). Three on two cores: a test waits (database, broker,
-# service processes, the browser) about half of its time. Bytecode is written even where PYTHONDONTWRITEBYTECODE
+# worker (the loadgroup scheduler in tests/conftest.py). Bytecode is written even where PYTHONDONTWRITEBYTECODE
 # is set, so the workers and every service process the integration tests start don't compile all their imports.
-PYTEST_WORKERS ?= 3
+PYTEST_WORKERS ?= 2
 PYTEST = PYTHONDONTWRITEBYTECODE= $(UV) run pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: bootstrap run test test-fast lint bench clean compose-check
