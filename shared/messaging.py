@@ -90,7 +90,7 @@ def make_outbox_publisher(broker: KafkaBroker) -> Callable[[OutboxMessage], Awai
 
 @dataclass
 class ConsumerStats:
-    """What a consumer did since it started (shown on /admin/consumers, logged by the sweeper)."""
+    """What a consumer did since it started (shown on /admin/delivery)."""
 
     batches: int = 0
     applied: int = 0
