@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 import httpx
 
 from bench.support.stats import summarize
-from services.registration.taxcode import tax_code_check_digit
 from shared.auth import Role, issue_token
 from shared.settings import load_settings
+from shared.taxcode import tax_code_check_digit
 
 T = TypeVar("T")
 

@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 from openpyxl import load_workbook
 
-from services.registration.taxcode import tax_code_check_digit
 from shared.auth import Role
 from shared.platform import Platform
+from shared.taxcode import tax_code_check_digit
 from tests.e2e.conftest import E2E, Shots, bearer, login
 from tests.integration.helpers import eventually
 from tests.service.fixtures import exhibitor_body, fair_body

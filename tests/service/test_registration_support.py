@@ -10,11 +10,11 @@ from typing import Any
 from sqlmodel import select
 
 from services.registration.app import create_app
-from services.registration.taxcode import tax_code_check_digit
 from shared.contracts import EVENTS_BY_TYPE
 from shared.contracts.base import Event
 from shared.envelope import event_headers
 from shared.outbox import OutboxMessage
+from shared.taxcode import tax_code_check_digit
 from tests.conftest import token, unique
 from tests.service.fixtures import exhibitor_body, fair_body
 

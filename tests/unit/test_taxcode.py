@@ -1,4 +1,4 @@
-"""Unit tests for services.registration.taxcode."""
+"""Unit tests for shared.taxcode, the one tax-code rule every service uses."""
 
 from __future__ import annotations
 
@@ -6,14 +6,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.registration.taxcode import (
+from shared import geo
+from shared.taxcode import (
+    PERSONAL_ID_PROVINCES,
     REASON_BRANCH_ZERO,
     REASON_CHECK_DIGIT,
     REASON_EMPTY,
     REASON_FORMAT,
     REASON_NO_CHECK_DIGIT,
     REASON_PERSONAL_ID,
+    REASON_PERSONAL_ID_CENTURY,
+    REASON_PERSONAL_ID_PROVINCE,
     InvalidTaxCode,
+    is_personal_id,
     normalize_tax_code,
     tax_code_check_digit,
 )
@@ -73,6 +78,8 @@ def test_check_digit_rejects_malformed_prefix(bad: str) -> None:
         ("0100233488-001", "0100233488-001"),
         ("0100233488 - 012", "0100233488-012"),
         ("\t0100233488-999\n", "0100233488-999"),
+        ("0100233488001", "0100233488-001"),
+        ("0100233488 001", "0100233488-001"),
     ],
 )
 def test_normalizes_whitespace_and_branches(raw: str, expected: str) -> None:
@@ -114,7 +121,6 @@ def test_empty() -> None:
     [
         "010023348",  # 9 digits
         "01002334888",  # 11 digits
-        "0100233488001",  # branch without hyphen
         "0100233488-01",
         "0100233488-0001",
         "0100233488_001",
@@ -122,7 +128,8 @@ def test_empty() -> None:
         "١٠٠٢٣٣٤٨٨٠",  # Arabic-Indic digits match \d but are not tax codes
         "MST0100233488",
         "0100233488-001-002",
-        "0012030045678",  # 13 digits
+        "0100233488--001",
+        "00120300456789",  # 14 digits
     ],
 )
 def test_bad_format(raw: str) -> None:
@@ -153,3 +160,74 @@ def test_branch_follows_parent(first9: str, branch: int) -> None:
         return
     code = f"{first9}{check}-{branch:03d}"
     assert normalize_tax_code(code) == code
+
+
+def test_branch_without_hyphen_needs_valid_parent_and_suffix() -> None:
+    with pytest.raises(InvalidTaxCode) as info:
+        normalize_tax_code("0100233480001")
+    assert info.value.reason == REASON_CHECK_DIGIT
+    with pytest.raises(InvalidTaxCode) as info:
+        normalize_tax_code("0100233488000")
+    assert info.value.reason == REASON_BRANCH_ZERO
+
+
+def test_the_code_market_suppliers_used_to_accept_is_refused() -> None:
+    # 0100109106 is valid; the 201 of issue 15 was for the same nine digits with another last digit.
+    assert tax_code_check_digit("010010910") == 6
+    with pytest.raises(InvalidTaxCode) as info:
+        normalize_tax_code("0100109107")
+    assert info.value.reason == REASON_CHECK_DIGIT
+
+
+class TestPersonalId:
+    @pytest.mark.parametrize("code", ["001203004567", "002085001234", "096199000001", "008300123456",
+                                      "079012345678"])
+    def test_accepts_a_well_shaped_number(self, code: str) -> None:
+        assert is_personal_id(code)
+        assert normalize_tax_code(code, allow_personal_id=True) == code
+
+    @pytest.mark.parametrize("code", ["000000000000", "000203004567", "003203004567", "097203004567",
+                                      "999203004567", "100203004567"])
+    def test_refuses_a_number_without_a_province_code(self, code: str) -> None:
+        with pytest.raises(InvalidTaxCode) as info:
+            normalize_tax_code(code, allow_personal_id=True)
+        assert info.value.reason == REASON_PERSONAL_ID_PROVINCE
+
+    @pytest.mark.parametrize("digit", "456789")
+    def test_refuses_a_century_not_yet_begun(self, digit: str) -> None:
+        with pytest.raises(InvalidTaxCode) as info:
+            normalize_tax_code(f"001{digit}03004567", allow_personal_id=True)
+        assert info.value.reason == REASON_PERSONAL_ID_CENTURY
+
+    def test_the_shape_is_checked_only_when_personal_ids_are_allowed(self) -> None:
+        with pytest.raises(InvalidTaxCode) as info:
+            normalize_tax_code("999903004567")
+        assert info.value.reason == REASON_PERSONAL_ID
+
+    def test_every_current_province_has_its_code(self) -> None:
+        # The merger of 2025 kept one of the old codes for each of the 34 provinces.
+        assert {f"0{p.code}" for p in geo.provinces()} <= PERSONAL_ID_PROVINCES
+
+    def test_ten_digit_codes_are_not_personal_ids(self) -> None:
+        assert not is_personal_id("0100233488")
+        assert not is_personal_id("0100233488-001")
+
+
+@given(st.sampled_from("0123"), st.integers(min_value=0, max_value=99),
+       st.integers(min_value=0, max_value=999_999), st.integers(min_value=0, max_value=999))
+def test_personal_id_accepted_exactly_for_the_scheme_provinces(century: str, year: int, serial: int,
+                                                                province: int) -> None:
+    code = f"{province:03d}{century}{year:02d}{serial:06d}"
+    if f"{province:03d}" in PERSONAL_ID_PROVINCES:
+        assert normalize_tax_code(code, allow_personal_id=True) == code
+    else:
+        with pytest.raises(InvalidTaxCode):
+            normalize_tax_code(code, allow_personal_id=True)
+
+
+@given(nine_digits, st.integers(min_value=1, max_value=999))
+def test_branch_with_or_without_hyphen_is_one_code(first9: str, branch: int) -> None:
+    check = tax_code_check_digit(first9)
+    if check is None:
+        return
+    assert normalize_tax_code(f"{first9}{check}{branch:03d}") == normalize_tax_code(f"{first9}{check}-{branch:03d}")

@@ -19,8 +19,8 @@ from services.registration.schemas.common import (
     Points,
     ProvinceInput,
 )
-from services.registration.taxcode import InvalidTaxCode, normalize_tax_code
 from shared.contracts.registration import AllocationMode, ExhibitorKind, FairKind
+from shared.taxcode import InvalidTaxCode, normalize_tax_code
 
 _DEFAULT = PriorityPolicy()
 

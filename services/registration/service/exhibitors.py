@@ -16,11 +16,11 @@ from services.registration.schemas import ExhibitorCreate, ExhibitorUpdate
 from services.registration.service import audit
 from services.registration.service.common import Actor
 from services.registration.service.fairs import like_words
-from services.registration.taxcode import InvalidTaxCode, normalize_tax_code
 from shared.auth import Principal, Role
 from shared.db import Database, utcnow
 from shared.errors import Forbidden, Invalid, NotFound, Rejected
 from shared.group_commit import GroupCommit
+from shared.taxcode import InvalidTaxCode, normalize_tax_code
 
 REQUIRED = ("legal_name", "kind", "is_cscnnt", "tax_code", "province_code", "address")
 
