@@ -47,6 +47,7 @@ from shared.errors import NotYet
 from shared.logs import correlation_scope
 from shared.outbox import OutboxLease, OutboxMessage
 from shared.settings import Settings
+from shared.tasks import raise_if_cancelling
 
 log = structlog.get_logger()
 
@@ -457,6 +458,7 @@ class EventConsumer:
                 await self.sweep()
             except Exception as exc:
                 log.warning("event.parked_sweep_failed", consumer=self.name, error=repr(exc))
+            raise_if_cancelling()
 
     async def sweep(self) -> None:
         """One pass of the parked-event sweeper."""
@@ -617,6 +619,7 @@ async def tune_fetch_forever(broker: KafkaBroker, *, busy_wait_ms: int, idle_wai
             wanted = idle_wait_ms if consumer.idle_for_s() > idle_after_s else busy_wait_ms
             if fetcher._fetch_max_wait_ms != wanted:
                 fetcher._fetch_max_wait_ms = wanted
+        raise_if_cancelling()
 
 
 def document_publisher(broker: KafkaBroker, topic: str, events: list[type[Event]]) -> None:

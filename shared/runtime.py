@@ -20,6 +20,7 @@ from shared.messaging import KERNEL_TABLES, consumers_of, make_broker, make_outb
 from shared.outbox import OutboxRelay
 from shared.replay import replay_outbox
 from shared.settings import Settings
+from shared.tasks import stop_tasks
 
 READINESS_TIMEOUT_S = 3.0
 
@@ -83,17 +84,11 @@ class ServiceRuntime:
             try:
                 await asyncio.wait_for(asyncio.shield(self._relay_task), timeout=10)
             except (TimeoutError, Exception):  # a relay stuck on a dead broker is cancelled after 10 s
-                self._relay_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await self._relay_task
+                await stop_tasks([self._relay_task])
             self._relay_task = None
             with contextlib.suppress(Exception):
                 await self.relay.release()
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await stop_tasks(self._tasks)
         self._tasks.clear()
         await self.broker.stop()
         await self.redis.aclose()

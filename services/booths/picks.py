@@ -40,6 +40,7 @@ from shared.contracts.booths import BoothsAssigned, BoothsHeld
 from shared.db import utcnow
 from shared.errors import NotFound, Rejected
 from shared.outbox import add_event
+from shared.tasks import raise_if_cancelling
 
 log = structlog.get_logger()
 SWEEPER = "system:hold-expiry"
@@ -269,6 +270,7 @@ async def sweep_forever(ctx: Context) -> None:
             await drop_orphan_reservations(ctx)
         except (SQLAlchemyError, OSError) as exc:  # a database hiccup: the next round retries
             log.warning("booths.hold_sweep_failed", error=str(exc))
+        raise_if_cancelling()  # a cancellation swallowed in a round above still stops the loop
         await asyncio.sleep(ctx.config.hold_sweep_interval_s)
 
 
