@@ -131,7 +131,9 @@ class SupplierFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Text300 | None = None
     kind: Literal["enterprise", "cooperative", "household"] | None = None
-    tax_code: str | None = Field(default=None, strict=True, pattern=r"^[0-9]{10}(-[0-9]{3})?$")
+    tax_code: str | None = Field(default=None, strict=True, max_length=20,
+                                 description="10 digits with the check digit, 10+3 for a branch, or a 12-digit "
+                                             "personal ID (households); checked by shared.taxcode")
     categories: list[Category] | None = Field(default=None, min_length=1, max_length=10,
                                               description="goods categories: nông sản, dệt may, gia dụng…")
     availability: list[PeriodIn] | None = Field(default=None, max_length=20,

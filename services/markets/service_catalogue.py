@@ -26,6 +26,7 @@ from services.markets.service import (
 from shared.auth import Principal
 from shared.db import Database
 from shared.errors import Invalid, Rejected
+from shared.taxcode import InvalidTaxCode, normalize_tax_code
 
 log = structlog.get_logger()
 
@@ -164,12 +165,26 @@ def _supplier_values(data: SupplierFields) -> dict[str, Any]:
     return values
 
 
+def _checked_tax_code(values: dict[str, Any], supplier: Supplier | None = None) -> dict[str, Any]:
+    """The values with the tax code normalised by the kernel's rule (a personal ID only for a household)."""
+    if values.get("tax_code") is None and "kind" not in values:
+        return values
+    kind = values.get("kind", supplier.kind if supplier else "enterprise")
+    code = values["tax_code"] if "tax_code" in values else (supplier.tax_code if supplier else None)
+    if code is None:
+        return values
+    try:
+        return {**values, "tax_code": normalize_tax_code(code, allow_personal_id=kind == "household")}
+    except InvalidTaxCode as exc:
+        raise Invalid(str(exc), field="tax_code", code="invalid-tax-code") from exc
+
+
 async def add_supplier(*, db: Database, principal: Principal, programme_id: str, data: SupplierCreate) -> Supplier:
     """Enrol a supplier (enterprise, cooperative) in the programme's pool for the solver."""
     try:
         async with db.transaction() as session:
             await own_programme(session, programme_id, principal)
-            supplier = Supplier(programme_id=programme_id, **_supplier_values(data))
+            supplier = Supplier(programme_id=programme_id, **_checked_tax_code(_supplier_values(data)))
             session.add(supplier)
     except IntegrityError as exc:
         raise Rejected(f"Chương trình đã có nhà cung cấp '{data.name}' / the programme already has a supplier "
@@ -207,7 +222,7 @@ async def update_supplier(*, db: Database, principal: Principal, supplier_id: st
     try:
         async with db.transaction() as session:
             supplier = await _own_supplier(session, supplier_id, principal)
-            for name, value in _supplier_values(data).items():
+            for name, value in _checked_tax_code(_supplier_values(data), supplier).items():
                 setattr(supplier, name, value)
             session.add(supplier)
     except IntegrityError as exc:

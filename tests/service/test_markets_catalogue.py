@@ -235,6 +235,11 @@ class TestSuppliers:
         ({"categories": []}, "categories"),
         ({"categories": ["x" * 61]}, "categories.0"),
         ({"tax_code": "12345"}, "tax_code"),
+        ({"tax_code": "0100109107"}, "tax_code"),  # wrong check digit (0100109106 is valid)
+        ({"tax_code": "0100233488-000"}, "tax_code"),
+        ({"tax_code": "001203004567"}, "tax_code"),  # a personal ID, but the supplier is a cooperative
+        ({"tax_code": "999203004567", "kind": "household"}, "tax_code"),  # no province has code 999
+        ({"tax_code": 100109106}, "tax_code"),
         ({"funded": "yes"}, "funded"),
         ({"max_sessions": 0}, "max_sessions"),
         ({"kind": "bank"}, "kind"),
@@ -246,3 +251,28 @@ class TestSuppliers:
             res = await client.post(f"/programmes/{pid}/suppliers", json=supplier_body(**overrides),
                                     headers=organizer)
         assert_problem(res, 422, field)
+
+    async def test_a_wrong_check_digit_is_refused_by_the_kernel_rule(self, app, organizer):
+        async with running_app(app) as client:
+            pid = (await new_programme(client, organizer))["id"]
+            res = await client.post(f"/programmes/{pid}/suppliers", json=supplier_body(tax_code="0100109107"),
+                                    headers=organizer)
+        assert_problem(res, 422, "tax_code")
+        assert res.json()["type"].endswith("invalid-tax-code")
+        assert "chữ số kiểm tra" in res.json()["errors"][0]["message"]
+
+    async def test_a_household_enrols_with_its_personal_id_and_a_branch_without_hyphen_is_kept_with_one(
+            self, app, organizer):
+        async with running_app(app) as client:
+            pid = (await new_programme(client, organizer))["id"]
+            household = await client.post(f"/programmes/{pid}/suppliers", json=supplier_body(
+                name="Hộ kinh doanh Vàng Thị Mỷ", kind="household", tax_code="002 085 001234"), headers=organizer)
+            branch = await client.post(f"/programmes/{pid}/suppliers", json=supplier_body(
+                name="Chi nhánh Công ty Chè", kind="enterprise", tax_code="0100233488001"), headers=organizer)
+            no_longer_household = await client.patch(f"/suppliers/{household.json()['id']}",
+                                                     json={"kind": "enterprise"}, headers=organizer)
+        assert household.status_code == 201, household.text
+        assert household.json()["tax_code"] == "002085001234"
+        assert branch.status_code == 201, branch.text
+        assert branch.json()["tax_code"] == "0100233488-001"
+        assert_problem(no_longer_household, 422, "tax_code")
