@@ -63,6 +63,8 @@ def reach_of(principal: Principal, regions: Regions) -> Reach:
     return Reach(frozenset())
 
 
-def owns(principal: Principal, owner: str) -> bool:
-    """Whether the principal manages a subscription of this owner (admins manage all)."""
-    return principal.is_admin() or owner == principal.subject
+def owns(principal: Principal, *, owner: str, owner_role: str) -> bool:
+    """Whether the principal manages a subscription of this owner (admins manage all). The owner is a
+    (role, subject) pair: an organizer's subject may equal a regional centre's, and must not reach its
+    subscriptions."""
+    return principal.is_admin() or (owner_role == principal.role.value and owner == principal.subject)

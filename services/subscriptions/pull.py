@@ -21,8 +21,11 @@ async def subscription_filter(*, db: Database, principal: Principal, regions: Re
     """The filter of one of the caller's active subscriptions, clipped to the caller's reach today."""
     subscription = await service.get_active_subscription(db=db, principal=principal,
                                                          subscription_id=subscription_id)
-    wanted = subscription.wanted()
-    return replace(wanted, provinces=reach_of(principal, regions).clip(wanted.provinces))
+    wanted, reach = subscription.wanted(), reach_of(principal, regions)
+    provinces = reach.clip(wanted.provinces)
+    if reach.centre_id is not None and wanted.centre_id != reach.centre_id:
+        provinces = frozenset()  # an organizer's reach is its centre today: another centre's events are outside
+    return replace(wanted, provinces=provinces)
 
 
 def adhoc_filter(*, principal: Principal, regions: Regions, provinces: list[str], region_ids: list[str],

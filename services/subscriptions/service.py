@@ -65,7 +65,7 @@ async def create_subscription(*, db: Database, principal: Principal, data: Subsc
 
 async def _own(session: AsyncSession, principal: Principal, subscription_id: str) -> Subscription:
     subscription = await session.get(Subscription, subscription_id)
-    if subscription is None or not owns(principal, subscription.owner):
+    if subscription is None or not owns(principal, owner=subscription.owner, owner_role=subscription.owner_role):
         raise NotFound(f"Không tìm thấy đăng ký / subscription {subscription_id} not found", code="not-found")
     return subscription
 
@@ -94,7 +94,8 @@ async def list_subscriptions(*, db: Database, principal: Principal,
     """The caller's subscriptions, oldest first (all of them, for an admin), maybe only (un)flagged ones."""
     query = select(Subscription).order_by(col(Subscription.created_at))
     if not principal.is_admin():
-        query = query.where(Subscription.owner == principal.subject)
+        query = query.where(Subscription.owner == principal.subject,
+                            Subscription.owner_role == principal.role.value)
     if flagged is not None:
         flag = col(Subscription.flagged_at)
         query = query.where(flag.is_not(None) if flagged else flag.is_(None))
@@ -106,7 +107,7 @@ async def count_subscriptions(*, db: Database, principal: Principal) -> tuple[in
     """(all, flagged) subscriptions of the caller."""
     async with db.sessions() as session:
         rows = (await session.exec(select(Subscription.flagged_at).where(
-            Subscription.owner == principal.subject))).all()
+            Subscription.owner == principal.subject, Subscription.owner_role == principal.role.value))).all()
     return len(rows), sum(1 for flagged_at in rows if flagged_at is not None)
 
 
