@@ -152,6 +152,7 @@ class InvoiceDraft:
     lines: tuple[ChargedLine, ...]
     totals: InvoiceTotals
     subsidy: SubsidySplit | None
+    # The words of the invoice's total payable (totals.total), never of one payer's share of it.
     amount_in_words: str
 
     @property
@@ -164,11 +165,14 @@ class InvoiceDraft:
         return next((c.line for c in self.lines if c.kind == LineKind.BOOTH), None)
 
     def with_subsidy(self, subsidy: SubsidySplit | None) -> InvoiceDraft:
-        """The same invoice with the programme's share deducted from what the exhibitor pays."""
+        """The same invoice with the programme's share deducted from what the exhibitor pays.
+
+        The invoice itself is unchanged: its total payable and the words of that total stay, and the
+        share is a settlement of part of it by a second payer (docs/billing.md, "Two payers").
+        """
         if subsidy is not None and not 0 <= subsidy.amount_vnd <= self.totals.total:
             raise ValueError(f"subsidy {subsidy.amount_vnd} outside 0..{self.totals.total}")
-        draft = replace(self, subsidy=subsidy)
-        return replace(draft, amount_in_words=amount_in_words(draft.payable))
+        return replace(self, subsidy=subsidy)
 
 
 def draft_invoice(*, order: Order, prices: PriceList, now: datetime, symbol: InvoiceSymbol | None = None,

@@ -52,7 +52,7 @@ def new_document() -> FPDF:
 
 
 def build_invoice_pdf(view: InvoiceView) -> FPDF:
-    """Lay the invoice out: header, parties, lines, totals per VAT rate, programme's share, words, status."""
+    """Lay the invoice out: header, parties, lines, totals per VAT rate, total and its words, who pays it."""
     pdf = new_document()
     _header(pdf, view)
     _parties(pdf, view)
@@ -135,21 +135,34 @@ def _totals(pdf: FPDF, view: InvoiceView) -> None:
             label = "Không chịu thuế (KCT)" if code == "KCT" else code
             table.row((label, _money(net), _money(totals.vat_by_rate[code])))
     pdf.ln(1)
-    rows = [("Cộng tiền hàng chưa thuế", inv.net_vnd), ("Tiền thuế GTGT", inv.vat_vnd),
-            ("Tổng cộng tiền thanh toán", inv.total_vnd)]
-    if inv.subsidy_programme_id is not None:
-        rows.append(("Kinh phí khuyến công hỗ trợ", inv.subsidy_vnd))
-    rows.append(("Số tiền đơn vị mua hàng phải thanh toán", inv.payable_vnd))
-    for label, amount in rows:
-        pdf.set_font(FONT, "B" if label.startswith("Số tiền") else "", 10)
+    for label, amount in (("Cộng tiền hàng chưa thuế", inv.net_vnd), ("Tiền thuế GTGT", inv.vat_vnd),
+                          ("Tổng cộng tiền thanh toán", inv.total_vnd)):
+        pdf.set_font(FONT, "B" if label.startswith("Tổng") else "", 10)
         pdf.cell(130, 6, f"{label}:", align="R")
         pdf.cell(0, 6, _money(amount), align="R", new_x="LMARGIN", new_y="NEXT")
+    # The words spell the figure just above them, the invoice's own total (docs/billing.md, "Two payers").
+    pdf.set_font(FONT, "I", 10)
+    pdf.multi_cell(0, 6, f"Số tiền viết bằng chữ: {inv.amount_in_words}.", new_x="LMARGIN", new_y="NEXT")
+    if inv.subsidy_programme_id is not None:
+        _settlement(pdf, view)
+
+
+def _settlement(pdf: FPDF, view: InvoiceView) -> None:
+    """Who pays the total: a note beside the invoice's figures, not a change to them."""
+    inv = view.invoice
+    pdf.ln(1)
+    pdf.set_font(FONT, "B", 9)
+    pdf.cell(0, 5, "Thanh toán tổng cộng tiền thanh toán theo người trả tiền / Settlement of the total by payer:",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 9)
+    for label, amount in (("Kinh phí khuyến công hỗ trợ / paid by the programme", inv.subsidy_vnd),
+                          ("Đơn vị mua hàng thanh toán / paid by the buyer", inv.payable_vnd)):
+        pdf.cell(130, 5, f"{label}:", align="R")
+        pdf.cell(0, 5, _money(amount), align="R", new_x="LMARGIN", new_y="NEXT")
 
 
 def _footer(pdf: FPDF, view: InvoiceView) -> None:
     inv = view.invoice
-    pdf.set_font(FONT, "I", 10)
-    pdf.multi_cell(0, 6, f"Số tiền viết bằng chữ: {inv.amount_in_words}.", new_x="LMARGIN", new_y="NEXT")
     if inv.subsidy_note:
         pdf.set_font(FONT, "", 9)
         pdf.multi_cell(0, 5, f"Ghi chú: {inv.subsidy_note}", new_x="LMARGIN", new_y="NEXT")

@@ -85,7 +85,8 @@ class InvoicePublic(BaseModel):
     payable_vnd: int = Field(description="what the exhibitor pays: total less the programme's share")
     paid_vnd: int
     outstanding_vnd: int
-    amount_in_words: str = Field(description="the payable amount in words, ending in đồng")
+    amount_in_words: str = Field(description="the invoice's total payable (total_vnd) in words, ending in đồng; "
+                                 "the programme's share is a settlement of part of it, not a deduction")
     status: str
 
 

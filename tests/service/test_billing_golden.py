@@ -10,9 +10,11 @@ from tests.service import billing_support
 from tests.service.billing_support import (
     LOCAL,
     MARCH_2027,
+    admin,
     emitted,
     invoice_for,
     organizer,
+    pdf_text,
     publish_fair,
 )
 
@@ -45,7 +47,7 @@ class TestGoldenInvoices:
         # 2 × 5 000 000 = 10 000 000 + 8% = 10 800 000. Half of a booth with VAT is 2 700 000, capped at
         # 2 000 000: the programme pays 4 000 000, the household 6 800 000.
         assert summary(invoice) == ("C26TAA", 10_000_000, 800_000, 10_800_000, 4_000_000, 6_800_000,
-                                    "Sáu triệu tám trăm nghìn đồng")
+                                    "Mười triệu tám trăm nghìn đồng")
         assert invoice["buyer"]["name"] == HOUSEHOLD["name"] and invoice["buyer"]["tax_code"] == "001087012345"
         assert invoice["vat_by_rate"] == [{"vat_rate": "8%", "net_vnd": 10_000_000, "vat_vnd": 800_000}]
         assert invoice["subsidy"] == {
@@ -70,7 +72,7 @@ class TestGoldenInvoices:
             invoice = await invoice_for(app, client, await publish_fair(app), **HOUSEHOLD)
             [exhausted] = await emitted(app, "subsidy.exhausted")
         assert summary(invoice) == ("C26TAA", 10_000_000, 800_000, 10_800_000, 1_500_000, 9_300_000,
-                                    "Chín triệu ba trăm nghìn đồng")
+                                    "Mười triệu tám trăm nghìn đồng")
         assert invoice["subsidy"]["budget_short"]
         assert invoice["subsidy"]["note"].endswith(
             "Kinh phí còn lại của Khuyến công địa phương tỉnh Tuyên Quang 2026 không đủ: chương trình hỗ trợ "
@@ -89,9 +91,9 @@ class TestGoldenInvoices:
             fair_2027 = await publish_fair(app, fair_id=unique("fair-"), starts_on=date(2027, 4, 1))
             in_2027 = await invoice_for(app, client, fair_2027, **HOUSEHOLD)
         assert summary(in_2026) == ("C26TAA", 10_000_000, 800_000, 10_800_000, 4_000_000, 6_800_000,
-                                    "Sáu triệu tám trăm nghìn đồng")
+                                    "Mười triệu tám trăm nghìn đồng")
         assert summary(in_2027) == ("C27TAA", 10_000_000, 1_000_000, 11_000_000, 4_000_000, 7_000_000,
-                                    "Bảy triệu đồng")
+                                    "Mười một triệu đồng")
         assert [line["vat_rate"] for line in in_2027["lines"]] == ["10%"]
         assert in_2027["number"] == "00000001"
 
@@ -102,5 +104,40 @@ class TestGoldenInvoices:
                                         **HOUSEHOLD)
         # VAT 8% of 3 456 789 = 276 543,12 → 276 543; total 3 733 332; half is 1 866 666 exactly.
         assert summary(invoice)[1:6] == (3_456_789, 276_543, 3_733_332, 1_866_666, 1_866_666)
-        assert invoice["amount_in_words"] == amount_in_words(1_866_666) == (
-            "Một triệu tám trăm sáu mươi sáu nghìn sáu trăm sáu mươi sáu đồng")
+        assert invoice["amount_in_words"] == amount_in_words(3_733_332) == (
+            "Ba triệu bảy trăm ba mươi ba nghìn ba trăm ba mươi hai đồng")
+
+
+def printed_totals(pdf: str) -> list[str]:
+    """The PDF's lines from the grand total down to the due date (total, words, who pays)."""
+    lines = pdf.replace("\xa0", " ").splitlines()  # amounts print "10.800.000 ₫" with a no-break space
+    start = next(i for i, line in enumerate(lines) if line.startswith("Tổng cộng tiền thanh toán"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("Hạn thanh toán"))
+    return lines[start:end]
+
+
+class TestWordsMatchTheTotal:
+    """The words spell the invoice's own total; a programme's share is a settlement shown apart."""
+
+    async def test_the_exhibitor_alone_pays_the_total_it_reads(self, app):
+        async with running_app(app) as client:
+            invoice = await invoice_for(app, client, await publish_fair(app), **ENTERPRISE)
+            pdf = pdf_text((await client.get(f"/invoices/{invoice['id']}.pdf", headers=admin(app))).content)
+        assert printed_totals(pdf) == [
+            "Tổng cộng tiền thanh toán: 10.800.000 ₫",
+            "Số tiền viết bằng chữ: Mười triệu tám trăm nghìn đồng."]
+
+    async def test_exhibitor_and_programme_share_the_total_the_words_spell(self, app):
+        async with running_app(app) as client:
+            await local_programme(app, client)
+            invoice = await invoice_for(app, client, await publish_fair(app), **HOUSEHOLD)
+            pdf = pdf_text((await client.get(f"/invoices/{invoice['id']}.pdf", headers=admin(app))).content)
+            [issued] = await emitted(app, "invoice.issued")
+        assert printed_totals(pdf)[:4] == [
+            "Tổng cộng tiền thanh toán: 10.800.000 ₫",
+            "Số tiền viết bằng chữ: Mười triệu tám trăm nghìn đồng.",
+            "Thanh toán tổng cộng tiền thanh toán theo người trả tiền / Settlement of the total by payer:",
+            "Kinh phí khuyến công hỗ trợ / paid by the programme: 4.000.000 ₫"]
+        assert printed_totals(pdf)[4] == "Đơn vị mua hàng thanh toán / paid by the buyer: 6.800.000 ₫"
+        assert (issued.total_vnd, issued.subsidy_vnd, issued.payable_vnd, issued.amount_in_words) == (
+            10_800_000, 4_000_000, 6_800_000, "Mười triệu tám trăm nghìn đồng")

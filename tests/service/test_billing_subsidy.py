@@ -176,7 +176,9 @@ class TestSplit:
             invoice = await invoice_for(app, client, await publish_fair(app))
             [paid] = await emitted(app, "invoice.paid")
         assert (invoice["subsidy_vnd"], invoice["payable_vnd"], invoice["status"]) == (10_800_000, 0, "paid")
-        assert (invoice["amount_in_words"], paid.invoice_id, paid.paid_vnd) == ("Không đồng", invoice["id"], 0)
+        # The words spell the invoice's total, which the programme pays: not the buyer's nothing.
+        assert (invoice["amount_in_words"], paid.invoice_id, paid.paid_vnd) == (
+            "Mười triệu tám trăm nghìn đồng", invoice["id"], 0)
 
     async def test_a_fair_outside_the_validity_gets_nothing(self, app):
         async with running_app(app) as client:

@@ -127,12 +127,12 @@ class TestDraftInvoice:
                                       now=MAY_2026, due_in_days=7)
         assert result.due_on == date(2026, 5, 17)
 
-    def test_the_programme_share_comes_off_what_the_exhibitor_pays_and_its_words(self):
+    def test_the_programme_share_comes_off_what_the_exhibitor_pays_not_off_the_words_of_the_total(self):
         split = SubsidySplit("p1", "KCĐP", booths=2, per_booth_vnd=2_000_000, requested_vnd=4_000_000,
                              amount_vnd=4_000_000, note="")
         result = draft().with_subsidy(split)
         assert (result.totals.total, result.payable) == (10_800_000, 6_800_000)
-        assert result.amount_in_words == "Sáu triệu tám trăm nghìn đồng"
+        assert result.amount_in_words == "Mười triệu tám trăm nghìn đồng"
         assert not split.short
 
     def test_a_share_above_the_total_is_refused(self):
