@@ -35,7 +35,7 @@ from services.booths.models import Assignment, BoothFair, BoothRequest, new_id
 from services.booths.operations import actor_of, approved_request, select_booths
 from services.booths.store import Context
 from services.booths.zones import area_for
-from shared.auth import Principal, Role
+from shared.auth import Principal
 from shared.contracts.booths import BoothsAssigned, BoothsHeld
 from shared.db import utcnow
 from shared.errors import NotFound, Rejected
@@ -76,7 +76,7 @@ def _check_fair(fair: BoothFair) -> None:
 async def _own_request(session: AsyncSession, fair: BoothFair, principal: Principal,
                        registration_id: str) -> BoothRequest:
     request = await approved_request(session, fair.id, registration_id)
-    if not (store.organizes(principal, fair) or request.exhibitor_id == principal.exhibitor_id):
+    if not (store.organizes(principal, fair) or store.is_exhibitor(principal, request.exhibitor_id)):
         raise NotFound(f"Không tìm thấy hồ sơ {registration_id} / registration {registration_id} not found",
                        code="not-found", field="registration_id")
     return request
@@ -148,8 +148,7 @@ async def _save_hold(ctx: Context, principal: Principal, fair_id: str, registrat
 async def _hold_rows(session: AsyncSession, fair: BoothFair, principal: Principal, hold_id: str) -> list[Assignment]:
     rows = (await session.exec(select(Assignment).where(Assignment.fair_id == fair.id,
                                                         Assignment.assignment_id == hold_id))).all()
-    if not rows or not (store.organizes(principal, fair) or (
-            principal.role is Role.EXHIBITOR and rows[0].exhibitor_id == principal.exhibitor_id)):
+    if not rows or not (store.organizes(principal, fair) or store.is_exhibitor(principal, rows[0].exhibitor_id)):
         raise NotFound(f"Không tìm thấy lượt giữ chỗ {hold_id} / hold {hold_id} not found", code="not-found")
     live = [row for row in rows if row.released_at is None and row.state == ClaimState.HELD.value]
     if not live:
@@ -281,7 +280,7 @@ async def set_preferences(*, ctx: Context, principal: Principal, fair_id: str, r
         fair = await session.get(BoothFair, fair_id)
         request = await session.get(BoothRequest, registration_id)
         visible = fair is not None and request is not None and request.fair_id == fair_id and (
-            store.organizes(principal, fair) or request.exhibitor_id == principal.exhibitor_id)
+            store.organizes(principal, fair) or store.is_exhibitor(principal, request.exhibitor_id))
         if not visible or request is None:
             raise NotFound(f"Không tìm thấy hồ sơ {registration_id} / registration {registration_id} not found",
                            code="not-found")

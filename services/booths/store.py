@@ -103,7 +103,15 @@ def organizes(principal: Principal | None, fair: BoothFair) -> bool:
     """Whether the caller is staff of the fair's centre (or an admin)."""
     if principal is None:
         return False
-    return principal.is_admin() or (principal.role is Role.ORGANIZER and principal.centre_id == fair.centre_id)
+    return principal.is_admin() or (principal.role is Role.ORGANIZER and principal.centre_id is not None
+                                    and principal.centre_id == fair.centre_id)
+
+
+def is_exhibitor(principal: Principal | None, exhibitor_id: str | None) -> bool:
+    """Whether the caller is this exhibitor: by role and id, never by the id alone (a token of any role may
+    carry an `exhibitor_id` claim)."""
+    return (principal is not None and principal.role is Role.EXHIBITOR and principal.exhibitor_id is not None
+            and principal.exhibitor_id == exhibitor_id)
 
 
 def fair_not_found(fair_id: str) -> NotFound:
