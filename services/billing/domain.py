@@ -233,5 +233,8 @@ def cancellation_reason(reason: str) -> str:
 
 
 def cancellation_number(symbol: str, number: int) -> str:
-    """The cancellation document's reference, derived from the invoice it cancels: "HUY-C26TAA-00000001"."""
+    """The cancellation document's reference, derived from the invoice it cancels: "HUY-C26TAA-00000001".
+
+    Unique per seller, like the invoice number it repeats; another centre may have the same one.
+    """
     return f"HUY-{symbol}-{format_invoice_number(number)}"

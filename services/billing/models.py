@@ -157,7 +157,11 @@ class InvoiceCancellation(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     invoice_id: str = Field(foreign_key="invoices.id", unique=True, max_length=64)
-    number: str = Field(unique=True, max_length=40)
+    # HUY-<symbol>-<number> is unique per seller, as the invoice's own number is: one document per invoice
+    # (invoice_id above) and one invoice per (centre, symbol, number) (uq_invoice_symbol_number). Two centres
+    # both using C26TAA have a HUY-C26TAA-00000001 each, so the number alone is not unique (it was until
+    # issue 15: the second centre's void then failed and was dead-lettered).
+    number: str = Field(index=True, max_length=40)
     reason: str = Field(max_length=50)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
