@@ -63,9 +63,11 @@ def issue_token(secret: str, *, role: Role | str, subject: str | None = None, ce
 
 
 def decode_token(secret: str, token: str) -> Principal:
-    """The principal of a valid token; 401 problem otherwise."""
+    """The principal of a valid token (signed, issued by us, not expired, with `exp`); 401 problem otherwise."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER)
+        # A token without `exp` would be valid for ever: refused (PyJWT checks `exp` only when present).
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER,
+                            options={"require": ["exp", "sub", "role"]})
         return Principal(
             role=Role(claims["role"]),
             subject=str(claims["sub"]),
