@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import running_app, token
+from tests.service.fixtures import fair_body
 from tests.service.test_registration_support import (
     create_fair,
+    exhibitor_at,
     make_app,
     new_exhibitor,
     open_fair,
@@ -122,3 +124,112 @@ async def test_an_organizer_lists_only_its_own_centres_fairs_and_never_anothers_
     assert [f["id"] for f in other_drafts] == [ids["hg", "draft"]]
     assert other_open.status_code == 200 and other_open.json()["centre_id"] == "tq"  # by id: public once published
     assert other_draft.status_code == 404
+
+
+class TestExhibitorPersonalData:
+    """Tax code, phone, e-mail, address and the audit trail of a profile: an organizer reads them only for an
+    exhibitor registered at one of its centre's fairs."""
+
+    async def test_an_organizer_reads_and_finds_only_exhibitors_registered_at_its_centre(self, app):
+        tq, hg = organizer(app, "tq"), organizer(app, "hg")
+        admin = token(app.state.settings, "admin", subject="root")
+        async with running_app(app) as client:
+            at_tq = (await exhibitor_at(client, app, (await open_fair(client, tq))["id"]))[1]
+            at_hg = (await exhibitor_at(client, app, (await open_fair(client, hg))["id"]))[1]
+            nowhere = (await new_exhibitor(client, app))[1]
+            found = {who: {e["id"] for e in (await client.get("/exhibitors", headers=headers)).json()["data"]}
+                     for who, headers in (("tq", tq), ("hg", hg), ("admin", admin))}
+            by_tax_code = await client.get("/exhibitors", params={"q": at_hg["tax_code"]}, headers=tq)
+            reads = {(who, name): (await client.get(f"/exhibitors/{profile['id']}{path}", headers=headers))
+                     for who, headers in (("tq", tq), ("admin", admin))
+                     for name, profile in (("at_tq", at_tq), ("at_hg", at_hg), ("nowhere", nowhere))
+                     for path in ("", "/audit")}
+        assert found == {"tq": {at_tq["id"]}, "hg": {at_hg["id"]}, "admin": {at_tq["id"], at_hg["id"], nowhere["id"]}}
+        assert by_tax_code.json() == {"data": [], "count": 0}
+        assert {key: r.status_code for key, r in reads.items()} == {
+            ("tq", "at_tq"): 200, ("tq", "at_hg"): 404, ("tq", "nowhere"): 404,
+            ("admin", "at_tq"): 200, ("admin", "at_hg"): 200, ("admin", "nowhere"): 200}
+        hidden = reads["tq", "at_hg"]
+        assert hidden.headers["content-type"].startswith("application/problem+json")
+        assert at_hg["tax_code"] not in hidden.text
+
+    async def test_a_rejected_or_cancelled_registration_still_shows_the_profile_to_that_centre(self, app):
+        org = organizer(app)
+        async with running_app(app) as client:
+            fair = await open_fair(client, org)
+            headers, profile = await new_exhibitor(client, app)
+            reg = await register(client, fair["id"], headers)
+            await client.post(f"/registrations/{reg['id']}/reject", json={"reason": "Sai ngành"}, headers=org)
+            read = await client.get(f"/exhibitors/{profile['id']}", headers=org)
+        assert read.status_code == 200 and read.json()["tax_code"] == profile["tax_code"]
+
+    async def test_an_organizer_token_without_a_centre_gets_nothing_an_organizer_needs_one_for(self, app):
+        nobody = token(app.state.settings, "organizer", subject="staff-without-centre")
+        async with running_app(app) as client:
+            fair = await open_fair(client, organizer(app))
+            headers, profile = await exhibitor_at(client, app, fair["id"])
+            reg = (await client.get("/registrations", headers=headers)).json()["data"][0]
+            before = await outbox(app)
+            refused = {
+                "search": await client.get("/exhibitors", headers=nobody),
+                "profile": await client.get(f"/exhibitors/{profile['id']}", headers=nobody),
+                "profile audit": await client.get(f"/exhibitors/{profile['id']}/audit", headers=nobody),
+                "create fair": await client.post("/fairs", json=fair_body(), headers=nobody),
+            }
+            hidden = {
+                "registrations": await client.get(f"/fairs/{fair['id']}/registrations", headers=nobody),
+                "waitlist": await client.get(f"/fairs/{fair['id']}/waitlist", headers=nobody),
+                "export": await client.get(f"/fairs/{fair['id']}/registrations.csv", headers=nobody),
+                "fair audit": await client.get(f"/fairs/{fair['id']}/audit", headers=nobody),
+                "registration": await client.get(f"/registrations/{reg['id']}", headers=nobody),
+                "approve": await client.post(f"/registrations/{reg['id']}/approve", headers=nobody),
+                "change fair": await client.patch(f"/fairs/{fair['id']}", json={"name": "X"}, headers=nobody),
+            }
+            listed = await client.get("/fairs", params={"mine": "true"}, headers=nobody)
+        assert {k: r.status_code for k, r in refused.items()} == dict.fromkeys(refused, 403)
+        assert all(r.json()["type"].endswith("no-centre") for r in refused.values())
+        assert {k: r.status_code for k, r in hidden.items()} == dict.fromkeys(hidden, 404)
+        for answer in (*refused.values(), *hidden.values()):
+            assert answer.headers["content-type"].startswith("application/problem+json")
+            assert profile["tax_code"] not in answer.text
+        assert listed.json()["count"] == 0
+        assert await outbox(app) == before
+
+
+class TestOwnershipIsRoleAndSubjectTogether:
+    """A claim on a token proves something only for the role it belongs to: an exhibitor id on an organizer's
+    token, or a centre on a regional one, owns nothing."""
+
+    async def test_an_exhibitor_claim_on_another_roles_token_reads_nothing_of_that_exhibitor(self, app):
+        async with running_app(app) as client:
+            fair = await open_fair(client, organizer(app, "tq"))
+            owner, profile = await exhibitor_at(client, app, fair["id"])
+            reg = (await client.get("/registrations", headers=owner)).json()["data"][0]
+            impostors = {
+                "organizer": token(app.state.settings, "organizer", centre_id="hg", exhibitor_id=profile["id"],
+                                   subject=profile["id"]),
+                "regional": token(app.state.settings, "regional", region="north", exhibitor_id=profile["id"],
+                                  subject=profile["id"]),
+            }
+            answers = {(who, what): await client.get(path, headers=headers)
+                       for who, headers in impostors.items()
+                       for what, path in (("profile", f"/exhibitors/{profile['id']}"),
+                                          ("audit", f"/exhibitors/{profile['id']}/audit"),
+                                          ("registration", f"/registrations/{reg['id']}"))}
+            mine = {who: await client.get("/registrations", headers=headers) for who, headers in impostors.items()}
+            edit = await client.patch(f"/exhibitors/{profile['id']}", json={"legal_name": "Chiếm"},
+                                      headers=impostors["organizer"])
+        assert {k: r.status_code for k, r in answers.items()} == dict.fromkeys(answers, 404)
+        assert {k: r.status_code for k, r in mine.items()} == {"organizer": 403, "regional": 403}
+        assert edit.status_code == 403
+
+    async def test_a_centre_claim_on_a_regional_token_owns_no_fair(self, app):
+        regional = token(app.state.settings, "regional", region="north", centre_id="tq", subject="tq")
+        async with running_app(app) as client:
+            await open_fair(client, organizer(app, "tq"))
+            draft = await create_fair(client, organizer(app, "tq"))
+            mine = await client.get("/fairs", params={"mine": "true"}, headers=regional)
+            read_draft = await client.get(f"/fairs/{draft['id']}", headers=regional)
+            change = await client.patch(f"/fairs/{draft['id']}", json={"name": "X"}, headers=regional)
+        assert mine.json()["count"] == 0
+        assert (read_draft.status_code, change.status_code) == (404, 403)

@@ -12,6 +12,7 @@ from shared.outbox import OutboxMessage
 from tests.conftest import running_app
 from tests.service.fixtures import exhibitor_body, fair_body
 from tests.service.test_registration_support import (
+    exhibitor_at,
     exhibitor_headers,
     make_app,
     new_exhibitor,
@@ -162,7 +163,7 @@ async def test_registrations(app):
 async def test_an_unknown_province_in_a_filter_is_a_problem_not_an_empty_list(app):
     org = organizer(app)
     async with running_app(app) as client:
-        await new_exhibitor(client, app)
+        await exhibitor_at(client, app, (await open_fair(client, org))["id"])
         unknown = await client.get("/exhibitors", params={"province_code": "99"}, headers=org)
         known = await client.get("/exhibitors", params={"province_code": "08"}, headers=org)
         fairs = await client.get("/fairs", params={"province_code": "99"})

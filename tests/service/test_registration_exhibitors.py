@@ -8,10 +8,12 @@ from services.registration.models import Exhibitor
 from tests.conftest import running_app, unique
 from tests.service.fixtures import exhibitor_body
 from tests.service.test_registration_support import (
+    exhibitor_at,
     exhibitor_headers,
     make_app,
     new_exhibitor,
     next_tax_code,
+    open_fair,
     organizer,
 )
 
@@ -95,7 +97,8 @@ class TestCreateProfile:
 class TestEditProfile:
     async def test_the_exhibitor_edits_its_own_profile_and_the_change_is_audited(self, app):
         async with running_app(app) as client:
-            headers, profile = await new_exhibitor(client, app)
+            fair = await open_fair(client, organizer(app))
+            headers, profile = await exhibitor_at(client, app, fair["id"])
             res = await client.patch(f"/exhibitors/{profile['id']}", headers=headers,
                                      json={"phone": "0987654321", "products": [CHE], "commune_code": "00769"})
             log = await client.get(f"/exhibitors/{profile['id']}/audit", headers=organizer(app))
@@ -108,7 +111,8 @@ class TestEditProfile:
 
     async def test_another_exhibitor_cannot_read_or_edit_it(self, app):
         async with running_app(app) as client:
-            _, profile = await new_exhibitor(client, app)
+            fair = await open_fair(client, organizer(app))
+            _, profile = await exhibitor_at(client, app, fair["id"])
             other, _ = await new_exhibitor(client, app)
             read = await client.get(f"/exhibitors/{profile['id']}", headers=other)
             edit = await client.patch(f"/exhibitors/{profile['id']}", json={"legal_name": "Chiếm"}, headers=other)
@@ -159,10 +163,11 @@ class TestEditProfile:
 
 class TestSearch:
     async def test_finds_without_diacritics_both_tone_placements(self, app):
+        org = organizer(app)
         async with running_app(app) as client:
+            fair = await open_fair(client, org)
             for name in ("HTX Mây tre Hoà Bình", "Công ty Gốm Hòa Bình", "Hộ kinh doanh Đắk Lắk"):
-                await new_exhibitor(client, app, legal_name=name)
-            org = organizer(app)
+                await exhibitor_at(client, app, fair["id"], legal_name=name)
             hoa_binh = (await client.get("/exhibitors", params={"q": "hoa binh"}, headers=org)).json()
             dak_lak = (await client.get("/exhibitors", params={"q": "DAK LAK"}, headers=org)).json()
             accented = (await client.get("/exhibitors", params={"q": "Hoà Bình"}, headers=org)).json()
@@ -173,10 +178,11 @@ class TestSearch:
         assert wildcard["count"] == 0
 
     async def test_finds_by_old_province_name_and_product(self, app):
+        org = organizer(app)
         async with running_app(app) as client:
-            await new_exhibitor(client, app, legal_name="HTX Thổ cẩm Lũng Cú", province_code="Hà Giang",
-                                products=[{"name": "Khăn thổ cẩm"}])
-            org = organizer(app)
+            fair = await open_fair(client, org)
+            await exhibitor_at(client, app, fair["id"], legal_name="HTX Thổ cẩm Lũng Cú", province_code="Hà Giang",
+                               products=[{"name": "Khăn thổ cẩm"}])
             by_place = (await client.get("/exhibitors", params={"q": "lung cu ha giang"}, headers=org)).json()
             by_product = (await client.get("/exhibitors", params={"q": "tho cam"}, headers=org)).json()
         assert by_place["count"] == 1 and by_product["count"] >= 1

@@ -77,6 +77,13 @@ async def new_exhibitor(client, app, **profile: Any) -> tuple[dict[str, str], di
     return headers, res.json()
 
 
+async def exhibitor_at(client, app, fair_id: str, **profile: Any) -> tuple[dict[str, str], dict[str, Any]]:
+    """A new exhibitor registered for the open fair `fair_id`: the fair's organizers may read its profile."""
+    headers, created = await new_exhibitor(client, app, **profile)
+    await register(client, fair_id, headers)
+    return headers, created
+
+
 async def register(client, fair_id: str, headers: dict[str, str], booths: int = 1, **body: Any) -> dict[str, Any]:
     """A submitted registration (asserting it was accepted)."""
     res = await client.post(f"/fairs/{fair_id}/registrations", json={"booths_requested": booths, **body},

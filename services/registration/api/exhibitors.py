@@ -37,18 +37,19 @@ async def create_exhibitor(body: ExhibitorCreate, db: DbDep, principal: Exhibito
 
 
 @router.get("", response_model=ExhibitorsPublic,
-            summary="Find exhibitors by name, tax code, place, sector or product, diacritics optional (organizer)")
+            summary="Find exhibitors registered at one of the organizer's centre's fairs by name, tax code, place, "
+                    "sector or product, diacritics optional (organizer)")
 async def read_exhibitors(db: DbDep, principal: Organizer, q: SearchQuery = None,
                           province_code: ProvinceFilter = None,
                           kind: KindFilter | None = None, cscnnt: bool | None = None, limit: Limit = 100,
                           offset: Offset = 0) -> ExhibitorsPublic:
-    rows = await cases.search_exhibitors(db=db, q=q, province_code=province_code, kind=kind, cscnnt=cscnnt,
-                                         limit=limit, offset=offset)
+    rows = await cases.search_exhibitors(db=db, principal=principal, q=q, province_code=province_code, kind=kind,
+                                         cscnnt=cscnnt, limit=limit, offset=offset)
     return ExhibitorsPublic(data=[exhibitor_public(e) for e in rows], count=len(rows))
 
 
 @router.get("/{exhibitor_id}", response_model=ExhibitorPublic,
-            summary="An exhibitor's profile (itself, organizers)")
+            summary="An exhibitor's profile (itself; an organizer of a centre where it registered)")
 async def read_exhibitor(exhibitor_id: str, db: DbDep, principal: CurrentPrincipal) -> ExhibitorPublic:
     return exhibitor_public(await cases.get_exhibitor(db=db, principal=principal, exhibitor_id=exhibitor_id))
 
@@ -62,7 +63,8 @@ async def update_exhibitor(exhibitor_id: str, body: ExhibitorUpdate, db: DbDep,
 
 
 @router.get("/{exhibitor_id}/audit", response_model=AuditLogPublic,
-            summary="Changes to a profile: who, when, what (the exhibitor itself, organizers)")
+            summary="Changes to a profile: who, when, what (the exhibitor itself; an organizer of a centre where "
+                    "it registered)")
 async def read_exhibitor_audit(exhibitor_id: str, db: DbDep, principal: CurrentPrincipal) -> AuditLogPublic:
     await cases.get_exhibitor(db=db, principal=principal, exhibitor_id=exhibitor_id)  # the same visibility
     return audit_page(await audit.exhibitor_audit(db=db, exhibitor_id=exhibitor_id))

@@ -16,7 +16,7 @@ from services.registration.domain import RegistrationStatus
 from services.registration.models import Exhibitor, Fair, Registration
 from shared.auth import Principal, Role
 from shared.contracts import registration as ev
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 
 SOURCE = "/services/registration"
 
@@ -47,6 +47,19 @@ def registration_not_found(registration_id: str) -> NotFound:
 def owns_fair(principal: Principal, fair: Fair) -> bool:
     """Admins, and the organizers of the fair's centre."""
     return principal.is_admin() or (principal.role is Role.ORGANIZER and principal.centre_id == fair.centre_id)
+
+
+def is_exhibitor(principal: Principal, exhibitor_id: str) -> bool:
+    """The caller is this exhibitor: its role *and* its exhibitor id say so (a claim alone, on another role's
+    token, proves nothing)."""
+    return principal.role is Role.EXHIBITOR and principal.exhibitor_id == exhibitor_id
+
+
+def centre_of(principal: Principal) -> str:
+    """The organizer's centre; a token naming none gets nothing an organizer needs a centre for (403)."""
+    if not principal.centre_id:
+        raise Forbidden("Tài khoản không thuộc trung tâm nào / the token names no centre", code="no-centre")
+    return principal.centre_id
 
 
 async def fair_of_centre(session: AsyncSession, fair_id: str, principal: Principal, *, lock: bool = False) -> Fair:

@@ -6,15 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import false, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.registration import profile
-from services.registration.models import Exhibitor
+from services.registration.models import Exhibitor, Fair, Registration
 from services.registration.schemas import ExhibitorCreate, ExhibitorUpdate
 from services.registration.service import audit
-from services.registration.service.common import Actor
+from services.registration.service.common import Actor, centre_of, is_exhibitor
 from services.registration.service.fairs import like_words
 from shared.auth import Principal, Role
 from shared.db import Database, utcnow
@@ -119,7 +120,7 @@ async def _create(session: AsyncSession, existing: _Existing, creation: _Creatio
 async def update_exhibitor(*, db: Database, principal: Principal, exhibitor_id: str,
                            data: ExhibitorUpdate) -> Exhibitor:
     """Change the caller's own profile; anyone else's is not found."""
-    if not (principal.is_admin() or principal.exhibitor_id == exhibitor_id):
+    if not (principal.is_admin() or is_exhibitor(principal, exhibitor_id)):
         raise exhibitor_not_found(exhibitor_id)
     try:
         async with db.transaction() as session:
@@ -155,25 +156,39 @@ def _audited(exhibitor: Exhibitor) -> dict[str, Any]:
     return exhibitor.model_dump(exclude={"id", "search_text", "created_at", "updated_at"})
 
 
+def visible_profiles(principal: Principal) -> Any:
+    """Which profiles the caller may read, as a clause: its own for an exhibitor; for an organizer those with a
+    registration (any status) at one of its centre's fairs — no centre, 403; every profile for an admin; none
+    for anyone else. Tax code, phone, e-mail, address and the audit trail are personal data of the exhibitor."""
+    if principal.is_admin():
+        return true()
+    if principal.role is Role.EXHIBITOR:
+        return Exhibitor.id == (principal.exhibitor_id or "")
+    if principal.role is Role.ORGANIZER:
+        at_centre = (select(Registration.exhibitor_id).join(Fair, col(Fair.id) == col(Registration.fair_id))
+                     .where(Fair.centre_id == centre_of(principal)))
+        return col(Exhibitor.id).in_(at_centre)
+    return false()
+
+
 async def get_exhibitor(*, db: Database, principal: Principal, exhibitor_id: str) -> Exhibitor:
-    """An exhibitor's profile: itself, organizers and admins may read it."""
-    if principal.role is Role.EXHIBITOR and principal.exhibitor_id != exhibitor_id:
-        raise exhibitor_not_found(exhibitor_id)
-    if principal.role is Role.REGIONAL:
-        raise exhibitor_not_found(exhibitor_id)
+    """An exhibitor's profile, if the caller may read it (404 otherwise, so its existence does not leak)."""
+    visible = visible_profiles(principal)
     async with db.sessions() as session:
-        exhibitor = await session.get(Exhibitor, exhibitor_id)
+        exhibitor = (await session.exec(select(Exhibitor).where(Exhibitor.id == exhibitor_id, visible))).first()
     if exhibitor is None:
         raise exhibitor_not_found(exhibitor_id)
     return exhibitor
 
 
-async def search_exhibitors(*, db: Database, q: str | None = None, province_code: str | None = None,
-                            kind: str | None = None, cscnnt: bool | None = None, limit: int = 100,
-                            offset: int = 0) -> list[Exhibitor]:
-    """Profiles matching every word of `q` without diacritics, by name, tax code, place, sector or product."""
+async def search_exhibitors(*, db: Database, principal: Principal, q: str | None = None,
+                            province_code: str | None = None, kind: str | None = None, cscnnt: bool | None = None,
+                            limit: int = 100, offset: int = 0) -> list[Exhibitor]:
+    """Profiles the caller may read matching every word of `q` without diacritics, by name, tax code, place,
+    sector or product."""
+    visible = visible_profiles(principal)
     async with db.sessions() as session:
-        query = select(Exhibitor)
+        query = select(Exhibitor).where(visible)
         if q:
             query = query.where(*like_words(col(Exhibitor.search_text), q))
         if province_code:

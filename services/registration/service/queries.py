@@ -13,6 +13,7 @@ from services.registration.models import Exhibitor, Fair, Registration
 from services.registration.service.common import (
     candidate,
     fair_of_centre,
+    is_exhibitor,
     owns_fair,
     registration_not_found,
     waitlist,
@@ -43,8 +44,7 @@ async def get_registration(*, db: Database, principal: Principal, registration_i
         registration = await session.get(Registration, registration_id)
         if registration is not None:
             fair = await session.get(Fair, registration.fair_id)
-            mine = principal.role is Role.EXHIBITOR and registration.exhibitor_id == principal.exhibitor_id
-            if mine or (fair is not None and owns_fair(principal, fair)):
+            if is_exhibitor(principal, registration.exhibitor_id) or (fair is not None and owns_fair(principal, fair)):
                 return registration, await _place(session, registration)
     raise registration_not_found(registration_id)
 
@@ -79,7 +79,7 @@ async def list_my_registrations(*, db: Database, principal: Principal) -> list[R
     """The calling exhibitor's own registrations, newest first."""
     async with db.sessions() as session:
         rows = list((await session.exec(select(Registration).where(
-            Registration.exhibitor_id == (principal.exhibitor_id or ""))
+            Registration.exhibitor_id == ((principal.role is Role.EXHIBITOR and principal.exhibitor_id) or ""))
             .order_by(col(Registration.submitted_at).desc()))).all())
         return [(registration, await _place(session, registration)) for registration in rows]
 

@@ -26,6 +26,7 @@ from services.registration.service.common import (
     fair_id_of,
     fair_not_found,
     fair_of_centre,
+    is_exhibitor,
     load_fair,
     lock_registration,
     owns_fair,
@@ -157,8 +158,7 @@ async def _locked(session: AsyncSession, principal: Principal, registration_id: 
     fair = await load_fair(session, fair_id, lock=True) if fair_id else None
     registration = await lock_registration(session, registration_id) if fair else None
     if fair is None or registration is None or not (
-            owns_fair(principal, fair) or (principal.role is Role.EXHIBITOR
-                                           and principal.exhibitor_id == registration.exhibitor_id)):
+            owns_fair(principal, fair) or is_exhibitor(principal, registration.exhibitor_id)):
         raise registration_not_found(registration_id)
     return fair, registration
 
@@ -188,7 +188,7 @@ async def resubmit_registration(*, db: Database, principal: Principal, registrat
     """The exhibitor changes what was asked and the registration goes back to review, scored again."""
     async with db.transaction() as session:
         fair, registration = await _locked(session, principal, registration_id)
-        if registration.exhibitor_id != principal.exhibitor_id:
+        if not is_exhibitor(principal, registration.exhibitor_id):
             raise registration_not_found(registration_id)
         domain.check_fair_deciding(FairStatus(fair.status))
         domain.check_can_resubmit(RegistrationStatus(registration.status))
