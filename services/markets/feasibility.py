@@ -27,11 +27,16 @@ from services.markets.planning import (
     too_close,
     travel_days,
 )
+from services.markets.reasons import plain_blockers, why_no_dates
 
 
 def precheck(problem: PlanningProblem, cands: list[Candidate], excluded: list[Exclusion]) -> None:
-    """Refuse at once what needs no solver to see: pins on forbidden days, more pins than sessions, budget."""
+    """Refuse at once what needs no solver to see: no sites, no dates at all (reasons.py), pins on forbidden
+    days, more pins than sessions, budget."""
     rules = problem.rules
+    plain = plain_blockers(problem, cands)
+    if plain:
+        raise Infeasible(rules.sessions, plain, 0)
     blockers = [Blocker("pin", None, f"the session pinned at {e.pin.site} on {e.pin.starts_on} breaks a rule: "
                                      f"{e.reason}") for e in excluded]
     blockers += _clashing_pins(problem, [c for c in cands if c.pinned])
@@ -97,9 +102,12 @@ class _PinsClash(Exception):
 
 def _calendar_blocker(problem: PlanningProblem, cands: list[Candidate], limit: int) -> Blocker:
     rules = problem.rules
-    empty = sorted({s.key for s in problem.sites} - {c.site for c in cands})
+    with_dates = {c.site for c in cands}
+    empty = [s for s in problem.sites if s.key not in with_dates]
     mode = "start on" if rules.market_day_mode == "start" else "span"
-    detail = f"; {len(empty)} of {len(problem.sites)} sites have no possible date" if empty else ""
+    detail = (f"; {len(empty)} of {len(problem.sites)} sites have no possible date ("
+              + "; ".join(why_no_dates(problem, s) for s in empty[:3]) + ("; …" if len(empty) > 3 else "") + ")"
+              ) if empty else ""
     return Blocker("calendar", limit, f"market days (sessions must {mode} one), blackouts and holidays between "
                                       f"{rules.first_day} and {rules.last_day} leave room for at most {limit} "
                                       f"sessions of {rules.session_days} days{detail}")

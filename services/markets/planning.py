@@ -37,6 +37,12 @@ class SiteSpec:
     rule: MarketDayRule = field(default_factory=EveryDay)
     blackouts: tuple[Blackout, ...] = ()
     max_sessions: int | None = None
+    name: str = ""  # for explanations only ("Xã Lũng Phìn"); the key is the commune code
+
+    @property
+    def label(self) -> str:
+        """How explanations name the site: its name and code, or the code alone."""
+        return f"{self.name} ({self.key})" if self.name else self.key
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,13 +181,13 @@ def _blocked(span: DateSpan, blackouts: tuple[Blackout, ...]) -> Blackout | None
     return next((b for b in blackouts if b.span.overlaps(span)), None)
 
 
-def _on_market_day(site: SiteSpec, span: DateSpan, mode: str) -> bool:
+def on_market_day(site: SiteSpec, span: DateSpan, mode: str) -> bool:
     if mode == "start":
         return site.rule.matches(span.starts_on)
     return any(site.rule.matches(span.starts_on + timedelta(n)) for n in range(span.days))
 
 
-def _refusal(problem: PlanningProblem, site: SiteSpec, span: DateSpan) -> str | None:
+def refusal(problem: PlanningProblem, site: SiteSpec, span: DateSpan) -> str | None:
     """Why a session of `site` on `span` breaks a hard rule (market days aside), or None."""
     rules = problem.rules
     if span.starts_on < rules.first_day or span.ends_on > rules.last_day:
@@ -205,7 +211,7 @@ def enumerate_candidates(problem: PlanningProblem) -> tuple[list[Candidate], lis
     for pin in problem.pins:
         site = sites.get(pin.site)
         span = DateSpan(pin.starts_on, pin.starts_on + length)
-        reason = "not a site of the programme" if site is None else _refusal(problem, site, span)
+        reason = "not a site of the programme" if site is None else refusal(problem, site, span)
         if reason is not None or site is None:
             excluded.append(Exclusion(pin, reason or ""))
             continue
@@ -217,8 +223,8 @@ def enumerate_candidates(problem: PlanningProblem) -> tuple[list[Candidate], lis
         start = rules.first_day
         while start + length <= rules.last_day:
             span = DateSpan(start, start + length)
-            if ((site.key, start) not in pinned and _on_market_day(site, span, rules.market_day_mode)
-                    and _refusal(problem, site, span) is None):
+            if ((site.key, start) not in pinned and on_market_day(site, span, rules.market_day_mode)
+                    and refusal(problem, site, span) is None):
                 out.append(Candidate(site.key, span, busy_span(span, tdays)))
             start += timedelta(1)
     return out, excluded

@@ -126,7 +126,7 @@ def build_planning(inputs: Inputs, *, today: date, forbidden: list[date], pins: 
             moving.append((live, why))
     spans = {s.id: s.span for s in kept}
     sites = tuple(SiteSpec(s.commune_code, s.priority, s.capacity_booths, s.travel_hours, rule_from_dict(s.market_day),
-                           tuple(by_site.get(s.commune_code, [])), s.max_sessions) for s in inputs.sites)
+                           tuple(by_site.get(s.commune_code, [])), s.max_sessions, s.name) for s in inputs.sites)
     suppliers = tuple(SupplierSpec(
         s.id, tuple(dict.fromkeys(s.categories)), tuple(DateSpan(*period_dates(w)) for w in s.availability),
         s.funded, s.max_sessions, s.booths,

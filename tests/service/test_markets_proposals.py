@@ -262,12 +262,29 @@ class TestInfeasible:
         assert "60 days" in body["detail"]
         assert stored == 0
 
-    async def test_a_programme_without_sites_says_the_calendar_has_no_room(self, app, organizer):
+    async def test_a_programme_without_sites_is_told_it_has_no_sites(self, app, organizer):
         async with running_app(app) as client:
             pid = (await new_programme(client, organizer))["id"]
             res = await client.post(f"/programmes/{pid}/proposals", json={}, headers=organizer)
         assert_problem(res, 422)
-        assert res.json()["blockers"][0]["constraint"] == "calendar"
+        assert [b["constraint"] for b in res.json()["blockers"]] == ["no-sites"]
+        assert res.json()["detail"].startswith("Chương trình chưa có địa điểm")
+        assert "the programme has no sites" in res.json()["detail"]
+        assert res.json()["max_sessions"] == 0
+
+    async def test_a_commune_closed_all_year_is_named_with_its_blackout(self, app, organizer):
+        async with running_app(app) as client:
+            pid = (await new_programme(client, organizer, target_sessions=2))["id"]
+            site = await client.post(f"/programmes/{pid}/sites", headers=organizer, json={
+                "commune_code": "00721", "capacity_booths": 40, "market_day": {"kind": "weekday", "weekdays": [7]},
+                "blackouts": [{"starts_on": f"{YEAR}-01-01", "ends_on": f"{YEAR}-12-31",
+                               "reason": "đồn biên phòng tạm dừng họp chợ"}]})
+            assert site.status_code == 201, site.text
+            res = await client.post(f"/programmes/{pid}/proposals", json={}, headers=organizer)
+        assert_problem(res, 422)
+        detail = res.json()["detail"]
+        assert "no site has a single possible session date" in detail
+        assert "(00721)" in detail and "đồn biên phòng tạm dừng họp chợ" in detail
 
     @pytest.mark.parametrize(("body", "field"), [({"time_limit_s": 0}, "time_limit_s"),
                                                  ({"time_limit_s": "5"}, "time_limit_s"),
