@@ -127,3 +127,9 @@ def summarise(sessions: Iterable[SessionFacts], *, target_sessions: int) -> Prog
 def default_priority(*, mountain: bool, border: bool, island: bool, difficult: bool) -> int:
     """A site's priority from its flags: border and extremely difficult communes first, then islands, mountains."""
     return 1 + 3 * border + 3 * difficult + 2 * island + 1 * mountain
+
+
+def default_site_name(kind: str, name: str) -> str:
+    """The market's name when the organizer gives none: "Chợ xã Đồng Văn" — the unit's kind in lower case
+    (it follows "Chợ"), the commune's own name as written (a proper noun keeps its capitals)."""
+    return f"Chợ {kind.lower()} {name}"

@@ -76,7 +76,7 @@ def _new_site(programme: Programme, data: SiteCreate, *, field: str) -> Site:
     values = _site_values(data)
     flags = {k: values.get(k, False) for k in ("mountain", "border", "island", "difficult")}
     values.setdefault("priority", domain.default_priority(**flags))
-    values.setdefault("name", f"Chợ {commune.full_name.lower()}")
+    values.setdefault("name", domain.default_site_name(commune.kind, commune.name))
     return Site(programme_id=programme.id, commune_code=commune.code, imported_as=found.former_name, **values)
 
 

@@ -112,7 +112,7 @@ class TestSites:
         assert site["market_day"] == {"kind": "branch", "branches": ["Dần", "Thân"]}
         assert "Dần và Thân" in site["market_day_text"]
         assert site["priority"] == 5  # border 3 + mountain 1 + 1
-        assert site["name"] == "Chợ xã lũng phìn"
+        assert site["name"] == "Chợ xã Lũng Phìn"
         assert public["count"] == 1
         assert one == site
 
