@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from services.billing import api_admin, api_setup, api_subsidies, payments, queries
-from services.billing.deps import DbDep, NowDep
+from services.billing.deps import BillingDep, DbDep, NowDep
+from services.billing.einvoice.hdon import render_hdon
 from services.billing.payments import PaymentCreate
 from services.billing.pdf import render_invoice
 from services.billing.schemas import (
@@ -46,7 +47,7 @@ async def read_invoices(db: DbDep, principal: InvoiceReader, registration_id: Id
     return InvoicesPublic(data=[invoice_public(row) for row in rows], count=count)
 
 
-# Declared before /{invoice_id}, which would otherwise take "x.pdf" for an id.
+# Declared before /{invoice_id}, which would otherwise take "x.pdf" or "x.xml" for an id.
 @invoices.get("/{invoice_id}.pdf", response_class=Response, summary="The invoice as PDF (same roles)",
               responses={200: {"content": {"application/pdf": {}}}})
 async def read_invoice_pdf(invoice_id: str, db: DbDep, principal: InvoiceReader) -> Response:
@@ -54,6 +55,18 @@ async def read_invoice_pdf(invoice_id: str, db: DbDep, principal: InvoiceReader)
     name = f"hoa-don-{view.invoice.symbol}-{view.invoice.number:08d}.pdf"
     return Response(render_invoice(view), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@invoices.get("/{invoice_id}.xml", response_class=Response,
+              summary="The e-invoice XML data document (HDon, QĐ 1450/QĐ-TCT format), ready to sign (same roles)",
+              responses={200: {"content": {"application/xml": {}},
+                               "description": "HDon with DLHDon, an empty MCCQT for the authority's code "
+                                              "(C symbols) and an empty DSCKS/NBan for the seller's signature"}})
+async def read_invoice_xml(invoice_id: str, db: DbDep, principal: InvoiceReader, billing: BillingDep) -> Response:
+    view = await queries.get_invoice(db=db, principal=principal, invoice_id=invoice_id)
+    name = f"hoa-don-{view.invoice.symbol}-{view.invoice.number:08d}.xml"
+    return Response(render_hdon(view, provider_tax_code=billing.einvoice_provider_tax_code),
+                    media_type="application/xml", headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
 @invoices.get("/{invoice_id}", response_model=InvoiceDetail,

@@ -39,6 +39,8 @@ class BillingSettings(BaseSettings):
     # BILLING_VAT_RULES, a JSON list: for each category it names, these rows replace the built-in ones
     # (e.g. when the 8% cut is extended past 2026); new categories may be added for price lists to use.
     vat_rules: list[VatRuleSetting] = Field(default_factory=list)
+    # The licensed e-invoice provider's tax code (MSTTCGP in the e-invoice XML); empty: not named.
+    einvoice_provider_tax_code: str = Field(default="", pattern=r"^(\d{10}(-\d{3})?)?$")
 
     @model_validator(mode="after")
     def _vat_table_holds(self) -> BillingSettings:
