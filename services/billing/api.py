@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from services.billing import api_admin, api_setup, api_subsidies, payments, queries
 from services.billing.deps import BillingDep, DbDep, NowDep
 from services.billing.einvoice.hdon import render_hdon
+from services.billing.einvoice.tbao import render_tbao
 from services.billing.payments import PaymentCreate
 from services.billing.pdf import render_invoice
 from services.billing.schemas import (
@@ -79,6 +80,17 @@ async def read_invoice(invoice_id: str, db: DbDep, principal: InvoiceReader) -> 
               summary="The cancellation document of a voided invoice, referring to the original (same roles)")
 async def read_cancellation(invoice_id: str, db: DbDep, principal: InvoiceReader) -> CancellationPublic:
     return cancellation_public(*await queries.get_cancellation(db=db, principal=principal, invoice_id=invoice_id))
+
+
+@invoices.get("/{invoice_id}/cancellation.xml", response_class=Response,
+              summary="The cancellation as the seller's notice to the tax authority (04/SS-HĐĐT XML), ready to "
+                      "sign; 404 while the invoice stands (same roles)",
+              responses={200: {"content": {"application/xml": {}},
+                               "description": "TBao referring to the original's form, symbol, number and date"}})
+async def read_cancellation_xml(invoice_id: str, db: DbDep, principal: InvoiceReader) -> Response:
+    invoice, cancellation = await queries.get_cancellation(db=db, principal=principal, invoice_id=invoice_id)
+    return Response(render_tbao(invoice, cancellation), media_type="application/xml",
+                    headers={"Content-Disposition": f'inline; filename="{cancellation.number}.xml"'})
 
 
 @invoices.post("/{invoice_id}/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentPublic,

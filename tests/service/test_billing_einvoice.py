@@ -6,15 +6,22 @@ two tables at 150 000 at 10%, cleaning at 100 000 not subject to VAT), not copie
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from lxml import etree
+from sqlmodel import select
 
 from services.billing.einvoice.hdon import schema
+from services.billing.einvoice.tbao import schema as notice_schema
+from services.billing.models import InvoiceCancellation
 from services.billing.settings import BillingSettings
+from shared.contracts.registration import RegistrationCancelled
 from tests.conftest import running_app, token
 from tests.service import billing_support
 from tests.service.billing_support import (
     LOCAL,
+    MAY_2026,
     admin,
     approved_registration,
     assigned,
@@ -245,3 +252,63 @@ class TestWhoReadsIt:
         assert answers["owner"].text == answers["organizer"].text
         assert answers["owner"].headers["content-disposition"] == 'inline; filename="hoa-don-C26TAA-00000001.xml"'
         assert "application/xml" in documented["responses"]["200"]["content"]
+
+
+async def cancellation_id(app, invoice_id: str) -> str:
+    async with app.state.runtime.db.sessions() as session:
+        query = select(InvoiceCancellation).where(InvoiceCancellation.invoice_id == invoice_id)
+        row = (await session.exec(query)).one()
+    return row.id
+
+
+class TestCancellationNotice:
+    """The cancellation as the seller's notice (04/SS-HĐĐT), referring to the original it cancels."""
+
+    async def test_the_notice_names_the_original_by_form_symbol_number_and_date(self, app, clock):
+        async with running_app(app) as client:
+            invoice_id = await issue(app, client, extras=False)
+            url = f"/invoices/{invoice_id}/cancellation.xml"
+            standing = await client.get(url, headers=admin(app))
+            detail = (await client.get(f"/invoices/{invoice_id}", headers=admin(app))).json()
+            clock.now = MAY_2026 + timedelta(days=3, hours=16)  # 14 May, 02:00 in Hà Nội (still the 13th in UTC)
+            await feed(app, RegistrationCancelled(fair_id=detail["fair_id"], registration_id=detail["registration_id"],
+                                                  exhibitor_id=detail["exhibitor_id"], reason="unpaid"))
+            notice = await client.get(url, headers=exhibitor(app, detail["exhibitor_id"]))
+            stranger = await client.get(url, headers=exhibitor(app, "ex-other"))
+            document_id = await cancellation_id(app, invoice_id)
+        assert (standing.status_code, standing.json()["type"].rsplit("/", 1)[-1]) == (404, "not-voided")
+        assert stranger.status_code == 404
+        assert notice.status_code == 200 and notice.headers["content-type"].startswith("application/xml")
+        assert notice.headers["content-disposition"] == 'inline; filename="HUY-C26TAA-00000001.xml"'
+        assert notice.text == f"""<?xml version='1.0' encoding='UTF-8'?>
+<TBao>
+  <DLTBao Id="TB{document_id}">
+    <PBan>2.1.0</PBan>
+    <MSo>04/SS-HĐĐT</MSo>
+    <Ten>Thông báo hóa đơn điện tử có sai sót</Ten>
+    <Loai>1</Loai>
+    <TNNT>Trung tâm Khuyến công và XTTM tỉnh Tuyên Quang</TNNT>
+    <MST>0100233488</MST>
+    <NTBao>2026-05-14</NTBao>
+    <DSHDon>
+      <HDon>
+        <STT>1</STT>
+        <KHMSHDon>1</KHMSHDon>
+        <KHHDon>C26TAA</KHHDon>
+        <SHDon>1</SHDon>
+        <Ngay>2026-05-10</Ngay>
+        <LADHDDT>1</LADHDDT>
+        <TCTBao>1</TCTBao>
+        <LDo>Hủy theo văn bản HUY-C26TAA-00000001: Quá hạn thanh toán / not paid by the due date</LDo>
+      </HDon>
+    </DSHDon>
+  </DLTBao>
+  <DSCKS>
+    <NNT/>
+  </DSCKS>
+</TBao>
+"""
+        root = etree.fromstring(notice.content)
+        assert notice_schema().validate(root)
+        root.find("DLTBao/DSHDon/HDon/TCTBao").text = "5"  # no such kind of notice
+        assert not notice_schema().validate(root)
