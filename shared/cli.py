@@ -9,6 +9,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import structlog
@@ -46,10 +47,32 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def development_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What `up` adds to the services' environment: webhooks to receivers on this machine (a developer's
+    127.0.0.1), except in production, where the settings refuse them."""
+    environ = os.environ if environ is None else environ
+    return {} if environ.get("HANGVIET_ENV") == "production" else {"WEBHOOK_ALLOW_LOOPBACK": "true"}
+
+
+def settings_refusal() -> str | None:
+    """Why the environment's settings would stop every service at start-up (None when they are fine)."""
+    from pydantic import ValidationError
+
+    try:
+        load_settings("cli")
+    except ValidationError as exc:
+        return "; ".join(str(error["msg"]) for error in exc.errors())
+    return None
+
+
 async def _up(args: argparse.Namespace) -> int:
     from shared.demo import seed_demo
     from shared.platform import start_platform
 
+    refusal = settings_refusal()
+    if refusal:
+        _out(f"Cấu hình không hợp lệ / invalid settings: {refusal}")
+        return 2
     var_dir = Path(args.var_dir).resolve()
     ports = {name: _port(f"{name.upper()}_PORT", default) for name, default in SERVICE_PORTS.items()}
     busy = [f"{name}:{port}" for name, port in ports.items() if not _port_free(port)]
@@ -62,7 +85,7 @@ async def _up(args: argparse.Namespace) -> int:
     redis_port = redis_port if _port_free(redis_port) else None  # type: ignore[assignment]
     _out("hangviet: khởi động / starting the broker, Redis and six services…")
     platform = await start_platform(var_dir, ports=ports, kafka_port=kafka_port, redis_port=redis_port,
-                                    extra_env={"WEBHOOK_ALLOW_LOOPBACK": "true"})
+                                    extra_env=development_env())
     try:
         marker = var_dir / ".demo-seeded"
         if not marker.exists() and not args.no_seed:

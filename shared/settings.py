@@ -62,6 +62,14 @@ class Settings(BaseSettings):
             raise ValueError("JWT_SECRET must be set outside development (the development default is refused)")
         return self
 
+    @model_validator(mode="after")
+    def _refuse_loopback_webhooks_in_production(self) -> Settings:
+        # A webhook to 127.0.0.1 or ::1 would reach the platform's own unauthenticated ports (Redis, the broker).
+        if self.env == "production" and self.webhook_allow_loopback:
+            raise ValueError("WEBHOOK_ALLOW_LOOPBACK=true is refused in production (HANGVIET_ENV=production): "
+                             "webhooks to loopback addresses are for development and tests only")
+        return self
+
     def resolved_database_url(self) -> str:
         """The database URL: the explicit one, else a SQLite file under var/."""
         if self.database_url:
