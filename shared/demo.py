@@ -46,11 +46,14 @@ async def _post(client: httpx.AsyncClient, url: str, body: dict[str, Any] | None
 
 
 def demo_fair(now: datetime) -> dict[str, Any]:
-    """The spring fair of 70 standard booths, open for registration from now."""
+    """The spring fair of 70 standard booths, open for registration from now; its window closes 45 days from now,
+    two weeks before its first day (a window must close before the fair starts)."""
+    starts_on = (now + timedelta(days=60)).date()
     return {
         "name": "Hội chợ Thương mại – Du lịch Xuân Tuyên Quang 2027", "kind": "provincial", "province_code": "08",
-        "venue": "Quảng trường Nguyễn Tất Thành, phường Minh Xuân", "starts_on": "2027-01-15",
-        "ends_on": "2027-01-21", "registration_opens_at": (now - timedelta(days=1)).isoformat(),
+        "venue": "Quảng trường Nguyễn Tất Thành, phường Minh Xuân", "starts_on": starts_on.isoformat(),
+        "ends_on": (starts_on + timedelta(days=6)).isoformat(),
+        "registration_opens_at": (now - timedelta(days=1)).isoformat(),
         "registration_closes_at": (now + timedelta(days=45)).isoformat(), "capacity_booths": 70,
         "booth_price_vnd": 5_000_000, "max_booths_per_exhibitor": 4, "booths_per_row": 10, "seller": SELLER,
     }

@@ -13,6 +13,7 @@ from services.registration.handlers import make_consumer
 from services.registration.idempotency import IdempotencyMiddleware
 from services.registration.models import TABLES
 from services.registration.service.fairs import close_due_fairs
+from services.registration.settings import RegistrationSettings
 from shared.contracts import registration as ev
 from shared.contracts.base import Event
 from shared.messaging import document_publisher, subscribe
@@ -44,8 +45,9 @@ async def _start_sweeper(runtime: ServiceRuntime) -> None:
     runtime.spawn(_sweep_windows(runtime))
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The registration service: fairs, exhibitor profiles and registrations."""
+def create_app(settings: Settings, rules: RegistrationSettings | None = None) -> FastAPI:
+    """The registration service: fairs, exhibitor profiles and registrations (`rules`: read from the
+    environment when not given)."""
     runtime = ServiceRuntime.build(settings, tables=TABLES, uses_redis=True)  # idempotency keys
     subscribe(make_consumer(runtime), settings,
               description="Cancels the registration of an unpaid invoice on invoice.overdue (reason unpaid) and "
@@ -55,6 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
         runtime=runtime, title="hangviet registration",
         description="Hội chợ, hồ sơ doanh nghiệp và đăng ký gian hàng / fairs, exhibitors and registrations",
         routers=ROUTERS, on_startup=[_start_sweeper])
+    app.state.rules = rules or RegistrationSettings()
     app.add_middleware(IdempotencyMiddleware, redis=lambda: runtime.redis, secret=lambda: settings.jwt_secret,
                        namespace="registration")
     return app

@@ -41,6 +41,8 @@ class Fair(SQLModel, table=True):
     cancellation_deadline: datetime = Field(sa_column=utc_column())
     capacity_booths: int
     booth_price_vnd: int
+    # A free fair (booths at no charge, e.g. a fully funded showcase) says so: a price of 0 is refused otherwise.
+    is_free: bool = False
     max_booths_per_exhibitor: int
     allocation_mode: str = Field(default="automatic", max_length=30)
     booths_per_row: int = 10

@@ -10,15 +10,18 @@ CENTRE_TAX_CODE = "0100233488"
 
 
 def fair_body(**overrides: Any) -> dict[str, Any]:
-    """A provincial spring fair of 70 standard booths, registration open now."""
+    """A provincial spring fair of 70 standard booths, registration open now and closing 15 days before the
+    fair's first day (dates relative to today: a fair must not lie in the past nor start before its window
+    closes). At most 4 booths per exhibitor, or the capacity when an override makes it smaller."""
     now = datetime.now(UTC)
+    starts_on = (now + timedelta(days=45)).date()
     body: dict[str, Any] = {
         "name": "Hội chợ Xuân Tuyên Quang 2027",
         "kind": "provincial",
         "province_code": "08",
         "venue": "Quảng trường Nguyễn Tất Thành, Tuyên Quang",
-        "starts_on": "2027-01-20",
-        "ends_on": "2027-01-26",
+        "starts_on": starts_on.isoformat(),
+        "ends_on": (starts_on + timedelta(days=6)).isoformat(),
         "registration_opens_at": (now - timedelta(days=1)).isoformat(),
         "registration_closes_at": (now + timedelta(days=30)).isoformat(),
         "capacity_booths": 70,
@@ -29,6 +32,9 @@ def fair_body(**overrides: Any) -> dict[str, Any]:
                    "address": "Tuyên Quang"},
     }
     body.update(overrides)
+    capacity = body["capacity_booths"]
+    if "max_booths_per_exhibitor" not in overrides and type(capacity) is int and capacity > 0:
+        body["max_booths_per_exhibitor"] = min(4, capacity)
     return body
 
 

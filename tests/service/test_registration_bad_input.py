@@ -107,6 +107,15 @@ async def test_fairs(app):
         ("allocation mode", {"allocation_mode": "lottery"}, "allocation_mode"),
         ("oversized name", {"name": LONG}, "name"),
         ("fair kind", {"kind": "fun"}, "kind"),
+        ("window closes after the fair starts", {"registration_closes_at": "2099-01-01T00:00:00+07:00"},
+         "registration_closes_at"),
+        ("fair wholly in the past", {"starts_on": "2020-01-01", "ends_on": "2020-01-03",
+                                     "registration_opens_at": "2019-12-01T00:00:00+07:00",
+                                     "registration_closes_at": "2019-12-20T00:00:00+07:00"}, "ends_on"),
+        ("more booths each than the fair has", {"capacity_booths": 2, "max_booths_per_exhibitor": 3},
+         "max_booths_per_exhibitor"),
+        ("free booths at a fair not marked free", {"booth_price_vnd": 0}, "booth_price_vnd"),
+        ("free flag as text", {"is_free": "yes"}, "is_free"),
     ]]
     async with running_app(app) as client:
         await check(client, app, cases, org)

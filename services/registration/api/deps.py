@@ -19,6 +19,7 @@ from services.registration.schemas import (
     RegistrationsPublic,
 )
 from services.registration.service.common import products_of
+from services.registration.settings import RegistrationSettings
 from shared import geo
 from shared.auth import Principal, decode_token
 from shared.db import Database
@@ -40,7 +41,14 @@ async def optional_principal(
     return decode_token(request.app.state.settings.jwt_secret, token) if token else None
 
 
+async def get_rules(request: Request) -> RegistrationSettings:
+    """The service's own settings (the longest fair)."""
+    rules: RegistrationSettings = request.app.state.rules
+    return rules
+
+
 DbDep = Annotated[Database, Depends(get_db)]
+RulesDep = Annotated[RegistrationSettings, Depends(get_rules)]
 MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 SearchQuery = Annotated[str | None, Query(max_length=100, description="words to find, diacritics optional")]
 Limit = Annotated[int, Query(ge=1, le=500)]

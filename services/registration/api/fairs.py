@@ -12,6 +12,7 @@ from services.registration.api.deps import (
     MaybePrincipal,
     Offset,
     ProvinceFilter,
+    RulesDep,
     SearchQuery,
     audit_page,
     fair_public,
@@ -29,8 +30,9 @@ KindFilter = Literal["provincial", "regional", "national", "international", "cnn
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=FairPublic,
              summary="Create a draft fair (organizer)")
-async def create_fair(body: FairCreate, db: DbDep, principal: Organizer) -> FairPublic:
-    return fair_public(await cases.create_fair(db=db, principal=principal, data=body))
+async def create_fair(body: FairCreate, db: DbDep, principal: Organizer, rules: RulesDep) -> FairPublic:
+    return fair_public(await cases.create_fair(db=db, principal=principal, data=body,
+                                               max_fair_days=rules.max_fair_days))
 
 
 @router.get("", response_model=FairsPublic,
@@ -51,8 +53,10 @@ async def read_fair(fair_id: str, db: DbDep, principal: MaybePrincipal) -> FairP
 
 
 @router.patch("/{fair_id}", response_model=FairPublic, summary="Change a fair before it starts (its organizer)")
-async def update_fair(fair_id: str, body: FairUpdate, db: DbDep, principal: Organizer) -> FairPublic:
-    return fair_public(await cases.update_fair(db=db, principal=principal, fair_id=fair_id, data=body))
+async def update_fair(fair_id: str, body: FairUpdate, db: DbDep, principal: Organizer, rules: RulesDep
+                      ) -> FairPublic:
+    return fair_public(await cases.update_fair(db=db, principal=principal, fair_id=fair_id, data=body,
+                                               max_fair_days=rules.max_fair_days))
 
 
 async def _move(db: DbDep, principal: Organizer, fair_id: str, target: FairStatus) -> FairPublic:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from services.registration.policy import PriorityPolicy
 from services.registration.schemas.common import (
@@ -23,6 +23,7 @@ from shared.contracts.registration import AllocationMode, ExhibitorKind, FairKin
 from shared.taxcode import InvalidTaxCode, normalize_tax_code
 
 _DEFAULT = PriorityPolicy()
+DEFAULT_MAX_BOOTHS = 4
 
 
 class SellerIn(Body):
@@ -85,6 +86,8 @@ class FairFields(Body):
     cancellation_deadline: AwareDatetime | None = None
     capacity_booths: Annotated[Count, Field(le=10_000)] | None = None
     booth_price_vnd: Annotated[int, Field(strict=True, ge=0, le=1_000_000_000)] | None = None
+    is_free: Annotated[bool, Field(strict=True, description="booths at no charge: the only case a booth price "
+                                                            "of 0 is accepted")] | None = None
     max_booths_per_exhibitor: Annotated[Count, Field(le=100)] | None = None
     allocation_mode: AllocationMode | None = None
     booths_per_row: Annotated[Count, Field(le=200)] | None = None
@@ -108,10 +111,19 @@ class FairCreate(FairFields):
     registration_closes_at: AwareDatetime
     capacity_booths: Annotated[Count, Field(le=10_000)]
     booth_price_vnd: Annotated[int, Field(strict=True, ge=0, le=1_000_000_000)]
-    max_booths_per_exhibitor: Annotated[Count, Field(le=100)] = 4
+    is_free: Annotated[bool, Field(strict=True)] = False
+    max_booths_per_exhibitor: Annotated[Count, Field(le=100, description="default 4, or the capacity when "
+                                                                         "smaller")] = DEFAULT_MAX_BOOTHS
     allocation_mode: AllocationMode = "automatic"
     booths_per_row: Annotated[Count, Field(le=200)] = 10
     seller: SellerIn
+
+    @model_validator(mode="after")
+    def _default_maximum_within_capacity(self) -> FairCreate:
+        """The default maximum never exceeds a small fair's capacity; one the organizer sets is checked instead."""
+        if "max_booths_per_exhibitor" not in self.model_fields_set:
+            self.max_booths_per_exhibitor = min(DEFAULT_MAX_BOOTHS, self.capacity_booths)
+        return self
 
 
 class FairUpdate(FairFields):
@@ -143,6 +155,7 @@ class FairPublic(BaseModel):
     cancellation_deadline: datetime
     capacity_booths: int
     booth_price_vnd: int
+    is_free: bool = False
     max_booths_per_exhibitor: int
     allocation_mode: str
     booths_per_row: int

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date
 from typing import Any
 
 from pydantic import BaseModel
@@ -18,13 +18,14 @@ from shared import geo
 from shared.errors import Invalid
 
 SCALARS = ("name", "kind", "province_code", "venue", "starts_on", "ends_on", "registration_opens_at",
-           "registration_closes_at", "capacity_booths", "booth_price_vnd", "max_booths_per_exhibitor",
+           "registration_closes_at", "capacity_booths", "booth_price_vnd", "is_free", "max_booths_per_exhibitor",
            "allocation_mode", "booths_per_row")
 CLEARABLE = ("venue_commune_code", "cancellation_deadline", "sectors", "zones", "eligibility", "priority_policy")
 
 
-def apply_fields(fair: Fair, data: BaseModel, *, creating: bool) -> None:
-    """Set the fields the body gives (all of a create's, only the sent ones of an update), then check the whole."""
+def apply_fields(fair: Fair, data: BaseModel, *, creating: bool, today: date, max_days: int) -> None:
+    """Set the fields the body gives (all of a create's, only the sent ones of an update), then check the whole
+    (`today` in Vietnam, `max_days` the longest a fair may last)."""
     given = data.model_dump(exclude_unset=not creating, exclude_none=creating)
     for name, value in given.items():
         if value is None and name not in CLEARABLE:
@@ -45,7 +46,7 @@ def apply_fields(fair: Fair, data: BaseModel, *, creating: bool) -> None:
         fair.cancellation_deadline = domain.default_cancellation_deadline(fair.starts_on)
     for name in ("registration_opens_at", "registration_closes_at", "cancellation_deadline"):
         setattr(fair, name, getattr(fair, name).astimezone(UTC))  # stored and returned in UTC
-    _check(fair)
+    _check(fair, given=frozenset(given), creating=creating, today=today, max_days=max_days)
     fair.search_text = profile.search_text(fair.name, fair.venue, fair.kind,
                                            *profile.place_words(fair.province_code, fair.venue_commune_code))
 
@@ -75,9 +76,14 @@ def _policy(raw: dict[str, Any] | None) -> dict[str, Any]:
     return policy.to_dict()
 
 
-def _check(fair: Fair) -> None:
+def _check(fair: Fair, *, given: frozenset[str], creating: bool, today: date, max_days: int) -> None:
     domain.check_fair_dates(starts_on=fair.starts_on, ends_on=fair.ends_on, opens_at=fair.registration_opens_at,
                             closes_at=fair.registration_closes_at, cancellation_deadline=fair.cancellation_deadline)
+    domain.check_fair_terms(
+        domain.FairTerms(starts_on=fair.starts_on, ends_on=fair.ends_on, closes_at=fair.registration_closes_at,
+                         capacity_booths=fair.capacity_booths, max_booths_per_exhibitor=fair.max_booths_per_exhibitor,
+                         booth_price_vnd=fair.booth_price_vnd, is_free=fair.is_free),
+        today=today, max_days=max_days, given=given, creating=creating)
 
 
 def snapshot(fair: Fair) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import col, select
@@ -34,17 +34,24 @@ from shared.outbox import add_event
 from shared.text import fold
 
 
-async def create_fair(*, db: Database, principal: Principal, data: FairCreate) -> Fair:
-    """Create a draft fair for the organizer's centre."""
+def _today(now: datetime | None) -> date:
+    """The date in Vietnam, which the fair's days are in."""
+    return (now or utcnow()).astimezone(domain.VIETNAM).date()
+
+
+async def create_fair(*, db: Database, principal: Principal, data: FairCreate, now: datetime | None = None,
+                      max_fair_days: int = domain.DEFAULT_MAX_FAIR_DAYS) -> Fair:
+    """Create a draft fair for the organizer's centre (its dates and amounts checked as of `now`)."""
     fair = Fair(centre_id=centre_of(principal), name=data.name, kind=data.kind, province_code=data.province_code,
                 venue=data.venue, starts_on=data.starts_on, ends_on=data.ends_on,
                 registration_opens_at=data.registration_opens_at,
                 registration_closes_at=data.registration_closes_at,
                 cancellation_deadline=domain.default_cancellation_deadline(data.starts_on),
                 capacity_booths=data.capacity_booths, booth_price_vnd=data.booth_price_vnd,
-                max_booths_per_exhibitor=data.max_booths_per_exhibitor, seller_name=data.seller.name,
+                is_free=data.is_free, max_booths_per_exhibitor=data.max_booths_per_exhibitor,
+                seller_name=data.seller.name,
                 seller_tax_code=data.seller.tax_code, seller_address=data.seller.address)
-    apply_fields(fair, data, creating=True)
+    apply_fields(fair, data, creating=True, today=_today(now), max_days=max_fair_days)
     async with db.transaction() as session:
         session.add(fair)
         await session.flush()
@@ -53,14 +60,15 @@ async def create_fair(*, db: Database, principal: Principal, data: FairCreate) -
     return fair
 
 
-async def update_fair(*, db: Database, principal: Principal, fair_id: str, data: FairUpdate) -> Fair:
+async def update_fair(*, db: Database, principal: Principal, fair_id: str, data: FairUpdate,
+                      now: datetime | None = None, max_fair_days: int = domain.DEFAULT_MAX_FAIR_DAYS) -> Fair:
     """Change a fair before it starts; a published fair announces its new state, a bigger one promotes."""
     actor = Actor.of(principal)
     async with db.transaction() as session:
         fair = await fair_of_centre(session, fair_id, principal, lock=True)
         domain.check_fair_editable(FairStatus(fair.status))
         before = snapshot(fair)
-        apply_fields(fair, data, creating=False)
+        apply_fields(fair, data, creating=False, today=_today(now), max_days=max_fair_days)
         granted = await approved_booths(session, fair.id)
         if fair.capacity_booths < granted:
             raise Invalid(f"Đã duyệt {granted} gian, không thể giảm sức chứa xuống {fair.capacity_booths} / "
