@@ -230,7 +230,7 @@ class TestReplanning:
         assert again.json()["blockers"][0]["constraint"] == "calendar"
         assert fewer["counts"] == {"new": 0, "keep": 0, "move": 0, "cancel": 1}
         assert fewer["items"][0]["session_id"] == only["id"]
-        assert "market days" in fewer["solver"]["warnings"][0]
+        assert "biên giới đóng cả năm" in fewer["solver"]["warnings"][0]
         assert [s["id"] for s in done["cancelled"]] == [only["id"]]
         assert event_names(rows)[-1] == "session.cancelled"
 
