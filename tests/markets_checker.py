@@ -75,7 +75,7 @@ def period(p: dict[str, Any]) -> DateSpan:
 def problem_from(sites: list[dict[str, Any]], suppliers: list[dict[str, Any]], year: int = YEAR,
                  **rules: Any) -> PlanningProblem:
     """The scheduler's problem from sites and suppliers in the API's words, public holidays blocked."""
-    holidays = tuple(Blackout(DateSpan(h.day, h.day), h.name) for h in public_holidays(year))
+    holidays = tuple(Blackout(DateSpan(h.day, h.day), h.name, travel=True) for h in public_holidays(year))
     base = {"first_day": D(f"{year}-01-01"), "last_day": D(f"{year}-12-31"), "sessions": 22, "session_days": 3,
             "min_gap_days": 60, "max_concurrent": 2, "blackouts": holidays, "booth_quota": 30,
             "enterprise_quota": 12, "min_enterprises": 6, "max_same_category": 4}
@@ -117,6 +117,10 @@ def check_plan(problem: PlanningProblem, sessions: list[PlannedSession]) -> list
                 errors.append(f"{s.site} {s.span} falls in blackout {b.reason}")
         t = math.ceil(site.travel_hours / r.travel_hours_per_day) if site.travel_hours else 0
         away_days.update(days[0] + timedelta(n) for n in range(-t, len(days) + t))
+        road = [days[0] - timedelta(n) for n in range(1, t + 1)] + [days[-1] + timedelta(n) for n in range(1, t + 1)]
+        for b in r.blackouts:
+            if b.travel and any(b.span.starts_on <= d <= b.span.ends_on for d in road):
+                errors.append(f"{s.site} {s.span}: a travel day falls on {b.reason}")
     spans_at: dict[str, list[DateSpan]] = defaultdict(list)
     for s in sessions:
         spans_at[s.site].append(s.span)

@@ -20,10 +20,15 @@ from services.markets.marketdays import EveryDay, MarketDayRule
 
 @dataclass(frozen=True, slots=True)
 class Blackout:
-    """Days with no session: a programme blackout, a holiday, a forbidden date, a site's rainy season."""
+    """Days with no session: a programme blackout, a holiday, a forbidden date, a site's rainy season.
+
+    `travel`: no team may be on the road either (public holidays and Tết): the days a session's team
+    travels to and from its site must avoid it too, not only the market days.
+    """
 
     span: DateSpan
     reason: str = ""
+    travel: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +199,10 @@ def refusal(problem: PlanningProblem, site: SiteSpec, span: DateSpan) -> str | N
         return f"outside the planning window {rules.first_day}–{rules.last_day}"
     if (hit := _blocked(span, rules.blackouts + site.blackouts)) is not None:
         return f"blackout {hit.span.starts_on}–{hit.span.ends_on} {hit.reason}".strip()
+    days_each_way = travel_days(site.travel_hours, rules.travel_hours_per_day)
+    if days_each_way and (hit := _blocked(busy_span(span, days_each_way),
+                                          tuple(b for b in rules.blackouts if b.travel))) is not None:
+        return f"a travel day on {hit.span.starts_on} {hit.reason}".strip()
     for b in problem.booked:
         if b.site == site.key and too_close(span, b.span, rules.min_gap_days):
             return f"within {rules.min_gap_days} days of the confirmed session {b.span.starts_on} at {site.key}"

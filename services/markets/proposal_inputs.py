@@ -102,6 +102,14 @@ def _rules(inputs: Inputs, first_day: date, sessions: int, blackouts: list[Black
                  funded_support_vnd=plan.funded_support_vnd)
 
 
+def _holidays(year: int) -> list[Blackout]:
+    """The year's public holidays and Tết as blackouts of travel days too, with the neighbouring years' days a
+    December or January trip could touch (1 January of the next year, the eve of an early Tết)."""
+    edge = (date(year - 1, 12, 1), date(year + 1, 1, 31))
+    days = [h for y in (year - 1, year, year + 1) for h in public_holidays(y) if edge[0] <= h.day <= edge[1]]
+    return [Blackout(DateSpan(h.day, h.day), h.name, travel=True) for h in days]
+
+
 def build_planning(inputs: Inputs, *, today: date, forbidden: list[date], pins: list[Pin]) -> Planning:
     """The scheduler's problem: confirmed sessions stay unless a blackout or forbidden date now covers them."""
     p = inputs.programme
@@ -110,8 +118,7 @@ def build_planning(inputs: Inputs, *, today: date, forbidden: list[date], pins: 
         raise Rejected(f"Năm {p.year} của chương trình đã qua / the programme's year is over",
                        code="programme-year-over")
     common = _blackouts(inputs.plan.blackouts) + [Blackout(DateSpan(d, d), FORBIDDEN) for d in forbidden]
-    holidays = [Blackout(DateSpan(h.day, h.day), h.name) for h in public_holidays(p.year)] \
-        if inputs.plan.avoid_holidays else []
+    holidays = _holidays(p.year) if inputs.plan.avoid_holidays else []
     by_site = _site_blackouts(inputs)
     travel = {s.commune_code: s.travel_hours for s in inputs.sites}
     kept: list[LiveSession] = []
