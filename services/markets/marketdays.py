@@ -4,7 +4,8 @@ Three kinds of recurrence are in use in the northern mountains:
 1. a fixed weekday (Đồng Văn, Mèo Vạc, Yên Minh: Sunday; Má Lé: Saturday);
 2. "chợ lùi": every 6 days, on a pair of opposite earthly-branch days (Lũng Phìn: Dần–Thân, Xà Phìn:
    Tỵ–Hợi, Phó Bảng: Tý–Ngọ), so the market falls a day earlier each week;
-3. lunar days of the month (Khâu Vai: 2, 7, 12, 17, 22, 27).
+3. lunar days of the month (Khâu Vai: 2, 7, 12, 17, 22, 27);
+4. a lunar date of the year, for a yearly market or festival (Khâu Vai's love market, chợ tình: 27/3).
 """
 
 from __future__ import annotations
@@ -77,6 +78,30 @@ class LunarDays:
 
 
 @dataclass(frozen=True, slots=True)
+class LunarYearly:
+    """Market once a year on given lunar dates, (month, day) pairs (Khâu Vai's love market: {(3, 27)}).
+
+    Only the regular month counts, never its leap repeat (tháng nhuận): a yearly festival keeps its month
+    once. A 30th is skipped in a year whose month has 29 days.
+    """
+
+    dates: frozenset[tuple[int, int]]
+
+    def __post_init__(self) -> None:
+        if not self.dates or not all(1 <= m <= 12 and 1 <= d <= 30 for m, d in self.dates):
+            raise ValueError("lunar dates are month 1 to 12 and day 1 to 30, at least one")
+
+    def matches(self, day: date) -> bool:
+        """True on the market's day of the year."""
+        lunar = to_lunar(day)
+        return not lunar.leap and (lunar.month, lunar.day) in self.dates
+
+    def describe(self) -> str:
+        """The rule in words."""
+        return "ngày " + ", ".join(f"{d}/{m}" for m, d in sorted(self.dates)) + " âm lịch hằng năm"
+
+
+@dataclass(frozen=True, slots=True)
 class EveryDay:
     """A daily market, or a site with no market day to honour."""
 
@@ -89,7 +114,7 @@ class EveryDay:
         return "hằng ngày"
 
 
-MarketDayRule = Weekly | BranchDays | LunarDays | EveryDay
+MarketDayRule = Weekly | BranchDays | LunarDays | LunarYearly | EveryDay
 
 
 def days_between(first: date, last: date) -> Iterator[date]:
@@ -112,6 +137,8 @@ def rule_to_dict(rule: MarketDayRule) -> dict[str, Any]:
             return {"kind": "branch", "branches": [BRANCHES[b] for b in sorted(branches)]}
         case LunarDays(days):
             return {"kind": "lunar", "days": sorted(days)}
+        case LunarYearly(dates):
+            return {"kind": "lunar_yearly", "dates": [{"month": m, "day": d} for m, d in sorted(dates)]}
         case _:
             return {"kind": "daily"}
 
@@ -125,6 +152,8 @@ def rule_from_dict(data: dict[str, Any]) -> MarketDayRule:
         return BranchDays(frozenset(branch_index(b) for b in data["branches"]))
     if kind == "lunar":
         return LunarDays(frozenset(int(d) for d in data["days"]))
+    if kind == "lunar_yearly":
+        return LunarYearly(frozenset((int(x["month"]), int(x["day"])) for x in data["dates"]))
     if kind == "daily":
         return EveryDay()
     raise ValueError(f"unknown market-day rule kind {kind!r}")

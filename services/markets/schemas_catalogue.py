@@ -43,6 +43,22 @@ class LunarRule(BaseModel):
     days: list[Annotated[int, Field(strict=True, ge=1, le=30)]] = Field(min_length=1, max_length=30)
 
 
+class LunarDate(BaseModel):
+    """A day of the lunar year: month 1–12 (never its leap repeat), day 1–30."""
+
+    model_config = ConfigDict(extra="forbid")
+    month: int = Field(strict=True, ge=1, le=12)
+    day: int = Field(strict=True, ge=1, le=30)
+
+
+class LunarYearlyRule(BaseModel):
+    """A market once a year on lunar dates (Khâu Vai's love market: [{"month": 3, "day": 27}])."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["lunar_yearly"]
+    dates: list[LunarDate] = Field(min_length=1, max_length=12)
+
+
 class DailyRule(BaseModel):
     """A daily market, or no market day to honour."""
 
@@ -50,7 +66,8 @@ class DailyRule(BaseModel):
     kind: Literal["daily"]
 
 
-MarketDayIn = Annotated[WeekdayRule | BranchRule | LunarRule | DailyRule, Field(discriminator="kind")]
+MarketDayIn = Annotated[WeekdayRule | BranchRule | LunarRule | LunarYearlyRule | DailyRule,
+                        Field(discriminator="kind")]
 
 
 class SiteFields(BaseModel):

@@ -116,6 +116,18 @@ class TestSites:
         assert public["count"] == 1
         assert one == site
 
+    async def test_a_yearly_lunar_market_is_stored_and_said_in_words(self, app, organizer):
+        async with running_app(app) as client:
+            pid = (await new_programme(client, organizer))["id"]
+            site = await new_site(client, organizer, pid, commune_code=KHAU_VAI, market_day={
+                "kind": "lunar_yearly", "dates": [{"month": 3, "day": 27}]})
+            changed = await client.patch(f"/sites/{site['id']}", headers=organizer, json={"market_day": {
+                "kind": "lunar_yearly", "dates": [{"month": 3, "day": 27}, {"month": 1, "day": 15}]}})
+        assert site["market_day"] == {"kind": "lunar_yearly", "dates": [{"month": 3, "day": 27}]}
+        assert site["market_day_text"] == "ngày 27/3 âm lịch hằng năm"
+        assert site["name"] == "Chợ xã Khâu Vai"
+        assert changed.json()["market_day_text"] == "ngày 15/1, 27/3 âm lịch hằng năm"
+
     async def test_maps_an_old_town_name_to_todays_commune(self, app, organizer):
         async with running_app(app) as client:
             pid = (await new_programme(client, organizer))["id"]
@@ -155,6 +167,9 @@ class TestSites:
     @pytest.mark.parametrize(("overrides", "field"), [
         ({"market_day": {"kind": "branch", "branches": ["Rồng"]}}, "market_day.branch.branches.0"),
         ({"market_day": {"kind": "lunar", "days": [0]}}, "market_day.lunar.days.0"),
+        ({"market_day": {"kind": "lunar_yearly", "dates": [{"month": 13, "day": 27}]}},
+         "market_day.lunar_yearly.dates.0.month"),
+        ({"market_day": {"kind": "lunar_yearly", "dates": []}}, "market_day.lunar_yearly.dates"),
         ({"market_day": {"kind": "weekday", "weekdays": [8]}}, "market_day.weekday.weekdays.0"),
         ({"market_day": {"kind": "fortnightly"}}, "market_day"),
         ({"capacity_booths": 0}, "capacity_booths"),
