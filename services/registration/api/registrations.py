@@ -44,10 +44,11 @@ async def update_registration(registration_id: str, body: RegistrationUpdate, db
 
 
 @router.post("/{registration_id}/approve", response_model=RegistrationPublic,
-             summary="Approve, or waitlist when the fair is full: registration.approved / .waitlisted (organizer)")
+             summary="Approve, or waitlist when the fair is full, answering the waitlist position and why: "
+                     "registration.approved / .waitlisted (organizer)")
 async def approve_registration(registration_id: str, db: DbDep, principal: Organizer) -> RegistrationPublic:
-    return registration_public(await approvals.approve_registration(db=db, principal=principal,
-                                                                    registration_id=registration_id))
+    registration = await approvals.approve_registration(db=db, principal=principal, registration_id=registration_id)
+    return registration_public(registration, await queries.place_of(db=db, registration=registration))
 
 
 @router.post("/{registration_id}/reject", response_model=RegistrationPublic,

@@ -166,6 +166,7 @@ async def decide(session: AsyncSession, fair: Fair, registration: Registration, 
         why = (f"Chỉ còn {free} gian trống, xin {wanted} gian: vào danh sách chờ, vị trí {position} "
                f"(điểm ưu tiên {registration.priority_score}) / only {free} booths free for {wanted} requested: "
                f"waitlisted at position {position} (priority score {registration.priority_score})")
+    registration.decision_reason = why  # the answer says what happened, not only the audit log
     audit.record(session, actor, f"registration.{outcome}", entity="registration", entity_id=registration.id,
                  fair_id=fair.id, changes=facts, reason=why)
     return granted
@@ -208,10 +209,11 @@ async def promote_waitlisted(session: AsyncSession, fair: Fair, actor: Actor, *,
         session.add(registration)
         await _announce_approval(session, fair, registration, promoted=True)
         facts = _facts(fair, registration, "waitlisted", free, free - picked.booths)
+        registration.decision_reason = (f"{cause} — còn {free} gian trống, hồ sơ chờ vị trí {position} vừa đủ chỗ / "
+                                        f"{free} booths free, waitlisted at position {position} and fits")
         audit.record(session, actor, "registration.promoted", entity="registration", entity_id=registration.id,
                      fair_id=fair.id, changes=facts | {"waitlist_position": position, "freed_by": cause},
-                     reason=f"{cause} — còn {free} gian trống, hồ sơ chờ vị trí {position} vừa đủ chỗ / "
-                            f"{free} booths free, waitlisted at position {position} and fits")
+                     reason=registration.decision_reason)
         free -= picked.booths
         promoted.append(registration)
     if promoted:

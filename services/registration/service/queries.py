@@ -38,6 +38,12 @@ async def waitlist_positions(*, db: Database, fair_id: str) -> dict[str, int]:
         return await positions(session, fair_id)
 
 
+async def place_of(*, db: Database, registration: Registration) -> int | None:
+    """A registration's place on its fair's waitlist as it stands now (None unless waitlisted)."""
+    async with db.sessions() as session:
+        return await _place(session, registration)
+
+
 async def get_registration(*, db: Database, principal: Principal, registration_id: str) -> Ranked:
     """A registration its exhibitor or the fair's centre may read (404 for anyone else)."""
     async with db.sessions() as session:
