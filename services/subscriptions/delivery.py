@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.subscriptions import domain, net, service, signing
 from services.subscriptions.domain import DeliveryPolicy, DeliveryStatus
 from services.subscriptions.models import Delivery, DeliveryAttempt, StoredEvent, Subscription
+from services.subscriptions.urls import Refused
 from shared.db import Database, utcnow
 from shared.errors import Invalid
 
@@ -57,6 +58,7 @@ class Outcome:
     latency_ms: int
     excerpt: str = ""
     error: str | None = None
+    refused: bool = False  # the SSRF guard refused the target: no call was made
 
 
 class DeliveryWorker:
@@ -212,7 +214,9 @@ class DeliveryWorker:
                 async with client.stream("POST", target.url, content=job.body, headers=headers,
                                          extensions=target.extensions) as response:
                     excerpt = await _read_excerpt(response)
-        except Invalid as exc:
+        except Refused as exc:
+            return Outcome(started_at, None, elapsed_ms(), error=exc.message, refused=True)
+        except Invalid as exc:  # the name does not resolve (now): retried
             return Outcome(started_at, None, elapsed_ms(), error=exc.message)
         except (httpx.HTTPError, httpx.InvalidURL, OSError, TimeoutError, ValueError) as exc:
             return Outcome(started_at, None, elapsed_ms(), error=f"{type(exc).__name__}: {exc}"[:2000])
@@ -229,7 +233,8 @@ class DeliveryWorker:
             delivery.attempts += 1
             delivery.round_attempts += 1
             succeeded = domain.is_success(outcome.status_code)
-            status = domain.next_status(succeeded=succeeded, attempts=delivery.round_attempts, policy=self._policy)
+            status = domain.next_status(succeeded=succeeded, attempts=delivery.round_attempts, policy=self._policy,
+                                        refused=outcome.refused)
             delivery.status, delivery.locked_until = status.value, None
             delivery.last_error = None if succeeded else outcome.error or f"HTTP {outcome.status_code}"
             retry_at = None

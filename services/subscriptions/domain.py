@@ -201,11 +201,12 @@ def retry_ceiling_s(attempts: int, policy: DeliveryPolicy) -> float:
     return min(policy.max_s, policy.base_s * 2.0 ** max(attempts - 1, 0))
 
 
-def next_status(*, succeeded: bool, attempts: int, policy: DeliveryPolicy) -> DeliveryStatus:
-    """After an attempt: delivered on success, parked once the round's attempts are spent, else pending."""
+def next_status(*, succeeded: bool, attempts: int, policy: DeliveryPolicy, refused: bool = False) -> DeliveryStatus:
+    """After an attempt: delivered on success, parked once the round's attempts are spent (or at once when the
+    SSRF guard refused the target: every retry would be refused alike), else pending."""
     if succeeded:
         return DeliveryStatus.DELIVERED
-    return DeliveryStatus.PARKED if attempts >= policy.max_attempts else DeliveryStatus.PENDING
+    return DeliveryStatus.PARKED if refused or attempts >= policy.max_attempts else DeliveryStatus.PENDING
 
 
 def is_success(status_code: int | None) -> bool:

@@ -1,7 +1,8 @@
 """The SSRF guard with names, not literal addresses: a fake DNS answers for the names of these tests through
 the resolver the service uses (the event loop's `getaddrinfo`); every other name resolves as usual. A name
-resolving to a private or metadata address is refused at creation, and a name whose answer changes after
-creation (DNS rebinding) is checked again at every delivery and never called at the new address."""
+resolving to a private or metadata address — or to an IPv6 transition form carrying one — is refused at
+creation, as is a URL the HTTP client cannot send to; a name whose answer changes after creation (DNS rebinding)
+is checked again at every delivery, never called at the new address, and the delivery parked at once."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from services.subscriptions import urls
 from services.subscriptions.domain import DeliveryPolicy
 from tests.conftest import running_app
 from tests.service.test_subscriptions import (
@@ -41,6 +43,8 @@ class FakeDns:
         if host not in self.answers:
             return await self._real(host, port, *args, **kwargs)
         self.asked.append(host)
+        if not self.answers[host]:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return [(socket.AF_INET6 if ":" in address else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP,
                  "", (address, port)) for address in self.answers[host]]
 
@@ -85,6 +89,82 @@ class TestAtCreation:
         assert res.json()["url"] == hook_url(8080)
 
 
+# Each IPv6 transition form carrying 10.0.0.7 (private) or 169.254.169.254 (cloud metadata), and what is said.
+TRANSITION_FORMS = [
+    ("64:ff9b::a00:7", "NAT64 address embedding 10.0.0.7, a private address"),
+    ("64:ff9b::a9fe:a9fe", "NAT64 address embedding 169.254.169.254, a link-local address (cloud metadata lives here)"),
+    ("64:ff9b:1::a00:7", "NAT64 address embedding 10.0.0.7, a private address"),
+    ("2002:a00:7::1", "6to4 address embedding 10.0.0.7, a private address"),
+    ("2002:a9fe:a9fe::1", "6to4 address embedding 169.254.169.254, a link-local address (cloud metadata lives here)"),
+    ("::a00:7", "IPv4-compatible address embedding 10.0.0.7, a private address"),
+    ("::ffff:0:a00:7", "IPv4-translated address embedding 10.0.0.7, a private address"),
+    ("::ffff:a00:7", "private address"),  # IPv4-mapped: it is 10.0.0.7 itself
+    ("2001:0:4136:e378:8000:63bf:f5ff:fff8", "Teredo address embedding 10.0.0.7, a private address"),
+    ("64:ff9b::7f00:1", "NAT64 address embedding 127.0.0.1, a loopback address"),  # even with loopback allowed
+]
+
+
+class TestTransitionForms:
+    @pytest.mark.parametrize(("address", "reason"), TRANSITION_FORMS)
+    def test_refuses_an_ipv6_address_by_the_ipv4_address_it_carries(self, address, reason):
+        assert urls.address_refusal(address, allow_loopback=True) == reason
+
+    @pytest.mark.parametrize("address", ["64:ff9b::5db8:d70e", "2002:5db8:d70e::1", "::ffff:5db8:d70e"])
+    def test_accepts_one_carrying_a_public_ipv4_address(self, address):  # 93.184.215.14
+        assert urls.address_refusal(address, allow_loopback=False) is None
+
+    def test_ipv6_loopback_and_unspecified_are_not_read_as_ipv4_compatible(self):
+        assert urls.address_refusal("::1", allow_loopback=True) is None
+        assert urls.address_refusal("::1", allow_loopback=False) == "loopback address"
+        assert urls.address_refusal("::", allow_loopback=True) == "unspecified address"
+
+    @pytest.mark.parametrize(("address", "reason"), TRANSITION_FORMS)
+    async def test_refuses_a_name_resolving_to_one_at_creation(self, settings_for, dns, address, reason):
+        dns.answers[HOST] = [address]
+        app = make_app(settings_for, allow_loopback=True)
+        async with running_app(app) as client:
+            named = await create(client, app.state.settings, hook_url(8080))
+            literal = await create(client, app.state.settings, f"http://[{address}]:8080/hooks")
+        for res in (named, literal):
+            assert res.status_code == 422, res.text
+            assert res.headers["content-type"] == "application/problem+json"
+            assert res.json()["errors"][0]["field"] == "url" and f"{address} is a {reason}" in res.text
+
+
+class TestUrlsTheClientCannotSendTo:
+    @pytest.mark.parametrize("url", [
+        "http://0177.0.0.1/hooks",  # octal: the system resolver reads 127.0.0.1, httpx refuses the host
+        "http://\u2603.net/hooks",  # a symbol IDNA 2008 forbids
+        "http://xn--a.example/hooks",  # a Punycode label that decodes to a forbidden code point
+        "http://exa_mpl\u00e9.com/hooks",  # an underscore in an internationalised label
+    ])
+    async def test_refuses_at_creation_naming_the_field_without_resolving(self, settings_for, dns, url):
+        from urllib.parse import urlsplit
+
+        dns.answers[urlsplit(url).hostname or ""] = [PUBLIC]  # the name would resolve: only the client refuses it
+        app = make_app(settings_for, allow_loopback=True)
+        async with running_app(app) as client:
+            res = await create(client, app.state.settings, url)
+        assert res.status_code == 422, res.text
+        assert res.headers["content-type"] == "application/problem+json"
+        error = res.json()["errors"][0]
+        assert error["field"] == "url" and "the HTTP client cannot send to this URL" in error["message"]
+        assert dns.asked == []
+
+    async def test_an_international_name_is_resolved_and_called_as_idna(self, settings_for, dns):
+        dns.answers["xn--hich-trung-z03ele.example"] = ["127.0.0.1"]
+        app = make_app(settings_for, policy=TWO_ATTEMPTS, allow_loopback=True)
+        settings = app.state.settings
+        async with receiver() as rec, running_app(app) as client:
+            port = int(rec.url.split(":")[2].split("/")[0])
+            created = await create(client, settings, f"http://hộichợ-trung.example:{port}/hooks/hangviet")
+            assert created.status_code == 201, created.text
+            await feed(app, fair_published("08"))
+            [row] = await settled(client, settings, created.json()["id"], 1)
+        assert row["status"] == "delivered"
+        assert [r.headers["host"] for r in rec.requests] == [f"xn--hich-trung-z03ele.example:{port}"]
+
+
 class TestAtDelivery:
     async def test_calls_the_checked_address_with_the_name_as_host(self, settings_for, dns):
         dns.answers[HOST] = ["127.0.0.1"]
@@ -102,6 +182,7 @@ class TestAtDelivery:
         (False, PUBLIC, "127.0.0.1", "loopback address"),  # where the receiver really listens
         (True, "127.0.0.1", "169.254.169.254", "link-local address"),
         (True, "127.0.0.1", "10.0.0.7", "private address"),
+        (False, PUBLIC, "64:ff9b::a00:7", "NAT64 address embedding 10.0.0.7, a private address"),
     ])
     async def test_a_name_whose_answer_changed_after_creation_is_not_called(
             self, settings_for, dns, allow_loopback, first, later, reason):
@@ -115,10 +196,24 @@ class TestAtDelivery:
             dns.answers[HOST] = [later]  # the name now points inside
             await feed(app, fair_published("08"))
             [row] = await settled(client, settings, created.json()["id"], 1)
+            flagged = (await client.get(f"/subscriptions/{created.json()['id']}", headers=rc(settings))).json()
         assert rec.requests == []  # never called, not even at the receiver listening on 127.0.0.1
-        assert row["status"] == "parked" and len(row["attempts"]) == 2
-        for attempt in row["attempts"]:
-            assert attempt["status_code"] is None
-            assert f"webhook URL refused: {later} is a {reason}" in attempt["error"], attempt["error"]
+        # Parked at the first refusal, not retried: every retry would be refused alike (two attempts allowed).
+        [attempt] = row["attempts"]
+        assert row["status"] == "parked" and attempt["status_code"] is None and attempt["retry_at"] is None
+        assert f"webhook URL refused: {later} is a {reason}" in attempt["error"], attempt["error"]
         assert reason in row["last_error"]
-        assert dns.asked == [HOST] * 3  # resolved at creation, then again before each attempt
+        assert flagged["flagged"] and reason in flagged["flag_reason"]
+        assert dns.asked == [HOST] * 2  # resolved at creation, then again before the attempt
+
+    async def test_a_name_that_stops_resolving_is_retried_not_parked_at_once(self, settings_for, dns):
+        dns.answers[HOST] = [PUBLIC]
+        app = make_app(settings_for, policy=TWO_ATTEMPTS, allow_loopback=False)
+        settings = app.state.settings
+        async with running_app(app) as client:
+            created = await create(client, settings, hook_url(8080))
+            dns.answers[HOST] = []  # a DNS outage, or the name is gone: it may come back
+            await feed(app, fair_published("08"))
+            [row] = await settled(client, settings, created.json()["id"], 1)
+        assert row["status"] == "parked" and len(row["attempts"]) == 2  # the round's two attempts, then parked
+        assert all("does not resolve" in a["error"] for a in row["attempts"])
