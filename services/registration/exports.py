@@ -1,4 +1,10 @@
-"""A fair's registrations as a spreadsheet (.xlsx) or CSV, with Vietnamese headers, in priority order."""
+"""A fair's registrations as a spreadsheet (.xlsx) or CSV, with Vietnamese headers, in priority order.
+
+An export never fails on what is stored: rows written before today's input checks (a control character in a
+name, a place code or phone number no longer valid) are rendered as best they can be, never refused. Control
+characters a spreadsheet cannot hold are removed (openpyxl's ILLEGAL_CHARACTERS_RE: C0 but tab, newline and
+carriage return), in the CSV too, so both files show the same text.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from datetime import datetime
 
 import phonenumbers
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -37,8 +44,15 @@ def _when(value: datetime | None) -> str:
 
 
 def _place(exhibitor: Exhibitor) -> tuple[str, str]:
-    province = geo.province(exhibitor.province_code).full_name
-    commune = geo.commune(exhibitor.commune_code).full_name if exhibitor.commune_code else ""
+    """Names of the exhibitor's province and commune; a code the map no longer knows is shown as stored."""
+    try:
+        province = geo.province(exhibitor.province_code).full_name
+    except KeyError:
+        province = exhibitor.province_code
+    try:
+        commune = geo.commune(exhibitor.commune_code).full_name if exhibitor.commune_code else ""
+    except KeyError:
+        commune = exhibitor.commune_code or ""
     return province, commune
 
 
@@ -54,7 +68,7 @@ def table(rows: Sequence[Row], positions: dict[str, int]) -> list[list[object]]:
     lines: list[list[object]] = [list(HEADERS)]
     for number, (registration, exhibitor) in enumerate(rows, start=1):
         province, commune = _place(exhibitor)
-        reasons = "; ".join(f"{r['detail']} (+{r['points']})" for r in registration.priority_reasons)
+        reasons = "; ".join(f"{r.get('detail', '')} (+{r.get('points', 0)})" for r in registration.priority_reasons)
         lines.append([
             number, registration.id, exhibitor.legal_name, exhibitor.tax_code,
             KINDS.get(exhibitor.kind, exhibitor.kind), "Có" if exhibitor.is_cscnnt else "Không", province, commune,
@@ -67,16 +81,21 @@ def table(rows: Sequence[Row], positions: dict[str, int]) -> list[list[object]]:
 
 
 def _safe(value: object, starts: tuple[str, ...] = _FORMULA_STARTS) -> object:
-    if isinstance(value, str) and value.startswith(starts):
-        return "'" + value
-    return value
+    """A cell's value as the file can hold it: control characters removed, then a would-be formula kept text."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value.startswith(starts) else value
 
 
 def _phone(e164: str | None) -> str:
     """The national form organizers dial ("0912 345 678"), which no spreadsheet mistakes for a formula."""
     if not e164:
         return ""
-    return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL)
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL)
+    except phonenumbers.NumberParseException:  # stored before phones were checked: shown as it was typed
+        return e164
 
 
 def to_csv(lines: list[list[object]]) -> bytes:
@@ -94,7 +113,7 @@ def to_xlsx(lines: list[list[object]], *, title: str) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "Đăng ký"
-    sheet.append([title])
+    sheet.append([_safe(title, ("=",))])  # it carries the fair's name, maybe stored before names were checked
     sheet["A1"].font = Font(bold=True, size=13)
     for line in lines:
         sheet.append([_safe(v, ("=",)) for v in line])  # openpyxl stores other strings as text
