@@ -59,7 +59,7 @@ def fair_body(capacity: int) -> dict[str, Any]:
         "starts_on": (today + timedelta(days=90)).isoformat(), "ends_on": (today + timedelta(days=94)).isoformat(),
         "registration_opens_at": (now - timedelta(days=1)).isoformat(),
         "registration_closes_at": (now + timedelta(days=60)).isoformat(),
-        "capacity_booths": capacity, "booth_price_vnd": 5_000_000, "max_booths_per_exhibitor": 3,
+        "capacity_booths": capacity, "booth_price_vnd": 5_000_000, "max_booths_per_exhibitor": min(3, capacity),
         "booths_per_row": 50,
         "seller": {"name": "Trung tâm Khuyến công và XTTM tỉnh Tuyên Quang", "tax_code": "0100233488",
                    "address": "Tuyên Quang"},
