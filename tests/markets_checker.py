@@ -131,7 +131,8 @@ def check_plan(problem: PlanningProblem, sessions: list[PlannedSession]) -> list
         for a, b in itertools.pairwise(spans):
             if (b.starts_on - a.ends_on).days - 1 < r.min_gap_days:
                 errors.append(f"{key}: sessions {a.starts_on} and {b.starts_on} are closer than {r.min_gap_days} days")
-        cap = sites[key].max_sessions if key in sites else None
+        caps = [c for c in (sites[key].max_sessions if key in sites else None, r.max_per_commune) if c is not None]
+        cap = min(caps) if caps else None
         if cap is not None and len(spans) > cap:
             errors.append(f"{key}: {len(spans)} sessions, more than its {cap}")
     errors += [f"{n} teams away on {d}" for d, n in away_days.items() if n > r.max_concurrent]

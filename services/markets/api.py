@@ -53,9 +53,11 @@ def _commune_name(code: str) -> str:
         return ""
 
 
-def programme_public(programme: Programme, plan: ProgrammePlan | None = None) -> ProgrammePublic:
-    """Shape a programme (with its planning settings when given)."""
-    planning = PlanningPublic.model_validate(plan.model_dump()) if plan is not None else None
+def programme_public(programme: Programme, plan: ProgrammePlan | None = None,
+                     max_per_commune: int | None = None) -> ProgrammePublic:
+    """Shape a programme (with its planning settings, and its cap per commune, when given)."""
+    planning = PlanningPublic.model_validate({**plan.model_dump(), "max_per_commune": max_per_commune}) \
+        if plan is not None else None
     return ProgrammePublic.model_validate({**programme.model_dump(), "planning": planning,
                                            "province_name": _province_name(programme.province_code)})
 
@@ -86,9 +88,10 @@ async def read_programmes(db: DbDep, principal: MaybePrincipal,
 @programmes.get("/{programme_id}", response_model=ProgrammeDetail,
                 summary="A programme with its sessions and summary (public: confirmed sessions only)")
 async def read_programme(programme_id: str, db: DbDep, principal: MaybePrincipal) -> ProgrammeDetail:
-    programme, plan, sessions = await service.get_programme(db=db, principal=principal, programme_id=programme_id)
+    programme, plan, cap, sessions = await service.get_programme(db=db, principal=principal,
+                                                                 programme_id=programme_id)
     summary = SummaryPublic.model_validate(service.summary_of(programme, sessions), from_attributes=True)
-    return ProgrammeDetail(**programme_public(programme, plan).model_dump(),
+    return ProgrammeDetail(**programme_public(programme, plan, cap).model_dump(),
                            sessions=[session_public(s) for s in sessions], summary=summary)
 
 

@@ -50,9 +50,9 @@ programmes = APIRouter(prefix="/programmes", tags=["programmes"])
                   summary="Change a programme's figures, blackouts and planning settings (organizer)")
 async def update_programme(programme_id: str, body: ProgrammeUpdate, db: DbDep,
                            principal: Organizer) -> ProgrammePublic:
-    programme, plan = await catalogue.update_programme(db=db, principal=principal, programme_id=programme_id,
-                                                       data=body)
-    return programme_public(programme, plan)
+    programme, plan, cap = await catalogue.update_programme(db=db, principal=principal, programme_id=programme_id,
+                                                            data=body)
+    return programme_public(programme, plan, cap)
 
 
 sites = APIRouter(tags=["sites"])

@@ -12,6 +12,7 @@ from services.markets import api, api_catalogue, api_proposals, api_reports
 from services.markets.models import (
     MarketSession,
     Programme,
+    ProgrammeCap,
     ProgrammePlan,
     Proposal,
     ProposalItem,
@@ -29,8 +30,8 @@ from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import create_service_app
 
-TABLES = [Programme, ProgrammePlan, Site, Supplier, MarketSession, SessionSupplier, SessionReport, SessionChange,
-          Proposal, ProposalItem]
+TABLES = [Programme, ProgrammePlan, ProgrammeCap, Site, Supplier, MarketSession, SessionSupplier, SessionReport,
+          SessionChange, Proposal, ProposalItem]
 EMITS: list[type[Event]] = [ev.ProgrammeCreated, ev.SessionScheduled, ev.SessionRescheduled, ev.SessionCancelled,
                             ev.SupplierEnrolled, ev.SessionReported]
 

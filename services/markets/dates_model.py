@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -9,8 +10,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from services.markets.planning import Candidate, Deadline, Limits, PlanningProblem, travel_days
-
-COVER_WEIGHT = 1000
+from services.markets.spread import cap_of, levels, session_values
 
 
 @dataclass
@@ -86,15 +86,15 @@ def build_stage1(problem: PlanningProblem, cands: list[Candidate], *, gap_days: 
     for b in problem.booked:
         booked_at[b.site] += 1
     for site in problem.sites:
-        if site.max_sessions is not None:
+        if (cap := cap_of(site, rules)) is not None:
             model.add(sum(x[i] for i, c in enumerate(cands) if c.site == site.key)
-                      <= max(site.max_sessions - booked_at[site.key], 0))
+                      <= max(cap - booked_at[site.key], 0))
     if team:
         for group, cap in _team_loads(problem, cands):
             model.add(sum(x[i] for i in group) <= cap)
     if exact:
         model.add(sum(x) == rules.sessions)
-        _coverage_objective(problem, cands, model, x, set(booked_at))
+        _spread_objective(problem, cands, model, x)
     else:
         model.maximize(sum(x))
     return Stage1(model, x, cands)
@@ -140,25 +140,36 @@ def per_site_most(problem: PlanningProblem, cands: list[Candidate], gap_days: in
         for day in sorted(starts.get(site.key, ())):
             if last is None or day - last >= problem.rules.session_days + gap_days:
                 taken, last = taken + 1, day
-        cap = site.max_sessions - booked[site.key] if site.max_sessions is not None else taken
+        limit = cap_of(site, problem.rules)
+        cap = limit - booked[site.key] if limit is not None else taken
         most[site.key] = max(min(taken, cap), 0)
     return most
 
 
-def _coverage_objective(problem: PlanningProblem, cands: list[Candidate], model: cp_model.CpModel,
-                        x: list[cp_model.IntVar], already: set[str]) -> None:
-    priority = {s.key: s.priority for s in problem.sites}
-    terms = [priority[c.site] * x[i] for i, c in enumerate(cands)]
-    by_site: dict[str, list[int]] = defaultdict(list)
-    for i, c in enumerate(cands):
-        by_site[c.site].append(i)
-    for site, idx in by_site.items():
-        if site in already:  # a confirmed session already covers it
+def add_spread_objective(problem: PlanningProblem, model: cp_model.CpModel,
+                         counts: dict[str, cp_model.LinearExprT], most: dict[str, int]) -> None:
+    """Maximise the spread objective (spread.py) of the sessions counted per site: one boolean per level."""
+    top = levels(problem, most)
+    terms = []
+    for site in problem.sites:
+        values = session_values(problem, site, most.get(site.key, 0), top)
+        if not values:
             continue
-        covered = model.new_bool_var(f"cover_{site}")
-        model.add(covered <= sum(x[i] for i in idx))
-        terms.append(COVER_WEIGHT * priority[site] * covered)
+        y = [model.new_bool_var(f"level_{site.key}_{j}") for j in range(len(values))]
+        model.add(counts[site.key] == sum(y))
+        for a, b in itertools.pairwise(y):
+            model.add(a >= b)
+        terms += [v * b for v, b in zip(values, y, strict=True)]
     model.maximize(sum(terms))
+
+
+def _spread_objective(problem: PlanningProblem, cands: list[Candidate], model: cp_model.CpModel,
+                      x: list[cp_model.IntVar]) -> None:
+    by_site: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    for i, c in enumerate(cands):
+        by_site[c.site].append(x[i])
+    most = per_site_most(problem, cands, problem.rules.min_gap_days)
+    add_spread_objective(problem, model, {s.key: sum(by_site.get(s.key, [])) for s in problem.sites}, most)
 
 
 class _FirstSolution(cp_model.CpSolverSolutionCallback):

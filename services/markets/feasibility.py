@@ -11,6 +11,7 @@ with no time left only the arithmetic bounds are given.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -134,16 +135,22 @@ def explain(problem: PlanningProblem, cands: list[Candidate], limits: Limits, de
     rules = problem.rules
     target = rules.sessions
     blockers: list[Blocker] = []
-    calendar = sum(per_site_most(problem, cands, 0).values())
-    most = per_site_most(problem, cands, rules.min_gap_days)
-    with_gap = sum(most.values())
+    uncapped = dataclasses.replace(problem, rules=dataclasses.replace(rules, max_per_commune=None))
+    calendar = sum(per_site_most(uncapped, cands, 0).values())
+    gap_only = sum(per_site_most(uncapped, cands, rules.min_gap_days).values())
+    with_gap = sum(per_site_most(problem, cands, rules.min_gap_days).values())
     if calendar < target:
         blockers.append(_calendar_blocker(problem, cands, calendar))
-    elif with_gap < target:
-        blockers.append(Blocker("site-gap", with_gap, f"keeping {rules.min_gap_days} days between two sessions "
-                                                      f"at one site allows at most {with_gap} sessions over "
+    elif gap_only < target:
+        blockers.append(Blocker("site-gap", gap_only, f"keeping {rules.min_gap_days} days between two sessions "
+                                                      f"at one site allows at most {gap_only} sessions over "
                                                       f"{len(problem.sites)} sites"))
-    teams: int | None = _teams_ceiling(problem, per_site_most(problem, cands, 0))
+    elif with_gap < target:
+        blockers.append(Blocker("cap", with_gap, f"Mức trần {rules.max_per_commune} phiên/xã/năm chỉ cho phép "
+                                                 f"{with_gap} phiên trên {len(problem.sites)} xã / the cap of "
+                                                 f"{rules.max_per_commune} sessions per commune a year allows at "
+                                                 f"most {with_gap} sessions over {len(problem.sites)} sites"))
+    teams: int | None = _teams_ceiling(problem, per_site_most(uncapped, cands, 0))
     together: int | None = None
     try:
         if teams is not None and teams >= target and not blockers:

@@ -81,6 +81,16 @@ class ProgrammePlan(SQLModel, table=True):
     funded_support_vnd: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
 
 
+class ProgrammeCap(SQLModel, table=True):
+    """A programme's cap of sessions per commune per year (its own table, like `programme_plans`, so databases
+    made before the cap existed keep working: a programme without a row has no cap)."""
+
+    __tablename__ = "programme_caps"
+
+    programme_id: str = Field(foreign_key="programmes.id", primary_key=True, max_length=64)
+    max_per_commune: int | None = None
+
+
 class Site(SQLModel, table=True):
     """A commune where a programme may hold sessions, with its market day and what makes it a priority."""
 

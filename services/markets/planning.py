@@ -12,10 +12,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from services.markets.domain import DateSpan
 from services.markets.marketdays import EveryDay, MarketDayRule
+
+if TYPE_CHECKING:
+    from services.markets.spread import CommuneShare
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,7 @@ class Rules:
     budget_vnd: int | None = None
     session_cost_vnd: int | None = None
     funded_support_vnd: int | None = None
+    max_per_commune: int | None = None  # sessions per site in the year, confirmed ones included
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +275,7 @@ class Plan:
     suppliers: SolveStats | None
     warnings: tuple[str, ...] = ()
     setup_s: float = 0.0  # candidates and prechecks, before the dates stage started
+    shares: tuple[CommuneShare, ...] = ()  # how many sessions each commune got, and why
 
 
 @dataclass(frozen=True, slots=True)

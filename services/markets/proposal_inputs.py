@@ -18,7 +18,7 @@ from services.markets.models import MarketSession, Programme, ProgrammePlan, Ses
 from services.markets.planning import Blackout, Booked, Pin, PlanningProblem, Rules, SiteSpec, SupplierSpec
 from services.markets.replan import LiveSession, why_it_must_move
 from services.markets.schemas import period_dates
-from services.markets.service import plan_of
+from services.markets.service import cap_of, plan_of
 from shared.errors import Rejected
 
 FORBIDDEN = "ngày bị loại / a date the organizer forbade"
@@ -36,6 +36,7 @@ class Inputs:
     live: list[MarketSession]
     elsewhere: list[MarketSession]  # other programmes' live sessions at this programme's communes
     attends: dict[str, list[str]] = field(default_factory=dict)  # supplier id → session ids
+    max_per_commune: int | None = None
 
 
 async def load_inputs(session: AsyncSession, programme: Programme) -> Inputs:
@@ -58,7 +59,8 @@ async def load_inputs(session: AsyncSession, programme: Programme) -> Inputs:
             col(SessionSupplier.session_id).in_([s.id for s in live])))
         for row in rows.all():
             attends[row.supplier_id].append(row.session_id)
-    return Inputs(programme, await plan_of(session, programme), sites, suppliers, live, elsewhere, dict(attends))
+    return Inputs(programme, await plan_of(session, programme), sites, suppliers, live, elsewhere, dict(attends),
+                  await cap_of(session, pid))
 
 
 def fingerprint(live: list[MarketSession]) -> str:
@@ -99,7 +101,7 @@ def _rules(inputs: Inputs, first_day: date, sessions: int, blackouts: list[Black
                  min_enterprises=min(plan.min_enterprises, p.enterprise_quota),
                  max_same_category=plan.max_same_category,
                  budget_vnd=p.budget_vnd, session_cost_vnd=plan.session_cost_vnd,
-                 funded_support_vnd=plan.funded_support_vnd)
+                 funded_support_vnd=plan.funded_support_vnd, max_per_commune=inputs.max_per_commune)
 
 
 def _holidays(year: int) -> list[Blackout]:

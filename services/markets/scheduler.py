@@ -21,11 +21,14 @@ to the deadline, however early the dates finished.
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 from services.markets.assignment import assign_suppliers
+from services.markets.dates_model import per_site_most
 from services.markets.feasibility import explain, precheck
 from services.markets.planning import (
     Blocker,
+    Candidate,
     Deadline,
     Infeasible,
     Limits,
@@ -35,7 +38,9 @@ from services.markets.planning import (
     PlanningProblem,
     enumerate_candidates,
 )
+from services.markets.reasons import why_no_dates
 from services.markets.site_choice import Unplaceable, choose_dates
+from services.markets.spread import CommuneShare, explain_shares
 
 __all__ = ["Blocker", "Deadline", "Infeasible", "Limits", "NoPlanInTime", "Plan", "PlannedSession", "PlanningProblem",
            "plan"]
@@ -62,4 +67,12 @@ def plan(problem: PlanningProblem, limits: Limits | None = None, deadline: Deadl
         raise explain(problem, cands, limits, deadline) from None
     sessions, supplier_stats, warnings = assign_suppliers(problem, chosen.sessions, limits, deadline)
     return Plan(tuple(sorted(sessions, key=lambda s: (s.span.starts_on, s.site))), chosen.stats, supplier_stats,
-                tuple(warnings), round(setup, 3))
+                tuple(warnings), round(setup, 3), tuple(_shares(problem, cands, chosen.sessions)))
+
+
+def _shares(problem: PlanningProblem, cands: list[Candidate], chosen: list[Candidate]) -> list[CommuneShare]:
+    """Why each commune got its sessions (the plan's explanation)."""
+    with_dates = {c.site for c in cands}
+    no_dates = {s.key: why_no_dates(problem, s) for s in problem.sites if s.key not in with_dates}
+    counts = Counter(c.site for c in chosen)
+    return explain_shares(problem, per_site_most(problem, cands, problem.rules.min_gap_days), dict(counts), no_dates)

@@ -70,6 +70,9 @@ class PlanningFields(BaseModel):
                                          description="what one session costs the budget, VND")
     funded_support_vnd: int | None = Field(default=None, strict=True, ge=0, le=10**13,
                                            description="support per funded supplier per session, VND")
+    max_per_commune: int | None = Field(default=None, strict=True, ge=1, le=366,
+                                        description="sessions one commune may have in the year, confirmed ones "
+                                                    "included [no cap; null clears it]")
 
 
 class PlanningPublic(BaseModel):
@@ -85,6 +88,7 @@ class PlanningPublic(BaseModel):
     max_same_category: int
     session_cost_vnd: int | None
     funded_support_vnd: int | None
+    max_per_commune: int | None = None
 
 
 class ProgrammeCreate(PlanningFields):

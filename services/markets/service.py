@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.markets import domain
 from services.markets.domain import BookedSession, DateSpan, SessionStatus
-from services.markets.models import MarketSession, Programme, ProgrammePlan, SessionChange
+from services.markets.models import MarketSession, Programme, ProgrammeCap, ProgrammePlan, SessionChange
 from services.markets.schemas import PlanningFields, ProgrammeCreate, SessionCreate, period_dict
 from shared import geo
 from shared.auth import Principal, Role
@@ -60,7 +60,7 @@ def apply_planning(plan: ProgrammePlan, data: PlanningFields) -> None:
     """Copy the planning settings the caller gave onto the plan (the others keep their values)."""
     for name in PlanningFields.model_fields:
         value = getattr(data, name)
-        if value is None:
+        if value is None or name == "max_per_commune":  # kept in its own table: see save_cap
             continue
         setattr(plan, name, [period_dict(p) for p in value] if name == "blackouts" else value)
 
@@ -70,8 +70,23 @@ async def plan_of(session: AsyncSession, programme: Programme) -> ProgrammePlan:
     return await session.get(ProgrammePlan, programme.id) or ProgrammePlan(programme_id=programme.id)
 
 
+async def cap_of(session: AsyncSession, programme_id: str) -> int | None:
+    """The programme's cap of sessions per commune per year, None for none."""
+    row = await session.get(ProgrammeCap, programme_id)
+    return row.max_per_commune if row is not None else None
+
+
+async def save_cap(session: AsyncSession, programme_id: str, data: PlanningFields) -> None:
+    """Store the cap if the caller gave it (null clears it)."""
+    if "max_per_commune" not in data.model_fields_set:
+        return
+    row = await session.get(ProgrammeCap, programme_id) or ProgrammeCap(programme_id=programme_id)
+    row.max_per_commune = data.max_per_commune
+    session.add(row)
+
+
 async def create_programme(*, db: Database, principal: Principal,
-                           data: ProgrammeCreate) -> tuple[Programme, ProgrammePlan]:
+                           data: ProgrammeCreate) -> tuple[Programme, ProgrammePlan, int | None]:
     """Create the organizer's centre's programme for a year and announce it."""
     if not principal.centre_id:
         raise Forbidden("Tài khoản không thuộc trung tâm nào / the token names no centre", code="no-centre")
@@ -84,6 +99,7 @@ async def create_programme(*, db: Database, principal: Principal,
             session.add(programme)
             await session.flush()  # the plan's foreign key needs the programme first (PostgreSQL checks at once)
             session.add(plan)
+            await save_cap(session, programme.id, data)
             add_event(session, ev.ProgrammeCreated(
                 programme_id=programme.id, centre_id=programme.centre_id, name=programme.name,
                 year=programme.year, province_code=programme.province_code,
@@ -94,7 +110,7 @@ async def create_programme(*, db: Database, principal: Principal,
                        code="duplicate-programme") from exc
     log.info("programme.created", programme_id=programme.id, centre_id=programme.centre_id,
              year=programme.year)
-    return programme, plan
+    return programme, plan, data.max_per_commune
 
 
 async def list_programmes(*, db: Database, principal: Principal | None,
@@ -122,13 +138,14 @@ async def _visible_sessions(session: AsyncSession, programme: Programme,
 
 
 async def get_programme(*, db: Database, principal: Principal | None,
-                        programme_id: str) -> tuple[Programme, ProgrammePlan, list[MarketSession]]:
+                        programme_id: str) -> tuple[Programme, ProgrammePlan, int | None, list[MarketSession]]:
     """A programme (public) with its planning settings and the sessions the caller may see."""
     async with db.sessions() as session:
         programme = await session.get(Programme, programme_id)
         if programme is None:
             raise not_found("programme", programme_id)
-        return programme, await plan_of(session, programme), await _visible_sessions(session, programme, principal)
+        return (programme, await plan_of(session, programme), await cap_of(session, programme.id),
+                await _visible_sessions(session, programme, principal))
 
 
 def summary_of(programme: Programme, sessions: list[MarketSession]) -> domain.ProgrammeSummary:
@@ -195,7 +212,7 @@ async def schedule_session(*, db: Database, principal: Principal, programme_id: 
 async def list_sessions(*, db: Database, principal: Principal | None,
                         programme_id: str) -> list[MarketSession]:
     """The sessions of a programme the caller may see, earliest first."""
-    _, _, sessions = await get_programme(db=db, principal=principal, programme_id=programme_id)
+    _, _, _, sessions = await get_programme(db=db, principal=principal, programme_id=programme_id)
     return sessions
 
 

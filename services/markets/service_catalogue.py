@@ -18,10 +18,12 @@ from services.markets.schemas_catalogue import SiteCreate, SiteFields, SupplierC
 from services.markets.service import (
     PROGRAMME_FIELDS,
     apply_planning,
+    cap_of,
     commune_of_programme,
     not_found,
     own_programme,
     plan_of,
+    save_cap,
 )
 from shared.auth import Principal
 from shared.db import Database
@@ -32,7 +34,7 @@ log = structlog.get_logger()
 
 
 async def update_programme(*, db: Database, principal: Principal, programme_id: str,
-                           data: ProgrammeUpdate) -> tuple[Programme, ProgrammePlan]:
+                           data: ProgrammeUpdate) -> tuple[Programme, ProgrammePlan, int | None]:
     """Change a programme's figures or planning settings (the next proposal follows them)."""
     async with db.transaction() as session:
         programme = await own_programme(session, programme_id, principal)
@@ -44,8 +46,10 @@ async def update_programme(*, db: Database, principal: Principal, programme_id: 
         apply_planning(plan, data)
         session.add(programme)
         session.add(plan)
+        await save_cap(session, programme_id, data)
+        cap = await cap_of(session, programme_id)
     log.info("programme.updated", programme_id=programme_id, fields=sorted(data.model_fields_set))
-    return programme, plan
+    return programme, plan, cap
 
 
 def _site_values(data: SiteFields) -> dict[str, Any]:

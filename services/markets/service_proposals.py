@@ -119,7 +119,8 @@ async def _solve(inputs: Inputs, config: SolverConfig, asked: float | None, *, t
                                   "warnings": [b.message for b in short] + list(result.warnings),
                                   "time_limit_s": limits.time_limit_s,
                                   "sessions_to_place": planning.problem.rules.sessions,
-                                  "sessions_placed": len(result.sessions)}
+                                  "sessions_placed": len(result.sessions),
+                                  "communes": [dataclasses.asdict(s) for s in result.shares]}
     return lines, outcome
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from services.markets.dates_model import COVER_WEIGHT, build_for_counts, build_stage1, per_site_most, solve
+from services.markets.dates_model import add_spread_objective, build_for_counts, build_stage1, per_site_most, solve
 from services.markets.greedy_dates import spread_dates
 from services.markets.planning import (
     Candidate,
@@ -54,27 +54,19 @@ def _team_capacity(problem: PlanningProblem) -> tuple[dict[str, int], int]:
 
 
 def build_master(problem: PlanningProblem, cands: list[Candidate]) -> _Master:
-    """Counts per site maximising  Σ 1000·priority·covered + Σ priority·count, within the relaxed rules."""
+    """Counts per site maximising the spread objective (spread.py), within the relaxed rules."""
     rules = problem.rules
     most = per_site_most(problem, cands, rules.min_gap_days)
     pinned: dict[str, int] = defaultdict(int)
     for c in cands:
         pinned[c.site] += c.pinned
-    already = {b.site for b in problem.booked}
     model = cp_model.CpModel()
     n = {s.key: model.new_int_var(min(pinned[s.key], most[s.key]), most[s.key], f"n_{s.key}")
          for s in problem.sites}
     model.add(sum(n.values()) == rules.sessions)
     cost, capacity = _team_capacity(problem)
     model.add(sum(cost[k] * v for k, v in n.items()) <= capacity)
-    terms = []
-    for site in problem.sites:
-        terms.append(site.priority * n[site.key])
-        if site.key not in already:
-            covered = model.new_bool_var(f"cover_{site.key}")
-            model.add(covered <= n[site.key])
-            terms.append(COVER_WEIGHT * site.priority * covered)
-    model.maximize(sum(terms))
+    add_spread_objective(problem, model, dict(n), most)
     return _Master(model, n)
 
 

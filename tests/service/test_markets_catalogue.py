@@ -85,6 +85,25 @@ class TestPlanningSettings:
         assert_problem(year, 422, "year")
         assert_problem(other, 404)
 
+    async def test_the_cap_per_commune_is_set_read_and_cleared(self, app, organizer):
+        async with running_app(app) as client:
+            created = await new_programme(client, organizer, max_per_commune=3)
+            pid = created["id"]
+            changed = (await client.patch(f"/programmes/{pid}", headers=organizer,
+                                          json={"max_per_commune": 2})).json()
+            untouched = (await client.patch(f"/programmes/{pid}", headers=organizer,
+                                            json={"min_gap_days": 45})).json()
+            read = (await client.get(f"/programmes/{pid}")).json()
+            cleared = (await client.patch(f"/programmes/{pid}", headers=organizer,
+                                          json={"max_per_commune": None})).json()
+            plain = await new_programme(client, organizer, name="Không trần")
+        assert created["planning"]["max_per_commune"] == 3
+        assert changed["planning"]["max_per_commune"] == 2
+        assert untouched["planning"]["max_per_commune"] == 2
+        assert read["planning"]["max_per_commune"] == 2
+        assert cleared["planning"]["max_per_commune"] is None
+        assert plain["planning"]["max_per_commune"] is None
+
     @pytest.mark.parametrize(("overrides", "field"), [
         ({"min_gap_days": -1}, "min_gap_days"),
         ({"max_concurrent": 0}, "max_concurrent"),
@@ -93,6 +112,8 @@ class TestPlanningSettings:
         ({"blackouts": [{"starts_on": f"{YEAR}-05-02", "ends_on": f"{YEAR}-05-01"}]}, "blackouts.0"),
         ({"blackouts": [{"starts_on": f"{YEAR}-05-02"}]}, "blackouts.0.ends_on"),
         ({"session_cost_vnd": 1.5}, "session_cost_vnd"),
+        ({"max_per_commune": 0}, "max_per_commune"),
+        ({"max_per_commune": "2"}, "max_per_commune"),
     ])
     async def test_bad_settings_name_the_field(self, app, organizer, overrides, field):
         async with running_app(app) as client:

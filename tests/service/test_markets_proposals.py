@@ -246,6 +246,32 @@ class TestReplanning:
         assert res.json()["type"].endswith("stale-proposal")
 
 
+class TestFairSpread:
+    async def test_a_capped_year_spreads_and_explains_each_commune(self, app, organizer):
+        async with running_app(app) as client:
+            pid = (await new_programme(client, organizer, **{**PLANNING, "target_sessions": 8,
+                                                             "max_per_commune": 2}))["id"]
+            sites = [s for s in ha_giang_sites(YEAR) if not s["blackouts"]][:4]
+            res = await client.post(f"/programmes/{pid}/sites/import", json={"sites": sites}, headers=organizer)
+            assert res.status_code == 201, res.text
+            draft = await client.post(f"/programmes/{pid}/proposals", json={}, headers=organizer)
+            over = await client.patch(f"/programmes/{pid}", headers=organizer, json={"max_per_commune": 1})
+            capped = await client.post(f"/programmes/{pid}/proposals", json={}, headers=organizer)
+        assert draft.status_code == 201, draft.text
+        counts: dict[str, int] = {}
+        for item in draft.json()["items"]:
+            counts[item["commune_code"]] = counts.get(item["commune_code"], 0) + 1
+        assert sorted(counts.values()) == [2, 2, 2, 2]
+        communes = draft.json()["solver"]["communes"]
+        assert {c["site"] for c in communes} == {s["commune_code"] for s in sites}
+        assert all(c["new"] == 2 and "cap of 2 a year" in c["why"] for c in communes)
+        assert all(c["name"].startswith("Chợ ") for c in communes)
+        assert over.status_code == 200
+        assert_problem(capped, 422)
+        assert [b["constraint"] for b in capped.json()["blockers"]] == ["cap"]
+        assert capped.json()["max_sessions"] == 4
+
+
 class TestInfeasible:
     async def test_more_sessions_than_one_commune_allows_names_the_gap_and_stores_nothing(self, app, organizer):
         async with running_app(app) as client:
