@@ -33,6 +33,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     billing.InvoicePaid,
     billing.InvoiceOverdue,
     billing.InvoiceVoided,
+    billing.InvoiceAuthorised,
     billing.SubsidyCommitted,
     billing.SubsidyReleased,
     billing.SubsidyExhausted,

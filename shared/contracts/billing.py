@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 
@@ -79,6 +79,24 @@ class InvoiceVoided(InvoiceEvent):
     event_name = "invoice.voided"
     reason: str
     cancellation_number: str = ""
+
+
+class InvoiceAuthorised(InvoiceEvent):
+    """The tax authority coded the invoice: its code (`authority_code`, MCCQT in the e-invoice XML) came back
+    from the licensed e-invoice provider (its API, or typed in by an operator from the provider's portal) and
+    is stored with the invoice and printed on its PDF. Sent once
+    per invoice, in the transaction that stores the code; a repeated answer for the same invoice (the
+    provider's idempotent reply to a retry) sends nothing. Not sent while the invoice waits for its code
+    (the local adapter only writes the documents to a folder), nor for an invoice without code (`K` symbols)."""
+
+    event_name = "invoice.authorised"
+    exhibitor_id: str
+    form: str
+    symbol: str
+    number: str
+    authority_code: str = Field(min_length=1, max_length=34, description="Mã của cơ quan thuế (MCCQT)")
+    authorised_at: datetime
+    provider: str = Field(description="how it came: `http` (the provider's API) or `manual` (an operator)")
 
 
 class SubsidyEvent(FairEvent):
