@@ -1,16 +1,18 @@
 """The year's market sessions with OR-Tools CP-SAT, pure: dates and sites first, then suppliers.
 
 Stage 1 chooses `rules.sessions` (site, start) pairs among the candidates of planning.py (market day,
-blackouts, holidays and confirmed sessions already applied), subject to:
+blackouts, holidays on market and travel days, and confirmed sessions already applied), subject to:
 - pinned sessions are taken;
 - no site twice within `min_gap_days` free days (counting the confirmed sessions);
-- at most `max_sessions` per site;
+- at most `max_sessions` per site and the programme's `max_per_commune` (confirmed sessions counted);
 - at most `max_concurrent` sessions keep the centre's teams away at once, a session keeping a team from
   the day it leaves the centre to the day it is back (travel days each way from the site's road time);
   that is also what makes consecutive sessions reachable: a team goes back through the centre;
-and maximises  Σ_site 1000·priority·covered(site) + Σ_session priority(site)  — new communes by priority
-first, repeat visits to the highest-priority communes next. Stage 2 (assignment.py) then fills sessions
-with suppliers. An infeasible run is explained by feasibility.py, never left to hang.
+and maximises the fair-spread objective of spread.py — new communes by priority first, then every
+eligible commune its second session before any its third, and so on, priority deciding within a level.
+Stage 2 (assignment.py) then fills sessions with suppliers; the plan says why each commune got what it got
+(`Plan.shares`). An infeasible run is explained by reasons.py (plain causes) and feasibility.py (bounds),
+never left to hang.
 
 Time: one monotonic deadline, `limits.time_limit_s` after the call (or the caller's), and every solve of
 the run is given at most what is left of it — there is no minimum that could overrun. The dates stage
