@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from sqlmodel import col, update
 
 from services.subscriptions import urls
 from services.subscriptions.domain import DeliveryPolicy
+from services.subscriptions.models import Subscription
 from tests.conftest import running_app
 from tests.service.test_subscriptions import (
     fair_published,
@@ -205,6 +207,20 @@ class TestAtDelivery:
         assert reason in row["last_error"]
         assert flagged["flagged"] and reason in flagged["flag_reason"]
         assert dns.asked == [HOST] * 2  # resolved at creation, then again before the attempt
+
+    async def test_a_url_stored_before_the_client_check_is_parked_at_its_first_attempt(self, settings_for, dns):
+        dns.answers[HOST] = [PUBLIC]
+        app = make_app(settings_for, policy=TWO_ATTEMPTS, allow_loopback=True)
+        settings = app.state.settings
+        async with running_app(app) as client:
+            created = (await create(client, settings, hook_url(8080))).json()
+            async with app.state.runtime.db.transaction() as session:  # as an earlier version accepted it
+                await session.exec(update(Subscription).where(col(Subscription.id) == created["id"])
+                                   .values(url="http://0177.0.0.1:8080/hooks"))
+            await feed(app, fair_published("08"))
+            [row] = await settled(client, settings, created["id"], 1)
+        [attempt] = row["attempts"]
+        assert row["status"] == "parked" and "the HTTP client cannot send to this URL" in attempt["error"]
 
     async def test_a_name_that_stops_resolving_is_retried_not_parked_at_once(self, settings_for, dns):
         dns.answers[HOST] = [PUBLIC]
