@@ -1,0 +1,27 @@
+"""One authorization matrix for the platform: every route of every service, as each of eight principals (the
+anonymous caller, exhibitors A and B, the organizers of centres X and Y, the regional centres of the north and
+the south, an admin), on an object of its own tenant and on another tenant's, answers what its rule says.
+
+The routes are read from the apps (`shared.openapi.operations`): a route without a row fails, and so does a row
+naming no route. The rules, and the cells marked as suspect, are in tests/service/authz_*.py.
+"""
+
+from __future__ import annotations
+
+from services.registration.app import create_app as registration_app
+from tests.conftest import running_app
+from tests.service import authz_registration
+from tests.service.authz_support import coverage_problems, run_matrix
+
+
+class TestRegistration:
+    def test_every_route_has_exactly_one_row(self, settings_for):
+        app = registration_app(settings_for("registration"))
+        assert coverage_problems(app, authz_registration.CALLS) == []
+
+    async def test_every_route_answers_every_principal_as_its_rule_says(self, settings_for):
+        app = registration_app(settings_for("registration"))
+        async with running_app(app) as client:
+            world = await authz_registration.RegistrationWorld(client, app.state.settings).setup()
+            wrong, made = await run_matrix(client, app.state.settings, world, authz_registration.CALLS)
+        assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
