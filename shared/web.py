@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from faststream.specification import AsyncAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import Principal, require
 from shared.logs import correlation_scope
 from shared.messaging import consumers_of
+from shared.openapi import install_problem_openapi
 from shared.outbox import outbox_backlog
 from shared.problems import install_problem_handlers
 from shared.runtime import ServiceRuntime
@@ -43,7 +45,8 @@ def create_service_app(*, runtime: ServiceRuntime, title: str, description: str,
             await runtime.stop()
             log.info("service.stopped")
 
-    app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
+    # Swagger UI and ReDoc from the service itself (fastapi-offline packages their assets): /docs works offline.
+    app = FastAPIOffline(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.runtime = runtime
     app.state.settings = runtime.settings
     install_problem_handlers(app)
@@ -51,6 +54,7 @@ def create_service_app(*, runtime: ServiceRuntime, title: str, description: str,
     app.include_router(_ops_router(runtime, title, description))
     for router in routers:
         app.include_router(router)
+    install_problem_openapi(app)
     return app
 
 
