@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.billing import api_admin, api_setup, api_subsidies, payments, queries
+from services.billing import api_admin, api_authority, api_setup, api_subsidies, payments, queries
 from services.billing.deps import BillingDep, DbDep, NowDep
 from services.billing.einvoice.hdon import render_hdon
 from services.billing.einvoice.tbao import render_tbao
@@ -115,4 +115,5 @@ async def read_credits(exhibitor_id: str, db: DbDep, principal: InvoiceReader) -
                          data=[CreditPublic.model_validate(row.model_dump()) for row in rows])
 
 
-ROUTERS = (invoices, credits, *api_setup.ROUTERS, *api_subsidies.ROUTERS, *api_admin.ROUTERS)
+ROUTERS = (invoices, credits, *api_authority.ROUTERS, *api_setup.ROUTERS, *api_subsidies.ROUTERS,
+           *api_admin.ROUTERS)

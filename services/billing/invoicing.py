@@ -29,6 +29,7 @@ from services.billing.models import (
     InvoiceSeries,
     new_id,
 )
+from services.billing.models_einvoice import EInvoiceSubmission
 from services.billing.models_ledger import Credit
 from services.billing.numbering import InvoiceSymbol, format_invoice_number
 from services.billing.pricing import PriceList
@@ -86,6 +87,8 @@ async def issue(session: AsyncSession, *, fair: FairPriceList, buyer: BuyerSnaps
     session.add(invoice)
     session.add_all(_line_rows(invoice.id, draft))
     add_event(session, issued_event(invoice), source=SOURCE)
+    # Queued for the tax authority with invoice.issued; submitted in the background (submission.py).
+    session.add(EInvoiceSubmission(invoice_id=invoice.id, next_attempt_at=now))
     for event in share.events:
         add_event(session, event, source=SOURCE)
     if invoice.payable_vnd == 0:

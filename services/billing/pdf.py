@@ -82,6 +82,9 @@ def _header(pdf: FPDF, view: InvoiceView) -> None:
     pdf.set_font(FONT, "", 10)
     pdf.cell(0, 6, f"Mẫu số: {inv.form}    Ký hiệu: {inv.symbol}    Số: {format_invoice_number(inv.number)}",
              align="R", new_x="LMARGIN", new_y="NEXT")
+    if view.authority_code:
+        pdf.cell(0, 5, f"Mã của cơ quan thuế / authority code: {view.authority_code}", align="R",
+                 new_x="LMARGIN", new_y="NEXT")
     if view.cancellation is not None:
         pdf.set_text_color(*_RED)
         pdf.set_font(FONT, "B", 11)

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, func, true
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.billing.invoice_lines import InvoiceLine, InvoiceTotals, compute_totals
 from services.billing.models import Invoice, InvoiceCancellation, InvoiceLineRow
+from services.billing.models_einvoice import EInvoiceSubmission
 from services.billing.models_ledger import Payment
 from services.billing.vat import VatRate
 from shared.auth import Principal, Role
@@ -18,13 +20,20 @@ from shared.errors import NotFound
 
 @dataclass(frozen=True)
 class InvoiceView:
-    """An invoice with its lines, totals per VAT rate and cancellation document (if voided)."""
+    """An invoice with its lines, totals per VAT rate, cancellation document (if voided), and where it stands
+    with the tax authority (``submission``: None for an invoice issued before submissions existed)."""
 
     invoice: Invoice
     lines: list[InvoiceLineRow]
     totals: InvoiceTotals
     cancellation: InvoiceCancellation | None
     payments: list[Payment]
+    submission: EInvoiceSubmission | None = None
+
+    @property
+    def authority_code(self) -> str | None:
+        """The tax authority's code (MCCQT), once it came back."""
+        return self.submission.authority_code if self.submission is not None else None
 
 
 def visible_to(principal: Principal) -> ColumnElement[bool]:
@@ -65,15 +74,21 @@ async def get_invoice(*, db: Database, principal: Principal, invoice_id: str) ->
             select(Invoice).where(Invoice.id == invoice_id, visible_to(principal)))).first()
         if invoice is None:
             raise NotFound(f"Không tìm thấy hóa đơn / invoice {invoice_id} not found", code="not-found")
-        lines = list((await session.exec(
-            select(InvoiceLineRow).where(InvoiceLineRow.invoice_id == invoice.id)
-            .order_by(col(InvoiceLineRow.position)))).all())
-        cancellation = (await session.exec(
-            select(InvoiceCancellation).where(InvoiceCancellation.invoice_id == invoice.id))).first()
-        payments = list((await session.exec(
-            select(Payment).where(Payment.invoice_id == invoice.id).order_by(col(Payment.recorded_at)))).all())
+        return await view_of(session, invoice)
+
+
+async def view_of(session: AsyncSession, invoice: Invoice) -> InvoiceView:
+    """Everything shown with ``invoice``, read in the caller's session."""
+    lines = list((await session.exec(
+        select(InvoiceLineRow).where(InvoiceLineRow.invoice_id == invoice.id)
+        .order_by(col(InvoiceLineRow.position)))).all())
+    cancellation = (await session.exec(
+        select(InvoiceCancellation).where(InvoiceCancellation.invoice_id == invoice.id))).first()
+    payments = list((await session.exec(
+        select(Payment).where(Payment.invoice_id == invoice.id).order_by(col(Payment.recorded_at)))).all())
+    submission = await session.get(EInvoiceSubmission, invoice.id)
     return InvoiceView(invoice=invoice, lines=lines, totals=compute_totals(map(line_of, lines)),
-                       cancellation=cancellation, payments=payments)
+                       cancellation=cancellation, payments=payments, submission=submission)
 
 
 async def get_cancellation(*, db: Database, principal: Principal,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from services.billing.amounts import format_vnd
 from services.billing.domain import cancellation_reason, issue_date
 from services.billing.models import Invoice, InvoiceCancellation, InvoiceLineRow
+from services.billing.models_einvoice import EInvoiceSubmission
 from services.billing.models_ledger import Payment
 from services.billing.numbering import format_invoice_number
 from services.billing.queries import InvoiceView
@@ -114,6 +115,21 @@ class PaymentPublic(BaseModel):
     recorded_at: datetime
 
 
+class EInvoicePublic(BaseModel):
+    """Where the invoice stands with the tax authority: its submission through the e-invoice provider."""
+
+    status: str = Field(description="pending (to be sent, again after a failure), awaiting_authority_code (handed "
+                                    "over, no code yet), authorised (code stored), sent (an invoice without code, "
+                                    "K symbol), failed (given up: see last_error; POST …/submission/retry)")
+    attempts: int = Field(description="rounds tried so far")
+    last_error: str = Field(description="why the last round failed; empty after a success")
+    next_attempt_at: datetime | None = Field(description="when a pending submission is tried next")
+    provider: str = Field(description="local, http, or manual (the code typed in); empty before the first success")
+    authority_code: str | None = Field(description="Mã của cơ quan thuế (MCCQT), once it came back")
+    submitted_at: datetime | None
+    authorised_at: datetime | None
+
+
 class InvoiceDetail(InvoicePublic):
     """An invoice in full: parties, lines, totals per VAT rate, programme's share, payments, cancellation."""
 
@@ -129,6 +145,8 @@ class InvoiceDetail(InvoicePublic):
         "short, or eligible programmes that had nothing left (the exhibitor pays in full); empty when none applies"))
     payments: list[PaymentPublic] = Field(default_factory=list)
     cancellation: CancellationPublic | None = None
+    einvoice: EInvoicePublic | None = Field(default=None, description=(
+        "the submission to the tax authority; null for an invoice issued before submissions existed"))
 
 
 class OrderedExtra(BaseModel):
@@ -244,4 +262,11 @@ def invoice_detail(view: InvoiceView) -> InvoiceDetail:
         subsidy_note=inv.subsidy_note,
         payments=[payment_public(row) for row in view.payments],
         cancellation=None if view.cancellation is None else cancellation_public(inv, view.cancellation),
+        einvoice=None if view.submission is None else einvoice_public(view.submission),
     )
+
+
+def einvoice_public(row: EInvoiceSubmission) -> EInvoicePublic:
+    """Shape an invoice's submission to the tax authority."""
+    return EInvoicePublic.model_validate({
+        **row.model_dump(), "next_attempt_at": row.next_attempt_at if row.status == "pending" else None})

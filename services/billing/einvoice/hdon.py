@@ -54,8 +54,8 @@ def build_hdon(view: InvoiceView, *, provider_tax_code: str = "") -> etree._Elem
     _lines(_add(content, "DSHHDVu"), view)
     _totals(_add(content, "TToan"), view)
     if inv.symbol.startswith("C"):
-        # Filled with the authority's code when it comes back; an invoice without code (K…) has none.
-        _add(root, "MCCQT")
+        # The authority's code once it came back (empty until then); an invoice without code (K…) has none.
+        _add(root, "MCCQT", view.authority_code)
     _add(_add(root, "DSCKS"), "NBan")  # the seller's signature goes here when the document is signed
     return root
 
