@@ -124,7 +124,7 @@ class Call:
     path: str
     rule: Rule
     body: Body = None
-    params: dict[str, Any] | None = None
+    params: Callable[[Objects], dict[str, Any]] | dict[str, Any] | None = None
     fresh: bool = False
     url: str | None = None
     stream: bool = False
@@ -141,7 +141,7 @@ class Call:
 
     @property
     def sided(self) -> bool:
-        return bool(self.names) or callable(self.body)
+        return bool(self.names) or callable(self.body) or callable(self.params)
 
 
 class World:
@@ -186,7 +186,8 @@ class Answer:
 async def send(client: httpx.AsyncClient, call: Call, objects: Objects, headers: dict[str, str]) -> httpx.Response:
     path = (call.url or call.path).format(**objects)
     body = call.body(objects) if callable(call.body) else call.body
-    kwargs: dict[str, Any] = {"headers": headers, "params": call.params}
+    params = call.params(objects) if callable(call.params) else call.params
+    kwargs: dict[str, Any] = {"headers": headers, "params": params}
     if body is not None:
         kwargs["json"] = body
     if call.stream:  # an answer let in would never end: its status is enough

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from services.registration.app import create_app as registration_app
 from tests.conftest import running_app
-from tests.service import authz_registration
+from tests.service import authz_billing, authz_registration
 from tests.service.authz_support import coverage_problems, run_matrix
 
 
@@ -24,4 +24,16 @@ class TestRegistration:
         async with running_app(app) as client:
             world = await authz_registration.RegistrationWorld(client, app.state.settings).setup()
             wrong, made = await run_matrix(client, app.state.settings, world, authz_registration.CALLS)
+        assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
+
+
+class TestBilling:
+    def test_every_route_has_exactly_one_row(self, settings_for):
+        assert coverage_problems(authz_billing.make_app(settings_for), authz_billing.CALLS) == []
+
+    async def test_every_route_answers_every_principal_as_its_rule_says(self, settings_for):
+        app = authz_billing.make_app(settings_for)
+        async with running_app(app) as client:
+            world = await authz_billing.BillingWorld(client, app).setup()
+            wrong, made = await run_matrix(client, app.state.settings, world, authz_billing.CALLS)
         assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
