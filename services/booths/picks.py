@@ -152,8 +152,11 @@ async def _hold_rows(session: AsyncSession, fair: BoothFair, principal: Principa
         raise NotFound(f"Không tìm thấy lượt giữ chỗ {hold_id} / hold {hold_id} not found", code="not-found")
     live = [row for row in rows if row.released_at is None and row.state == ClaimState.HELD.value]
     if not live:
+        # Expired (released by the sweeper or by an earlier call): `hold-expired`, as a confirm that finds it
+        # expired before the sweeper answers; given up or already confirmed: `hold-over`.
+        expired = rows[0].release_reason == release_reason("hold_expired")
         raise Rejected(f"Lượt giữ chỗ đã kết thúc: {rows[0].release_reason or 'đã xác nhận / confirmed'} / "
-                       "the hold is over", code="hold-over")
+                       "the hold is over", code="hold-expired" if expired else "hold-over")
     return sorted(live, key=lambda row: row.booth_code)
 
 

@@ -192,6 +192,7 @@ class TestExpiry:
         assert (event["cause"], event["booth_codes"], event["registration_id"]) == (
             "hold_expired", ["A01"], one.registration_id)
         assert late.status_code == 409 and plan["counts"]["held"] == 0
+        assert late.json()["type"].endswith("hold-expired")  # as documented, swept or not
         assert again.status_code == 201  # free again, for anyone, the same exhibitor too
 
     async def test_confirming_after_expiry_releases_and_refuses(self, settings_for, booths_redis_url):  # noqa: F811
@@ -212,11 +213,14 @@ class TestExpiry:
             hold = (await pick(app, client, fair_id, one, ["A01"])).json()
             dropped = await client.delete(f"/fairs/{fair_id}/holds/{hold['hold_id']}",
                                           headers=exhibitor(app, one.exhibitor_id))
+            confirm_dropped = await client.post(f"/fairs/{fair_id}/holds/{hold['hold_id']}/confirm",
+                                                headers=exhibitor(app, one.exhibitor_id))
             await pick(app, client, fair_id, two, ["A02"])
             await deliver(app, cancelled(two, "exhibitor"))
             plan = (await client.get(f"/fairs/{fair_id}/floorplan")).json()
             b02 = await until(lambda: _missing(app, fastpath.key(fair_id, "A02")))
         assert dropped.json() == ["A01"] and b02
+        assert confirm_dropped.status_code == 409 and confirm_dropped.json()["type"].endswith("hold-over")
         assert [p["cause"] for _, _, p in await emitted(app, "booths.released")] == ["hold_cancelled", "cancelled"]
         assert plan["counts"]["held"] == 0
 
