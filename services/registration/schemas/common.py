@@ -7,11 +7,12 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.registration.profile import normalize_phone, province_code
+from shared.text import MULTILINE, NAME, TEXT
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-Address = Annotated[str, Field(max_length=500)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NAME]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), TEXT]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), MULTILINE]
+Address = Annotated[str, Field(max_length=500), TEXT]
 # Counts and money are strict: "2", 2.5 or true are refused rather than coerced.
 Count = Annotated[int, Field(strict=True, gt=0)]
 Points = Annotated[int, Field(strict=True, ge=0, le=100)]
@@ -41,4 +42,4 @@ class ReasonBody(Body):
 class OptionalReasonBody(Body):
     """A decision that may carry a reason."""
 
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000), MULTILINE] | None = None

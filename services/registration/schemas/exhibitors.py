@@ -9,6 +9,7 @@ from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from services.registration.schemas.common import Address, Body, CommuneInput, Labels, Name, Phone, ProvinceInput
 from shared.contracts.registration import ExhibitorKind
+from shared.text import NAME, TEXT
 
 ProductGroup = Literal["handicraft", "agro_food", "machinery", "other"]
 RecognitionLevel = Literal["provincial", "regional", "national"]
@@ -21,14 +22,14 @@ class RecognitionIn(Body):
     """A "sản phẩm CNNT tiêu biểu" certificate: level tỉnh / khu vực / quốc gia."""
 
     level: RecognitionLevel
-    certificate_no: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] = ""
+    certificate_no: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50), TEXT] = ""
     year: Annotated[int, Field(strict=True, ge=2000, le=2100)] | None = None
 
 
 class ProductIn(Body):
     """A product the exhibitor makes; groups as in the CNNT tiêu biểu programme."""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NAME]
     group: ProductGroup = "other"
     recognition: RecognitionIn | None = None
 

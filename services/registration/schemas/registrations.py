@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.registration.schemas.common import Body, Count, Reason
+from shared.text import NAME, TEXT
 
-ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Sector = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+ProductName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), NAME]
+Sector = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), TEXT]
 Ids = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=500)]
 
 
