@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 import structlog
+from fpdf.errors import FPDFException
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
@@ -32,6 +33,7 @@ from services.billing import invoicing, queries
 from services.billing.einvoice.hdon import render_hdon
 from services.billing.einvoice.provider import (
     Document,
+    DocumentError,
     EInvoiceProvider,
     ProviderRefused,
     ProviderUnavailable,
@@ -83,16 +85,29 @@ async def submit_one(*, db: Database, provider: EInvoiceProvider, invoice_id: st
     view = await _claim(db=db, invoice_id=invoice_id, now=now, policy=policy)
     if view is None:
         return None
-    inv = view.invoice
-    document = Document(invoice_id=inv.id, seller_tax_code=inv.seller_tax_code, symbol=inv.symbol,
-                        number=inv.number, xml=render_hdon(view, provider_tax_code=policy.provider_tax_code),
-                        render_pdf=partial(render_invoice, view))
     try:
-        receipt = await provider.submit(document)
+        receipt = await provider.submit(_document(view, policy))
     except (ProviderUnavailable, ProviderRefused) as exc:
         return await _record_failure(db=db, invoice_id=invoice_id, error=str(exc), now=now, policy=policy,
                                      final=isinstance(exc, ProviderRefused))
     return await _record_receipt(db=db, invoice_id=invoice_id, receipt=receipt, provider=provider.name, now=now)
+
+
+def _document(view: queries.InvoiceView, policy: Policy) -> Document:
+    inv = view.invoice
+    try:
+        xml = render_hdon(view, provider_tax_code=policy.provider_tax_code)
+    except ValueError as exc:  # lxml refuses text an XML document cannot hold
+        raise DocumentError(f"the XML cannot be produced: {exc}") from exc
+    return Document(invoice_id=inv.id, seller_tax_code=inv.seller_tax_code, symbol=inv.symbol, number=inv.number,
+                    xml=xml, render_pdf=partial(_pdf, view))
+
+
+def _pdf(view: queries.InvoiceView) -> bytes:
+    try:
+        return render_invoice(view)
+    except (ValueError, FPDFException) as exc:
+        raise DocumentError(f"the PDF cannot be produced: {exc}") from exc
 
 
 async def _claim(*, db: Database, invoice_id: str, now: datetime, policy: Policy) -> queries.InvoiceView | None:

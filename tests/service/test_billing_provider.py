@@ -23,6 +23,7 @@ from services.billing.einvoice.provider import (
     ProviderUnavailable,
     Receipt,
 )
+from services.billing.models import Invoice
 from services.billing.models_einvoice import EInvoiceSubmission
 from services.billing.settings import BillingSettings
 from tests.conftest import running_app
@@ -218,6 +219,22 @@ class TestSubmitter:
             state = await einvoice(app, client, invoice["id"])
         assert (state["status"], state["attempts"], len(provider.calls)) == ("failed", 1, 1)
         assert state["last_error"] == "HTTP 422 from the provider: MST người bán không hợp lệ"
+
+    async def test_a_document_that_cannot_be_built_fails_with_the_reason_and_the_loop_goes_on(self, settings_for):
+        clock, provider = Clock(MAY_2026), FakeProvider()
+        app = app_with(settings_for, provider, clock)
+        async with running_app(app) as client:
+            fair_id = await publish_fair(app)
+            broken, fine = await invoice_for(app, client, fair_id), await invoice_for(app, client, fair_id)
+            async with app.state.runtime.db.transaction() as session:  # stored before names were cleaned
+                row = await session.get(Invoice, broken["id"])
+                row.buyer_name = "HTX Chè\x07 Shan tuyết"
+                session.add(row)
+            await run_round(app, provider, clock)
+            states = [await einvoice(app, client, invoice["id"]) for invoice in (broken, fine)]
+        assert (states[0]["status"], states[1]["status"]) == ("failed", "authorised")
+        assert states[0]["last_error"].startswith("the XML cannot be produced: All strings must be XML compatible")
+        assert [call.invoice_id for call in provider.calls] == [fine["id"]]
 
     async def test_no_transaction_is_held_while_the_provider_answers(self, settings_for):
         clock = Clock(MAY_2026)

@@ -57,6 +57,11 @@ class ProviderRefused(Exception):
     """The provider refused the document (bad data, bad credentials): trying again would not help."""
 
 
+class DocumentError(ProviderRefused):
+    """The invoice's XML or PDF could not be produced (e.g. a control character in a stored name): sending it
+    again would fail again, so it is refused like a document the provider refuses."""
+
+
 class EInvoiceProvider(Protocol):
     """Submits one invoice; submitting the same invoice again must never register it twice."""
 
