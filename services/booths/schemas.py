@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.booths.domain import BoothStatus
 from services.booths.floorplan import BOOTH_SIZE_M
+from shared.text import MULTILINE, NAME, TEXT
 
 Code = str
 BoothCodes = list[Code]
@@ -26,9 +27,9 @@ class ZoneIn(In):
     """A sector zone (`sectors` it is for) or a province pavilion (`province`: code or name, old names too)."""
 
     code: str = Field(pattern=r"^[A-Za-z0-9._-]{1,20}$")
-    name: str = Field(default="", max_length=200)
+    name: Annotated[str, Field(max_length=200), NAME] = ""
     kind: Literal["sector", "pavilion"]
-    sectors: list[str] = Field(default_factory=list, max_length=50)
+    sectors: list[Annotated[str, TEXT]] = Field(default_factory=list, max_length=50)
     province: str | None = Field(default=None, max_length=100)
 
 
@@ -44,7 +45,7 @@ class HallSpec(In):
     """A hall as a grid of standard booths; reserved cells (a pillar, a stage) keep their place, empty."""
 
     code: str = Field(default="", pattern=r"^[A-Za-z0-9._]{0,20}$")
-    name: str = Field(default="", max_length=200)
+    name: Annotated[str, Field(max_length=200), NAME] = ""
     rows: int = Field(gt=0, le=200)
     booths_per_row: int = Field(gt=0, le=500)
     aisle_every: int = Field(default=0, ge=0, le=500, description="a 3 m cross aisle after every N booths")
@@ -79,14 +80,14 @@ class SwapIn(In):
 class ReasonIn(In):
     """Why (kept in the audit log and the event)."""
 
-    reason: str = Field(default="", max_length=500)
+    reason: Annotated[str, Field(max_length=500), MULTILINE] = ""
 
 
 class BlockIn(BoothsIn):
     """Take booths out of use (or back into use), and why."""
 
     booth_codes: BoothCodes = Field(min_length=1, max_length=5000)
-    reason: str = Field(default="", max_length=500)
+    reason: Annotated[str, Field(max_length=500), MULTILINE] = ""
 
 
 class HoldIn(BoothsIn):
