@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.subscriptions.domain import DeliveryStatus
+from shared.text import TEXT
 
 
 def _province_code(value: str) -> str:
@@ -40,7 +41,7 @@ class SubscriptionCreate(BaseModel):
     event_types: list[EventTypePattern] = Field(min_length=1, max_length=50)
     fair_id: AggregateId | None = None
     programme_id: AggregateId | None = None
-    description: str = Field(default="", max_length=500)
+    description: Annotated[str, Field(max_length=500), TEXT] = ""
 
 
 class SubscriptionPublic(BaseModel):
