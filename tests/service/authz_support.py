@@ -129,6 +129,7 @@ class Call:
     url: str | None = None
     stream: bool = False
     hides: str | None = None
+    csv: str | None = None  # a text/csv body instead of JSON
 
     @property
     def key(self) -> tuple[str, str]:
@@ -148,6 +149,7 @@ class World:
     """A service's objects of two tenants; `fresh(side)` makes new ones (a route that consumes them)."""
 
     objects: dict[str, Objects]
+    streams: httpx.AsyncClient | None = None  # the app on a real socket, for endless streams
 
     async def fresh(self, side: str, names: set[str]) -> Objects:  # pragma: no cover - overridden when needed
         """New objects of a tenant: at least those named (a route's success consumes them)."""
@@ -183,15 +185,21 @@ class Answer:
                 f"expected {self.expected}, got {self.got} {self.text[:160]}")
 
 
-async def send(client: httpx.AsyncClient, call: Call, objects: Objects, headers: dict[str, str]) -> httpx.Response:
+async def send(client: httpx.AsyncClient, call: Call, objects: Objects, headers: dict[str, str],
+               streams: httpx.AsyncClient | None = None) -> httpx.Response:
     path = (call.url or call.path).format(**objects)
     body = call.body(objects) if callable(call.body) else call.body
     params = call.params(objects) if callable(call.params) else call.params
     kwargs: dict[str, Any] = {"headers": headers, "params": params}
     if body is not None:
         kwargs["json"] = body
-    if call.stream:  # an answer let in would never end: its status is enough
-        async with client.stream(call.method, path, **kwargs) as res:
+    if call.csv is not None:
+        kwargs.update(content=call.csv.encode(), headers={**headers, "Content-Type": "text/csv"})
+    if call.stream:  # an answer let in would never end (on a real socket): its status is enough
+        assert streams is not None, "a stream needs World.streams"
+        async with streams.stream(call.method, path, **kwargs) as res:
+            if res.status_code >= 300:
+                await res.aread()
             return res
     return await client.request(call.method, path, **kwargs)
 
@@ -208,7 +216,7 @@ async def run_matrix(client: httpx.AsyncClient, settings: Any, world: World, cal
                 objects = world.objects[side]
                 if call.fresh and 200 <= expected < 300:
                     objects = await world.fresh(side, call.names)
-                res = await send(client, call, objects, headers_of(settings, principal))
+                res = await send(client, call, objects, headers_of(settings, principal), world.streams)
                 made += 1
                 if res.status_code != expected:
                     wrong.append(Answer(call, principal, side, expected, res.status_code, res.text))

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from services.registration.app import create_app as registration_app
 from tests.conftest import running_app
-from tests.service import authz_billing, authz_registration
+from tests.service import authz_billing, authz_booths, authz_registration
 from tests.service.authz_support import coverage_problems, run_matrix
+from tests.service.booths_support import booths_redis_url  # noqa: F401 - a fixture
+from tests.service.booths_support import make_app as booths_app
+from tests.service.test_subscriptions_pull import served
 
 
 class TestRegistration:
@@ -36,4 +39,18 @@ class TestBilling:
         async with running_app(app) as client:
             world = await authz_billing.BillingWorld(client, app).setup()
             wrong, made = await run_matrix(client, app.state.settings, world, authz_billing.CALLS)
+        assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
+
+
+class TestBooths:
+    def test_every_route_has_exactly_one_row(self, settings_for, booths_redis_url):  # noqa: F811
+        assert coverage_problems(booths_app(settings_for, booths_redis_url), authz_booths.CALLS) == []
+
+    async def test_every_route_answers_every_principal_as_its_rule_says(self, settings_for,
+                                                                        booths_redis_url):  # noqa: F811
+        app = booths_app(settings_for, booths_redis_url)
+        async with running_app(app) as client, served(app) as streams:
+            world = await authz_booths.BoothsWorld(client, app).setup()
+            world.streams = streams
+            wrong, made = await run_matrix(client, app.state.settings, world, authz_booths.CALLS)
         assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
