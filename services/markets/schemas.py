@@ -9,11 +9,12 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 from shared.fields import CommuneCodeInput, ProvinceInput
+from shared.text import MULTILINE, NAME, TEXT
 
 # Strict: a count sent as "5", 5.0 or true is a client bug worth a 422, not a silent coercion.
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 Count = Annotated[int, Field(strict=True, gt=0, le=10_000)]
-Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Text300 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NAME]
 
 
 def _iso_date_text(value: Any) -> Any:
@@ -25,7 +26,7 @@ def _iso_date_text(value: Any) -> Any:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), TEXT]
 MAX_PERIOD_DAYS = 366
 
 
@@ -156,7 +157,7 @@ class SessionCancel(BaseModel):
     """Why a session will not take place."""
 
     model_config = ConfigDict(extra="forbid")
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), MULTILINE]
 
 
 class SessionPublic(BaseModel):

@@ -9,9 +9,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from services.markets.calendar import branch_index
 from services.markets.schemas import PeriodIn, Text300
 from shared.fields import CommuneCodeInput
+from shared.text import NAME, TEXT
 
 Flag = Annotated[bool, Field(strict=True)]
-Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), TEXT]
 
 
 def _branch(value: str | int) -> str | int:
@@ -94,9 +95,10 @@ class SiteCreate(SiteFields):
     old district) for lists imported from before the merger."""
 
     commune_code: CommuneCodeInput | None = None
-    commune_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] | None = None
+    commune_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                            NAME] | None = None
     former_district: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                      max_length=100)] | None = None
+                                                      max_length=100), NAME] | None = None
     capacity_booths: int = Field(strict=True, ge=1, le=1000)
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.markets.schemas import IsoDate, SessionPublic
+from shared.text import MULTILINE, TEXT
 
 TimeLimit = Annotated[float, Field(strict=True, ge=0.5, le=600, description="seconds the solver may take")]
 ItemIds = Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(max_length=400)]
@@ -96,9 +97,9 @@ class GoodsSold(BaseModel):
     """Sales of one goods category at a session."""
 
     model_config = ConfigDict(extra="forbid")
-    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), TEXT]
     revenue_vnd: int | None = Field(default=None, strict=True, ge=0, le=10**13)
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300), MULTILINE] = ""
 
 
 class SessionReportCreate(BaseModel):
@@ -109,7 +110,7 @@ class SessionReportCreate(BaseModel):
     revenue_vnd: int = Field(strict=True, ge=0, le=10**13, description="integer VND")
     enterprises_present: int = Field(strict=True, ge=0, le=10_000)
     goods_sold: list[GoodsSold] = Field(default_factory=list, max_length=50)
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), MULTILINE] = ""
 
 
 class SessionReportPublic(BaseModel):
