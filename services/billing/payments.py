@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,6 +24,7 @@ from shared.contracts import billing as ev
 from shared.db import Database
 from shared.errors import Invalid, NotFound, Rejected
 from shared.outbox import add_event
+from shared.text import TEXT
 
 log = structlog.get_logger()
 
@@ -37,7 +38,8 @@ class PaymentCreate(BaseModel):
 
     amount_vnd: int = Field(description="whole đồng; must be positive", le=1_000_000_000_000)
     method: PaymentMethod
-    reference: str = Field(default="", max_length=100, description="bank transaction id or receipt number")
+    reference: Annotated[str, Field(max_length=100), TEXT] = Field(
+        default="", description="bank transaction id or receipt number")
     received_on: date
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.billing.numbering import TYPE_LETTERS
 from services.billing.pricing import Extra, PriceList, Surcharge
+from shared.text import NAME, TEXT
 
 ExhibitorKind = Literal["enterprise", "cooperative", "cooperative_group", "household"]
 # A category of the VAT table in force (built in: service, standard, zero_rated, not_subject; BILLING_VAT_RULES
@@ -33,8 +34,8 @@ class ExtraBody(Strict):
     """An extra the fair offers; ``per_booth`` extras are charged for every booth without ordering."""
 
     code: str = Field(pattern=r"^[a-z0-9_-]{1,40}$")
-    name: str = Field(min_length=1, max_length=200)
-    unit: str = Field(min_length=1, max_length=20)
+    name: Annotated[str, Field(min_length=1, max_length=200), NAME]
+    unit: Annotated[str, Field(min_length=1, max_length=20), TEXT]
     unit_price_vnd: int = Field(ge=0, le=10_000_000_000)
     vat_category: VatCategory = "service"
     per_booth: bool = False
@@ -119,7 +120,7 @@ class InvoiceSettingsBody(Strict):
     due_in_days: int | None = Field(default=None, ge=0, le=365)
     bank_bin: str = Field(default="", pattern=r"^(\d{6})?$", description="NAPAS BIN of the bank, 6 digits")
     bank_account: str = Field(default="", pattern=r"^[0-9A-Za-z]{0,19}$")
-    bank_account_name: str = Field(default="", max_length=100)
+    bank_account_name: Annotated[str, Field(max_length=100), NAME] = ""
 
     @field_validator("type_letter")
     @classmethod

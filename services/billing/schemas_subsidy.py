@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.billing.schemas_setup import ExhibitorKind
 from shared.fields import CommuneCodeInput, ProvinceInput
+from shared.text import NAME, TEXT
 
 Level = Literal["national", "local"]
 Base = Literal["gross", "net"]
@@ -20,8 +21,9 @@ class ProgrammeFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=300)
-    decision: str | None = Field(default=None, max_length=200, description="the approving decision, e.g. QĐ số ...")
+    name: Annotated[str, Field(min_length=1, max_length=300), NAME] | None = None
+    decision: Annotated[str, Field(max_length=200), TEXT] | None = Field(
+        default=None, description="the approving decision, e.g. QĐ số ...")
     budget_vnd: int | None = Field(default=None, ge=0, le=MAX_VND)
     valid_from: date | None = None
     valid_to: date | None = None
@@ -39,9 +41,10 @@ class ProgrammeFields(BaseModel):
 class ProgrammeCreate(ProgrammeFields):
     """A new programme of the organizer's centre (KCQG: national; KCĐP: local, with its funding province)."""
 
-    name: str = Field(min_length=1, max_length=300)
+    name: Annotated[str, Field(min_length=1, max_length=300), NAME]
     level: Level
-    funder: str = Field(min_length=1, max_length=300, description="e.g. Bộ Công Thương, Sở Công Thương Tuyên Quang")
+    funder: Annotated[str, Field(min_length=1, max_length=300), NAME] = Field(
+        description="e.g. Bộ Công Thương, Sở Công Thương Tuyên Quang")
     funding_province_code: ProvinceInput | None = None
     budget_vnd: int = Field(ge=0, le=MAX_VND)
     valid_from: date
