@@ -149,6 +149,8 @@ class EventConsumer:
     stats: ConsumerStats = field(default_factory=ConsumerStats)
 
     def __post_init__(self) -> None:
+        # Batch latency, one observation per batch (metrics point it at their histogram; nothing by default).
+        self.observe_batch: Callable[[float], None] = _ignore
         self._by_type = {cls.ce_type(): handler for cls, handler in self.handlers.items()}
         self._redelivery_failures = 0
         self._last_record_at = 0.0
@@ -167,13 +169,14 @@ class EventConsumer:
     async def handle_batch(self, records: Sequence[Any]) -> None:
         """Apply a batch of records in order. Raises only when even dead-lettering fails, after a backoff, so
         the offsets are not committed and the records come back."""
-        self._last_record_at = time.monotonic()
+        self._last_record_at = started = time.monotonic()
         self.stats.batches += 1
         try:
             items = [item for record in records if (item := await self._read(record)) is not None]
             if items:
                 await self._apply_batch(items)
             self._redelivery_failures = 0
+            self.observe_batch(time.monotonic() - started)
         except Exception as exc:
             self._redelivery_failures += 1
             self.stats.redelivered += len(records)
@@ -516,6 +519,10 @@ class EventConsumer:
         return time.monotonic() - self._last_record_at
 
 
+def _ignore(_: float) -> None:
+    return None
+
+
 def _age_s(when: datetime) -> float:
     return round((datetime.now(UTC) - when).total_seconds(), 3)
 
@@ -597,6 +604,11 @@ def subscribe(consumer: EventConsumer, settings: Settings, *, description: str =
 def consumers_of(broker: KafkaBroker) -> list[EventConsumer]:
     """The consumers subscribed on `broker` (the runtime runs their sweepers and fetch tuning)."""
     return [consumer for consumer, _ in _SUBSCRIBED.get(broker, [])]
+
+
+def subscriptions_of(broker: KafkaBroker) -> list[tuple[EventConsumer, Any]]:
+    """The consumers subscribed on `broker` with their FastStream subscribers (metrics read the lag there)."""
+    return list(_SUBSCRIBED.get(broker, []))
 
 
 async def tune_fetch_forever(broker: KafkaBroker, *, busy_wait_ms: int, idle_wait_ms: int,

@@ -11,13 +11,16 @@ import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
+from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import Principal, require
 from shared.logs import correlation_scope
-from shared.messaging import consumers_of
+from shared.messaging import consumers_of, subscriptions_of
+from shared.metrics import CONTENT_TYPE, ServiceMetrics, instrument_consumers, instrument_outbox, metrics_of
 from shared.openapi import install_problem_openapi
 from shared.outbox import outbox_backlog
 from shared.problems import install_problem_handlers
@@ -36,6 +39,8 @@ def create_service_app(*, runtime: ServiceRuntime, title: str, description: str,
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
+        instrument_consumers(metrics, consumers=lambda: consumers_of(runtime.broker),
+                             subscriptions=lambda: subscriptions_of(runtime.broker), db=runtime.db)
         for hook in on_startup:
             await hook(runtime)
         log.info("service.started", port=runtime.settings.port)
@@ -50,6 +55,7 @@ def create_service_app(*, runtime: ServiceRuntime, title: str, description: str,
     app.state.runtime = runtime
     app.state.settings = runtime.settings
     install_problem_handlers(app)
+    metrics = _install_metrics(app, runtime)
     _install_correlation_middleware(app)
     app.include_router(_ops_router(runtime, title, description))
     for router in routers:
@@ -79,6 +85,19 @@ class CorrelationMiddleware:
                 await send(message)
 
             await self.app(scope, receive, send_with_id)
+
+
+def _install_metrics(app: FastAPI, runtime: ServiceRuntime) -> ServiceMetrics:
+    """HTTP metrics by route template and status (the instrumentator's middleware, plain ASGI), the broker's
+    (FastStream's middleware: per received batch and per publish) and the outbox's; the consumers' are added
+    once the runtime started (they are subscribed by then)."""
+    metrics = metrics_of(runtime.db)
+    Instrumentator(should_group_status_codes=False, excluded_handlers=["/metrics"],
+                   registry=metrics.registry).instrument(app)
+    runtime.broker.add_middleware(KafkaPrometheusMiddleware(registry=metrics.registry,
+                                                            app_name=runtime.settings.service))
+    instrument_outbox(metrics, backlog=lambda: outbox_backlog(runtime.db), published=lambda: runtime.relay.published)
+    return metrics
 
 
 def _install_correlation_middleware(app: FastAPI) -> None:
@@ -111,6 +130,11 @@ def _ops_router(runtime: ServiceRuntime, title: str, description: str) -> APIRou
                               "park_ttl_s": consumer.park_ttl.total_seconds()})
         return {"service": runtime.settings.service, "consumers": consumers,
                 "outbox": await outbox_backlog(runtime.db)}
+
+    @router.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        """Prometheus exposition. Unauthenticated, as scrapers expect: keep it off public ingress."""
+        return Response(await metrics_of(runtime.db).render(), media_type=CONTENT_TYPE)
 
     @router.get("/asyncapi", summary="AsyncAPI 3.0 document of this service's topics")
     async def asyncapi() -> Response:

@@ -19,6 +19,7 @@ from shared.contracts.booths import BoothsAssigned
 from shared.contracts.registration import FairInfo, RegistrationApproved, RegistrationCancelled
 from shared.envelope import EventMeta
 from shared.messaging import EventConsumer
+from shared.metrics import SAGA_BUCKETS, metrics_of, observe_after_commit
 from shared.runtime import ServiceRuntime
 
 Clock = Callable[[], datetime]
@@ -28,6 +29,10 @@ CONSUMER_NAME = "billing"
 def build_consumer(runtime: ServiceRuntime, *, clock: Clock, due_in_days: int,
                    vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> EventConsumer:
     """The one consumer of registration.events and booths.events; ``clock`` dates the invoices."""
+    saga_seconds = metrics_of(runtime.db).histogram(
+        "hangviet_saga_approval_to_invoice_seconds",
+        "From registration.approved (its approved_at) to the commit of the invoice billing issued for it",
+        buckets=SAGA_BUCKETS)
 
     async def on_fair(session: AsyncSession, event: FairInfo, meta: EventMeta) -> None:
         """fair.published / fair.updated: keep the fair's booth price and seller."""
@@ -41,7 +46,8 @@ def build_consumer(runtime: ServiceRuntime, *, clock: Clock, due_in_days: int,
         """booths.assigned: issue the invoice, committing a programme's share (emits invoice.issued,
         subsidy.committed, subsidy.exhausted)."""
         await service.issue_invoice(session=session, assigned=event, now=clock(), due_in_days=due_in_days,
-                                    vat_table=vat_table)
+                                    vat_table=vat_table,
+                                    approved_at=lambda at: observe_after_commit(session, saga_seconds, since=at))
 
     async def on_registration_cancelled(session: AsyncSession, event: RegistrationCancelled,
                                         meta: EventMeta) -> None:

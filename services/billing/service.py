@@ -7,7 +7,7 @@ state, invoice number, subsidy commitment and outbox rows are committed together
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import structlog
@@ -76,8 +76,10 @@ async def record_buyer(*, session: AsyncSession, approved: RegistrationApproved)
 
 async def issue_invoice(*, session: AsyncSession, assigned: BoothsAssigned, now: datetime,
                         due_in_days: int = domain.DUE_IN_DAYS,
-                        vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> Invoice | None:
+                        vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE,
+                        approved_at: Callable[[datetime], None] | None = None) -> Invoice | None:
     """Invoice assigned booths (and extras ordered so far), numbered without gaps; None when nothing is due.
+    ``approved_at`` is told when the invoiced registration was approved (the saga's end-to-end time).
 
     Kafka orders nothing across topics: booths.assigned may arrive before the fair.published or
     registration.approved it needs. Then it raises NotYet and the consumer parks it until they have come
@@ -103,6 +105,8 @@ async def issue_invoice(*, session: AsyncSession, assigned: BoothsAssigned, now:
                                         assignment_id=assigned.assignment_id, now=now, due_in_days=due_in_days,
                                         vat_table=vat_table)
     lookup.issued_assignments(session).add(assigned.assignment_id)
+    if approved_at is not None:
+        approved_at(buyer.approved_at)
     for row in orders:
         row.invoice_id = invoice.id
         session.add(row)

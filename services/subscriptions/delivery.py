@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 import httpx
 import structlog
-from sqlmodel import col, or_, select, update
+from sqlmodel import col, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.subscriptions import domain, net, service, signing
@@ -23,6 +23,7 @@ from services.subscriptions.models import Delivery, DeliveryAttempt, StoredEvent
 from services.subscriptions.urls import Refused
 from shared.db import Database, utcnow
 from shared.errors import Invalid
+from shared.metrics import metrics_of
 
 log = structlog.get_logger()
 EXCERPT_BYTES = 1000
@@ -85,6 +86,20 @@ class DeliveryWorker:
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._nudges: dict[str, asyncio.Event] = {}  # interrupt a lane's wait (a redelivery jumped ahead)
         self._tls: ssl.SSLContext | None = None
+        metrics = metrics_of(db)
+        self._delivered = metrics.counter("hangviet_webhook_deliveries_total",
+                                          "Webhook delivery attempts by outcome", ["outcome"])
+        self._latency = metrics.histogram("hangviet_webhook_delivery_seconds",
+                                          "Duration of one webhook call by outcome", ["outcome"])
+        flagged = metrics.gauge("hangviet_webhook_subscriptions_flagged",
+                                "Subscriptions flagged because a delivery of theirs is parked")
+
+        async def count_flagged() -> None:
+            async with db.sessions() as session:
+                flagged.set((await session.exec(select(func.count()).select_from(Subscription)
+                                                .where(col(Subscription.flagged_at).is_not(None)))).one())
+
+        metrics.on_scrape("webhook_subscriptions_flagged", count_flagged)
 
     def wake(self) -> None:
         """Look for work now (called after a commit that owed new deliveries)."""
@@ -252,9 +267,18 @@ class DeliveryWorker:
                                         retry_at=retry_at))
             if status is not DeliveryStatus.PENDING:
                 await self._reflag(session, job, now=now, reason=delivery.last_error)
+        self._count(outcome, status)
         log.info("delivery.attempted", delivery_id=job.delivery_id, subscription_id=job.subscription_id,
                  event_id=job.event_id, status=status.value, status_code=outcome.status_code,
                  attempt=delivery.attempts, latency_ms=outcome.latency_ms)
+
+    def _count(self, outcome: Outcome, status: DeliveryStatus) -> None:
+        """One attempt's outcome: delivered, refused (the SSRF guard), retrying (failed, tried again later) or
+        parked (failed for the last time)."""
+        kind = ("refused" if outcome.refused else "retrying" if status is DeliveryStatus.PENDING
+                else status.value)
+        self._delivered.labels(kind).inc()
+        self._latency.labels(kind).observe(outcome.latency_ms / 1000)
 
     async def _reflag(self, session: AsyncSession, job: Job, *, now: datetime, reason: str | None) -> None:
         subscription = await session.get(Subscription, job.subscription_id)

@@ -1,0 +1,91 @@
+"""GET /metrics of a service in memory: HTTP by route template, the broker's and the consumer's families, the
+outbox backlog, parked events, and billing's saga histogram after an invoice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from shared.contracts.registration import FairPublished
+from shared.db import utcnow
+from shared.outbox import add_event
+from tests.conftest import running_app, token, unique
+from tests.service import billing_support
+from tests.service.billing_support import approved, assigned, emitted, fair_info, feed
+
+app, clock = billing_support.app, billing_support.clock
+
+
+async def scrape(client) -> dict[str, list[tuple[str, dict[str, str], float]]]:
+    """Family name → its samples (name, labels, value)."""
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return {family.name: [(s.name, s.labels, s.value) for s in family.samples]
+            for family in text_string_to_metric_families(response.text)}
+
+
+def value(families, name: str, sample: str | None = None, **labels: str) -> float:
+    found = [v for n, got, v in families[name]
+             if n == (sample or name) and all(got.get(k) == want for k, want in labels.items())]
+    assert found, f"no sample {sample or name} {labels} in {families[name]}"
+    return sum(found)
+
+
+class TestMetrics:
+    async def test_http_requests_by_route_template_and_status(self, app):
+        async with running_app(app) as client:
+            await client.get("/invoices/missing-one", headers=token(app.state.settings, "admin"))
+            await client.get("/health")
+            families = await scrape(client)
+        assert value(families, "http_requests", "http_requests_total", handler="/invoices/{invoice_id}",
+                     status="404", method="GET") == 1
+        assert value(families, "http_requests", "http_requests_total", handler="/health", status="200") == 1
+        assert value(families, "http_request_duration_seconds", "http_request_duration_seconds_count",
+                     handler="/invoices/{invoice_id}") == 1
+        assert not [s for s in families["http_requests"] if s[1].get("handler") == "/metrics"]
+
+    async def test_consumer_counters_latency_and_broker_families_after_an_event(self, app):
+        async with running_app(app) as client:
+            await feed(app, FairPublished(**fair_info(unique("fair-"))))
+            families = await scrape(client)
+        assert value(families, "hangviet_consumer_events", "hangviet_consumer_events_total",
+                     consumer="billing", outcome="applied") == 1
+        assert value(families, "hangviet_consumer_events", "hangviet_consumer_events_total",
+                     consumer="billing", outcome="dead_lettered") == 0
+        assert value(families, "hangviet_consumer_batch_seconds", "hangviet_consumer_batch_seconds_count",
+                     consumer="billing") == 1
+        assert value(families, "hangviet_consumer_parked_events", consumer="billing") == 0
+        assert value(families, "faststream_received_messages", "faststream_received_messages_total",
+                     app_name="billing") >= 1
+        assert "hangviet_consumer_lag_messages" in families  # no samples in memory: no aiokafka consumer
+
+    async def test_outbox_backlog_counts_unsent_rows_and_the_age_of_the_oldest(self, app):
+        async with running_app(app) as client:
+            app.state.runtime.relay.stop()  # nothing publishes: the staged rows stay unsent
+            async with app.state.runtime.db.transaction() as session:
+                add_event(session, FairPublished(**fair_info(unique("fair-"))), source="/tests").created_at = (
+                    utcnow() - timedelta(seconds=90))
+                add_event(session, FairPublished(**fair_info(unique("fair-"))), source="/tests")
+            families = await scrape(client)
+        assert value(families, "hangviet_outbox_unsent_rows") == 2
+        assert 89 < value(families, "hangviet_outbox_oldest_unsent_age_seconds") < 120
+
+
+class TestSagaHistogram:
+    async def test_billing_observes_approval_to_invoice_once_per_invoice(self, app):
+        fair_id, registration_id, exhibitor_id = unique("fair-"), unique("reg-"), unique("ex-")
+        async with running_app(app) as client:
+            await feed(app, FairPublished(**fair_info(fair_id)))
+            approval = approved(fair_id, registration_id, exhibitor_id).model_copy(
+                update={"approved_at": utcnow() - timedelta(seconds=3)})
+            await feed(app, approval)
+            await feed(app, assigned(fair_id, registration_id, exhibitor_id))
+            assert len(await emitted(app, "invoice.issued")) == 1
+            families = await scrape(client)
+        name = "hangviet_saga_approval_to_invoice_seconds"
+        assert value(families, name, f"{name}_count") == 1
+        assert 3 <= value(families, name, f"{name}_sum") < 30
+        assert value(families, name, f"{name}_bucket", le="2.5") == 0
+        assert value(families, name, f"{name}_bucket", le="5.0") == 1
