@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from services.registration.app import create_app as registration_app
 from tests.conftest import running_app
-from tests.service import authz_billing, authz_booths, authz_registration, authz_subscriptions
+from tests.service import (
+    authz_billing,
+    authz_booths,
+    authz_markets,
+    authz_registration,
+    authz_subscriptions,
+)
 from tests.service.authz_support import coverage_problems, run_matrix
 from tests.service.booths_support import booths_redis_url  # noqa: F401 - a fixture
 from tests.service.booths_support import make_app as booths_app
@@ -69,4 +75,16 @@ class TestSubscriptions:
                 wrong, made = await run_matrix(client, app.state.settings, world, authz_subscriptions.CALLS)
             finally:
                 world.closed.close()
+        assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
+
+
+class TestMarkets:
+    def test_every_route_has_exactly_one_row(self, settings_for):
+        assert coverage_problems(authz_markets.make_app(settings_for), authz_markets.CALLS) == []
+
+    async def test_every_route_answers_every_principal_as_its_rule_says(self, settings_for):
+        app = authz_markets.make_app(settings_for)
+        async with running_app(app) as client:
+            world = await authz_markets.MarketsWorld(client, app).setup()
+            wrong, made = await run_matrix(client, app.state.settings, world, authz_markets.CALLS)
         assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
