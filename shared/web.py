@@ -11,7 +11,6 @@ import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
-from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.specification import AsyncAPI
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.datastructures import Headers, MutableHeaders
@@ -20,7 +19,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.auth import Principal, require
 from shared.logs import correlation_scope
 from shared.messaging import consumers_of, subscriptions_of
-from shared.metrics import CONTENT_TYPE, ServiceMetrics, instrument_consumers, instrument_outbox, metrics_of
+from shared.metrics import (
+    CONTENT_TYPE,
+    ReceivedPrometheusMiddleware,
+    ServiceMetrics,
+    instrument_consumers,
+    instrument_outbox,
+    metrics_of,
+)
 from shared.openapi import install_problem_openapi
 from shared.outbox import outbox_backlog
 from shared.problems import install_problem_handlers
@@ -89,13 +95,13 @@ class CorrelationMiddleware:
 
 def _install_metrics(app: FastAPI, runtime: ServiceRuntime) -> ServiceMetrics:
     """HTTP metrics by route template and status (the instrumentator's middleware, plain ASGI), the broker's
-    (FastStream's middleware: per received batch and per publish) and the outbox's; the consumers' are added
+    (FastStream's middleware, per received batch; publishes are left alone) and the outbox's; the consumers' are added
     once the runtime started (they are subscribed by then)."""
     metrics = metrics_of(runtime.db)
     Instrumentator(should_group_status_codes=False, excluded_handlers=["/metrics"],
                    registry=metrics.registry).instrument(app)
-    runtime.broker.add_middleware(KafkaPrometheusMiddleware(registry=metrics.registry,
-                                                            app_name=runtime.settings.service))
+    runtime.broker.add_middleware(ReceivedPrometheusMiddleware(registry=metrics.registry,
+                                                              app_name=runtime.settings.service))
     instrument_outbox(metrics, backlog=lambda: outbox_backlog(runtime.db), published=lambda: runtime.relay.published)
     return metrics
 

@@ -4,11 +4,15 @@ outbox backlog, parked events, and billing's saga histogram after an invoice."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
+from aiokafka import TopicPartition
+from aiokafka.errors import IllegalStateError
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.contracts.registration import FairPublished
 from shared.db import utcnow
+from shared.metrics import consumer_lag
 from shared.outbox import add_event
 from tests.conftest import running_app, token, unique
 from tests.service import billing_support
@@ -89,3 +93,29 @@ class TestSagaHistogram:
         assert 3 <= value(families, name, f"{name}_sum") < 30
         assert value(families, name, f"{name}_bucket", le="2.5") == 0
         assert value(families, name, f"{name}_bucket", le="5.0") == 1
+
+
+class TestConsumerLag:
+    async def test_lag_is_the_high_watermark_minus_the_position_per_partition(self):
+        class FakeKafka:
+            def __init__(self):
+                self.marks = {TopicPartition("booths.events", 0): 120, TopicPartition("booths.events", 1): None,
+                              TopicPartition("registration.events", 2): 7, TopicPartition("registration.events", 3): 9}
+                self.positions = {TopicPartition("booths.events", 0): 100, TopicPartition("registration.events", 2): 9}
+
+            def assignment(self):
+                return set(self.marks)
+
+            def highwater(self, tp):
+                return self.marks[tp]
+
+            async def position(self, tp):
+                if tp not in self.positions:
+                    raise IllegalStateError("no longer assigned")
+                return self.positions[tp]
+
+        billing = SimpleNamespace(name="billing")
+        samples = await consumer_lag([(billing, SimpleNamespace(consumer=FakeKafka())),
+                                      (billing, SimpleNamespace(consumer=None))])
+        # unknown high watermark (no fetch answered yet) and revoked partitions are left out; never negative
+        assert samples == [(["billing", "booths.events", "0"], 20.0), (["billing", "registration.events", "2"], 0.0)]
