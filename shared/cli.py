@@ -1,4 +1,5 @@
-"""`hangviet` command line: `up` runs the whole platform, `token` prints a development token, `seed` loads demo data."""
+"""`hangviet` command line: `up` runs the whole platform, `migrate` brings databases to their newest schema,
+`token` prints a development token."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import socket
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -140,6 +142,77 @@ def cmd_topics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _service_history(name: str) -> tuple[Any, Any]:
+    """A service's migration history and database, from its own wiring (the tables its runtime declares);
+    building the app connects nothing."""
+    import importlib
+
+    from shared.migrations import History
+
+    app = importlib.import_module(f"services.{name}.app").create_app(load_settings(name))
+    runtime = app.state.runtime
+    return History.of(name, runtime.tables), runtime.db
+
+
+async def _migrate(names: list[str], stamp_revision: str | None) -> int:
+    from shared.migrations import SchemaMismatch, migrate, stamp
+
+    for name in names:
+        history, db = _service_history(name)
+        try:
+            if stamp_revision:
+                await stamp(db.engine, history, stamp_revision)
+                _out(f"{name}: stamped {stamp_revision}")
+                continue
+            outcome = await migrate(db.engine, history)
+            _out(f"{name}: {outcome.value}, at {history.head()}")
+        except SchemaMismatch as exc:
+            _out(f"{name}: refused: {exc}")
+            return 1
+        finally:
+            await db.dispose()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring one service's database (or every one) to the head revision; `--stamp` records a revision only."""
+    configure_logging("hangviet-migrate")
+    if args.stamp and args.service == "all":
+        _out("--stamp needs one service: a revision belongs to one history")
+        return 2
+    names = list(SERVICE_PORTS) if args.service == "all" else [args.service]
+    return asyncio.run(_migrate(names, args.stamp))
+
+
+async def _revision(name: str, message: str, scratch: Path) -> int:
+    from shared.db import make_engine
+    from shared.migrations import differences, migrate, write_revision
+
+    history, db = _service_history(name)
+    await db.dispose()
+    engine = make_engine(f"sqlite+aiosqlite:///{scratch / 'head.db'}")
+    try:
+        await migrate(engine, history)
+        async with engine.begin() as conn:
+            if not await conn.run_sync(lambda sync: differences(sync, history)):
+                _out(f"{name}: the models equal the head revision, nothing to write")
+                return 1
+            path = await conn.run_sync(lambda sync: write_revision(sync, history, message))
+    finally:
+        await engine.dispose()
+    _out(f"{name}: wrote {path} — read it, add what autogenerate cannot see (data, triggers), run the tests")
+    return 0
+
+
+def cmd_revision(args: argparse.Namespace) -> int:
+    """Write a revision of a service's model changes (autogenerate against a scratch database at the head)."""
+    import tempfile
+
+    configure_logging("hangviet-revision")
+    with tempfile.TemporaryDirectory() as scratch:
+        return asyncio.run(_revision(args.service, args.message, Path(scratch)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command's arguments."""
     parser = argparse.ArgumentParser(prog="hangviet", description=__doc__)
@@ -150,6 +223,15 @@ def build_parser() -> argparse.ArgumentParser:
     up.set_defaults(func=cmd_up)
     topics = sub.add_parser("topics", help="create the topics on KAFKA_BOOTSTRAP_SERVERS")
     topics.set_defaults(func=cmd_topics)
+    migrate = sub.add_parser("migrate", help="bring a service's database (or all) to its newest schema revision")
+    migrate.add_argument("service", nargs="?", default="all", choices=[*SERVICE_PORTS, "all"])
+    migrate.add_argument("--stamp", metavar="REVISION",
+                         help="record REVISION without running anything (a database made to match it by hand)")
+    migrate.set_defaults(func=cmd_migrate)
+    revision = sub.add_parser("revision", help="write a schema revision of a service's model changes")
+    revision.add_argument("service", choices=list(SERVICE_PORTS))
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(func=cmd_revision)
     tok = sub.add_parser("token", help="print a development token")
     tok.add_argument("--role", required=True, choices=[r.value for r in Role])
     tok.add_argument("--centre")

@@ -11,18 +11,21 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
+import structlog
 from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from shared.db import Database
 from shared.messaging import KERNEL_TABLES, consumers_of, make_broker, make_outbox_publisher, tune_fetch_forever
+from shared.migrations import History, Outcome, SchemaMismatch, SchemaNotCurrent, prepare
 from shared.outbox import OutboxRelay
 from shared.replay import replay_outbox
 from shared.settings import Settings
 from shared.tasks import stop_tasks
 
 READINESS_TIMEOUT_S = 3.0
+log = structlog.get_logger()
 
 
 def make_redis(url: str) -> aioredis.Redis:
@@ -59,9 +62,9 @@ class ServiceRuntime:
                    tables=[*tables, *KERNEL_TABLES], dependencies=frozenset(dependencies))
 
     async def start(self) -> None:
-        """Create tables, mark the outbox for replay on a fresh broker, connect the broker (which starts the
+        """Prepare the schema, mark the outbox for replay on a fresh broker, connect the broker (which starts the
         consumers) and start the relay. A service that uses no broker connects none."""
-        await self.db.create_tables(self.tables)
+        await self._prepare_schema()
         await replay_outbox(self.db, window_s=self.settings.outbox_replay_window_s, epoch=self.settings.broker_epoch)
         if "broker" not in self.dependencies:
             return
@@ -72,6 +75,22 @@ class ServiceRuntime:
         if consumers_of(self.broker) and self.settings.kafka_fetch_idle_wait_ms > self.settings.kafka_fetch_max_wait_ms:
             self.spawn(tune_fetch_forever(self.broker, busy_wait_ms=self.settings.kafka_fetch_max_wait_ms,
                                           idle_wait_ms=self.settings.kafka_fetch_idle_wait_ms))
+
+    async def _prepare_schema(self) -> None:
+        """An empty database gets the tables and the head revision, one made before migrations is adopted, one
+        at the head is used as it is; one behind (or differing from the models) stops the start with what to
+        run (shared/migrations.py). A runtime without a migrations folder (kernel tests) gets its tables."""
+        history = History.of(self.settings.service, self.tables)
+        if not history.directory.is_dir():
+            await self.db.create_tables(self.tables)
+            return
+        try:
+            outcome = await prepare(self.db.engine, history)
+        except (SchemaNotCurrent, SchemaMismatch) as exc:
+            log.error("schema.refused", reason=str(exc))
+            raise
+        if outcome is not Outcome.CURRENT:
+            log.info("schema.prepared", outcome=outcome.value, revision=history.head())
 
     def spawn(self, coro: object) -> None:
         """Run a background loop for the life of the service."""
