@@ -96,8 +96,9 @@ async def read_cancellation_xml(invoice_id: str, db: DbDep, principal: InvoiceRe
 @invoices.post("/{invoice_id}/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentPublic,
                summary="Record a bank transfer or cash payment (organizer of the centre; admin)")
 async def create_payment(invoice_id: str, body: PaymentCreate, db: DbDep, principal: Organizer,
-                         now: NowDep) -> PaymentPublic:
-    row = await payments.record_payment(db=db, principal=principal, invoice_id=invoice_id, body=body, now=now)
+                         now: NowDep, billing: BillingDep) -> PaymentPublic:
+    row = await payments.record_payment(db=db, principal=principal, invoice_id=invoice_id, body=body, now=now,
+                                        overpayment_tolerance_vnd=billing.overpayment_tolerance_vnd)
     return payment_public(row)
 
 

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.billing import domain, invoicing, queries
+from services.billing.amounts import format_vnd
 from services.billing.configuration import check_centre
 from services.billing.domain import InvoiceStatus, PaymentRefused
 from services.billing.models import CentreSettings, Invoice
@@ -40,11 +41,14 @@ class PaymentCreate(BaseModel):
     method: PaymentMethod
     reference: Annotated[str, Field(max_length=100), TEXT] = Field(
         default="", description="bank transaction id or receipt number")
-    received_on: date
+    received_on: date = Field(description="the day the money came in: not before the invoice's date, not in the future")
+    accept_overpayment: bool = Field(
+        default=False, description="confirms an amount above what the invoice still owes (beyond the centre's "
+                                   "tolerance): the excess becomes the exhibitor's credit")
 
 
 async def record_payment(*, db: Database, principal: Principal, invoice_id: str, body: PaymentCreate,
-                         now: datetime) -> Payment:
+                         now: datetime, overpayment_tolerance_vnd: int = 0) -> Payment:
     """Apply a payment to an unpaid invoice; the excess becomes the exhibitor's credit with the centre."""
     reference = body.reference.strip() or None
     if body.method == "bank_transfer" and reference is None:
@@ -57,7 +61,11 @@ async def record_payment(*, db: Database, principal: Principal, invoice_id: str,
             if invoice is None:
                 raise NotFound(f"Không tìm thấy hóa đơn / invoice {invoice_id} not found", code="not-found")
             check_centre(principal, invoice.centre_id)
-            payment = _apply(session, invoice, body, reference=reference, principal=principal, now=now)
+            if body.received_on < invoice.issued_on:
+                raise Invalid(f"Ngày nhận tiền trước ngày lập hóa đơn ({invoice.issued_on.isoformat()}) / received_on "
+                              "is before the invoice's date", field="received_on", code="received-before-invoice")
+            payment = _apply(session, invoice, body, reference=reference, principal=principal, now=now,
+                             tolerance=overpayment_tolerance_vnd)
     except IntegrityError as exc:
         raise Rejected("Giao dịch đã được ghi nhận / this payment reference was already recorded",
                        field="reference", code="duplicate-payment") from exc
@@ -65,7 +73,7 @@ async def record_payment(*, db: Database, principal: Principal, invoice_id: str,
 
 
 def _apply(session: AsyncSession, invoice: Invoice, body: PaymentCreate, *, reference: str | None,
-           principal: Principal, now: datetime) -> Payment:
+           principal: Principal, now: datetime, tolerance: int) -> Payment:
     try:
         outcome = domain.apply_payment(status=InvoiceStatus(invoice.status), payable=invoice.payable_vnd,
                                        paid=invoice.paid_vnd, amount=body.amount_vnd)
@@ -73,6 +81,12 @@ def _apply(session: AsyncSession, invoice: Invoice, body: PaymentCreate, *, refe
         if exc.field:
             raise Invalid(f"Số tiền phải dương / {exc}", field=exc.field, code="invalid-amount") from exc
         raise Rejected(f"Hóa đơn không nhận thanh toán / {exc}", code="not-payable") from exc
+    if outcome.credit_vnd > tolerance and not body.accept_overpayment:
+        owed, excess = format_vnd(invoice.payable_vnd - invoice.paid_vnd), format_vnd(outcome.credit_vnd)
+        raise Invalid(f"Số tiền vượt số còn phải trả ({owed}) {excess}: xác nhận (accept_overpayment) để ghi phần "
+                      f"vượt vào số dư có của doanh nghiệp / the amount exceeds what is owed ({owed}) by {excess}: "
+                      "confirm with accept_overpayment to keep the excess as the exhibitor's credit",
+                      field="amount_vnd", code="overpayment-unconfirmed")
     payment = Payment(invoice_id=invoice.id, amount_vnd=body.amount_vnd, applied_vnd=outcome.applied_vnd,
                       method=body.method, reference=reference, received_on=body.received_on,
                       recorded_by=principal.subject, recorded_at=now)

@@ -62,6 +62,9 @@ class BillingSettings(BaseSettings):
     # The background submitter: how often it looks for pending invoices (it is also woken by each commit),
     # how many rounds an invoice gets before it is marked failed, and the wait after a failed round (doubling,
     # at most an hour).
+    # A payment may exceed what the invoice still owes by this much (đồng) without the organizer confirming it
+    # (`accept_overpayment: true`); the excess becomes the exhibitor's credit either way.
+    overpayment_tolerance_vnd: int = Field(default=0, ge=0, le=100_000_000)
     einvoice_submit_enabled: bool = True
     einvoice_submit_interval_s: float = Field(default=5.0, gt=0)
     einvoice_submit_max_attempts: int = Field(default=8, ge=1, le=100)

@@ -3,12 +3,15 @@ VietQR payload, each for the owning exhibitor and the centre's organizer only.""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from fpdf.fonts import TTFFont
 
 from services.billing import queries
+from services.billing.app import create_app
 from services.billing.pdf import build_invoice_pdf, missing_glyphs
+from services.billing.settings import BillingSettings
 from shared.auth import Principal, Role
 from shared.contracts.registration import RegistrationCancelled
 from tests.conftest import running_app, token, unique
@@ -61,13 +64,16 @@ class TestPayments:
     async def test_an_overpayment_pays_the_invoice_and_the_rest_becomes_a_credit(self, app):
         async with running_app(app) as client:
             invoice = await invoice_for(app, client, await publish_fair(app))
-            res = await pay(app, client, invoice["id"], transfer(11_000_000))
+            unconfirmed = await pay(app, client, invoice["id"], transfer(11_000_000))
+            res = await pay(app, client, invoice["id"], transfer(11_000_000, accept_overpayment=True))
             own = await client.get(f"/exhibitors/{invoice['exhibitor_id']}/credits",
                                    headers=exhibitor(app, invoice["exhibitor_id"]))
             others = await client.get(f"/exhibitors/{invoice['exhibitor_id']}/credits",
                                       headers=exhibitor(app, "ex-other"))
             foreign_centre = await client.get(f"/exhibitors/{invoice['exhibitor_id']}/credits",
                                               headers=organizer(app, "hg"))
+        assert unconfirmed.status_code == 422 and unconfirmed.json()["type"].endswith("overpayment-unconfirmed")
+        assert unconfirmed.json()["errors"][0]["field"] == "amount_vnd"
         assert (res.json()["applied_vnd"], res.json()["credit_vnd"]) == (10_800_000, 200_000)
         assert (own.json()["balance_vnd"], own.json()["data"][0]["reason"]) == (200_000, "overpayment")
         assert others.status_code == 404
@@ -83,6 +89,19 @@ class TestPayments:
             credits = (await client.get(f"/exhibitors/{invoice['exhibitor_id']}/credits",
                                         headers=organizer(app))).json()
         assert (credits["balance_vnd"], credits["data"][0]["reason"]) == (1_000_000, "voided")
+
+
+class TestOverpaymentTolerance:
+    async def test_an_excess_within_the_centres_tolerance_needs_no_confirmation(self, settings_for, clock):
+        app = create_app(settings_for("billing"), clock=clock,
+                         billing=BillingSettings(overdue_check_enabled=False, overpayment_tolerance_vnd=200_000))
+        async with running_app(app) as client:
+            invoice = await invoice_for(app, client, await publish_fair(app))
+            within = await pay(app, client, invoice["id"], transfer(10_900_000))
+            other = await invoice_for(app, client, await publish_fair(app))
+            beyond = await pay(app, client, other["id"], transfer(11_000_001))
+        assert (within.status_code, within.json()["credit_vnd"]) == (201, 100_000)
+        assert beyond.status_code == 422 and beyond.json()["errors"][0]["field"] == "amount_vnd"
 
 
 class TestPaymentBadInput:
@@ -101,6 +120,9 @@ class TestPaymentBadInput:
                 "twice": await pay(app, client, invoice["id"], transfer(1_000, reference="FT-ONCE")),
                 "no_reference": await pay(app, client, invoice["id"], transfer(1_000, reference=" ")),
                 "future": await pay(app, client, invoice["id"], transfer(1_000, received_on="2026-06-01")),
+                "before_invoice": await pay(app, client, invoice["id"], transfer(1_000, received_on=str(
+                    date.fromisoformat(invoice["issued_on"]) - timedelta(days=1)))),
+                "overpaid": await pay(app, client, invoice["id"], transfer(99_000_000)),
                 "method": await pay(app, client, invoice["id"], transfer(1_000, method="bitcoin")),
                 "unknown_invoice": await pay(app, client, unique("inv-"), transfer(1_000)),
                 "other_centre": await pay(app, client, invoice["id"], transfer(1_000), organizer(app, "hg")),
@@ -111,11 +133,14 @@ class TestPaymentBadInput:
             received = await emitted(app, "payment.received")
         statuses = {name: res.status_code for name, res in results.items()}
         assert statuses == {"negative": 422, "zero": 422, "void": 409, "twice": 409, "no_reference": 422,
-                            "future": 422, "method": 422, "unknown_invoice": 404, "other_centre": 404,
+                            "future": 422, "before_invoice": 422, "overpaid": 422, "method": 422,
+                            "unknown_invoice": 404, "other_centre": 404,
                             "exhibitor": 403}
         assert all(r.headers["content-type"] == "application/problem+json" for r in results.values())
         assert results["negative"].json()["errors"][0]["field"] == "amount_vnd"
         assert results["twice"].json()["errors"][0]["field"] == "reference"
+        assert results["before_invoice"].json()["errors"][0]["field"] == "received_on"
+        assert results["overpaid"].json()["errors"][0]["field"] == "amount_vnd"
         assert (after["paid_vnd"], len(after["payments"]), after_void["paid_vnd"]) == (1_000, 1, 0)
         assert len(received) == 1
 
