@@ -204,8 +204,15 @@ async def send(client: httpx.AsyncClient, call: Call, objects: Objects, headers:
     return await client.request(call.method, path, **kwargs)
 
 
+def cookie_of(settings: Any, principal: str) -> dict[str, str]:
+    """A principal logged in to the portal: its token in the portal's cookie."""
+    bearer = headers_of(settings, principal).get("Authorization", "")
+    return {"Cookie": f"hangviet_token={bearer.removeprefix('Bearer ')}"} if bearer else {}
+
+
 async def run_matrix(client: httpx.AsyncClient, settings: Any, world: World, calls: list[Call],
-                     principals: tuple[str, ...] = PRINCIPALS) -> tuple[list[Answer], int]:
+                     principals: tuple[str, ...] = PRINCIPALS,
+                     auth: Callable[[Any, str], dict[str, str]] = headers_of) -> tuple[list[Answer], int]:
     """Every call as every principal on both tenants' objects: (the answers that differ, how many calls)."""
     wrong: list[Answer] = []
     made = 0
@@ -216,7 +223,7 @@ async def run_matrix(client: httpx.AsyncClient, settings: Any, world: World, cal
                 objects = world.objects[side]
                 if call.fresh and 200 <= expected < 300:
                     objects = await world.fresh(side, call.names)
-                res = await send(client, call, objects, headers_of(settings, principal), world.streams)
+                res = await send(client, call, objects, auth(settings, principal), world.streams)
                 made += 1
                 if res.status_code != expected:
                     wrong.append(Answer(call, principal, side, expected, res.status_code, res.text))

@@ -8,16 +8,18 @@ naming no route. The rules, and the cells marked as suspect, are in tests/servic
 
 from __future__ import annotations
 
+from services.portal.app import create_app as portal_app
 from services.registration.app import create_app as registration_app
 from tests.conftest import running_app
 from tests.service import (
     authz_billing,
     authz_booths,
     authz_markets,
+    authz_portal,
     authz_registration,
     authz_subscriptions,
 )
-from tests.service.authz_support import coverage_problems, run_matrix
+from tests.service.authz_support import World, cookie_of, coverage_problems, run_matrix
 from tests.service.booths_support import booths_redis_url  # noqa: F401 - a fixture
 from tests.service.booths_support import make_app as booths_app
 from tests.service.test_subscriptions_pull import served
@@ -87,4 +89,42 @@ class TestMarkets:
         async with running_app(app) as client:
             world = await authz_markets.MarketsWorld(client, app).setup()
             wrong, made = await run_matrix(client, app.state.settings, world, authz_markets.CALLS)
+        assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
+
+
+class TestPortal:
+    """The portal's pages are not in its OpenAPI document: they are read from its routes."""
+
+    def test_every_page_has_exactly_one_row(self, settings_for):
+        app = portal_app(settings_for("portal"), transport=authz_portal.NoService())
+        assert authz_portal.coverage_problems(app) == []
+
+    async def test_a_visitor_without_a_cookie_is_sent_to_log_in_from_every_page_that_needs_one(self, settings_for):
+        services = authz_portal.NoService()
+        app = portal_app(settings_for("portal"), transport=services)
+        async with running_app(app) as client:
+            answers = {(m, p): await client.request(m.upper(), authz_portal.url_of(p),
+                                                    data=authz_portal.FORMS.get((m, p)))
+                       for m, p in sorted(authz_portal.LOGIN)}
+            tokenless = {p: (await client.request(m.upper(), p)).status_code for m, p in authz_portal.TOKEN}
+        wrong = {f"{m.upper()} {p}": f"{r.status_code} {r.headers.get('location')}" for (m, p), r in answers.items()
+                 if not (r.status_code == 303 and r.headers["location"].startswith("/login"))}
+        assert wrong == {}
+        assert tokenless == dict.fromkeys(tokenless, 401)
+        assert services.asked == []  # nothing was asked of a service without a token
+
+    async def test_pages_over_an_object_show_it_only_to_whom_its_service_shows_it(self, settings_for):
+        billing = authz_billing.make_app(settings_for)
+        registration = registration_app(settings_for("registration"))
+        settings = settings_for("portal")
+        app = portal_app(settings, transport=authz_portal.Services(settings, {"billing": billing,
+                                                                              "registration": registration}))
+        async with running_app(billing) as to_billing, running_app(registration) as to_registration:
+            invoices = await authz_billing.BillingWorld(to_billing, billing).setup()
+            registrations = await authz_registration.RegistrationWorld(
+                to_registration, registration.state.settings).setup()
+            world = World()
+            world.objects = {side: {**invoices.objects[side], **registrations.objects[side]} for side in "xy"}
+            async with running_app(app) as client:
+                wrong, made = await run_matrix(client, settings, world, authz_portal.OBJECT_PAGES, auth=cookie_of)
         assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
