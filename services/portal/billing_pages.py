@@ -194,7 +194,7 @@ def payment_body(form: dict[str, str]) -> tuple[dict[str, Any], FormErrors]:
     if errors:
         errors.title, errors.title_en = "Vui lòng kiểm tra lại thông tin", "Please check the form"
     body = {"amount_vnd": amount, "method": method, "reference": form.get("reference", "").strip(),
-            "received_on": received_on}
+            "received_on": received_on, "accept_overpayment": form.get("accept_overpayment") == "yes"}
     return body, errors
 
 

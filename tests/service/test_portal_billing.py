@@ -149,7 +149,18 @@ class TestPayment:
         assert res.headers["location"] == "/organizer/billing/invoices/inv-1?result=recorded"
         sent = json.loads(fake.calls_to("POST", "/invoices/inv-1/payments")[0].content)
         assert sent == {"amount_vnd": 10_800_000, "method": "bank_transfer", "reference": "FT2611050001",
-                        "received_on": "2026-11-05"}
+                        "received_on": "2026-11-05", "accept_overpayment": False}
+
+    async def test_the_confirmation_box_sends_accept_overpayment(self, portal):
+        app, fake = portal
+        fake.on("POST", "billing", "/invoices/inv-1/payments", httpx.Response(201, json={"id": "pay-1"}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            await client.post("/organizer/billing/invoices/inv-1/payments", data={
+                "amount_vnd": "99.000.000", "method": "cash", "received_on": "2026-11-05",
+                "accept_overpayment": "yes"})
+        sent = json.loads(fake.calls_to("POST", "/invoices/inv-1/payments")[0].content)
+        assert sent["accept_overpayment"] is True
 
     async def test_puts_billings_field_errors_next_to_the_fields(self, portal):
         app, fake = portal
