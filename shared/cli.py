@@ -69,7 +69,7 @@ def settings_refusal() -> str | None:
 
 async def _up(args: argparse.Namespace) -> int:
     from shared.demo import seed_demo
-    from shared.platform import start_platform
+    from shared.platform import migrate_databases, start_platform
 
     refusal = settings_refusal()
     if refusal:
@@ -85,6 +85,11 @@ async def _up(args: argparse.Namespace) -> int:
     redis_port = _port("HANGVIET_REDIS_PORT", DEFAULT_REDIS_PORT)
     kafka_port = kafka_port if _port_free(kafka_port) else None  # type: ignore[assignment]
     redis_port = redis_port if _port_free(redis_port) else None  # type: ignore[assignment]
+    _out("hangviet: cập nhật CSDL / migrating the databases (hangviet migrate all)…")
+    failure = await migrate_databases(var_dir)
+    if failure:
+        _out(f"Không cập nhật được CSDL / migration failed:\n{failure}")
+        return 2
     _out("hangviet: khởi động / starting the broker, Redis and six services…")
     platform = await start_platform(var_dir, ports=ports, kafka_port=kafka_port, redis_port=redis_port,
                                     extra_env=development_env())
@@ -157,7 +162,8 @@ def _service_history(name: str) -> tuple[Any, Any]:
 async def _migrate(names: list[str], stamp_revision: str | None) -> int:
     from shared.migrations import SchemaMismatch, migrate, stamp
 
-    for name in names:
+    refused = 0
+    for name in names:  # one refusal does not hold back the other services' databases
         history, db = _service_history(name)
         try:
             if stamp_revision:
@@ -168,10 +174,10 @@ async def _migrate(names: list[str], stamp_revision: str | None) -> int:
             _out(f"{name}: {outcome.value}, at {history.head()}")
         except SchemaMismatch as exc:
             _out(f"{name}: refused: {exc}")
-            return 1
+            refused += 1
         finally:
             await db.dispose()
-    return 0
+    return 1 if refused else 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

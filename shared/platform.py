@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -105,6 +106,19 @@ def embedded_broker_env(environ: Mapping[str, str] | None = None) -> dict[str, s
         EMBEDDED_REPLAY_WINDOW_S)
     env["HANGVIET_BROKER_EPOCH"] = uuid.uuid4().hex
     return env
+
+
+async def migrate_databases(var_dir: Path) -> str | None:
+    """`hangviet migrate all` in a process of its own before any service starts, as compose's one-shot `migrate`
+    job does; None when every database is at its head, else what the command said."""
+    env = {**os.environ, "HANGVIET_VAR_DIR": str(var_dir)}
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "shared.cli", "migrate", "all", env=env,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output, _ = await process.communicate()
+    if process.returncode == 0:
+        return None
+    lines = output.decode(errors="replace").splitlines()
+    return "\n".join(line for line in lines if not line.startswith("{"))[-4000:] or f"exit {process.returncode}"
 
 
 async def start_platform(var_dir: Path, *, ports: Mapping[str, int] | None = None,
