@@ -64,6 +64,13 @@ CALLS = [
     Call("POST", "/admin/overdue-check", may(), body={"as_of": "2026-05-10"}),
 ]
 
+# The list of invoices filtered by another tenant's exhibitor and registration: a filter, not an object, so the
+# answer is an empty list (200), never the other tenant's invoice (`hides`).
+EXTRA_CALLS = [
+    Call("GET", "/invoices", reader.but(other=200), hides="invoice_id",
+         params=lambda o: {"exhibitor_id": o["exhibitor_id"], "registration_id": o["registration_id"]}),
+]
+
 
 def make_app(settings_for: Any) -> Any:
     return create_app(settings_for("billing"), clock=Clock(MAY_2026),

@@ -74,6 +74,13 @@ CALLS = [
          url="/fairs/{open_id}/registrations", body={"booths_requested": 1}, fresh=True),
 ]
 
+# More calls to routes above, on other objects: a draft fair is its centre's own until it is published (to anyone
+# else it does not exist), and only its centre changes it.
+EXTRA_CALLS = [
+    Call("GET", "/fairs/{fair_id}", may("organizer", anonymous=404, wrong_role=404), url="/fairs/{draft_id}"),
+    Call("PATCH", "/fairs/{fair_id}", organizer, url="/fairs/{draft_id}", body={"venue": "Nhà văn hoá tỉnh"}),
+]
+
 
 class RegistrationWorld(World):
     """Per tenant: a draft, an open fair with its exhibitor's registration, an open fair without, a closed fair,

@@ -14,7 +14,7 @@ does not admit → 403; an object of another tenant → 404, as if it did not ex
 from __future__ import annotations
 
 import string
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,15 +156,18 @@ class World:
         raise NotImplementedError
 
 
-def coverage_problems(app: Any, calls: list[Call]) -> list[str]:
-    """Routes of the app without an entry, and entries naming no route of the app."""
+def coverage_problems(app: Any, calls: list[Call], extra: Sequence[Call] = ()) -> list[str]:
+    """Routes of the app without an entry, entries naming no route of the app, routes with two entries. `extra`
+    calls (more objects for routes that have their entry) must name routes of the app too."""
     routes = {(op.method, op.path) for op in operations(app)}
     entries = [c.key for c in calls]
+    stray = sorted({c.key for c in extra} - routes)
     missing = sorted(routes - set(entries))
     unknown = sorted(set(entries) - routes)
     twice = sorted({k for k in entries if entries.count(k) > 1})
     return ([f"no entry: {m.upper()} {p}" for m, p in missing] + [f"no such route: {m.upper()} {p}" for m, p in unknown]
-            + [f"two entries: {m.upper()} {p}" for m, p in twice])
+            + [f"two entries: {m.upper()} {p}" for m, p in twice]
+            + [f"extra call to no route: {m.upper()} {p}" for m, p in stray])
 
 
 @dataclass
