@@ -159,8 +159,8 @@ def _service_history(name: str) -> tuple[Any, Any]:
     return History.of(name, runtime.tables), runtime.db
 
 
-async def _migrate(names: list[str], stamp_revision: str | None) -> int:
-    from shared.migrations import SchemaMismatch, migrate, stamp
+async def _migrate(names: list[str], stamp_revision: str | None, down_to: str | None = None) -> int:
+    from shared.migrations import SchemaMismatch, downgrade, migrate, stamp
 
     refused = 0
     for name in names:  # one refusal does not hold back the other services' databases
@@ -169,6 +169,10 @@ async def _migrate(names: list[str], stamp_revision: str | None) -> int:
             if stamp_revision:
                 await stamp(db.engine, history, stamp_revision)
                 _out(f"{name}: stamped {stamp_revision}")
+                continue
+            if down_to:
+                await downgrade(db.engine, history, down_to)
+                _out(f"{name}: downgraded to {down_to}")
                 continue
             outcome = await migrate(db.engine, history)
             _out(f"{name}: {outcome.value}, at {history.head()}")
@@ -183,11 +187,11 @@ async def _migrate(names: list[str], stamp_revision: str | None) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Bring one service's database (or every one) to the head revision; `--stamp` records a revision only."""
     configure_logging("hangviet-migrate")
-    if args.stamp and args.service == "all":
-        _out("--stamp needs one service: a revision belongs to one history")
+    if (args.stamp or args.downgrade) and args.service == "all":
+        _out("--stamp and --downgrade need one service: a revision belongs to one history")
         return 2
     names = list(SERVICE_PORTS) if args.service == "all" else [args.service]
-    return asyncio.run(_migrate(names, args.stamp))
+    return asyncio.run(_migrate(names, args.stamp, args.downgrade))
 
 
 async def _revision(name: str, message: str, scratch: Path) -> int:
@@ -233,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("service", nargs="?", default="all", choices=[*SERVICE_PORTS, "all"])
     migrate.add_argument("--stamp", metavar="REVISION",
                          help="record REVISION without running anything (a database made to match it by hand)")
+    migrate.add_argument("--downgrade", metavar="REVISION",
+                         help="undo revisions down to REVISION (-1: the last one); the first one's drops every table")
     migrate.set_defaults(func=cmd_migrate)
     revision = sub.add_parser("revision", help="write a schema revision of a service's model changes")
     revision.add_argument("service", choices=list(SERVICE_PORTS))

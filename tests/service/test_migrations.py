@@ -257,8 +257,10 @@ class TestCommand:
         for service in SERVICES:
             monkeypatch.delenv(f"{service.upper()}_DATABASE_URL", raising=False)
         assert main(["migrate", "portal"]) == 0
+        assert main(["migrate", "portal", "--downgrade", "-1"]) == 0
         assert main(["migrate", "portal"]) == 0
-        assert "portal: upgraded" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert out.count("portal: upgraded") == 2 and "portal: downgraded to -1" in out
         with sqlite3.connect(tmp_path / "portal.db") as conn:
             conn.execute("DROP TABLE alembic_version_portal")
             conn.execute("CREATE INDEX ix_stray ON outbox (topic)")
