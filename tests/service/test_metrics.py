@@ -1,5 +1,5 @@
 """GET /metrics of a service in memory: HTTP by route template, the broker's and the consumer's families, the
-outbox backlog, parked events, and billing's saga histogram after an invoice."""
+outbox backlog, webhook deliveries, billing's saga histogram after an invoice, and the lag reading."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from aiokafka import TopicPartition
 from aiokafka.errors import IllegalStateError
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.subscriptions.domain import DeliveryPolicy
 from shared.contracts.registration import FairPublished
 from shared.db import utcnow
 from shared.metrics import consumer_lag
 from shared.outbox import add_event
 from tests.conftest import running_app, token, unique
 from tests.service import billing_support
+from tests.service import test_subscriptions as subscriptions
 from tests.service.billing_support import approved, assigned, emitted, fair_info, feed
 
 app, clock = billing_support.app, billing_support.clock
@@ -93,6 +95,27 @@ class TestSagaHistogram:
         assert 3 <= value(families, name, f"{name}_sum") < 30
         assert value(families, name, f"{name}_bucket", le="2.5") == 0
         assert value(families, name, f"{name}_bucket", le="5.0") == 1
+
+
+class TestWebhookMetrics:
+    async def test_deliveries_by_outcome_with_latency_and_the_flagged_subscription(self, settings_for):
+        app = subscriptions.make_app(settings_for, policy=DeliveryPolicy(base_s=0.01, max_s=0.02, max_attempts=2,
+                                                                         timeout_s=2))
+        settings = app.state.settings
+        async with subscriptions.receiver(statuses=[200, 503, 503]) as rec, running_app(app) as client:
+            sub = await subscriptions.subscribe(client, settings, rec.url)
+            await subscriptions.feed(app, subscriptions.fair_published("08"))
+            await subscriptions.settled(client, settings, sub["id"], 1)
+            await subscriptions.feed(app, subscriptions.fair_published("08"))
+            await subscriptions.settled(client, settings, sub["id"], 2)
+            families = await scrape(client)
+        counts = {labels["outcome"]: v for n, labels, v in families["hangviet_webhook_deliveries"]
+                  if n == "hangviet_webhook_deliveries_total"}
+        assert counts == {"delivered": 1, "retrying": 1, "parked": 1}
+        assert value(families, "hangviet_webhook_delivery_seconds", "hangviet_webhook_delivery_seconds_count",
+                     outcome="parked") == 1
+        assert value(families, "hangviet_webhook_subscriptions_flagged") == 1
+        assert len(rec.requests) == 3
 
 
 class TestConsumerLag:
