@@ -22,11 +22,17 @@ from tests.service.test_markets_results import REPORT
 
 organizer = may("organizer")
 SMALL = {"target_sessions": 2, "session_days": 3, "booth_quota": 10, "enterprise_quota": 2}
-_days = itertools.count()  # sessions next year: each on three days of its own, back to back
 _names = itertools.count()
-# Communes for sessions held today: one each (a commune hosts one session at a time, whatever the programme).
-_held_communes = iter([c.code for c in geo.communes("08")
-                       if c.code not in {"00721", MEO_VAC, LUNG_PHIN, KHAU_VAI}][:40])
+
+
+def _communes() -> Any:
+    """Communes for sessions held today: one each (a commune hosts one session at a time, whatever the programme)."""
+    return iter([c.code for c in geo.communes("08") if c.code not in {"00721", MEO_VAC, LUNG_PHIN, KHAU_VAI}])
+
+
+# Started again by each world (a new database): sessions next year, each on three days of its own, back to back.
+_days = itertools.count()
+_held_communes = _communes()
 
 
 def _session(commune: str = MEO_VAC) -> dict[str, Any]:
@@ -84,7 +90,9 @@ def make_app(settings_for: Any) -> Any:
 
 class MarketsWorld(World):
     def __init__(self, client: Any, app: Any) -> None:
+        global _days, _held_communes
         self.client, self.app = client, app
+        _days, _held_communes = itertools.count(), _communes()
 
     async def setup(self) -> MarketsWorld:
         self.objects = {side: await self.fresh(side, {"programme_id", "held_id", "reported_id", "proposal_id"})
