@@ -8,8 +8,13 @@ naming no route. The rules, and the cells marked as suspect, are in tests/servic
 
 from __future__ import annotations
 
+import httpx
+from fastapi import FastAPI
+
 from services.portal.app import create_app as portal_app
 from services.registration.app import create_app as registration_app
+from shared.auth import CurrentPrincipal
+from shared.problems import install_problem_handlers
 from tests.conftest import running_app
 from tests.service import (
     authz_billing,
@@ -19,7 +24,7 @@ from tests.service import (
     authz_registration,
     authz_subscriptions,
 )
-from tests.service.authz_support import World, cookie_of, coverage_problems, run_matrix
+from tests.service.authz_support import Call, World, cookie_of, coverage_problems, may, run_matrix
 from tests.service.booths_support import booths_redis_url  # noqa: F401 - a fixture
 from tests.service.booths_support import make_app as booths_app
 from tests.service.test_subscriptions_pull import served
@@ -131,3 +136,51 @@ class TestPortal:
             async with running_app(app) as client:
                 wrong, made = await run_matrix(client, settings, world, authz_portal.OBJECT_PAGES, auth=cookie_of)
         assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
+
+
+class TestTheMatrixItself:
+    """The runner finds what it is for: a route without a row, a row without a route, a tenant check missing, a
+    list showing another tenant's object."""
+
+    @staticmethod
+    def leaky_app(settings_for) -> FastAPI:
+        app = FastAPI()
+        app.state.settings = settings_for("registration")
+        install_problem_handlers(app)
+
+        @app.get("/things/{thing_id}")
+        async def read_thing(thing_id: str, principal: CurrentPrincipal) -> dict[str, str]:
+            return {"id": thing_id}  # no tenant check: any token reads any thing
+
+        @app.get("/things")
+        async def read_things(principal: CurrentPrincipal) -> list[str]:
+            return ["thing-x", "thing-y"]  # every tenant's things to everyone
+
+        return app
+
+    def test_a_route_without_a_row_and_a_row_without_a_route_are_named(self, settings_for):
+        calls = [Call("GET", "/things/{thing_id}", may("organizer")), Call("GET", "/gone", may("organizer"))]
+        assert coverage_problems(self.leaky_app(settings_for), calls) == ["no entry: GET /things",
+                                                                          "no such route: GET /gone"]
+
+    async def test_a_missing_tenant_check_and_a_leaking_list_are_reported(self, settings_for):
+        app = self.leaky_app(settings_for)
+        world = World()
+        world.objects = {"x": {"thing_id": "thing-x"}, "y": {"thing_id": "thing-y"}}
+        calls = [Call("GET", "/things/{thing_id}", may("organizer")),
+                 Call("GET", "/things", may("organizer"), hides="thing_id")]
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            wrong, made = await run_matrix(client, app.state.settings, world, calls, principals=(
+                "anonymous", "organizer_x", "organizer_y", "exhibitor_a"))
+        assert made == 4 * 2 + 4
+        found = sorted((w.call.path, w.principal, w.side, w.got, w.leaked) for w in wrong)
+        assert found == [
+            ("/things", "exhibitor_a", "x", 200, ""),  # a role the rule does not admit
+            ("/things", "exhibitor_a", "x", 200, "thing_id"),  # and the list shows y's thing
+            ("/things", "organizer_x", "x", 200, "thing_id"),
+            ("/things", "organizer_y", "y", 200, "thing_id"),
+            ("/things/{thing_id}", "exhibitor_a", "x", 200, ""),
+            ("/things/{thing_id}", "exhibitor_a", "y", 200, ""),
+            ("/things/{thing_id}", "organizer_x", "y", 200, ""),  # another tenant's object
+            ("/things/{thing_id}", "organizer_y", "x", 200, ""),
+        ]
