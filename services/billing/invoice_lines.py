@@ -69,6 +69,11 @@ class InvoiceTotals:
         object.__setattr__(self, "vat_by_rate", MappingProxyType(dict(self.vat_by_rate)))
         object.__setattr__(self, "payable", self.total - self.already_paid)
 
+    def __reduce__(self) -> tuple[type[InvoiceTotals], tuple[int, dict[str, int], dict[str, int], int, int]]:
+        """Pickled with plain dicts (a mapping proxy does not pickle): the PDF is drawn in a worker process."""
+        return (InvoiceTotals, (self.net, dict(self.net_by_rate), dict(self.vat_by_rate), self.total,
+                                self.already_paid))
+
     @property
     def vat(self) -> int:
         """Sum of VAT over all rates (tổng tiền thuế)."""

@@ -206,6 +206,8 @@ class Submitter:
                     raise_if_cancelling()
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("billing.einvoice_round_failed", error=repr(exc))
+            except Exception:  # anything else: said loudly, and the next round tries again (never a dead loop)
+                log.exception("billing.einvoice_round_crashed")
             raise_if_cancelling()  # a cancellation swallowed in the round above still stops the loop
             try:
                 await asyncio.wait_for(self._woken.wait(), timeout=self.interval_s)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from services.billing.einvoice import xml_text
 from services.billing.queries import InvoiceView
 
 FORMAT_VERSION = "2.1.0"
@@ -27,7 +28,7 @@ PERSONAL_ID_DIGITS = 12
 def _add(parent: etree._Element, tag: str, text: str | int | None = None) -> etree._Element:
     element = etree.SubElement(parent, tag)
     if text is not None:
-        element.text = str(text)
+        element.text = xml_text(text)
     return element
 
 

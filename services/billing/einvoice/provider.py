@@ -10,8 +10,11 @@ Neither touches the database: ``submission.py`` reads before and records after, 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -70,6 +73,28 @@ class EInvoiceProvider(Protocol):
     async def submit(self, document: Document) -> Receipt: ...
 
 
+_background: ProcessPoolExecutor | None = None
+
+
+def _lower_priority() -> None:
+    os.nice(10)
+
+
+async def render_in_background(render: Callable[[], bytes]) -> bytes:
+    """Run `render` (a PDF: about 0.1–0.5 s of pure-Python CPU, mostly the fonts) in a worker process at low
+    priority, shared by the process: in the event loop it stalled billing's consumer and API for as long, and
+    in a thread it still held the GIL. The worker takes only CPU the services leave idle."""
+    global _background
+    if _background is None:
+        _background = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                          initializer=_lower_priority)
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_background, render)
+    except BrokenProcessPool:  # the worker died (killed, out of memory): a new one next time
+        _background = None
+        raise ProviderUnavailable("the PDF worker stopped; the next round tries again") from None
+
+
 class LocalFolder:
     """Writes ``<seller tax code>/<symbol>-<number>.xml`` and ``.pdf`` under a folder; the code comes later, typed
     in by an operator (``POST /invoices/{id}/authority-code``). Writing again replaces the same two files."""
@@ -81,18 +106,19 @@ class LocalFolder:
 
     async def submit(self, document: Document) -> Receipt:
         folder = self.directory / document.seller_tax_code
+        pdf = await render_in_background(document.render_pdf)
         try:
-            await asyncio.to_thread(self._write, folder, document)
+            await asyncio.to_thread(self._write, folder, document.file_stem, document.xml, pdf)
         except OSError as exc:  # a full or read-only disk: the submitter retries later
             raise ProviderUnavailable(f"cannot write to {folder}: {exc.strerror or exc}") from exc
         return Receipt(authority_code=None, reference=str(folder / document.file_stem))
 
     @staticmethod
-    def _write(folder: Path, document: Document) -> None:
+    def _write(folder: Path, stem: str, xml: bytes, pdf: bytes) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        for suffix, data in ((".xml", document.xml), (".pdf", document.render_pdf())):
+        for suffix, data in ((".xml", xml), (".pdf", pdf)):
             # Written beside and renamed, so a reader never sees half a file.
-            target = folder / f"{document.file_stem}{suffix}"
+            target = folder / f"{stem}{suffix}"
             partial = target.with_name(target.name + ".part")
             partial.write_bytes(data)
             os.replace(partial, target)

@@ -13,6 +13,7 @@ from pathlib import Path
 from lxml import etree
 
 from services.billing.domain import cancellation_reason, issue_date
+from services.billing.einvoice import xml_text
 from services.billing.einvoice.hdon import FORMAT_VERSION
 from services.billing.models import Invoice, InvoiceCancellation
 
@@ -25,7 +26,7 @@ CANCELLATION = 1  # TCTBao: cancel (2 adjust, 3 replace, 4 explain)
 
 
 def _add(parent: etree._Element, tag: str, text: str | int) -> None:
-    etree.SubElement(parent, tag).text = str(text)
+    etree.SubElement(parent, tag).text = xml_text(text)
 
 
 def build_tbao(invoice: Invoice, cancellation: InvoiceCancellation) -> etree._Element:
