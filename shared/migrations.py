@@ -32,6 +32,7 @@ from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, MetaData, Table, TypeDecorator, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -184,6 +185,15 @@ def _adopt(connection: Connection, history: History, present: set[str]) -> None:
     _create_and_stamp(connection, history, [t for t in history.tables if t.name in missing])
 
 
+def _known(history: History, revision: str | None) -> bool:
+    if revision is None:
+        return True
+    try:
+        return _script(history.directory).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def bring_to_head(connection: Connection, history: History, *, upgrade: bool) -> Outcome:
     """Bring the database to the head revision (module docstring); `upgrade` runs revisions, as `migrate`
     does — without it a database behind the head is refused."""
@@ -194,9 +204,14 @@ def bring_to_head(connection: Connection, history: History, *, upgrade: bool) ->
         revision = current(connection, history)
         if revision == head:
             return Outcome.CURRENT
+        if not _known(history, revision):
+            raise SchemaNotCurrent(
+                f"the {history.service} database is at revision {revision}, which this code does not know (a newer "
+                f"version migrated it): run that version, or downgrade with it (`hangviet migrate "
+                f"{history.service} --downgrade {head}`)")
         if not upgrade:
             raise SchemaNotCurrent(
-                f"the {history.service} database is at revision {revision}, this code needs {head}: run "
+                f"the {history.service} database is at revision {revision or 'none'}, this code needs {head}: run "
                 f"`hangviet migrate {history.service}` first")
         command.upgrade(_config(history.directory, connection=connection, history=history), "head")
         return Outcome.UPGRADED

@@ -233,6 +233,16 @@ class TestBehindTheHead:
         finally:
             await db.dispose()
 
+    async def test_a_database_migrated_by_newer_code_is_refused(self, settings_for):
+        _, history, db = build("portal", settings_for)
+        try:
+            await upgrade(db.engine, history)
+            await execute(db, f"UPDATE {history.version_table} SET version_num = 'c0ffee000000'")
+            with pytest.raises(SchemaNotCurrent, match="c0ffee000000, which this code does not know"):
+                await prepare(db.engine, history)
+        finally:
+            await db.dispose()
+
     async def test_a_service_behind_does_not_start(self, settings_for):
         app, history, db = build("booths", settings_for)
         try:
