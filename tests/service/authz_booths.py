@@ -10,7 +10,18 @@ from __future__ import annotations
 from typing import Any
 
 from tests.service.authz_registration import KERNEL, ORGANIZER_OF
-from tests.service.authz_support import CENTRE, EXHIBITOR, Call, Objects, World, anyone, headers_of, may
+from tests.service.authz_support import (
+    CENTRE,
+    EXHIBITOR,
+    Call,
+    Objects,
+    World,
+    anyone,
+    crossed,
+    headers_of,
+    may,
+    nobody,
+)
 from tests.service.booths_support import approved, deliver, published_fair
 
 organizer = may("organizer")
@@ -58,14 +69,35 @@ CALLS = [
          url="/fairs/{pick_fair_id}/requests/{pick_reg_id}/preferences", body={"wants_corner": True}),
 ]
 
+# Calls naming an own fair and the other tenant's registration or hold: nobody may act on a registration through
+# a fair it does not belong to.
+MIXED_CALLS = [
+    Call("POST", "/fairs/{fair_id}/assignments", nobody("organizer"),
+         body=lambda o: {"registration_id": o["other_spare_id"], "booth_codes": ["H01", "H02"]}),
+    Call("POST", "/fairs/{fair_id}/assignments/{registration_id}/move", nobody("organizer"),
+         url="/fairs/{fair_id}/assignments/{other_registration_id}/move", body={"booth_codes": ["H03", "H04"]}),
+    Call("POST", "/fairs/{fair_id}/assignments/{registration_id}/release", nobody("organizer"),
+         url="/fairs/{fair_id}/assignments/{other_registration_id}/release", body={"reason": "x"}),
+    Call("POST", "/fairs/{fair_id}/swap", nobody("organizer"),
+         body=lambda o: {"registration_ids": [o["registration_id"], o["other_registration_id"]]}),
+    Call("POST", "/fairs/{fair_id}/holds", nobody("exhibitor"), url="/fairs/{pick_fair_id}/holds",
+         body=lambda o: {"registration_id": o["other_pick_reg_id"], "booth_codes": ["H05", "H06"]}),
+    Call("POST", "/fairs/{fair_id}/holds/{hold_id}/confirm", nobody("organizer", "exhibitor"),
+         url="/fairs/{pick_fair_id}/holds/{other_hold_id}/confirm"),
+    Call("DELETE", "/fairs/{fair_id}/holds/{hold_id}", nobody("organizer", "exhibitor"),
+         url="/fairs/{pick_fair_id}/holds/{other_hold_id}"),
+    Call("PUT", "/fairs/{fair_id}/requests/{registration_id}/preferences", nobody("organizer", "exhibitor"),
+         url="/fairs/{pick_fair_id}/requests/{other_pick_reg_id}/preferences", body={"wants_corner": True}),
+]
+
 
 class BoothsWorld(World):
     def __init__(self, client: Any, app: Any) -> None:
         self.client, self.app = client, app
 
     async def setup(self) -> BoothsWorld:
-        self.objects = {side: await self.fresh(side, {"fair_id", "pick_fair_id", "hold_id", "bare_id"})
-                        for side in ("x", "y")}
+        self.objects = crossed({side: await self.fresh(side, {"fair_id", "pick_fair_id", "hold_id", "bare_id"})
+                                for side in ("x", "y")})
         return self
 
     async def fresh(self, side: str, names: set[str]) -> Objects:

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.service.authz_support import CENTRE, EXHIBITOR, Call, Objects, World, anyone, headers_of, may, signed_in
+from tests.service.authz_support import (
+    CENTRE,
+    EXHIBITOR,
+    Call,
+    Objects,
+    World,
+    anyone,
+    crossed,
+    headers_of,
+    may,
+    nobody,
+    signed_in,
+)
 from tests.service.fixtures import exhibitor_body, fair_body
 from tests.service.test_registration_support import next_tax_code
 
@@ -81,6 +93,14 @@ EXTRA_CALLS = [
     Call("PATCH", "/fairs/{fair_id}", organizer, url="/fairs/{draft_id}", body={"venue": "Nhà văn hoá tỉnh"}),
 ]
 
+# Decisions on the other tenant's registration through an own fair: nobody may make them.
+MIXED_CALLS = [
+    Call("POST", "/fairs/{fair_id}/registrations/approve", nobody("organizer"),
+         body=lambda o: {"registration_ids": [o["other_registration_id"]]}),
+    Call("POST", "/fairs/{fair_id}/registrations/reject", nobody("organizer"),
+         body=lambda o: {"registration_ids": [o["other_registration_id"]], **REASON}),
+]
+
 
 class RegistrationWorld(World):
     """Per tenant: a draft, an open fair with its exhibitor's registration, an open fair without, a closed fair,
@@ -94,7 +114,7 @@ class RegistrationWorld(World):
             res = await self.client.post("/exhibitors", json=exhibitor_body(tax_code=next_tax_code()),
                                          headers=headers_of(self.settings, EXHIBITOR_OF[side]))
             assert res.status_code == 201, res.text
-        self.objects = {side: await self.fresh(side, set(NAMES)) for side in ("x", "y")}
+        self.objects = crossed({side: await self.fresh(side, set(NAMES)) for side in ("x", "y")})
         return self
 
     async def fresh(self, side: str, names: set[str]) -> Objects:

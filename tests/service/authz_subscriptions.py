@@ -11,7 +11,19 @@ import asyncio
 from typing import Any
 
 from tests.service.authz_registration import KERNEL
-from tests.service.authz_support import PRINCIPALS, SIDES, Call, Objects, World, anyone, headers_of, may, signed_in
+from tests.service.authz_support import (
+    PRINCIPALS,
+    SIDES,
+    Call,
+    Objects,
+    World,
+    anyone,
+    crossed,
+    headers_of,
+    may,
+    nobody,
+    signed_in,
+)
 from tests.service.test_subscriptions import fair_published, feed, free_socket, make_app, url_of
 from tests.service.test_subscriptions_ownership import TWO_ATTEMPTS
 
@@ -50,6 +62,15 @@ CALLS = [
     Call("GET", "/feeds/{token}.ics", anyone()),
 ]
 
+# A delivery of the other region's subscription, named under an own subscription: nobody reads or redelivers it.
+MIXED_CALLS = [
+    Call("GET", "/subscriptions/{subscription_id}/deliveries/{delivery_id}", nobody("regional", "organizer"),
+         url="/subscriptions/{subscription_id}/deliveries/{other_delivery_id}"),
+    Call("POST", "/subscriptions/{subscription_id}/deliveries/{delivery_id}/redeliver",
+         nobody("regional", "organizer"),
+         url="/subscriptions/{subscription_id}/deliveries/{other_delivery_id}/redeliver"),
+]
+
 
 def app_for(settings_for: Any) -> Any:
     return make_app(settings_for, policy=TWO_ATTEMPTS)
@@ -61,7 +82,7 @@ class SubscriptionsWorld(World):
         self.closed = free_socket()  # bound, never listening: every attempt is refused, the delivery parks
 
     async def setup(self) -> SubscriptionsWorld:
-        self.objects = {side: await self.fresh(side, {"token"}) for side in SIDES}
+        self.objects = crossed({side: await self.fresh(side, {"token"}) for side in SIDES})
         return self
 
     async def fresh(self, side: str, names: set[str]) -> Objects:

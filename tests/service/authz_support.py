@@ -156,6 +156,19 @@ class World:
         raise NotImplementedError
 
 
+def crossed(objects: dict[str, Objects]) -> dict[str, Objects]:
+    """Each tenant's objects with the other tenant's beside them as `other_<name>`: for calls that name an own
+    object and another tenant's together (a registration of Y under X's fair), which nobody may make succeed."""
+    return {side: {**mine, **{f"other_{k}": v for k, v in objects["y" if side == "x" else "x"].items()}}
+            for side, mine in objects.items()}
+
+
+def nobody(*roles: str, status: int = 404, **options: Any) -> Rule:
+    """A call that mixes two tenants' objects: refused (`status`) to the route's `roles` and the admin alike, the
+    first object's owner included; other roles are refused for their role (403)."""
+    return Rule(ok=status, roles=frozenset(roles), tenant=False, **options)
+
+
 def coverage_problems(app: Any, calls: list[Call], extra: Sequence[Call] = ()) -> list[str]:
     """Routes of the app without an entry, entries naming no route of the app, routes with two entries. `extra`
     calls (more objects for routes that have their entry) must name routes of the app too."""

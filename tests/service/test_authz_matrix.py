@@ -33,14 +33,16 @@ from tests.service.test_subscriptions_pull import served
 class TestRegistration:
     def test_every_route_has_exactly_one_row(self, settings_for):
         app = registration_app(settings_for("registration"))
-        assert coverage_problems(app, authz_registration.CALLS, authz_registration.EXTRA_CALLS) == []
+        extra = authz_registration.EXTRA_CALLS + authz_registration.MIXED_CALLS
+        assert coverage_problems(app, authz_registration.CALLS, extra) == []
 
     async def test_every_route_answers_every_principal_as_its_rule_says(self, settings_for):
         app = registration_app(settings_for("registration"))
         async with running_app(app) as client:
             world = await authz_registration.RegistrationWorld(client, app.state.settings).setup()
             wrong, made = await run_matrix(client, app.state.settings, world,
-                                           authz_registration.CALLS + authz_registration.EXTRA_CALLS)
+                                           authz_registration.CALLS + authz_registration.EXTRA_CALLS
+                                           + authz_registration.MIXED_CALLS)
         assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
 
 
@@ -60,7 +62,8 @@ class TestBilling:
 
 class TestBooths:
     def test_every_route_has_exactly_one_row(self, settings_for, booths_redis_url):  # noqa: F811
-        assert coverage_problems(booths_app(settings_for, booths_redis_url), authz_booths.CALLS) == []
+        app = booths_app(settings_for, booths_redis_url)
+        assert coverage_problems(app, authz_booths.CALLS, authz_booths.MIXED_CALLS) == []
 
     async def test_every_route_answers_every_principal_as_its_rule_says(self, settings_for,
                                                                         booths_redis_url):  # noqa: F811
@@ -68,13 +71,15 @@ class TestBooths:
         async with running_app(app) as client, served(app) as streams:
             world = await authz_booths.BoothsWorld(client, app).setup()
             world.streams = streams
-            wrong, made = await run_matrix(client, app.state.settings, world, authz_booths.CALLS)
+            wrong, made = await run_matrix(client, app.state.settings, world,
+                                           authz_booths.CALLS + authz_booths.MIXED_CALLS)
         assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
 
 
 class TestSubscriptions:
     def test_every_route_has_exactly_one_row(self, settings_for):
-        assert coverage_problems(authz_subscriptions.app_for(settings_for), authz_subscriptions.CALLS) == []
+        app = authz_subscriptions.app_for(settings_for)
+        assert coverage_problems(app, authz_subscriptions.CALLS, authz_subscriptions.MIXED_CALLS) == []
 
     async def test_every_route_answers_every_principal_as_its_rule_says(self, settings_for):
         app = authz_subscriptions.app_for(settings_for)
@@ -82,7 +87,8 @@ class TestSubscriptions:
             world = await authz_subscriptions.SubscriptionsWorld(client, app).setup()
             world.streams = streams
             try:
-                wrong, made = await run_matrix(client, app.state.settings, world, authz_subscriptions.CALLS)
+                wrong, made = await run_matrix(client, app.state.settings, world,
+                                               authz_subscriptions.CALLS + authz_subscriptions.MIXED_CALLS)
             finally:
                 world.closed.close()
         assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
