@@ -25,6 +25,7 @@ from services.billing.schemas_subsidy import SettlementGroup, SettlementLine, Se
 from shared.auth import Principal
 from shared.db import Database
 from shared.geo import UnknownPlace, province
+from shared.spreadsheet import safe_cell
 
 STATUS_LABELS = {"committed": "Đã cam kết", "paid": "Đã thực hiện", "released": "Đã hoàn trả"}
 MONEY = "#,##0"
@@ -97,7 +98,7 @@ def _sheet(book: Workbook, title: str, headers: list[str], rows: Iterable[list[o
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append([safe_cell(value) for value in row])  # names stored before the text checks, formulas
     for column in sheet.iter_cols(min_col=money_from, min_row=2):
         for cell in column:
             if isinstance(cell.value, int):

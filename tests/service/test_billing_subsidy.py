@@ -7,7 +7,9 @@ import asyncio
 import io
 
 from openpyxl import load_workbook
+from sqlmodel import select
 
+from services.billing.models_ledger import SubsidyCommitment
 from shared.contracts.registration import RegistrationCancelled
 from tests.conftest import running_app, unique
 from tests.service import billing_support
@@ -263,6 +265,20 @@ class TestRelease:
 
 
 class TestSettlement:
+    async def test_the_xlsx_holds_names_stored_before_the_text_checks(self, app):
+        async with running_app(app) as client:
+            created = await create(app, client, eligible_provinces=[])
+            invoice = await invoice_for(app, client, await publish_fair(app))
+            async with app.state.runtime.db.transaction() as session:  # as stored before names were checked
+                row = (await session.exec(select(SubsidyCommitment).where(
+                    SubsidyCommitment.invoice_id == invoice["id"]))).one()
+                row.exhibitor_name = "=HTX Chè\x07 Shan tuyết"
+                session.add(row)
+            xlsx = await client.get(f"/subsidy-programmes/{created['id']}/settlement.xlsx", headers=organizer(app))
+        assert xlsx.status_code == 200
+        detail = load_workbook(io.BytesIO(xlsx.content))["Chi tiết"]
+        assert detail.cell(2, 5).value == "'=HTX Chè Shan tuyết"  # no control character, not a formula
+
     async def test_by_fair_and_province_committed_paid_released_as_json_and_xlsx(self, app):
         async with running_app(app) as client:
             created = await create(app, client, eligible_provinces=[])
