@@ -88,6 +88,20 @@ SOME_ID = "0123456789abcdef0123456789abcdef"
 # A form the page reads before it asks for the login (a malformed line id is simply not found, 404).
 FORMS = {("post", "/organizer/markets/proposals/{proposal_id}/pin"): {"item_id": SOME_ID}}
 
+# The portal's own gates, by the start of the path: the roles a section's pages are for. Anyone else is refused
+# (403) by the portal before a service is asked. The regional pages are the regional centres' (and the admin's):
+# an organizer, whom the subscriptions API also lets subscribe, is not offered them. Pages outside these
+# sections leave the decision to the service (OBJECT_PAGES).
+GATES = {"/me": {"exhibitor"}, "/organizer": {"organizer", "admin"}, "/regional": {"regional", "admin"}}
+ADMIN_ONLY = {("post", "/organizer/billing/overdue-check")}
+
+
+def gate_of(method: str, path: str) -> set[str] | None:
+    """The roles a page is for, when the portal itself decides."""
+    if (method, path) in ADMIN_ONLY:
+        return {"admin"}
+    return next((roles for prefix, roles in GATES.items() if path == prefix or path.startswith(prefix + "/")), None)
+
 
 def pages(app: Any) -> set[tuple[str, str]]:
     """Every (method, path) the portal serves, included routers flattened, the docs and static files aside."""

@@ -24,7 +24,7 @@ from tests.service import (
     authz_registration,
     authz_subscriptions,
 )
-from tests.service.authz_support import Call, World, cookie_of, coverage_problems, may, run_matrix
+from tests.service.authz_support import ROLE, Call, World, cookie_of, coverage_problems, may, run_matrix
 from tests.service.booths_support import booths_redis_url  # noqa: F401 - a fixture
 from tests.service.booths_support import make_app as booths_app
 from tests.service.test_subscriptions_pull import served
@@ -126,6 +126,24 @@ class TestPortal:
         assert wrong == {}
         assert tokenless == dict.fromkeys(tokenless, 401)
         assert services.asked == []  # nothing was asked of a service without a token
+
+    async def test_a_section_refuses_the_roles_it_is_not_for_before_asking_a_service(self, settings_for):
+        settings, services = settings_for("portal"), authz_portal.NoService()
+        app = portal_app(settings, transport=services)
+        wrong, asked = [], []
+        async with running_app(app) as client:
+            for method, path in sorted(authz_portal.LOGIN):
+                roles = authz_portal.gate_of(method, path)
+                for who in (() if roles is None else ("exhibitor_a", "organizer_x", "regional_north", "admin")):
+                    before = len(services.asked)
+                    res = await client.request(method.upper(), authz_portal.url_of(path), headers=cookie_of(
+                        settings, who), data=authz_portal.FORMS.get((method, path)))
+                    refused = ROLE[who] not in roles
+                    if refused != (res.status_code == 403) or res.status_code == 303:
+                        wrong.append(f"{method.upper()} {path} as {who}: {res.status_code}")
+                    if refused and len(services.asked) > before:
+                        asked.append(f"{method.upper()} {path} as {who} asked {services.asked[before:]}")
+        assert (wrong, asked) == ([], [])
 
     async def test_pages_over_an_object_show_it_only_to_whom_its_service_shows_it(self, settings_for):
         billing = authz_billing.make_app(settings_for)
