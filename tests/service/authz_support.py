@@ -20,7 +20,8 @@ from typing import Any
 
 import httpx
 
-from shared.openapi import operations
+from shared.auth import issue_token
+from shared.openapi import auth_of, operations
 from tests.conftest import token
 
 PRINCIPALS = ("anonymous", "exhibitor_a", "exhibitor_b", "organizer_x", "organizer_y", "regional_north",
@@ -248,6 +249,20 @@ async def run_matrix(client: httpx.AsyncClient, settings: Any, world: World, cal
                     if other in res.text:
                         wrong.append(Answer(call, principal, side, expected, res.status_code, "", call.hides))
     return wrong, made
+
+
+async def forged_token_answers(client: httpx.AsyncClient, app: Any, world: World, calls: list[Call]) -> list[str]:
+    """Every call with a token signed by another key, on tenant x's objects: a route that reads tokens (required
+    or optional, `shared.openapi.auth_of`) refuses it, 401; one that reads none answers as to the anonymous."""
+    kinds = {(op.method, op.path): auth_of(op) for op in operations(app)}
+    forged = {"Authorization": f"Bearer {issue_token('another-key-' + 'x' * 32, role='admin', subject='root')}"}
+    wrong = []
+    for call in calls:
+        expected = 401 if kinds[call.key] != "none" else call.rule.expected("anonymous", "x")
+        res = await send(client, call, world.objects["x"], forged, world.streams)
+        if res.status_code != expected:
+            wrong.append(f"{call.method} {call.path} with a forged token: expected {expected}, got {res.status_code}")
+    return wrong
 
 
 def suspects(calls: list[Call]) -> list[str]:

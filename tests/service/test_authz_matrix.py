@@ -8,6 +8,8 @@ naming no route. The rules, and the cells marked as suspect, are in tests/servic
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from fastapi import FastAPI
 
@@ -24,10 +26,25 @@ from tests.service import (
     authz_registration,
     authz_subscriptions,
 )
-from tests.service.authz_support import ROLE, Call, World, cookie_of, coverage_problems, may, run_matrix
+from tests.service.authz_support import (
+    ROLE,
+    Call,
+    World,
+    cookie_of,
+    coverage_problems,
+    forged_token_answers,
+    may,
+    run_matrix,
+)
 from tests.service.booths_support import booths_redis_url  # noqa: F401 - a fixture
 from tests.service.booths_support import make_app as booths_app
 from tests.service.test_subscriptions_pull import served
+
+
+def assert_answers(wrong: list[Any], made: int, forged: list[str]) -> None:
+    """No answer differs from its rule, and a forged token is refused wherever a token is read."""
+    assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
+    assert forged == []
 
 
 class TestRegistration:
@@ -43,7 +60,8 @@ class TestRegistration:
             wrong, made = await run_matrix(client, app.state.settings, world,
                                            authz_registration.CALLS + authz_registration.EXTRA_CALLS
                                            + authz_registration.MIXED_CALLS)
-        assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
+            forged = await forged_token_answers(client, app, world, authz_registration.CALLS)
+        assert_answers(wrong, made, forged)
 
 
 class TestBilling:
@@ -57,7 +75,8 @@ class TestBilling:
             world = await authz_billing.BillingWorld(client, app).setup()
             wrong, made = await run_matrix(client, app.state.settings, world,
                                            authz_billing.CALLS + authz_billing.EXTRA_CALLS)
-        assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
+            forged = await forged_token_answers(client, app, world, authz_billing.CALLS)
+        assert_answers(wrong, made, forged)
 
 
 class TestBooths:
@@ -73,7 +92,8 @@ class TestBooths:
             world.streams = streams
             wrong, made = await run_matrix(client, app.state.settings, world,
                                            authz_booths.CALLS + authz_booths.MIXED_CALLS)
-        assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
+            forged = await forged_token_answers(client, app, world, authz_booths.CALLS)
+        assert_answers(wrong, made, forged)
 
 
 class TestSubscriptions:
@@ -89,9 +109,10 @@ class TestSubscriptions:
             try:
                 wrong, made = await run_matrix(client, app.state.settings, world,
                                                authz_subscriptions.CALLS + authz_subscriptions.MIXED_CALLS)
+                forged = await forged_token_answers(client, app, world, authz_subscriptions.CALLS)
             finally:
                 world.closed.close()
-        assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
+        assert_answers(wrong, made, forged)
 
 
 class TestMarkets:
@@ -103,7 +124,8 @@ class TestMarkets:
         async with running_app(app) as client:
             world = await authz_markets.MarketsWorld(client, app).setup()
             wrong, made = await run_matrix(client, app.state.settings, world, authz_markets.CALLS)
-        assert not wrong, f"{len(wrong)} of {made} answers differ:\n" + "\n".join(map(str, wrong))
+            forged = await forged_token_answers(client, app, world, authz_markets.CALLS)
+        assert_answers(wrong, made, forged)
 
 
 class TestPortal:
