@@ -15,7 +15,6 @@ from tests.service.authz_support import (
     headers_of,
     may,
     nobody,
-    signed_in,
 )
 from tests.service.fixtures import exhibitor_body, fair_body
 from tests.service.test_registration_support import next_tax_code
@@ -154,4 +153,3 @@ class RegistrationWorld(World):
 
 
 NAMES = ("fair_id", "registration_id", "draft_id", "open_id", "closed_id", "changes_id", "exhibitor_id")
-__all__ = ["CALLS", "RegistrationWorld", "signed_in"]

@@ -14,7 +14,7 @@ does not admit → 403; an object of another tenant → 404, as if it did not ex
 from __future__ import annotations
 
 import string
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,5 +270,3 @@ def suspects(calls: list[Call]) -> list[str]:
     return [f"{c.method} {c.path} as {p} on {s}'s object → {c.rule.exceptions.get((p, s))}: {why}"
             for c in calls for (p, s), why in c.rule.suspect.items()]
 
-
-Setup = Callable[[httpx.AsyncClient], Awaitable[World]]

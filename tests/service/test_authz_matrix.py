@@ -3,7 +3,9 @@ anonymous caller, exhibitors A and B, the organizers of centres X and Y, the reg
 the south, an admin), on an object of its own tenant and on another tenant's, answers what its rule says.
 
 The routes are read from the apps (`shared.openapi.operations`): a route without a row fails, and so does a row
-naming no route. The rules, and the cells marked as suspect, are in tests/service/authz_*.py.
+naming no route. The rules are in tests/service/authz_*.py; a cell whose current answer looked wrong for tenant
+isolation would be kept with `Rule.suspect` naming why — none had to be. Beside the matrix: calls mixing two
+tenants' objects, a forged token on every route, and the portal's pages (read from its routes).
 """
 
 from __future__ import annotations
