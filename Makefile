@@ -29,6 +29,7 @@ lint: bootstrap ## ruff on everything, mypy on the shared kernel, compose file v
 	$(UV) run ruff check .
 	$(UV) run mypy shared
 	$(MAKE) --no-print-directory compose-check
+	$(UV) run python -m deploy.k8s.check
 
 compose-check: bootstrap
 	$(UV) run python -m deploy.compose_check
