@@ -239,7 +239,7 @@ async def _programme_form(request: Request, api: Backend, token: str, principal:
                           status_code: int = 200) -> Response:
     fairs = await optional(_centre_fairs(api, token, principal), "fairs") or []
     year = today_in_vietnam().year
-    defaults: dict[str, Any] = {"level": "local", "base": "gross", "support_percent": "50",
+    defaults: dict[str, Any] = {"base": "gross", "support_percent": "50",
                                 "max_booths_per_exhibitor": "2", "valid_from": f"{year}-01-01",
                                 "valid_to": f"{year + 1}-12-31"}
     return render(request, "billing/programme_new.html", {
@@ -276,6 +276,8 @@ def programme_body(form: dict[str, Any]) -> tuple[dict[str, Any], FormErrors]:
         "eligible_communes": _COMMUNE.findall(str(form.get("eligible_communes", ""))),
         "fair_ids": list(form.get("fair_ids", [])),
     }
+    if body["level"] not in ("national", "local"):  # a required choice: never pre-selected, so asked for here
+        errors.add("level", "Vui lòng chọn cấp kinh phí.", "Please choose the level of funding.")
     cap = whole("cap_per_booth_vnd", required=False, money=True)
     if cap is not None:
         body["cap_per_booth_vnd"] = cap

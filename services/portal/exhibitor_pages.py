@@ -126,7 +126,7 @@ async def read_profile_form(request: Request, api: BackendDep) -> Response:
     principal, token = exhibitor_session(request)
     exhibitor_id = str(principal.exhibitor_id)
     profile = await read_profile(api, token, exhibitor_id)
-    form = form_from_profile(profile) if profile else form_from_profile({"kind": "household"})
+    form = form_from_profile(profile or {})  # a new profile: no kind chosen for the exhibitor (it is required)
     audit = None
     if profile:
         audit = await optional(api.get("registration", f"/exhibitors/{quote(exhibitor_id, safe='')}/audit",

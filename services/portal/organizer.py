@@ -152,7 +152,7 @@ def _booth_counts(plan: Any) -> dict[str, int] | None:
 async def read_new_fair(request: Request) -> Response:
     organizer_session(request)
     defaults = {"kind": "provincial", "allocation_mode": "automatic", "max_booths_per_exhibitor": "4",
-                "booths_per_row": "10", "province_code": "08"}
+                "booths_per_row": "10"}  # no province: a required choice is never pre-selected
     return _fair_form(request, defaults, FormErrors())
 
 

@@ -40,6 +40,11 @@ INTEGERS = ("capacity_booths", "booth_price_vnd", "max_booths_per_exhibitor", "b
 MOMENTS = ("registration_opens_at", "registration_closes_at", "cancellation_deadline")
 REQUIRED = ("name", "province_code", "venue", "starts_on", "ends_on", "registration_opens_at",
             "registration_closes_at", "capacity_booths", "booth_price_vnd", "seller_name", "seller_tax_code")
+# What an empty required field is told; a choice is asked to be chosen (none is pre-selected).
+_MISSING: dict[str, tuple[str, str]] = {
+    "province_code": ("Vui lòng chọn tỉnh, thành phố.", "Please choose the province."),
+    "": ("Vui lòng nhập trường này.", "Please fill in this field."),
+}
 _MONEY_SEPARATORS = re.compile(r"[.\s,_\u00a0₫đ]|VND", re.IGNORECASE)
 
 
@@ -76,7 +81,7 @@ def fair_body(form: dict[str, str]) -> tuple[dict[str, Any], FormErrors]:
     errors = FormErrors()
     for name in REQUIRED:
         if not form.get(name, "").strip():
-            errors.add(name, "Vui lòng nhập trường này.")
+            errors.add(name, *_MISSING.get(name, _MISSING[""]))
     body: dict[str, Any] = {name: form[name].strip() for name in (
         "name", "kind", "province_code", "venue", "starts_on", "ends_on", "allocation_mode")
         if form.get(name, "").strip()}

@@ -68,6 +68,7 @@ async def test_organizer_records_a_transfer_and_exports_the_settlement(platform:
     programme_name = f"Hỗ trợ KCĐP Tuyên Quang {tag}"
     await page.get_by_label("Tên chương trình").fill(programme_name)
     await page.get_by_label("Cơ quan cấp kinh phí").fill(f"Sở Công Thương Tuyên Quang {tag}")
+    await page.get_by_label("Khuyến công địa phương (KCĐP)").check()  # a required choice: none pre-selected
     await page.get_by_label("Tỉnh cấp kinh phí (KCĐP)").select_option("08")
     await page.get_by_label("Ngân sách (đồng)").fill("100.000.000")
     await page.get_by_label("Hiệu lực từ ngày").fill("2026-01-01")

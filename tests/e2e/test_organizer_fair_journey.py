@@ -81,6 +81,7 @@ async def test_organizer_creates_publishes_approves_and_allocates(platform: Plat
     await page.get_by_role("link", name="Tạo hội chợ mới").click()
     now = datetime.now(UTC)
     await page.get_by_label("Tên hội chợ *").fill(fair_name)
+    await page.get_by_label("Tỉnh, thành phố *").select_option("08")  # a required choice: none pre-selected
     await page.get_by_label("Địa điểm tổ chức *").fill("Quảng trường Nguyễn Tất Thành")
     await page.get_by_label("Ngày khai mạc *").fill("2027-10-01")
     await page.get_by_label("Ngày bế mạc *").fill("2027-10-05")

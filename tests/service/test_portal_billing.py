@@ -310,6 +310,18 @@ class TestProgrammes:
         assert sent["eligible_communes"] == ["00001", "00004"] and sent["fair_ids"] == ["f-1"]
         assert "cap_per_booth_vnd" not in sent and sent["funding_province_code"] == "08"
 
+    async def test_preselects_no_level_and_one_left_unchosen_is_an_error_naming_it(self, portal):
+        app, fake = portal
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            form = text_of(await client.get("/organizer/billing/programmes/new"))
+            res = await client.post("/organizer/billing/programmes", data={
+                "name": "X", "funder": "Bộ Công Thương", "budget_vnd": "1000", "valid_from": "2027-01-01",
+                "valid_to": "2027-12-31", "support_percent": "50", "max_booths_per_exhibitor": "2"})
+        assert re.search(r'name="level"[^>]*checked', form) is None
+        assert res.status_code == 422 and field_error(text_of(res), "level") == "Vui lòng chọn cấp kinh phí."
+        assert fake.calls_to("POST", "/subsidy-programmes") == []
+
     async def test_an_overlap_is_shown_next_to_the_validity(self, portal):
         app, fake = portal
         message = "Trùng thời gian với chương trình khác / overlaps another programme"

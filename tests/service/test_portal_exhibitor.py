@@ -204,6 +204,17 @@ class TestProfile:
         assert label.startswith('<label for="commune_code">Xã, phường *</label>')
         assert re.search(r'<select id="commune_code" name="commune_code" required', page)
 
+    async def test_a_new_profile_preselects_no_kind_and_one_left_unchosen_is_an_error_naming_it(self, portal):
+        app, fake = portal
+        async with running_app(app) as client:
+            await log_in(client, "ex-meovac")
+            page = text_of(await client.get("/me/profile"))
+            res = await client.post("/me/profile", data=profile_form(kind=""))
+        kind = page[page.index('<select id="kind"'):page.index("</select>", page.index('<select id="kind"'))]
+        assert " selected" not in kind and '<option value="">– Chọn –</option>' in kind
+        assert res.status_code == 422 and field_error(text_of(res), "kind") == "Vui lòng chọn loại hình."
+        assert fake.calls_to("POST", "/exhibitors") == []  # never saved as a household business by default
+
     async def test_a_new_profile_without_a_commune_is_refused_before_sending(self, portal):
         app, fake = portal
         async with running_app(app) as client:

@@ -226,6 +226,18 @@ class TestCreateFair:
                                        "home_provinces": ["Hà Giang", "Lào Cai"]}
         assert body["seller"]["tax_code"] == "0100233488"
 
+    async def test_preselects_no_province_and_one_left_unchosen_is_an_error_naming_it(self, portal):
+        app, fake = portal
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            page = text_of(await client.get("/organizer/fairs/new"))
+            res = await client.post("/organizer/fairs", data={**FAIR_FORM, "province_code": ""})
+        start = page.index('<select id="province_code"')
+        assert " selected" not in page[start:page.index("</select>", start)]
+        assert res.status_code == 422 and field_error(text_of(res), "province_code") == (
+            "Vui lòng chọn tỉnh, thành phố.")
+        assert fake.calls_to("POST", "/fairs") == []
+
     async def test_puts_the_services_field_errors_next_to_their_fields(self, portal):
         app, fake = portal
         fake.on("POST", "registration", "/fairs", problem(422, "Dữ liệu không hợp lệ / Invalid input", [
