@@ -3,6 +3,7 @@ are adopted without losing a row, and a database behind the code stops the servi
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import shutil
 import sqlite3
@@ -96,6 +97,19 @@ class TestEmptyDatabase:
             await upgrade(db.engine, history)
             assert await compare(db.engine, history) == []
         finally:
+            await db.dispose()
+
+
+class TestReplicas:
+    async def test_replicas_starting_together_on_an_empty_database_take_turns(self, settings_for):
+        _, history, db = build("billing", settings_for)
+        other = Database(db.url)  # a second process's engine
+        try:
+            outcomes = await asyncio.gather(prepare(db.engine, history), prepare(other.engine, history))
+            assert sorted(outcomes) == sorted([Outcome.CREATED, Outcome.CURRENT])
+            assert await compare(db.engine, history) == []
+        finally:
+            await other.dispose()
             await db.dispose()
 
 
