@@ -99,7 +99,10 @@ class TestDeployments:
             spec = deployment["spec"]["template"]["spec"]
             (migrate,) = spec["initContainers"]
             assert migrate["command"] == ["hangviet", "migrate", name]
-            assert migrate["image"] == spec["containers"][0]["image"]
+            (main,) = spec["containers"]
+            assert migrate["image"] == main["image"]
+            # The same settings: building the app validates them (billing's e-invoice provider, for one).
+            assert (migrate["envFrom"], migrate["env"]) == (main["envFrom"], main["env"])
 
     def test_the_migrate_job_migrates_every_database_and_the_topics_job_creates_the_topics(self, rendered):
         _, objects = rendered
