@@ -32,6 +32,7 @@ from services.portal.organizer_forms import (
     EXHIBITOR_KINDS,
     FAIR_FIELDS,
     FAIR_KINDS,
+    FAIR_LABELS,
     LOCAL_TZ,
     fair_body,
     fair_problem,
@@ -160,7 +161,7 @@ def _fair_form(request: Request, form: dict[str, str], errors: FormErrors, statu
     kinds = set(form.get("eligible_kinds", "").split("\n"))
     return render(request, "organizer/fair_new.html", page_context(
         form=form, errors=errors, fair_kinds=FAIR_KINDS, allocation_modes=ALLOCATION_MODES,
-        exhibitor_kinds=EXHIBITOR_KINDS, chosen_kinds=kinds, provinces=province_options()),
+        exhibitor_kinds=EXHIBITOR_KINDS, chosen_kinds=kinds, provinces=province_options(), labels=FAIR_LABELS),
         status_code=status_code)
 
 

@@ -5,13 +5,14 @@ form's own fields."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.portal.backend import ServiceProblem
-from services.portal.forms import FormErrors
-from shared.geo import provinces
+from services.portal.forms import CHECK_FORM, FormErrors, split_title
+from shared.geo import UnknownPlace, provinces, resolve_province
+from shared.taxcode import InvalidTaxCode, normalize_tax_code
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -53,18 +54,55 @@ def province_options() -> list[tuple[str, str]]:
     return sorted(((p.code, p.name) for p in provinces()), key=lambda p: p[1])
 
 
+def resolve_province_code(raw: str) -> str | None:
+    """A province's code from its code or any of its names (old ones too), or None."""
+    try:
+        return resolve_province(raw).code
+    except (UnknownPlace, LookupError):
+        return None
+
+
 def lines(text: str) -> list[str]:
     """One item per line, blanks dropped."""
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+# The limits of registration's FairCreate, checked here too so every mistake is told at once.
+_RANGES: dict[str, tuple[int, int]] = {"capacity_booths": (1, 10_000), "booth_price_vnd": (1, 1_000_000_000),
+                                       "max_booths_per_exhibitor": (1, 100), "booths_per_row": (1, 200)}
+# Labels of the new-fair form's fields, for the summary's links (Vietnamese, English).
+FAIR_LABELS: dict[str, tuple[str, str]] = {
+    "name": ("Tên hội chợ", "Name"), "kind": ("Loại hội chợ", "Kind"),
+    "province_code": ("Tỉnh, thành phố", "Province"), "venue_commune_code": ("Xã, phường", "Commune"),
+    "venue": ("Địa điểm tổ chức", "Venue"), "starts_on": ("Ngày khai mạc", "Opens on"),
+    "ends_on": ("Ngày bế mạc", "Closes on"), "registration_opens_at": ("Mở nhận đăng ký", "Registration opens"),
+    "registration_closes_at": ("Đóng nhận đăng ký", "Registration closes"),
+    "cancellation_deadline": ("Hạn hủy đăng ký", "Cancellation deadline"),
+    "capacity_booths": ("Sức chứa", "Capacity"), "booths_per_row": ("Số gian mỗi dãy", "Booths per row"),
+    "booth_price_vnd": ("Giá thuê một gian", "Price per booth"),
+    "max_booths_per_exhibitor": ("Tối đa gian mỗi doanh nghiệp", "Max booths per exhibitor"),
+    "allocation_mode": ("Cách xếp gian", "Allocation mode"), "sectors": ("Ngành hàng", "Sectors"),
+    "zones": ("Khu vực", "Zones"), "eligible_kinds": ("Loại hình được đăng ký", "Kinds admitted"),
+    "home_provinces": ("Chỉ doanh nghiệp của các tỉnh", "Only exhibitors from these provinces"),
+    "priority_sectors": ("Ngành hàng được ưu tiên", "Priority sectors"),
+    "seller_name": ("Tên đơn vị", "Seller's name"), "seller_tax_code": ("Mã số thuế", "Seller's tax code"),
+    "seller_address": ("Địa chỉ", "Seller's address"),
+}
+
+
 def _integer(raw: str, name: str, errors: FormErrors) -> int | None:
     text = _MONEY_SEPARATORS.sub("", raw) if name == "booth_price_vnd" else raw.strip()
     try:
-        return int(text)
+        value = int(text)
     except ValueError:
-        errors.add(name, "Vui lòng nhập một số nguyên.")
+        errors.add(name, "Vui lòng nhập một số nguyên.", "Please enter a whole number.")
         return None
+    low, high = _RANGES[name]
+    if value < low:
+        errors.add(name, f"Phải lớn hơn hoặc bằng {low}.", f"Must be at least {low}.")
+    elif value > high:
+        errors.add(name, f"Không được lớn hơn {high}.", f"Must be at most {high}.")
+    return value
 
 
 def _moment(raw: str, name: str, errors: FormErrors) -> str | None:
@@ -72,12 +110,62 @@ def _moment(raw: str, name: str, errors: FormErrors) -> str | None:
     try:
         return datetime.fromisoformat(raw.strip()).replace(tzinfo=LOCAL_TZ).isoformat()
     except ValueError:
-        errors.add(name, "Vui lòng nhập ngày giờ (ngày/tháng/năm giờ:phút).")
+        errors.add(name, "Vui lòng nhập ngày giờ (ngày/tháng/năm giờ:phút).",
+                   "Please enter a date and time (day/month/year hour:minute).")
         return None
 
 
+def _day(form: dict[str, str], name: str, errors: FormErrors) -> date | None:
+    raw = form.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.add(name, "Vui lòng nhập ngày (ngày/tháng/năm).", "Please enter a date (day/month/year).")
+        return None
+
+
+def _check_rules(body: dict[str, Any], form: dict[str, str], errors: FormErrors) -> None:
+    """Registration's rules between fields (dates in order, the maximum within the capacity, the seller's tax
+    code, known provinces), all of them, so one submission tells every mistake."""
+    starts, ends = _day(form, "starts_on", errors), _day(form, "ends_on", errors)
+    opens, closes, deadline = (datetime.fromisoformat(body[n]) if body.get(n) else None for n in MOMENTS)
+    if starts and ends and ends < starts:
+        errors.add("ends_on", "Ngày bế mạc trước ngày khai mạc.", "The fair closes before it opens.")
+    elif ends and ends < datetime.now(LOCAL_TZ).date():
+        errors.add("ends_on", "Hội chợ đã kết thúc trước hôm nay.", "The fair lies wholly in the past.")
+    if opens and closes and closes <= opens:
+        errors.add("registration_closes_at", "Đóng nhận đăng ký phải sau khi mở.",
+                   "Registration must close after it opens.")
+    elif closes and starts and closes > datetime.combine(starts, time(0, 0), tzinfo=LOCAL_TZ):
+        errors.add("registration_closes_at", "Đóng nhận đăng ký phải trước ngày khai mạc.",
+                   "Registration must close before the fair opens.")
+    if deadline and opens and deadline < opens:
+        errors.add("cancellation_deadline", "Hạn hủy đăng ký trước ngày mở nhận đăng ký.",
+                   "The cancellation deadline is before registration opens.")
+    most, capacity = body.get("max_booths_per_exhibitor"), body.get("capacity_booths")
+    if isinstance(most, int) and isinstance(capacity, int) and 0 < capacity < most:
+        errors.add("max_booths_per_exhibitor", f"Vượt sức chứa {capacity} gian.",
+                   f"More than the capacity of {capacity} booths.")
+    if body.get("province_code") and not resolve_province_code(body["province_code"]):
+        errors.add("province_code", "Vui lòng chọn tỉnh, thành phố trong danh sách.",
+                   "Please choose a province from the list.")
+    unknown = [p for p in body["eligibility"]["home_provinces"] if not resolve_province_code(p)]
+    if unknown:
+        names = ", ".join(unknown)
+        errors.add("home_provinces", f"Không rõ tỉnh: {names}.", f"Unknown province: {names}.")
+    tax_code = body["seller"]["tax_code"]
+    if tax_code:
+        try:
+            normalize_tax_code(tax_code)
+        except InvalidTaxCode as exc:
+            vi, en = split_title(exc.reason)
+            errors.add("seller_tax_code", vi + ".", (en[:1].upper() + en[1:] + ".") if en else "")
+
+
 def fair_body(form: dict[str, str]) -> tuple[dict[str, Any], FormErrors]:
-    """The JSON body of registration's `FairCreate`, or the portal's own errors (missing, not a number)."""
+    """The JSON body of registration's `FairCreate`, or every mistake the portal can see (nothing is sent)."""
     errors = FormErrors()
     for name in REQUIRED:
         if not form.get(name, "").strip():
@@ -102,8 +190,9 @@ def fair_body(form: dict[str, str]) -> tuple[dict[str, Any], FormErrors]:
         body["priority_policy"] = {"priority_sectors": lines(form["priority_sectors"])}
     body["seller"] = {"name": form.get("seller_name", "").strip(), "tax_code": form.get("seller_tax_code", "").strip(),
                       "address": form.get("seller_address", "").strip()}
+    _check_rules(body, form, errors)
     if errors:
-        errors.title, errors.title_en = "Vui lòng kiểm tra lại thông tin", "Please check the form"
+        errors.title, errors.title_en = CHECK_FORM
     return body, errors
 
 

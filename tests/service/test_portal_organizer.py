@@ -248,7 +248,7 @@ class TestCreateFair:
              "code": "less_than_equal"}]))
         async with running_app(app) as client:
             await log_in(client, "organizer-tq")
-            res = await client.post("/organizer/fairs", data={**FAIR_FORM, "ends_on": "2027-09-01"})
+            res = await client.post("/organizer/fairs", data=FAIR_FORM)  # mistakes only the service sees
         assert res.status_code == 422
         page = text_of(res)
         assert field_error(page, "ends_on") == "Ngày kết thúc trước ngày khai mạc"
@@ -256,7 +256,34 @@ class TestCreateFair:
         assert field_error(page, "home_provinces") == "Không rõ tỉnh"
         assert field_error(page, "capacity_booths") == "Không được lớn hơn 10000."
         assert 'aria-describedby="seller_tax_code-error"' in page
-        assert 'value="2027-09-01"' in page and "Lào Cai" in page  # what was typed is kept
+        assert 'value="2027-09-26"' in page and "Lào Cai" in page  # what was typed is kept
+
+    async def test_seven_mistakes_are_told_at_once_next_to_their_fields_and_linked_from_the_summary(self, portal):
+        app, fake = portal
+        mistakes = {"name": "", "venue": " ", "ends_on": "2027-09-10", "registration_closes_at": "2027-05-01T08:00",
+                    "capacity_booths": "bảy", "booth_price_vnd": "0", "seller_tax_code": "0100233480"}
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/fairs", data={**FAIR_FORM, **mistakes})
+            await client.get("/lang/en")
+            english = await client.post("/organizer/fairs", data={**FAIR_FORM, **mistakes})
+        page = text_of(res)
+        assert res.status_code == 422 and fake.calls_to("POST", "/fairs") == []  # one submission, nothing sent
+        assert {name: field_error(page, name) for name in mistakes} == {
+            "name": "Vui lòng nhập trường này.", "venue": "Vui lòng nhập trường này.",
+            "ends_on": "Ngày bế mạc trước ngày khai mạc.",
+            "registration_closes_at": "Đóng nhận đăng ký phải sau khi mở.",
+            "capacity_booths": "Vui lòng nhập một số nguyên.", "booth_price_vnd": "Phải lớn hơn hoặc bằng 1.",
+            "seller_tax_code": "Mã số thuế sai chữ số kiểm tra."}
+        summary = page[page.index('id="form-errors"'):page.index("</div>", page.index('id="form-errors"'))]
+        links = re.findall(r'<a href="#([a-z_]+)">', summary)
+        assert sorted(links) == sorted(mistakes) and len(summary.split("<li>")) == 8
+        for name in mistakes:
+            assert f'id="{name}"' in page and f'aria-describedby="{name}-error"' in page
+        assert "Tên hội chợ: Vui lòng nhập trường này." in summary
+        shown = text_of(english)
+        assert field_error(shown, "seller_tax_code") == "Tax code check digit is wrong."
+        assert field_error(shown, "ends_on") == "The fair closes before it opens."
 
     async def test_refuses_missing_fields_and_non_numbers_without_calling_the_service(self, portal):
         app, fake = portal
