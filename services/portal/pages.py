@@ -211,14 +211,22 @@ async def read_invoice(request: Request, invoice_id: str, api: BackendDep) -> Re
     owes = isinstance(invoice.get("outstanding_vnd"), int) and invoice["outstanding_vnd"] > 0
     payment: dict[str, Any] | None = None
     qr_image: str | None = None
+    unpublished = False  # billing said the centre has no account (not: billing could not be asked)
     if principal is not None and principal.role is Role.EXHIBITOR and owes:
-        payment = await optional(api.get("billing", f"/invoices/{invoice_id}/vietqr", token=token), "vietqr")
+        try:
+            payment = await api.get("billing", f"/invoices/{invoice_id}/vietqr", token=token)
+        except ServiceProblem as problem:
+            unpublished = problem.status == 409
+            log.info("portal.part_missing", part="vietqr", error=str(problem))
+        except ServiceUnavailable as exc:
+            log.info("portal.part_missing", part="vietqr", error=str(exc))
         svg = str(payment.get("svg") or "") if isinstance(payment, dict) else ""
         if svg.lstrip().startswith(("<svg", "<?xml")):
             qr_image = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
     return render(request, "invoice.html", {
         "invoice": invoice, "owes": owes, "payment": payment if isinstance(payment, dict) else None,
-        "qr_image": qr_image, "is_exhibitor": principal is not None and principal.role is Role.EXHIBITOR,
+        "qr_image": qr_image, "unpublished": unpublished,
+        "is_exhibitor": principal is not None and principal.role is Role.EXHIBITOR,
         "bank_name": BANKS.get(str(payment.get("bank_bin"))) if isinstance(payment, dict) else None})
 
 

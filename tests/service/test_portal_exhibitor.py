@@ -655,6 +655,7 @@ class TestInvoice:
             await log_in(client, "ex-dongvan")
             res = await client.get("/invoices/inv-1")
         page = text_of(res)
+        assert re.search(r"<h1>Hóa đơn C26TAA 0*42</h1>", page)  # the page's own heading; the invoice is an h2
         assert "Khuyến công quốc gia hỗ trợ 2 gian" in page and "8.800.000\u00a0₫" in page
         assert "VietinBank" in page and "113366668888" in page and "C26TAA 00000042" in page
         assert 'src="data:image/svg+xml;base64,' in page
@@ -670,6 +671,18 @@ class TestInvoice:
             res = await client.get("/invoices/inv-1")
         assert res.status_code == 200
         assert "Trung tâm chưa công bố tài khoản" in text_of(res)
+
+    async def test_a_billing_outage_is_not_called_an_unpublished_account(self, portal):
+        app, fake = portal
+        fake.on("GET", "billing", "/invoices/inv-1", httpx.Response(200, json={
+            **INVOICE_DETAIL, "paid_vnd": 0, "outstanding_vnd": 10_800_000}))
+        fake.on("GET", "billing", "/invoices/inv-1/vietqr", httpx.Response(503))
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            res = await client.get("/invoices/inv-1")
+        page = text_of(res)
+        assert res.status_code == 200 and "Trung tâm chưa công bố tài khoản" not in page
+        assert "Tạm thời chưa tải được thông tin chuyển khoản." in page
 
 
     async def test_a_voided_invoice_says_cancelled_with_its_cancellation_document(self, portal):
