@@ -81,7 +81,9 @@ async def _floor_page(request: Request, api: Backend, fair_id: str, *, notice: t
     names = {str(r.get("registration_id")): str(r.get("exhibitor_name") or r.get("exhibitor_id"))
              for r in request_rows}
     plan = plan if isinstance(plan, dict) else None
+    groups, alone = swap_groups(items(assignments or []))
     return render(request, "organizer/floorplan.html", page_context(
+        swap_groups=groups, swap_alone=alone,
         fair=fair, plan=plan, live_map=_live_map(request, plan, drawing), assignments=items(assignments or []),
         requests=request_rows, waiting=[r for r in request_rows if r.get("status") == "waiting"], names=names,
         booth_states=BOOTH_STATES, request_states=REQUEST_STATES, notice=notice, op=op,
@@ -203,6 +205,12 @@ async def operate(request: Request, fair_id: str, op: str, api: BackendDep) -> R
     pair = [v for v in (form.get("first", "").strip(), form.get("second", "").strip()) if v]
     if op == "swap" and len(pair) != 2:
         missing.append("registration_ids")
+    if op == "swap" and not missing:
+        refusal = await _swap_refusal(api, token, fair_id, pair)
+        if refusal:
+            errors = FormErrors(title="Vui lòng kiểm tra lại thông tin", title_en="Please check the form")
+            errors.add("swap-registration_ids", *refusal)
+            return await _floor_page(request, api, fair_id, op=op, errors=errors, form=form, status_code=422)
     if missing:
         errors = FormErrors(title="Vui lòng kiểm tra lại thông tin", title_en="Please check the form")
         for name in missing:
@@ -223,6 +231,36 @@ async def operate(request: Request, fair_id: str, op: str, api: BackendDep) -> R
         return await _refused(request, api, fair_id, op, problem, form)
     log.info("portal.booths_operation", fair_id=fair_id, op=op)
     return _done(fair_id, op)
+
+
+def swap_groups(assignments: list[dict[str, Any]]) -> tuple[list[tuple[int, list[dict[str, Any]]]],
+                                                             list[dict[str, Any]]]:
+    """Assigned registrations by their number of booths: only two with the same number can swap, so the groups
+    of two or more are offered, and those alone with their number are named apart."""
+    by_count: dict[int, list[dict[str, Any]]] = {}
+    for row in assignments:
+        by_count.setdefault(len(row.get("booth_codes") or []), []).append(row)
+    groups = [(n, rows) for n, rows in sorted(by_count.items()) if len(rows) >= 2]
+    alone = [rows[0] for _, rows in sorted(by_count.items()) if len(rows) == 1]
+    return groups, alone
+
+
+async def _swap_refusal(api: Backend, token: str, fair_id: str, pair: list[str]) -> tuple[str, str] | None:
+    """Why two registrations cannot swap (the same one twice, different numbers of booths), or None."""
+    if pair[0] == pair[1]:
+        return "Vui lòng chọn hai doanh nghiệp khác nhau.", "Please choose two different exhibitors."
+    assignments, requests = await asyncio.gather(
+        optional(api.get("booths", f"/fairs/{fair_id}/assignments", token=token), "assignments"),
+        optional(api.get("booths", f"/fairs/{fair_id}/requests", token=token), "requests"))
+    booths = {str(r.get("registration_id")): len(r.get("booth_codes") or []) for r in items(assignments or [])}
+    names = {str(r.get("registration_id")): str(r.get("exhibitor_name") or r.get("exhibitor_id"))
+             for r in items(requests or [])}
+    if not all(r in booths for r in pair) or booths[pair[0]] == booths[pair[1]]:
+        return None  # the booths service decides what the portal does not know
+    (a, n), (b, k) = ((names.get(r, r), booths[r]) for r in pair)
+    return (f"Không đổi được: {a} có {n} gian, {b} có {k} gian. Chỉ đổi được giữa hai doanh nghiệp có cùng số gian.",
+            f"Cannot swap: {a} has {n} booths, {b} has {k}. Only two exhibitors with the same number of booths "
+            "can swap.")
 
 
 # ---- automatic allocation -------------------------------------------------------------------------------

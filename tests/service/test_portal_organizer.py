@@ -552,6 +552,49 @@ class TestFloorPlan:
         assert sent_json(fake, "POST", "/fairs/f-1/swap") == {"registration_ids": ["r-1", "r-2"]}
         assert sent_json(fake, "POST", "/fairs/f-1/booths/block") == {"booth_codes": ["C01"], "reason": "cột điện"}
 
+    async def test_the_swap_form_offers_only_registrations_with_a_partner_of_the_same_booth_count(self, portal):
+        app, fake = portal
+        odd = {"registration_id": "r-1", "exhibitor_id": "ex-dongvan", "booth_codes": ["B01", "B02", "B03"],
+               "reason": "chỉ định / chosen", "assigned_at": "2026-11-04T00:00:00Z"}
+        fake.on("GET", "booths", "/fairs/f-1/assignments",
+                httpx.Response(200, json={"data": [*ASSIGNMENTS, odd], "count": 3}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            page = text_of(await client.get("/organizer/fairs/f-1/floorplan"))
+        form = page[page.index('id="swap"'):page.index("</form>", page.index('id="swap"'))]
+        first = form[form.index('<select id="swap-first"'):form.index("</select>", form.index('id="swap-first"'))]
+        assert '<optgroup label="2 gian">' in first and "3 gian" not in first
+        assert 'value="r-4"' in first and 'value="r-5"' in first and 'value="r-1"' not in first
+        assert "Chỉ đổi được giữa hai doanh nghiệp có cùng số gian" in form
+        assert "HTX Chè Shan tuyết Đồng Văn (3 gian)" in form  # named apart: nobody to swap with
+
+    async def test_a_pair_with_different_booth_counts_is_refused_in_vietnamese_before_sending(self, portal):
+        app, fake = portal
+        odd = {"registration_id": "r-1", "exhibitor_id": "ex-dongvan", "booth_codes": ["B01", "B02", "B03"],
+               "reason": "chỉ định / chosen", "assigned_at": "2026-11-04T00:00:00Z"}
+        fake.on("GET", "booths", "/fairs/f-1/assignments",
+                httpx.Response(200, json={"data": [*ASSIGNMENTS, odd], "count": 3}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/fairs/f-1/booths/swap", data={"first": "r-1", "second": "r-4"})
+            same = await client.post("/organizer/fairs/f-1/booths/swap", data={"first": "r-4", "second": "r-4"})
+        assert res.status_code == 422 and fake.calls_to("POST", "/fairs/f-1/swap") == []
+        assert field_error(text_of(res), "swap-registration_ids") == (
+            "Không đổi được: HTX Chè Shan tuyết Đồng Văn có 3 gian, r-4 có 2 gian. "
+            "Chỉ đổi được giữa hai doanh nghiệp có cùng số gian.")
+        assert field_error(text_of(same), "swap-registration_ids") == "Vui lòng chọn hai doanh nghiệp khác nhau."
+
+    async def test_with_no_pair_of_the_same_booth_count_the_swap_form_says_why(self, portal):
+        app, fake = portal
+        fake.on("GET", "booths", "/fairs/f-1/assignments", httpx.Response(200, json={"data": [
+            {**ASSIGNMENTS[0], "booth_codes": ["A01"]}, ASSIGNMENTS[1]], "count": 2}))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            page = text_of(await client.get("/organizer/fairs/f-1/floorplan"))
+        form = page[page.index('id="swap"'):page.index("</form>", page.index('id="swap"'))]
+        assert "Chưa đổi được: không có hai doanh nghiệp nào có cùng số gian." in form
+        assert "<select" not in form and "<button" not in form
+
     async def test_grid_and_csv_replace_the_plan(self, portal):
         app, fake = portal
         fake.on("PUT", "booths", "/fairs/f-1/floorplan/grid",
