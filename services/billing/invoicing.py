@@ -18,6 +18,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.billing import domain, per_transaction, subsidies
+from services.billing.address import postal_address
 from services.billing.domain import InvoiceDraft, InvoiceStatus, Order
 from services.billing.models import (
     BuyerSnapshot,
@@ -135,7 +136,9 @@ def _invoice_row(invoice_id: str, fair: FairPriceList, buyer: BuyerSnapshot, dra
         exhibitor_id=buyer.exhibitor_id, assignment_id=assignment_id, purpose=purpose, form=draft.symbol.form,
         symbol=str(draft.symbol), number=number, issued_on=draft.issued_on, due_on=draft.due_on, issued_at=now,
         seller_name=fair.seller_name, seller_tax_code=fair.seller_tax_code, seller_address=fair.seller_address,
-        buyer_name=buyer.name, buyer_tax_code=buyer.tax_code, buyer_address=buyer.address,
+        buyer_name=buyer.name, buyer_tax_code=buyer.tax_code,
+        buyer_address=postal_address(buyer.address, commune_code=buyer.commune_code,
+                                     province_code=buyer.province_code),
         buyer_province_code=buyer.province_code, net_vnd=totals.net, vat_vnd=totals.vat, total_vnd=totals.total,
         subsidy_vnd=split.amount_vnd if split else 0, subsidy_requested_vnd=split.requested_vnd if split else 0,
         subsidy_programme_id=split.programme_id if split else None, subsidy_note=note,

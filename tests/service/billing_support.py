@@ -84,9 +84,10 @@ def fair_info(fair_id: str, *, centre_id: str = CENTRE, price: int = 5_000_000,
 
 
 def buyer(exhibitor_id: str, *, kind: str = "cooperative", is_cscnnt: bool = True, province_code: str = "08",
-          name: str = "HTX Chè Shan tuyết Đồng Văn", tax_code: str = "0100109106") -> ExhibitorInfo:
-    return ExhibitorInfo(exhibitor_id=exhibitor_id, name=name, tax_code=tax_code, address="Thị trấn Đồng Văn",
-                         province_code=province_code, kind=kind, is_cscnnt=is_cscnnt)
+          name: str = "HTX Chè Shan tuyết Đồng Văn", tax_code: str = "0100109106",
+          address: str = "Thị trấn Đồng Văn", commune_code: str | None = None) -> ExhibitorInfo:
+    return ExhibitorInfo(exhibitor_id=exhibitor_id, name=name, tax_code=tax_code, address=address,
+                         province_code=province_code, commune_code=commune_code, kind=kind, is_cscnnt=is_cscnnt)
 
 
 def approved(fair_id: str, registration_id: str, exhibitor_id: str, **who: Any) -> RegistrationApproved:

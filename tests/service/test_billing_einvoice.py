@@ -38,6 +38,7 @@ PRICE_LIST = {"extras": [
     {"code": "table", "name": "Bàn phụ", "unit": "cái", "unit_price_vnd": 150_000, "vat_category": "standard"},
     {"code": "cleaning", "name": "Phí vệ sinh thu hộ", "unit": "lần", "unit_price_vnd": 100_000,
      "vat_category": "not_subject"}]}
+NAM_DAN = {"address": "Thôn Nấm Dẩn", "commune_code": "01141"}  # Xã Nấm Dẩn, Tuyên Quang (formerly Hà Giang)
 HOUSEHOLD = {"kind": "household", "is_cscnnt": False, "name": "Hộ kinh doanh Lò Thị Hường – Thổ cẩm Đồng Văn",
              "tax_code": "001087012345"}
 
@@ -133,8 +134,9 @@ class TestGoldenDocuments:
     async def test_an_invoice_the_exhibitor_and_a_programme_pay_together(self, app):
         async with running_app(app) as client:
             await client.post("/subsidy-programmes", json=LOCAL, headers=organizer(app))
-            invoice_id = await issue(app, client, extras=True)
+            invoice_id = await issue(app, client, extras=True, **NAM_DAN)
             xml = await xml_of(app, client, invoice_id)
+        # The address line, then the commune and the province named from the event's codes.
         # net 10 000 000 (8%) + 300 000 (10%) + 100 000 (KCT) = 10 400 000; VAT 800 000 + 30 000 = 830 000;
         # total 11 230 000, of which the programme pays 2 × 2 000 000 (half a booth with VAT, capped).
         assert xml == document(
@@ -142,7 +144,7 @@ class TestGoldenDocuments:
             buyer="""
         <Ten>HTX Chè Shan tuyết Đồng Văn</Ten>
         <MST>0100109106</MST>
-        <DChi>Thị trấn Đồng Văn</DChi>""",
+        <DChi>Thôn Nấm Dẩn, xã Nấm Dẩn, tỉnh Tuyên Quang</DChi>""",
             lines=line(1, BOOTHS, "gian", 2, 5_000_000, "8%") + line(2, "Bàn phụ", "cái", 2, 150_000, "10%")
             + line(3, "Phí vệ sinh thu hộ", "lần", 1, 100_000, "KCT"),
             rates=rate("8%", 10_000_000, 800_000) + rate("10%", 300_000, 30_000) + rate("KCT", 100_000, 0),
@@ -176,13 +178,14 @@ class TestGoldenDocuments:
         async with running_app(app) as client:
             invoice_id = await issue(app, client, extras=False, **HOUSEHOLD)
             xml = await xml_of(app, client, invoice_id)
-        # The household's personal identification number is its tax code, and its CCCDan as well.
+        # The household's personal identification number is its tax code, and its CCCDan as well. Its event
+        # carries no commune: the address line and the province.
         assert xml == document(
             invoice_id, number=1, general_extra="\n      <MSTTCGP>0101352495</MSTTCGP>",
             buyer="""
         <Ten>Hộ kinh doanh Lò Thị Hường – Thổ cẩm Đồng Văn</Ten>
         <MST>001087012345</MST>
-        <DChi>Thị trấn Đồng Văn</DChi>
+        <DChi>Thị trấn Đồng Văn, tỉnh Tuyên Quang</DChi>
         <CCCDan>001087012345</CCCDan>""",
             lines=line(1, BOOTHS, "gian", 2, 5_000_000, "8%"), rates=rate("8%", 10_000_000, 800_000),
             totals="""
@@ -312,3 +315,4 @@ class TestCancellationNotice:
         assert notice_schema().validate(root)
         root.find("DLTBao/DSHDon/HDon/TCTBao").text = "5"  # no such kind of notice
         assert not notice_schema().validate(root)
+

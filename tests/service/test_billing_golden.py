@@ -141,3 +141,40 @@ class TestWordsMatchTheTotal:
         assert printed_totals(pdf)[4] == "Đơn vị mua hàng thanh toán / paid by the buyer: 6.800.000 ₫"
         assert (issued.total_vnd, issued.subsidy_vnd, issued.payable_vnd, issued.amount_in_words) == (
             10_800_000, 4_000_000, 6_800_000, "Mười triệu tám trăm nghìn đồng")
+
+
+def printed_parties(pdf: str) -> list[str]:
+    """The PDF's lines naming the seller and the buyer, down to the payment method."""
+    lines = pdf.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Đơn vị bán hàng"))
+    end = next(i for i, line in enumerate(lines) if line.startswith("Hình thức thanh toán"))
+    return lines[start:end]
+
+
+class TestBuyerAddress:
+    """The buyer's address is whole on the invoice: the line, the commune and the province of its codes."""
+
+    async def test_the_village_line_is_followed_by_its_commune_and_province(self, app):
+        async with running_app(app) as client:
+            invoice = await invoice_for(app, client, await publish_fair(app), address="Thôn Nấm Dẩn",
+                                        commune_code="01141", **ENTERPRISE)
+            pdf = pdf_text((await client.get(f"/invoices/{invoice['id']}.pdf", headers=admin(app))).content)
+        assert invoice["buyer"]["address"] == "Thôn Nấm Dẩn, xã Nấm Dẩn, tỉnh Tuyên Quang"
+        assert printed_parties(pdf) == [
+            "Đơn vị bán hàng: Trung tâm Khuyến công và XTTM tỉnh Tuyên Quang",
+            "Mã số thuế: 0100233488",
+            "Địa chỉ: Tuyên Quang",
+            "Đơn vị mua hàng: Công ty TNHH Thương mại Phú Thịnh",
+            "Mã số thuế: 0100109106",
+            "Địa chỉ: Thôn Nấm Dẩn, xã Nấm Dẩn, tỉnh Tuyên Quang"]
+
+    async def test_without_a_commune_the_province_follows_the_line(self, app):
+        async with running_app(app) as client:
+            invoice = await invoice_for(app, client, await publish_fair(app), **HOUSEHOLD)
+        assert invoice["buyer"]["address"] == "Thị trấn Đồng Văn, tỉnh Tuyên Quang"
+
+    async def test_a_line_that_names_its_units_already_is_not_repeated(self, app):
+        async with running_app(app) as client:
+            invoice = await invoice_for(app, client, await publish_fair(app), address="Xã Đồng Văn, tỉnh Tuyên Quang",
+                                        commune_code="00721", **HOUSEHOLD)
+        assert invoice["buyer"]["address"] == "Xã Đồng Văn, tỉnh Tuyên Quang"
