@@ -12,7 +12,7 @@ from services.billing.deps import BillingDep, DbDep, NowDep
 from services.billing.einvoice.hdon import render_hdon
 from services.billing.einvoice.tbao import render_tbao
 from services.billing.payments import PaymentCreate
-from services.billing.pdf import render_invoice
+from services.billing.pdf import render_cancellation, render_invoice
 from services.billing.schemas import (
     CancellationPublic,
     CreditPublic,
@@ -93,6 +93,18 @@ async def read_cancellation_xml(invoice_id: str, db: DbDep, principal: InvoiceRe
     invoice, cancellation = await queries.get_cancellation(db=db, principal=principal, invoice_id=invoice_id)
     return Response(render_tbao(invoice, cancellation), media_type="application/xml",
                     headers={"Content-Disposition": f'inline; filename="{cancellation.number}.xml"'})
+
+
+@invoices.get("/{invoice_id}/cancellation.pdf", response_class=Response,
+              summary="The cancellation document as PDF, referring to the original's form, symbol, number and "
+                      "date; 404 while the invoice stands (same roles)",
+              responses={200: {"content": {"application/pdf": {}}}})
+async def read_cancellation_pdf(invoice_id: str, db: DbDep, principal: InvoiceReader) -> Response:
+    invoice, cancellation = await queries.get_cancellation(db=db, principal=principal, invoice_id=invoice_id)
+    # Drawn on a thread, as the invoice's PDF is: CPU that would otherwise stop the event loop.
+    return Response(await asyncio.to_thread(render_cancellation, invoice, cancellation),
+                    media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{cancellation.number}.pdf"'})
 
 
 @invoices.post("/{invoice_id}/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentPublic,

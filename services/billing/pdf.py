@@ -15,6 +15,7 @@ from fpdf.enums import TableCellFillMode
 
 from services.billing.amounts import format_vnd
 from services.billing.domain import cancellation_reason, issue_date
+from services.billing.models import Invoice, InvoiceCancellation
 from services.billing.numbering import format_invoice_number
 from services.billing.queries import InvoiceView
 
@@ -38,14 +39,14 @@ def _day(day: date) -> str:
     return f"Ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
 
 
-def new_document() -> FPDF:
+def new_document(title: str = "Hóa đơn giá trị gia tăng") -> FPDF:
     """An A4 portrait document with the DejaVu family registered (regular, bold, italic)."""
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_font(FONT, "", str(font_dir() / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(font_dir() / "DejaVuSans-Bold.ttf"))
     pdf.add_font(FONT, "I", str(font_dir() / "DejaVuSans-Oblique.ttf"))
-    pdf.set_title("Hóa đơn giá trị gia tăng")
+    pdf.set_title(title)
     pdf.set_creator("hangviet billing")
     pdf.add_page()
     return pdf
@@ -181,3 +182,51 @@ def _footer(pdf: FPDF, view: InvoiceView) -> None:
     pdf.set_font(FONT, "I", 8)
     pdf.cell(half, 5, "(Ký, ghi rõ họ tên)", align="C")
     pdf.cell(half, 5, "(Chữ ký số, ghi rõ họ tên)", align="C", new_x="LMARGIN", new_y="NEXT")
+
+
+def build_cancellation_pdf(invoice: Invoice, cancellation: InvoiceCancellation) -> FPDF:
+    """Lay the cancellation document out: its number and day, the parties, the original it cancels and why.
+
+    The printable companion of the 04/SS-HĐĐT notice (einvoice/tbao.py): it names the original by form,
+    symbol, number and date as the notice does, and adds its total so a reader can match it to the invoice.
+    """
+    pdf = new_document("Văn bản hủy hóa đơn điện tử")
+    pdf.set_font(FONT, "B", 15)
+    pdf.cell(0, 8, "VĂN BẢN HỦY HÓA ĐƠN ĐIỆN TỬ", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "I", 9)
+    pdf.cell(0, 5, "(Bản thể hiện; thông báo với cơ quan thuế theo Mẫu 04/SS-HĐĐT)", align="C",
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 5, _day(issue_date(cancellation.created_at)), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    pdf.cell(0, 6, f"Số: {cancellation.number}", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    _party(pdf, "Đơn vị bán hàng", invoice.seller_name, invoice.seller_tax_code, invoice.seller_address)
+    pdf.ln(1)
+    _party(pdf, "Đơn vị mua hàng", invoice.buyer_name, invoice.buyer_tax_code, invoice.buyer_address)
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 10)
+    pdf.cell(0, 6, "Hóa đơn bị hủy / invoice cancelled:", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    with pdf.table(col_widths=(20, 30, 35, 40, 55), line_height=5,
+                   text_align=("CENTER", "CENTER", "CENTER", "CENTER", "RIGHT")) as table:
+        table.row(("Mẫu số", "Ký hiệu", "Số", "Ngày lập", "Tổng cộng tiền thanh toán"))
+        table.row((invoice.form, invoice.symbol, format_invoice_number(invoice.number),
+                   invoice.issued_on.strftime("%d/%m/%Y"), _money(invoice.total_vnd)))
+    pdf.ln(2)
+    pdf.multi_cell(0, 5, f"Lý do hủy: {cancellation_reason(cancellation.reason)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, "Hóa đơn trên không còn giá trị kể từ ngày hủy; hóa đơn được giữ nguyên, không xóa và "
+                         "không đánh lại số.", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    pdf.set_font(FONT, "B", 10)
+    half = (pdf.w - pdf.l_margin - pdf.r_margin) / 2
+    pdf.cell(half, 6, "")
+    pdf.cell(half, 6, "Người bán hàng", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "I", 8)
+    pdf.cell(half, 5, "")
+    pdf.cell(half, 5, "(Chữ ký số, ghi rõ họ tên)", align="C", new_x="LMARGIN", new_y="NEXT")
+    return pdf
+
+
+def render_cancellation(invoice: Invoice, cancellation: InvoiceCancellation) -> bytes:
+    """The cancellation document as PDF bytes."""
+    return bytes(build_cancellation_pdf(invoice, cancellation).output())

@@ -38,6 +38,7 @@ CALLS = [
     Call("GET", "/invoices/{invoice_id}", reader),
     Call("GET", "/invoices/{invoice_id}/cancellation", reader, url="/invoices/{voided_id}/cancellation"),
     Call("GET", "/invoices/{invoice_id}/cancellation.xml", reader, url="/invoices/{voided_id}/cancellation.xml"),
+    Call("GET", "/invoices/{invoice_id}/cancellation.pdf", reader, url="/invoices/{voided_id}/cancellation.pdf"),
     Call("POST", "/invoices/{invoice_id}/payments", may("organizer", ok=201),
          body=lambda o: {**PAYMENT, "reference": unique("FT")}),
     Call("GET", "/invoices/{invoice_id}/vietqr", reader),

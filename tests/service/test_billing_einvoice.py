@@ -29,6 +29,7 @@ from tests.service.billing_support import (
     exhibitor,
     feed,
     organizer,
+    pdf_text,
     publish_fair,
 )
 
@@ -316,3 +317,51 @@ class TestCancellationNotice:
         root.find("DLTBao/DSHDon/HDon/TCTBao").text = "5"  # no such kind of notice
         assert not notice_schema().validate(root)
 
+
+class TestCancellationPdf:
+    """The cancellation document as PDF: its own number and day, the parties, the original it cancels."""
+
+    async def test_the_pdf_names_the_original_by_form_symbol_number_and_date(self, app, clock):
+        async with running_app(app) as client:
+            invoice_id = await issue(app, client, extras=False, **NAM_DAN)
+            url = f"/invoices/{invoice_id}/cancellation.pdf"
+            standing = await client.get(url, headers=admin(app))
+            detail = (await client.get(f"/invoices/{invoice_id}", headers=admin(app))).json()
+            clock.now = MAY_2026 + timedelta(days=3, hours=16)  # 14 May, 02:00 in Hà Nội (still the 13th in UTC)
+            await feed(app, RegistrationCancelled(fair_id=detail["fair_id"], registration_id=detail["registration_id"],
+                                                  exhibitor_id=detail["exhibitor_id"], reason="unpaid"))
+            owner = await client.get(url, headers=exhibitor(app, detail["exhibitor_id"]))
+            answers = {
+                "organizer": await client.get(url, headers=organizer(app)),
+                "stranger": await client.get(url, headers=exhibitor(app, "ex-other")),
+                "other centre": await client.get(url, headers=organizer(app, "hg")),
+                "regional": await client.get(url, headers=token(app.state.settings, "regional", centre_id="tq")),
+                "anonymous": await client.get(url),
+            }
+            documented = (await client.get("/openapi.json")).json()["paths"][
+                "/invoices/{invoice_id}/cancellation.pdf"]["get"]
+        assert (standing.status_code, standing.json()["type"].rsplit("/", 1)[-1]) == (404, "not-voided")
+        assert {who: res.status_code for who, res in answers.items()} == {
+            "organizer": 200, "stranger": 404, "other centre": 404, "regional": 403, "anonymous": 401}
+        assert owner.status_code == 200 and owner.headers["content-type"] == "application/pdf"
+        assert owner.headers["content-disposition"] == 'inline; filename="HUY-C26TAA-00000001.pdf"'
+        assert "application/pdf" in documented["responses"]["200"]["content"]
+        assert pdf_text(owner.content).replace("\xa0", " ").splitlines() == [
+            "VĂN BẢN HỦY HÓA ĐƠN ĐIỆN TỬ",
+            "(Bản thể hiện; thông báo với cơ quan thuế theo Mẫu 04/SS-HĐĐT)",
+            "Ngày 14 tháng 05 năm 2026",
+            "Số: HUY-C26TAA-00000001",
+            "Đơn vị bán hàng: Trung tâm Khuyến công và XTTM tỉnh Tuyên Quang",
+            "Mã số thuế: 0100233488",
+            "Địa chỉ: Tuyên Quang",
+            "Đơn vị mua hàng: HTX Chè Shan tuyết Đồng Văn",
+            "Mã số thuế: 0100109106",
+            "Địa chỉ: Thôn Nấm Dẩn, xã Nấm Dẩn, tỉnh Tuyên Quang",
+            "Hóa đơn bị hủy / invoice cancelled:",
+            "Mẫu số Ký hiệu Số Ngày lập Tổng cộng tiền thanh toán",
+            "1 C26TAA 00000001 10/05/2026 10.800.000 ₫",
+            "Lý do hủy: Quá hạn thanh toán / not paid by the due date",
+            "Hóa đơn trên không còn giá trị kể từ ngày hủy; hóa đơn được giữ nguyên, không xóa và không đánh lại",
+            "số.",
+            "Người bán hàng",
+            "(Chữ ký số, ghi rõ họ tên)"]
