@@ -1,0 +1,78 @@
+"""The commune table against a second public package, so a divergence is a visible, explained list.
+
+Ours is `vietnamadminunits` 1.0.4 (shared.geo, MIT, Python 3.11). The second is `vietnam-provinces`
+(GPL-3.0, Python >= 3.12): it cannot be a dependency of this Python 3.11 project, not even a dev one (uv
+refuses to resolve it), so the test reads its wheel as a zip file, never importing it, when one is given:
+
+    pip download vietnam-provinces==2026.9.0 --no-deps --python-version 3.12 --only-binary=:all: -d /tmp/vp
+    HANGVIET_SECOND_COMMUNE_SOURCE=/tmp/vp/vietnam_provinces-2026.9.0-py3-none-any.whl \
+        .venv/bin/pytest tests/unit/test_geo_second_source.py
+
+Without it the test is skipped, saying why. Every difference must be in data/commune_table_differences.json
+with its reason; a new one (or one listed that no longer occurs) fails the test (docs/reference-data.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared import geo
+
+SOURCE = os.environ.get("HANGVIET_SECOND_COMMUNE_SOURCE", "")
+KNOWN = Path(__file__).with_name("data") / "commune_table_differences.json"
+NESTED = "vietnam_provinces/data/nested-divisions.json"
+
+
+def theirs(wheel: str) -> dict[str, dict[str, str]]:
+    """code → name and province code, from the wheel's nested JSON (read as data, never imported)."""
+    with zipfile.ZipFile(wheel) as archive:
+        provinces: list[dict[str, Any]] = json.loads(archive.read(NESTED))
+    return {f"{w['code']:05d}": {"name": w["name"], "province": f"{p['code']:02d}"}
+            for p in provinces for w in p["wards"]}
+
+
+def ours() -> dict[str, dict[str, str]]:
+    return {c.code: {"name": c.full_name, "province": c.province_code}
+            for p in geo.provinces() for c in geo.communes(p.code)}
+
+
+def differences(mine: dict[str, dict[str, str]], other: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    both = mine.keys() & other.keys()
+    return {
+        "codes_only_ours": sorted(mine.keys() - other.keys()),
+        "codes_only_theirs": sorted(other.keys() - mine.keys()),
+        "province_differs": sorted(c for c in both if mine[c]["province"] != other[c]["province"]),
+        "name_differs": sorted(c for c in both if mine[c]["name"] != other[c]["name"]),
+    }
+
+
+def test_the_known_differences_each_have_a_reason():
+    known = json.loads(KNOWN.read_text(encoding="utf-8"))
+    for kind in ("codes_only_ours", "codes_only_theirs", "province_differs", "name_differs"):
+        assert all(reason.strip() for reason in known[kind].values()), kind
+
+
+def test_the_differences_find_what_differs():
+    mine = {"00082": {"name": "Phường Cửa Nam", "province": "01"},
+            "00004": {"name": "Phường Ba Đình", "province": "01"}}
+    other = {"00073": {"name": "Phường Cửa Nam", "province": "01"},
+             "00004": {"name": "Phường Ba Đình", "province": "02"}}
+    assert differences(mine, other) == {"codes_only_ours": ["00082"], "codes_only_theirs": ["00073"],
+                                        "province_differs": ["00004"], "name_differs": []}
+
+
+@pytest.mark.skipif(not SOURCE, reason="no second commune source: set HANGVIET_SECOND_COMMUNE_SOURCE to a "
+                                       "vietnam-provinces wheel (see the module's docstring)")
+def test_every_difference_from_the_second_package_is_listed_with_its_reason():
+    table = ours()
+    assert len(table) == 3321
+    known = json.loads(KNOWN.read_text(encoding="utf-8"))
+    found = differences(table, theirs(SOURCE))
+    assert found == {kind: sorted(known[kind]) for kind in found}, (
+        "the commune tables diverge otherwise than data/commune_table_differences.json explains")
