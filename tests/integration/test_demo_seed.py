@@ -1,0 +1,78 @@
+"""`make run`'s demo reproduces the source programme of the seeds, over real processes.
+
+The Tuyên Quang (formerly Hà Giang) year: the fair of 70 booths, the khuyến công support of 18 schemes worth
+1.765.000.000 đ as a subsidy programme with its settlement report (the approved exhibitors' booths take its
+share), and 22 market sessions across mountain communes, planned and confirmed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from shared.auth import Role, issue_token
+from shared.demo import CENTRE_ID, MARKET_SESSIONS, SCHEMES, SCHEMES_VND, highland_sites, seed_demo
+from shared.platform import Platform, start_platform
+from shared.settings import load_settings
+from tests.integration.helpers import eventually
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
+
+TOKEN = issue_token(load_settings("tests").jwt_secret, role=Role.ORGANIZER, centre_id=CENTRE_ID)
+ORGANIZER = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:
+    var_dir: Path = tmp_path_factory.mktemp("demo")
+    running = await start_platform(var_dir, extra_env={"HANGVIET_ENV": "test"})
+    try:
+        await seed_demo(running)
+        yield running
+    finally:
+        running.stop()
+
+
+async def get(url: str) -> Any:
+    async with httpx.AsyncClient(timeout=30) as client:
+        res = await client.get(url, headers=ORGANIZER)
+    assert res.status_code == 200, res.text
+    return res.json()
+
+
+async def test_the_fair_of_70_booths(platform: Platform):
+    fairs = (await get(f"{platform.url('registration')}/fairs"))["data"]
+    [fair] = [f for f in fairs if f["centre_id"] == CENTRE_ID]
+    assert (fair["capacity_booths"], fair["province_code"], fair["status"]) == (70, "08", "open")
+
+
+async def test_18_schemes_worth_1765_million_with_their_settlement_report(platform: Platform):
+    billing = platform.url("billing")
+    [programme] = (await get(f"{billing}/subsidy-programmes"))["data"]
+    assert programme["budget_vnd"] == SCHEMES_VND == 1_765_000_000 and f"{SCHEMES} đề án" in programme["name"]
+
+    async def supported() -> Any:
+        report = await get(f"{billing}/subsidy-programmes/{programme['id']}/settlement")
+        return report if report["booths"] == 5 else None
+
+    # The two approved CSCNNT exhibitors' 2 + 3 booths, half of each booth with VAT capped at 2.000.000 đ.
+    report = await eventually(supported, timeout=120, what="the approved exhibitors' booths supported")
+    assert (report["budget_vnd"], report["committed_vnd"], report["exhibitors"]) == (SCHEMES_VND, 10_000_000, 2)
+    assert report["remaining_vnd"] == SCHEMES_VND - 10_000_000
+    assert [group["label"] for group in report["by_province"]] == ["Tuyên Quang"]
+
+
+async def test_22_market_sessions_across_mountain_communes(platform: Platform):
+    markets = platform.url("markets")
+    [programme] = (await get(f"{markets}/programmes"))["data"]
+    sessions = (await get(f"{markets}/programmes/{programme['id']}/sessions"))["data"]
+    scheduled = [s for s in sessions if s["status"] == "scheduled"]
+    mountain = {site["commune_code"] for site in highland_sites()}
+    assert programme["target_sessions"] == len(scheduled) == MARKET_SESSIONS == 22
+    assert {s["commune_code"] for s in scheduled} <= mountain
+    assert len({s["commune_code"] for s in scheduled}) >= 11  # at most 2 a commune
