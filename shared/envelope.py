@@ -11,6 +11,8 @@ from shared.contracts import EVENTS_BY_TYPE
 from shared.contracts.base import Event
 
 CORRELATION_HEADER = "ce_correlationid"  # a CloudEvents extension attribute (lower-case alphanumerics)
+# The CloudEvents distributed-tracing extension: the W3C trace context of the work that emitted the event.
+TRACEPARENT_HEADER = "ce_traceparent"
 REQUIRED_HEADERS = ("ce_specversion", "ce_id", "ce_type", "ce_source")
 
 
@@ -28,6 +30,7 @@ class EventMeta:
     subject: str
     time: str
     correlation_id: str
+    traceparent: str | None = None
 
 
 def event_headers(event: Event, *, source: str, correlation_id: str, event_id: str | None = None,
@@ -63,6 +66,7 @@ def read_meta(headers: Mapping[str, str]) -> EventMeta:
         subject=headers.get("ce_subject", ""),
         time=headers.get("ce_time", ""),
         correlation_id=headers.get(CORRELATION_HEADER) or headers.get("correlation_id") or headers["ce_id"],
+        traceparent=headers.get(TRACEPARENT_HEADER),
     )
 
 

@@ -11,6 +11,8 @@ from contextvars import ContextVar
 
 import structlog
 
+from shared.tracing import add_trace_ids
+
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 
@@ -19,6 +21,7 @@ def configure_logging(service: str, level: int = logging.INFO) -> None:
     (uvicorn, aiokafka, faststream), each carrying the service name and the bound context."""
     shared_processors: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]

@@ -38,11 +38,11 @@ from faststream.message import StreamMessage
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from shared import inbox, parking
+from shared import inbox, parking, tracing
 from shared.contracts import EVENTS_BY_TYPE, dlq_topic
 from shared.contracts.base import CE_TYPE_PREFIX, Event
 from shared.db import Database
-from shared.envelope import EventMeta, MalformedEvent, decode_headers, parse_event, read_meta
+from shared.envelope import TRACEPARENT_HEADER, EventMeta, MalformedEvent, decode_headers, parse_event, read_meta
 from shared.errors import NotYet
 from shared.logs import correlation_scope
 from shared.outbox import OutboxLease, OutboxMessage
@@ -83,8 +83,17 @@ def make_outbox_publisher(broker: KafkaBroker) -> Callable[[OutboxMessage], Awai
 
     async def publish(row: OutboxMessage) -> Awaitable[object]:
         headers = row.header_dict()
-        return await broker.publish(row.payload.encode(), topic=row.topic, key=row.key.encode(), headers=headers,
-                                    correlation_id=headers.get("ce_correlationid"), no_confirm=True)
+        correlation_id = headers.get("ce_correlationid", "")
+        with tracing.continued(row.traceparent, f"{row.topic} publish", kind=tracing.SpanKind.PRODUCER,
+                               attributes={tracing.CORRELATION_ATTRIBUTE: correlation_id,
+                                           "messaging.system": "kafka", "messaging.destination.name": row.topic,
+                                           "messaging.message.id": row.event_id}):
+            traceparent = tracing.current_traceparent()
+            if traceparent:
+                headers[TRACEPARENT_HEADER] = traceparent
+            return await broker.publish(row.payload.encode(), topic=row.topic, key=row.key.encode(),
+                                        headers=headers,
+                                        correlation_id=correlation_id or None, no_confirm=True)
 
     return publish
 
@@ -186,6 +195,17 @@ class EventConsumer:
             await asyncio.sleep(delay)
             raise
 
+    def _span(self, meta: EventMeta) -> Any:
+        """The event's span, a child of the producer's (one per event, also in a batch: each continues the trace
+        of its own request); tracing off, its traceparent made current for the events the handler stages."""
+        if not tracing.enabled():
+            return tracing.carried(meta.traceparent)
+        return tracing.continued(meta.traceparent, f"{self.name} process {meta.event_type}",
+                                 attributes={tracing.CORRELATION_ATTRIBUTE: meta.correlation_id,
+                                             tracing.SERVICE_ATTRIBUTE: self.name,
+                                             "messaging.system": "kafka", "messaging.message.id": meta.event_id,
+                                             "cloudevents.event_type": meta.event_type})
+
     # -- reading ------------------------------------------------------------------------------------------
 
     async def _read(self, record: Any) -> _Item | None:
@@ -284,7 +304,7 @@ class EventConsumer:
                     self.stats.duplicates += 1
                     continue
                 with correlation_scope(item.meta.correlation_id, event_id=item.meta.event_id,
-                                       event_type=item.meta.event_type):
+                                       event_type=item.meta.event_type), self._span(item.meta):
                     try:
                         await item.handler(session, item.event, item.meta)
                     except Exception as exc:
@@ -307,7 +327,7 @@ class EventConsumer:
         """Apply one event with bounded retries: park it (NotYet, or behind a parked one of its queue), or
         dead-letter it after the last attempt."""
         with correlation_scope(item.meta.correlation_id, event_id=item.meta.event_id,
-                               event_type=item.meta.event_type):
+                               event_type=item.meta.event_type), self._span(item.meta):
             for attempt in range(1, self.max_attempts + 1):
                 try:
                     waiting = await self._waiting_queues()
@@ -420,7 +440,8 @@ class EventConsumer:
             meta = read_meta(headers)
         except MalformedEvent as exc:
             return await self._give_up_parked(row, headers, record, reason=str(exc))
-        with correlation_scope(meta.correlation_id, event_id=meta.event_id, event_type=meta.event_type):
+        with correlation_scope(meta.correlation_id, event_id=meta.event_id, event_type=meta.event_type), \
+                self._span(meta):
             try:
                 handler = self._by_type[meta.event_type]
                 event = parse_event(meta, row.body.encode())

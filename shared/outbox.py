@@ -23,6 +23,7 @@ from shared.contracts.base import Event
 from shared.db import Database, utc_column
 from shared.envelope import event_headers
 from shared.logs import current_correlation_id
+from shared.tracing import current_traceparent
 
 log = structlog.get_logger()
 
@@ -43,6 +44,8 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, index=True)
     attempts: int = 0
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The W3C trace context of the work that staged the event: the relay sends it as `ce_traceparent`.
+    traceparent: str | None = Field(default=None, max_length=64)
 
     def header_dict(self) -> dict[str, str]:
         """The stored headers."""
@@ -60,6 +63,7 @@ def add_event(session: AsyncSession, event: Event, *, source: str) -> OutboxMess
         event_type=headers["ce_type"],
         headers=json.dumps(headers),
         payload=event.model_dump_json(),
+        traceparent=current_traceparent(),
         created_at=datetime.now(UTC),  # given, not defaulted: a default factory costs pydantic a signature read
     )
     session.add(row)

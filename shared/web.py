@@ -16,6 +16,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared import tracing
 from shared.auth import Principal, require
 from shared.logs import correlation_scope
 from shared.messaging import consumers_of, subscriptions_of
@@ -62,11 +63,13 @@ def create_service_app(*, runtime: ServiceRuntime, title: str, description: str,
     app.state.settings = runtime.settings
     install_problem_handlers(app)
     metrics = _install_metrics(app, runtime)
-    _install_correlation_middleware(app)
+    _install_correlation_middleware(app, runtime.settings.service)
     app.include_router(_ops_router(runtime, title, description))
     for router in routers:
         app.include_router(router)
     install_problem_openapi(app)
+    if tracing.configure_tracing(runtime.settings.service):
+        tracing.instrument(app, {runtime.db.engine, runtime.db.read_engine})
     return app
 
 
@@ -75,15 +78,18 @@ class CorrelationMiddleware:
     while it is served, and returns it on the response. Plain ASGI by hand (a dozen lines): Starlette's
     `BaseHTTPMiddleware` starts a task group per request and cost about 30 % of a POST's time under load."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, service: str = "") -> None:
         self.app = app
+        self.service = service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = Headers(scope=scope).get(CORRELATION_HTTP_HEADER)
-        with correlation_scope(incoming, path=scope["path"], method=scope["method"]) as correlation_id:
+        headers = Headers(scope=scope)
+        with correlation_scope(headers.get(CORRELATION_HTTP_HEADER), path=scope["path"],
+                               method=scope["method"]) as correlation_id, tracing.carried(headers.get("traceparent")):
+            tracing.annotate(correlation_id=correlation_id, service=self.service)
 
             async def send_with_id(message: Message) -> None:
                 if message["type"] == "http.response.start":
@@ -106,8 +112,8 @@ def _install_metrics(app: FastAPI, runtime: ServiceRuntime) -> ServiceMetrics:
     return metrics
 
 
-def _install_correlation_middleware(app: FastAPI) -> None:
-    app.add_middleware(CorrelationMiddleware)
+def _install_correlation_middleware(app: FastAPI, service: str) -> None:
+    app.add_middleware(CorrelationMiddleware, service=service)
 
 
 def _ops_router(runtime: ServiceRuntime, title: str, description: str) -> APIRouter:
