@@ -5,6 +5,7 @@ only its own events; every attempt is recorded."""
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import ssl
 import time
@@ -21,6 +22,7 @@ from services.subscriptions import domain, net, service, signing
 from services.subscriptions.domain import DeliveryPolicy, DeliveryStatus
 from services.subscriptions.models import Delivery, DeliveryAttempt, StoredEvent, Subscription
 from services.subscriptions.urls import Refused
+from shared import tracing
 from shared.db import Database, utcnow
 from shared.errors import Invalid
 from shared.metrics import metrics_of
@@ -219,9 +221,19 @@ class DeliveryWorker:
         def elapsed_ms() -> int:
             return round((time.perf_counter() - started) * 1000)
 
+        traceparent = _traceparent_of(job.body)
+        with tracing.continued(traceparent, "webhook deliver", kind=tracing.SpanKind.CLIENT,
+                               attributes={"hangviet.subscription_id": job.subscription_id,
+                                           "messaging.message.id": job.event_id}):
+            return await self._post(client, job, started_at, elapsed_ms)
+
+    async def _post(self, client: httpx.AsyncClient, job: Job, started_at: datetime,
+                    elapsed_ms: Callable[[], int]) -> Outcome:
         try:
             target = await net.pin(job.url, allow_loopback=self._allow_loopback)
-            headers = {**target.headers, "user-agent": USER_AGENT, "content-type": CONTENT_TYPE,
+            # The W3C trace context (the httpx instrumentation replaces it with its own span's when tracing).
+            traced = {"traceparent": traceparent} if (traceparent := tracing.current_traceparent()) else {}
+            headers = {**target.headers, **traced, "user-agent": USER_AGENT, "content-type": CONTENT_TYPE,
                        # stamped at each attempt: a retry hours later still passes the receiver's 5-minute check
                        **signing.webhook_headers(job.secrets, msg_id=job.event_id,
                                                  timestamp=int(started_at.timestamp()), body=job.body)}
@@ -292,6 +304,15 @@ class DeliveryWorker:
         session.add(subscription)
         if parked and not was_flagged:
             log.warning("subscription.flagged", subscription_id=job.subscription_id, delivery_id=job.delivery_id)
+
+
+def _traceparent_of(body: bytes) -> str | None:
+    """The event's trace context: the CloudEvents distributed-tracing extension of its structured JSON."""
+    try:
+        value = json.loads(body).get("traceparent")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 async def _read_excerpt(response: httpx.Response) -> str:
