@@ -76,3 +76,17 @@ async def test_22_market_sessions_across_mountain_communes(platform: Platform):
     assert programme["target_sessions"] == len(scheduled) == MARKET_SESSIONS == 22
     assert {s["commune_code"] for s in scheduled} <= mountain
     assert len({s["commune_code"] for s in scheduled}) >= 11  # at most 2 a commune
+
+
+async def test_the_portal_shows_the_fair_the_subsidy_programme_and_the_market_sessions(platform: Platform):
+    [fair] = (await get(f"{platform.url('registration')}/fairs"))["data"]
+    [programme] = (await get(f"{platform.url('markets')}/programmes"))["data"]
+    async with httpx.AsyncClient(base_url=platform.url("portal"), timeout=30, follow_redirects=True) as client:
+        markets = await client.post("/login", data={"user": "organizer-tq", "next": "/organizer/markets"})
+        fair_page = await client.get(f"/organizer/fairs/{fair['id']}")
+        subsidies = await client.get("/organizer/billing/programmes")
+        year = await client.get(f"/organizer/markets/{programme['id']}")
+    assert [page.status_code for page in (markets, fair_page, subsidies, year)] == [200, 200, 200, 200]
+    assert fair["name"] in fair_page.text and "70" in fair_page.text
+    assert f"({SCHEMES} đề án)" in subsidies.text
+    assert programme["name"] in markets.text and programme["name"] in year.text
