@@ -35,7 +35,7 @@ from services.portal.exhibitor_history import Entry, history
 from services.portal.forms import FormErrors, message_of, split_title
 from services.portal.pages import optional
 from services.portal.session import token_of, viewer
-from services.portal.views import render
+from services.portal.views import remember_name, render
 from shared.auth import Principal, Role
 
 log = structlog.get_logger()
@@ -92,6 +92,8 @@ async def read_dashboard(request: Request, api: BackendDep, done: str | None = N
         read_profile(api, token, str(principal.exhibitor_id)),
         optional(api.get("registration", "/registrations", token=token), "registrations"),
         optional(api.get("billing", "/invoices", token=token), "invoices"))
+    if profile:
+        remember_name(request, str(principal.exhibitor_id), profile.get("legal_name"))
     rows = items(registrations) if registrations is not None else None
     fair_ids = sorted({str(r.get("fair_id")) for r in rows or [] if is_id(str(r.get("fair_id")))})
     fairs, booths = await asyncio.gather(_fairs(api, token, fair_ids), _booths_by_registration(api, token, fair_ids))
@@ -126,6 +128,8 @@ async def read_profile_form(request: Request, api: BackendDep) -> Response:
     principal, token = exhibitor_session(request)
     exhibitor_id = str(principal.exhibitor_id)
     profile = await read_profile(api, token, exhibitor_id)
+    if profile:
+        remember_name(request, exhibitor_id, profile.get("legal_name"))
     form = form_from_profile(profile or {})  # a new profile: no kind chosen for the exhibitor (it is required)
     audit = None
     if profile:

@@ -24,6 +24,7 @@ from services.portal.backend import (
     items,
 )
 from services.portal.errors import PortalError, checked_id, is_id
+from services.portal.event_words import event_word
 from services.portal.forms import FormErrors
 from services.portal.pages import optional
 from services.portal.session import token_of, viewer
@@ -263,6 +264,7 @@ LIVE_FIELDS = (("name", "Tên", "Name"), ("legal_name", "Doanh nghiệp", "Exhib
 def live_labels(lang: str) -> dict[str, Any]:
     """Labels, province names and (in Vietnamese) state names for the live feed's script."""
     return {"fields": [[key, en if lang == "en" else vi] for key, vi, en in LIVE_FIELDS],
+            "events": {name: event_word(name, lang) for name in EVENT_NAMES},
             "provinces": {p.code: p.name for p in geo.provinces()},
             "statuses": {} if lang == "en" else {**FAIR_STATUS, **REGISTRATION_STATUS, **INVOICE_STATUS}}
 

@@ -27,20 +27,21 @@ class DevUser:
     role: Role
     claims: dict[str, Any] = field(default_factory=dict)
     home: str = "/"
+    label_en: str = ""  # the header's name for the user in English mode
 
 
 DEV_USERS: tuple[DevUser, ...] = (
     DevUser("organizer-tq", "Ban tổ chức – TT KC&XTTM Tuyên Quang", Role.ORGANIZER,
-            {"centre_id": "tq"}, home="/organizer"),
+            {"centre_id": "tq"}, home="/organizer", label_en="Organizer – TT KC&XTTM Tuyên Quang"),
     DevUser("ex-dongvan", "Doanh nghiệp – HTX Chè Shan tuyết Đồng Văn", Role.EXHIBITOR,
-            {"exhibitor_id": "ex-dongvan"}),
+            {"exhibitor_id": "ex-dongvan"}, label_en="Exhibitor – HTX Chè Shan tuyết Đồng Văn"),
     DevUser("ex-meovac", "Doanh nghiệp – Hộ kinh doanh Mèn mén Mèo Vạc", Role.EXHIBITOR,
-            {"exhibitor_id": "ex-meovac"}),
+            {"exhibitor_id": "ex-meovac"}, label_en="Exhibitor – Hộ kinh doanh Mèn mén Mèo Vạc"),
     DevUser("regional-ttkc1", "Trung tâm vùng – TT KC&TVPTCN 1", Role.REGIONAL,
-            {"region": "north", "subject": "ttkc1"}),
+            {"region": "north", "subject": "ttkc1"}, label_en="Regional centre – TT KC&TVPTCN 1"),
     # Sees every centre's fairs, programmes and invoices, and runs the checks only an admin may.
     DevUser("admin", "Quản trị hệ thống – mọi trung tâm", Role.ADMIN, {"subject": "admin"},
-            home="/organizer"),
+            home="/organizer", label_en="Administrator – every centre"),
 )
 
 
@@ -75,14 +76,24 @@ def viewer(request: Request) -> Principal | None:
         return None
 
 
-def viewer_label(principal: Principal | None) -> str | None:
-    """How the header names the user."""
+# The header's word for a role (Vietnamese, English): a user's id is never shown there.
+ROLE_WORDS: dict[Role, tuple[str, str]] = {
+    Role.ORGANIZER: ("Ban tổ chức", "Organizer"), Role.EXHIBITOR: ("Doanh nghiệp", "Exhibitor"),
+    Role.REGIONAL: ("Trung tâm vùng", "Regional centre"), Role.ADMIN: ("Quản trị hệ thống", "Administrator"),
+}
+
+
+def viewer_label(principal: Principal | None, lang: str = "vi", name: str | None = None) -> str | None:
+    """How the header names the user in the reader's language: a seeded user's label, else the role's word
+    with the name when the portal knows it (an exhibitor's legal name, once a page has read the profile)."""
     if principal is None:
         return None
     for user in DEV_USERS:
         if user.role is principal.role and principal.subject == issue_subject(user):
-            return user.label
-    return f"{principal.role.value}: {principal.subject}"
+            return user.label_en or user.label if lang == "en" else user.label
+    vi, en = ROLE_WORDS.get(principal.role, (principal.role.value, principal.role.value))
+    word = en if lang == "en" else vi
+    return f"{word} – {name}" if name else word
 
 
 def issue_subject(user: DevUser) -> str:

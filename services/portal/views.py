@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from starlette.routing import Match
 
+from services.portal.event_words import event_word
 from services.portal.forms import FormErrors
 from services.portal.session import dev_login_enabled, viewer, viewer_label
 from shared.geo import UnknownPlace, province
@@ -105,6 +106,12 @@ def in_reader_language(context: Any, text: Any) -> str:
     return en.strip() if context.get("lang") == "en" and en.strip() else vi.strip()
 
 
+@pass_context
+def event_in_words(context: Any, code: Any) -> str:
+    """`{{ d.event_type | event_word }}`: an event's code in words, in the page's language."""
+    return event_word(str(code), str(context.get("lang") or "vi"))
+
+
 def label(table: dict[str, str]) -> Any:
     """A filter naming a state in Vietnamese (the raw value when unknown)."""
     return lambda value: table.get(str(value), str(value))
@@ -115,7 +122,7 @@ def _make_templates() -> Jinja2Templates:
     templates.env.filters.update(
         vnd=vnd, day=day, moment=moment, province=province_name, fair_status=label(FAIR_STATUS),
         fair_kind=label(FAIR_KIND), registration_status=label(REGISTRATION_STATUS),
-        invoice_status=label(INVOICE_STATUS), bilingual=in_reader_language)
+        invoice_status=label(INVOICE_STATUS), bilingual=in_reader_language, event_word=event_in_words)
     templates.env.globals["t"] = translate
     return templates
 
@@ -137,12 +144,36 @@ def here(request: Request) -> str:
     return "/"
 
 
+NAMES_KEPT = 1000  # exhibitors' names the header remembers (one process; the oldest is forgotten first)
+
+
+def remember_name(request: Request, exhibitor_id: str, name: Any) -> None:
+    """Keep an exhibitor's legal name, read from its profile, for the header (which shows no ids)."""
+    if not name:
+        return
+    names: dict[str, str] | None = getattr(request.app.state, "exhibitor_names", None)
+    if names is None:
+        names = request.app.state.exhibitor_names = {}
+    names.pop(exhibitor_id, None)
+    names[exhibitor_id] = str(name)
+    while len(names) > NAMES_KEPT:
+        names.pop(next(iter(names)))
+
+
+def known_name(request: Request, exhibitor_id: str | None) -> str | None:
+    """An exhibitor's legal name if a page has read it."""
+    names = getattr(request.app.state, "exhibitor_names", None) or {}
+    return names.get(exhibitor_id) if exhibitor_id else None
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *,
            status_code: int = 200) -> HTMLResponse:
     """A page, with the user's name in the header; form errors in the reader's language."""
     principal = viewer(request)
     lang = lang_of(request)
-    base = {"viewer": principal, "viewer_label": viewer_label(principal), "lang": lang, "here": here(request),
+    who = known_name(request, principal.exhibitor_id) if principal is not None else None
+    base = {"viewer": principal, "viewer_label": viewer_label(principal, lang, who), "lang": lang,
+            "here": here(request),
             "dev_login": dev_login_enabled(request.app.state.settings)}
     shown = {k: v.in_language(lang) if isinstance(v, FormErrors) else v for k, v in (context or {}).items()}
     response = TEMPLATES.TemplateResponse(request, name, {**base, **shown}, status_code=status_code)

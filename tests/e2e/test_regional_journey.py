@@ -81,7 +81,9 @@ async def test_regional_centre_subscribes_and_sees_a_delivery_and_the_live_feed(
     await publish_fair(platform, name)
 
     await live.locator("#live-events li", has_text=name).wait_for(timeout=60_000)
-    assert await live.locator("#live-events li", has_text="fair.published").count() >= 1
+    # The event in words, not its code (fair.published).
+    assert await live.locator("#live-events li", has_text="Hội chợ mở nhận đăng ký").count() >= 1
+    assert await live.locator("#live-events li", has_text="fair.published").count() == 0
     # Readable labels and the province's name, not `province_code: 08`.
     assert await live.locator("#live-events li", has_text="Tỉnh, thành phố: Tuyên Quang").count() >= 1
     assert await live.locator("#live-events li", has_text="province_code").count() == 0
@@ -99,7 +101,7 @@ async def test_regional_centre_subscribes_and_sees_a_delivery_and_the_live_feed(
 
     async def logged() -> bool:
         await page.goto(subscription_url)
-        return await page.locator("li.delivery.state-delivered", has_text="fair.published").count() > 0
+        return await page.locator("li.delivery.state-delivered", has_text="Hội chợ mở nhận đăng ký").count() > 0
 
     await eventually(logged, timeout=30, interval=1, what="the delivery in the log")
     first = page.locator("li.delivery.state-delivered").first

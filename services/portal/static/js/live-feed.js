@@ -42,8 +42,8 @@
     var item = document.createElement("li");
     item.className = "live-event";
     var head = document.createElement("p");
-    var name = document.createElement("code");
-    name.textContent = message.type;
+    var name = document.createElement("strong");
+    name.textContent = (labels.events && labels.events[message.type]) || message.type;  /* the event in words */
     var when = document.createElement("time");
     var at = cloud.time ? new Date(cloud.time) : new Date();
     when.dateTime = at.toISOString();
