@@ -11,6 +11,8 @@ from services.portal.session import viewer_label
 from shared.auth import Principal, Role
 from tests.conftest import running_app
 from tests.service.test_portal import database_url, log_in, text_of  # noqa: F401 - SQLite only
+from tests.service.test_portal_exhibitor import portal as exhibitor_portal  # noqa: F401 - the fixture
+from tests.service.test_portal_exhibitor import profile_form
 from tests.service.test_portal_organizer import FAIR_FORM
 from tests.service.test_portal_organizer import portal as organizer_portal  # noqa: F401 - the fixture
 from tests.service.test_portal_regional import portal as regional_portal  # noqa: F401 - the fixture
@@ -77,3 +79,17 @@ def test_the_header_names_an_exhibitor_by_name_never_by_id():
     assert viewer_label(someone, "vi", "HTX Mận Bắc Hà") == "Doanh nghiệp – HTX Mận Bắc Hà"
     assert viewer_label(someone, "en", "HTX Mận Bắc Hà") == "Exhibitor – HTX Mận Bắc Hà"
     assert viewer_label(someone, "vi") == "Doanh nghiệp"  # before a page has read the profile: no id either
+
+
+EXHIBITOR_PAGES = ("/me", "/me/profile", "/registrations/r-1", "/fairs/f-1")
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+async def test_the_exhibitors_pages_speak_one_language(exhibitor_portal, lang):  # noqa: F811
+    app, _ = exhibitor_portal
+    async with running_app(app) as client:
+        await log_in(client, "ex-meovac")
+        found = await walk(client, EXHIBITOR_PAGES, lang)
+        refused = visible(text_of(await client.post("/me/profile", data=profile_form(kind="", commune_code=""))))
+    assert found == {}
+    assert other_language(refused, lang) == []
