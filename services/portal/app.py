@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.portal.backend import TIMEOUT_S
 from services.portal.billing_pages import billing_pages
+from services.portal.billing_settings import billing_settings
 from services.portal.errors import install_page_errors
 from services.portal.exhibitor_pages import exhibitor_pages
 from services.portal.exhibitor_resubmit import resubmit_pages
@@ -34,8 +35,8 @@ def create_app(settings: Settings, *, transport: httpx.AsyncBaseTransport | None
     app = create_service_app(
         runtime=runtime, title="hangviet portal",
         description="Cổng thông tin hội chợ và gian hàng / the web pages over the services' APIs",
-        routers=[pages, login, organizer, exhibitor_pages, resubmit_pages, billing_pages, markets_pages,
-                 regional_pages])
+        routers=[pages, login, organizer, exhibitor_pages, resubmit_pages, billing_pages, billing_settings,
+                 markets_pages, regional_pages])
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_page_errors(app)
     _hold_http_client(app, transport)

@@ -33,6 +33,7 @@ PUBLIC = {
 TOKEN = {("get", "/admin/delivery")}  # the kernel's JSON route: 401 without a token, as in every service
 LOGIN = {
     ("post", "/fairs/{fair_id}/register"),
+    ("get", "/organizer/billing/settings"), ("post", "/organizer/billing/settings"),
     ("get", "/registrations/{registration_id}"), ("get", "/registrations/{registration_id}/state"),
     ("get", "/invoices/{invoice_id}.pdf"), ("get", "/invoices/{invoice_id}"),
     *(("get", p) for p in ("/organizer/fairs/{fair_id}/floorplan", "/organizer/fairs/{fair_id}/floorplan/map",

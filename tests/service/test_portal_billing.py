@@ -348,3 +348,74 @@ class TestHelpers:
         assert bars["budget"].width == 0 and bars["budget"].percent == 0
         over = {b.key: b for b in budget_bars({"budget_vnd": 100, "released_vnd": 200})}
         assert over["released"].width == 360 and over["budget"].width == 180
+
+
+SETTINGS = {"centre_id": "tq", "form": "1", "with_tax_authority_code": True, "type_letter": "T", "series": "AB",
+            "due_in_days": None, "bank_bin": "", "bank_account": "", "bank_account_name": "",
+            "symbol_this_year": "1C26TAB"}
+
+
+class TestPaymentAccountSettings:
+    async def test_says_no_account_is_published_and_offers_no_bank_preselected(self, portal):
+        app, fake = portal
+        fake.on("GET", "billing", "/invoice-settings", httpx.Response(200, json=SETTINGS))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            page = text_of(await client.get("/organizer/billing/settings"))
+            listing = text_of(await client.get("/organizer/billing"))
+        assert "<h1>Tài khoản nhận thanh toán</h1>" in page and "Trung tâm chưa công bố tài khoản" in page
+        start = page.index('<select id="bank_bin"')
+        assert " selected" not in page[start:page.index("</select>", start)] and ">VietinBank<" in page
+        assert '<label for="bank_account">' in page and "1C26TAB" in page
+        assert 'href="/organizer/billing/settings"' in listing
+
+    async def test_saves_the_account_keeping_the_invoice_symbol_set_elsewhere(self, portal):
+        app, fake = portal
+        fake.on("GET", "billing", "/invoice-settings", httpx.Response(200, json=SETTINGS))
+        fake.on("PUT", "billing", "/invoice-settings", httpx.Response(200, json=SETTINGS))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/billing/settings", data={
+                "bank_bin": "970415", "bank_account": "1133 6666 8888", "bank_account_name": " TT KHUYEN CONG TQ ",
+                "due_in_days": "15"})
+        assert res.status_code == 303 and res.headers["location"] == "/organizer/billing/settings?done=saved"
+        put = fake.calls_to("PUT", "/invoice-settings")[0]
+        assert json.loads(put.content) == {
+            "form": "1", "with_tax_authority_code": True, "type_letter": "T", "series": "AB",
+            "bank_bin": "970415", "bank_account": "113366668888", "bank_account_name": "TT KHUYEN CONG TQ",
+            "due_in_days": 15}
+        assert put.headers["authorization"].startswith("Bearer ")
+
+    async def test_tells_every_mistake_at_once_and_sends_nothing(self, portal):
+        app, fake = portal
+        fake.on("GET", "billing", "/invoice-settings", httpx.Response(200, json=SETTINGS))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/billing/settings", data={
+                "bank_bin": "", "bank_account": "12#45", "bank_account_name": "", "due_in_days": "400"})
+        page = text_of(res)
+        assert res.status_code == 422 and fake.calls_to("PUT", "/invoice-settings") == []
+        assert field_error(page, "bank_bin") == "Vui lòng chọn ngân hàng."
+        assert field_error(page, "bank_account").startswith("Số tài khoản gồm chữ số")
+        assert field_error(page, "bank_account_name") == "Vui lòng nhập tên chủ tài khoản."
+        assert field_error(page, "due_in_days") == "Vui lòng nhập số ngày từ 0 đến 365."
+        assert '<a href="#bank_bin">Ngân hàng: Vui lòng chọn ngân hàng.</a>' in page
+
+    async def test_the_services_field_errors_stand_next_to_the_fields(self, portal):
+        app, fake = portal
+        fake.on("GET", "billing", "/invoice-settings", httpx.Response(200, json=SETTINGS))
+        fake.on("PUT", "billing", "/invoice-settings", problem(422, "Dữ liệu không hợp lệ / Invalid input", [
+            {"field": "bank_account_name", "message": "Văn bản có ký tự không hợp lệ / text has a control character"}]))
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            res = await client.post("/organizer/billing/settings", data={
+                "bank_bin": "970415", "bank_account": "113366668888", "bank_account_name": "TT KC", "due_in_days": ""})
+        assert res.status_code == 422
+        assert field_error(text_of(res), "bank_account_name") == "Văn bản có ký tự không hợp lệ"
+
+    async def test_an_exhibitor_is_refused_before_billing_is_asked(self, portal):
+        app, fake = portal
+        async with running_app(app) as client:
+            await log_in(client, "ex-dongvan")
+            res = await client.get("/organizer/billing/settings")
+        assert res.status_code == 403 and fake.calls_to("GET", "/invoice-settings") == []
