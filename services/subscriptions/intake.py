@@ -27,6 +27,8 @@ def structured_cloudevent(event: Event, meta: EventMeta) -> str:
         document["time"] = meta.time
     if meta.subject:
         document["subject"] = meta.subject
+    if meta.traceparent:  # CloudEvents distributed tracing extension: the webhook continues the trace
+        document["traceparent"] = meta.traceparent
     document.update({"datacontenttype": "application/json", "correlationid": meta.correlation_id,
                      "data": event.model_dump(mode="json")})
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
