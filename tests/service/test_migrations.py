@@ -13,6 +13,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+from shared import cli
 from shared.cli import main
 from shared.db import Database
 from shared.migrations import (
@@ -280,6 +281,9 @@ class TestCommand:
         assert {path.name for path in tmp_path.glob("*.db")} == {f"{service}.db" for service in SERVICES}
 
     def test_migrate_says_what_it_did_and_refuses_a_differing_database(self, tmp_path, monkeypatch, capsys):
+        # The command configures logging onto this test's captured stderr, closed after it, and structlog caches
+        # its loggers: left alone, every later test of the worker that logs would fail on a closed file.
+        monkeypatch.setattr(cli, "configure_logging", lambda service: None)
         monkeypatch.setenv("HANGVIET_VAR_DIR", str(tmp_path))
         for service in SERVICES:
             monkeypatch.delenv(f"{service.upper()}_DATABASE_URL", raising=False)
