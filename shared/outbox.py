@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Column, Text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col, func, select
 
@@ -242,18 +243,25 @@ class OutboxRelay:
         if time.monotonic() < self._lease_until - self._lease_s / 2:
             return True
         now = datetime.now(UTC)
-        async with self._db.transaction() as session:
-            lease = await session.get(OutboxLease, "relay")
-            if lease is not None and lease.holder != self._holder and lease.expires_at > now:
-                self._lease_until = 0.0
-                return False
-            if lease is None:
-                lease = OutboxLease(name="relay", holder=self._holder, expires_at=now)
-            if lease.holder != self._holder:
-                log.info("outbox.lease_taken", previous=lease.holder)
-            lease.holder = self._holder
-            lease.expires_at = now + timedelta(seconds=self._lease_s)
-            session.add(lease)
+        try:
+            async with self._db.transaction() as session:
+                # Locked (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises): two relays finding it expired
+                # at once must not both take it.
+                lease = (await session.exec(select(OutboxLease).where(OutboxLease.name == "relay")
+                                            .with_for_update().execution_options(populate_existing=True))).first()
+                if lease is not None and lease.holder != self._holder and lease.expires_at > now:
+                    self._lease_until = 0.0
+                    return False
+                if lease is None:
+                    lease = OutboxLease(name="relay", holder=self._holder, expires_at=now)
+                if lease.holder != self._holder:
+                    log.info("outbox.lease_taken", previous=lease.holder)
+                lease.holder = self._holder
+                lease.expires_at = now + timedelta(seconds=self._lease_s)
+                session.add(lease)
+        except IntegrityError:  # another relay created the first lease row at the same moment: it holds it
+            self._lease_until = 0.0
+            return False
         self._lease_until = time.monotonic() + self._lease_s
         return True
 

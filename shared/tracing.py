@@ -66,6 +66,12 @@ def shutdown_tracing() -> None:
     if _provider is None:
         return
     _provider.shutdown()
+    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+
+    # A singleton: left instrumented, the next provider's `instrument(engine=...)` would be a silent no-op (the
+    # engines of the apps built after it got no database spans — a test-order failure).
+    if SQLAlchemyInstrumentor().is_instrumented_by_opentelemetry:
+        SQLAlchemyInstrumentor().uninstrument()
     if _instrumented_globals:
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
         from opentelemetry.instrumentation.redis import RedisInstrumentor

@@ -534,3 +534,14 @@ class TestCorrelationMiddleware:
             made = await client.get("/who")
         assert given.headers["X-Correlation-ID"] == given.json()["seen"] == "demo-1"
         assert made.headers["X-Correlation-ID"] == made.json()["seen"] and len(made.json()["seen"]) >= 32
+
+
+class TestRelayLease:
+    async def test_relays_starting_together_on_an_empty_lease_table_agree_on_one_holder(self, db):
+        # Several relays on one database (replicas) took the first lease row at the same moment: the loser's
+        # INSERT failed with a unique violation that reached its caller instead of "not mine".
+        relays = [OutboxRelay(db, _confirmed) for _ in range(4)]
+        held = await asyncio.gather(*(relay._hold_lease() for relay in relays))
+        assert sorted(held) == [False, False, False, True]
+        again = await asyncio.gather(*(relay._hold_lease() for relay in relays))
+        assert again == held
