@@ -32,9 +32,9 @@ from sqlmodel import Field, SQLModel, func, select
 
 from bench.support import kafka, procs
 from bench.support.stats import MISSING, Row, Target, finite, jsonable, render_table, summarize, targets_summary
+from devstack.embedded import start_infra
 from shared.contracts.markets import SessionCancelled
 from shared.db import Database
-from shared.embedded import start_infra
 from shared.logs import configure_logging
 from shared.messaging import EventConsumer, make_broker, make_outbox_publisher, subscribe
 from shared.outbox import OutboxRelay, add_event

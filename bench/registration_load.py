@@ -36,8 +36,8 @@ import psutil
 
 from bench.support import http, procs
 from bench.support.stats import Row, Target, jsonable, render_table, summarize, targets_summary
+from devstack.platform import Platform, start_platform
 from shared.logs import configure_logging
-from shared.platform import Platform, start_platform
 
 RESULTS = Path(__file__).parent / "results"
 

@@ -81,11 +81,11 @@ from bench.support.replicas import (
 )
 from bench.support.sagas import phase_figures
 from bench.support.stats import Row, jsonable, ratio, render_table, summarize, targets_summary
+from devstack.embedded import free_port
+from devstack.platform import Platform, start_platform
+from devstack.supervisor import ServiceSpec
 from shared.auth import Role
-from shared.embedded import free_port
 from shared.logs import configure_logging
-from shared.platform import Platform, start_platform
-from shared.supervisor import ServiceSpec
 
 RESULTS = Path(__file__).parent / "results"
 DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"

@@ -41,8 +41,8 @@ from bench.support.events import EventReader
 from bench.support.saga_tables import print_report, rows
 from bench.support.sagas import Approval, phase_figures
 from bench.support.stats import jsonable, summarize, targets_summary
+from devstack.platform import Platform, start_platform
 from shared.logs import configure_logging
-from shared.platform import Platform, start_platform
 
 RESULTS = Path(__file__).parent / "results"
 Approve = Callable[[str], Coroutine[Any, Any, Approval]]

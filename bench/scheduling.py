@@ -44,7 +44,7 @@ from services.markets.planning import (
     SupplierSpec,
     enumerate_candidates,
 )
-from shared import geo
+from shared.reference import geo
 from tests.markets_checker import CATEGORIES, KNOWN_MARKETS, OTHER_MARKETS, check_plan
 
 RESULTS = Path(__file__).parent / "results"

@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from shared.principal import Principal, Role
 from shared.problems import Problem
+
+__all__ = ["Principal", "Role", "current_principal", "decode_token", "issue_token", "optional_principal", "require"]
 
 ALGORITHM = "HS256"
 ISSUER = "hangviet"
-
-
-class Role(StrEnum):
-    """Who is calling."""
-
-    EXHIBITOR = "exhibitor"
-    ORGANIZER = "organizer"
-    REGIONAL = "regional"
-    ADMIN = "admin"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated caller: a role, a subject and what it is bound to (centre, exhibitor, region)."""
-
-    role: Role
-    subject: str
-    centre_id: str | None = None
-    exhibitor_id: str | None = None
-    region: str | None = None
-    provinces: tuple[str, ...] = field(default_factory=tuple)
-
-    def is_admin(self) -> bool:
-        """Admins may do everything."""
-        return self.role is Role.ADMIN
 
 
 def issue_token(secret: str, *, role: Role | str, subject: str | None = None, centre_id: str | None = None,

@@ -8,13 +8,16 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, DateTime, Table, TypeDecorator, event
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    from shared.uow import SqlUnitOfWork
 
 
 def make_engine(url: str, *, writer: bool = True) -> AsyncEngine:
@@ -80,8 +83,9 @@ class Database:
     is still waited for by SQLite's busy timeout). On PostgreSQL both are the same engine.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, source: str | None = None) -> None:
         self.url = url
+        self.source = source  # the CloudEvents source of the events its units of work emit
         self.engine = make_engine(url)
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self.read_engine = make_engine(url, writer=False) if self.is_sqlite else self.engine
@@ -117,6 +121,17 @@ class Database:
             if session.info.pop("outbox_pending", False):
                 for callback in self._on_events_committed:
                     callback()
+
+    @asynccontextmanager
+    async def unit_of_work(self, *, source: str | None = None) -> AsyncIterator[SqlUnitOfWork]:
+        """`transaction()` as a unit of work: `uow.session`, `uow.emit(event)`, `uow.after_commit(fn)`."""
+        from shared.uow import SqlUnitOfWork  # the unit of work stages outbox rows; the outbox imports this module
+
+        emitter = source or self.source
+        if emitter is None:
+            raise RuntimeError("Database has no event source: pass source= to Database() or unit_of_work()")
+        async with self.transaction() as session:
+            yield SqlUnitOfWork(session, source=emitter)
 
     async def create_tables(self, models: Sequence[type[SQLModel]]) -> None:
         """Create the service's tables."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from shared.geo import UnknownPlace, commune, resolve_province
+from shared.reference.geo import UnknownPlace, commune, resolve_province
 
 
 def _province_code(value: str) -> str:

@@ -53,7 +53,7 @@ class ServiceRuntime:
               uses_broker: bool = True) -> ServiceRuntime:
         """Wire the parts; nothing connects yet. `uses_redis` / `uses_broker` say what the service needs, and so
         what its readiness checks (a service without Redis gets a client that never connects)."""
-        db = Database(settings.resolved_database_url())
+        db = Database(settings.resolved_database_url(), source=f"/services/{settings.service}")
         broker = make_broker(settings)
         relay = OutboxRelay(db, make_outbox_publisher(broker), poll_interval_s=settings.outbox_poll_interval_s)
         db.on_events_committed(relay.wake)

@@ -18,7 +18,7 @@ from services.markets.calendar import public_holidays
 from services.markets.domain import DateSpan
 from services.markets.marketdays import rule_from_dict
 from services.markets.planning import Blackout, PlannedSession, PlanningProblem, Rules, SiteSpec, SupplierSpec
-from shared import geo
+from shared.reference import geo
 
 YEAR = 2027
 D = date.fromisoformat

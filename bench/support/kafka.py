@@ -10,7 +10,7 @@ import uuid
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from shared.embedded import create_topics
+from devstack.embedded import create_topics
 
 PAYLOAD = b"x" * 512
 FETCH_MAX_WAIT_MS = 10  # the services' kafka_fetch_max_wait_ms

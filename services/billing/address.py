@@ -2,12 +2,12 @@
 
 Registration sends the exhibitor's address line ("Thôn Nấm Dẩn") apart from its commune and province
 codes; an invoice names the whole address, "Thôn Nấm Dẩn, xã Nấm Dẩn, tỉnh Tuyên Quang". Names are looked
-up from the codes (shared.geo) when the invoice is issued, and the invoice keeps the text it printed.
+up from the codes (shared.reference.geo) when the invoice is issued, and the invoice keeps the text it printed.
 """
 
 from __future__ import annotations
 
-from shared import geo
+from shared.reference import geo
 from shared.text import fold
 
 MAX_LENGTH = 500  # invoices.buyer_address, as long as registration's address line itself

@@ -24,7 +24,7 @@ from services.billing.programmes import programme_of, programme_public
 from services.billing.schemas_subsidy import SettlementGroup, SettlementLine, SettlementReport
 from shared.auth import Principal
 from shared.db import Database
-from shared.geo import UnknownPlace, province
+from shared.reference.geo import UnknownPlace, province
 from shared.spreadsheet import safe_cell
 
 STATUS_LABELS = {"committed": "Đã cam kết", "paid": "Đã thực hiện", "released": "Đã hoàn trả"}

@@ -19,11 +19,11 @@ from services.booths.operations import actor_of
 from services.booths.schemas import GridSpec, ZoneIn
 from services.booths.store import Context
 from services.booths.zones import Zone, ZoneKind
-from shared import geo
 from shared.auth import Principal
 from shared.contracts.booths import FloorplanPublished
 from shared.errors import Invalid, Rejected
 from shared.outbox import add_event
+from shared.reference import geo
 
 log = structlog.get_logger()
 

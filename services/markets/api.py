@@ -25,9 +25,9 @@ from services.markets.schemas import (
     SessionsPublic,
     SummaryPublic,
 )
-from shared import geo
 from shared.auth import MaybePrincipal, Organizer
 from shared.db import Database
+from shared.reference import geo
 
 
 def get_db(request: Request) -> Database:

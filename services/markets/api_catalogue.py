@@ -24,8 +24,8 @@ from services.markets.schemas_catalogue import (
     SupplierPublic,
     SuppliersPublic,
 )
-from shared import geo
 from shared.auth import Organizer
+from shared.reference import geo
 
 
 def site_public(site: Site) -> SitePublic:

@@ -24,8 +24,8 @@ from services.markets.schemas_plans import (
     SupplierRef,
 )
 from services.markets.service_proposals import ProposalView, SolverConfig
-from shared import geo
 from shared.auth import Organizer
+from shared.reference import geo
 
 
 def get_solver(request: Request) -> SolverConfig:

@@ -1,13 +1,13 @@
 """A site's commune from its code, its current name, or its pre-July-2025 name (for importing old lists).
 
-All reference data comes from `shared.geo`: current communes, and `geo.former_communes()` for old names.
+All reference data comes from `shared.reference.geo`: current communes, and `geo.former_communes()` for old names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared import geo
+from shared.reference import geo
 from shared.text import fold
 
 

@@ -15,12 +15,12 @@ from services.markets import domain
 from services.markets.domain import BookedSession, DateSpan, SessionStatus
 from services.markets.models import MarketSession, Programme, ProgrammeCap, ProgrammePlan, SessionChange
 from services.markets.schemas import PlanningFields, ProgrammeCreate, SessionCreate, period_dict
-from shared import geo
 from shared.auth import Principal, Role
 from shared.contracts import markets as ev
 from shared.db import Database, utcnow
 from shared.errors import Forbidden, Invalid, NotFound, Rejected
 from shared.outbox import add_event
+from shared.reference import geo
 
 SOURCE = "/services/markets"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")

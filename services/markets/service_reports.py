@@ -23,12 +23,12 @@ from services.markets.models import (
 from services.markets.schemas_plans import SessionReportCreate
 from services.markets.service import SOURCE, not_found, owns
 from services.markets.service_proposals import today_in_vietnam
-from shared import geo
 from shared.auth import Principal
 from shared.contracts import markets as ev
 from shared.db import Database
 from shared.errors import Rejected
 from shared.outbox import add_event
+from shared.reference import geo
 
 log = structlog.get_logger()
 

@@ -25,7 +25,7 @@ from services.portal.organizer_common import organizer_session
 from services.portal.pages import optional
 from services.portal.views import LOCAL_TZ, render
 from shared.auth import Principal
-from shared.geo import provinces
+from shared.reference.geo import provinces
 
 log = structlog.get_logger()
 

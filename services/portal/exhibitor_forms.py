@@ -9,7 +9,7 @@ from typing import Any
 
 from services.portal.backend import ServiceProblem
 from services.portal.forms import CHECK_FORM, FormErrors, Text, bilingual, message_of, split_title
-from shared import geo
+from shared.reference import geo
 from shared.text import fold
 
 KINDS: tuple[tuple[str, str, str], ...] = (

@@ -9,7 +9,7 @@ from typing import Any
 
 from services.portal.exhibitor_forms import KINDS
 from services.portal.views import province_name
-from shared import geo
+from shared.reference import geo
 
 Pair = tuple[str, str]  # (Vietnamese, English)
 

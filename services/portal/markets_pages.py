@@ -27,8 +27,8 @@ from services.portal.markets_notices import notice_of, notice_query
 from services.portal.organizer_common import organizer_session
 from services.portal.pages import optional
 from services.portal.views import render
-from shared import geo
 from shared.auth import Principal
+from shared.reference import geo
 
 log = structlog.get_logger()
 

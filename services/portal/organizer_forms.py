@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from services.portal.backend import ServiceProblem
 from services.portal.forms import CHECK_FORM, FormErrors, split_title
-from shared.geo import UnknownPlace, provinces, resolve_province
+from shared.reference.geo import UnknownPlace, provinces, resolve_province
 from shared.taxcode import InvalidTaxCode, normalize_tax_code
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")

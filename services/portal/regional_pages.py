@@ -29,9 +29,9 @@ from services.portal.forms import FormErrors
 from services.portal.pages import optional
 from services.portal.session import token_of, viewer
 from services.portal.views import FAIR_STATUS, INVOICE_STATUS, REGISTRATION_STATUS, lang_of, render
-from shared import geo
 from shared.auth import Principal, Role
 from shared.contracts import EVENT_CLASSES
+from shared.reference import geo
 
 log = structlog.get_logger()
 

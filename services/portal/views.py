@@ -17,7 +17,7 @@ from starlette.routing import Match
 from services.portal.event_words import event_word
 from services.portal.forms import FormErrors
 from services.portal.session import dev_login_enabled, viewer, viewer_label
-from shared.geo import UnknownPlace, province
+from shared.reference.geo import UnknownPlace, province
 
 HERE = Path(__file__).parent
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from services.registration.domain import VIETNAM
 from services.registration.models import Exhibitor, Registration
 from services.registration.service.common import products_of
-from shared import geo
+from shared.reference import geo
 
 HEADERS = ("STT", "Mã hồ sơ", "Tên doanh nghiệp", "Mã số thuế", "Loại hình", "CSCNNT", "Tỉnh/Thành phố",
            "Xã/Phường", "Điện thoại", "Email", "Ngành hàng", "Khu vực", "Sản phẩm", "Số gian đăng ký",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import phonenumbers
 
-from shared import geo
 from shared.errors import Invalid
+from shared.reference import geo
 from shared.text import fold
 
 

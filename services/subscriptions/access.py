@@ -39,7 +39,7 @@ class Reach:
 
 
 def _codes(names: Iterable[str]) -> list[str]:
-    from shared.geo import UnknownPlace, resolve_province
+    from shared.reference.geo import UnknownPlace, resolve_province
 
     codes = []
     for name in names:

@@ -57,7 +57,7 @@ def calendar_types(event_types: Iterable[str]) -> list[str]:
 
 
 def _province(code: str | None) -> str:
-    from shared.geo import UnknownPlace, province
+    from shared.reference.geo import UnknownPlace, province
 
     try:
         return province(code).name if code else ""
@@ -66,7 +66,7 @@ def _province(code: str | None) -> str:
 
 
 def _commune(code: str | None) -> str:
-    from shared.geo import UnknownPlace, commune
+    from shared.reference.geo import UnknownPlace, commune
 
     try:
         return commune(code).full_name if code else ""

@@ -31,7 +31,7 @@ async def subscription_filter(*, db: Database, principal: Principal, regions: Re
 def adhoc_filter(*, principal: Principal, regions: Regions, provinces: list[str], region_ids: list[str],
                  event_types: list[str], fair_id: str | None, programme_id: str | None) -> domain.Filter:
     """A filter given in a query string; a regional caller naming no place gets its whole region."""
-    from shared.geo import UnknownPlace, resolve_province
+    from shared.reference.geo import UnknownPlace, resolve_province
 
     codes = []
     for index, name in enumerate(provinces):

@@ -12,7 +12,7 @@ from shared.text import TEXT
 
 
 def _province_code(value: str) -> str:
-    from shared.geo import UnknownPlace, resolve_province
+    from shared.reference.geo import UnknownPlace, resolve_province
 
     try:
         return resolve_province(value).code

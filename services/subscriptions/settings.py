@@ -52,7 +52,7 @@ class SubscriptionsSettings(Settings):
     @field_validator("regions")
     @classmethod
     def _known_provinces(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        from shared.geo import is_province_code
+        from shared.reference.geo import is_province_code
 
         unknown = sorted({c for codes in value.values() for c in codes if not is_province_code(c)})
         if unknown:

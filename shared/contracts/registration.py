@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -14,6 +14,15 @@ TOPIC = "registration.events"
 FairKind = Literal["provincial", "regional", "national", "international", "cnnt_showcase"]
 ExhibitorKind = Literal["enterprise", "cooperative", "cooperative_group", "household"]
 AllocationMode = Literal["organizer", "automatic", "exhibitor_picks"]
+
+EXHIBITOR_KINDS: tuple[ExhibitorKind, ...] = get_args(ExhibitorKind)
+# How each kind is named to users: (Vietnamese, English). The one list every service and page reads.
+EXHIBITOR_KIND_LABELS: dict[str, tuple[str, str]] = {
+    "enterprise": ("Doanh nghiệp", "Enterprise"),
+    "cooperative": ("Hợp tác xã", "Cooperative"),
+    "cooperative_group": ("Tổ hợp tác", "Cooperative group"),
+    "household": ("Hộ kinh doanh", "Household business"),
+}
 
 
 class PartyInfo(BaseModel):

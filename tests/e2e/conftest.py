@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from devstack.platform import Platform, start_platform
 from shared.auth import issue_token
-from shared.platform import Platform, start_platform
 from shared.settings import load_settings
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

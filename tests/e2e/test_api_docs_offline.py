@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from shared.platform import Platform
+from devstack.platform import Platform
 from tests.e2e.conftest import E2E
 
 pytestmark = E2E

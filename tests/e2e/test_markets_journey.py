@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.async_api import expect
 
+from devstack.platform import Platform
 from shared.auth import Role
-from shared.platform import Platform
 from tests.e2e.conftest import E2E, Shots, bearer, login
 
 pytestmark = E2E

@@ -12,8 +12,8 @@ from typing import Any
 
 import httpx
 
+from devstack.platform import Platform
 from shared.auth import Role
-from shared.platform import Platform
 from tests.e2e.conftest import E2E, Shots, bearer, login
 from tests.e2e.test_organizer_billing_journey import ORGANIZER, ORGANIZER_LABEL, unique_tax_code
 from tests.integration.helpers import eventually

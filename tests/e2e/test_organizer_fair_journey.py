@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from devstack.platform import Platform
 from shared.auth import Role
-from shared.platform import Platform
 from shared.taxcode import tax_code_check_digit
 from tests.e2e.conftest import E2E, Shots, bearer, login
 from tests.integration.helpers import eventually

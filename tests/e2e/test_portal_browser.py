@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest_asyncio
 
+from devstack.platform import Platform
 from shared.auth import Role
-from shared.platform import Platform
 from tests.e2e.conftest import E2E, Shots, bearer, login
 from tests.integration.helpers import eventually
 from tests.service.fixtures import exhibitor_body, fair_body

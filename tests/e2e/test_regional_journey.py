@@ -12,8 +12,8 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
+from devstack.platform import Platform
 from shared.auth import Role
-from shared.platform import Platform
 from tests.e2e.conftest import E2E, Shots, bearer, login
 from tests.integration.helpers import WebhookReceiver, eventually
 from tests.service.fixtures import fair_body

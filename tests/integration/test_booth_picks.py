@@ -22,12 +22,12 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from devstack.platform import Platform, start_platform
 from services.booths import fastpath
 from shared.auth import Role, issue_token
 from shared.contracts.base import Event
 from shared.contracts.registration import ExhibitorInfo, FairPublished, PartyInfo, RegistrationApproved
 from shared.envelope import event_headers
-from shared.platform import Platform, start_platform
 from shared.settings import load_settings
 from tests.conftest import POSTGRES_URL, make_postgres_database
 from tests.integration.helpers import eventually, read_topics

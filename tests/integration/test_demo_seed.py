@@ -15,9 +15,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from devstack.demo import CENTRE_ID, MARKET_SESSIONS, SCHEMES, SCHEMES_VND, highland_sites, seed_demo
+from devstack.platform import Platform, start_platform
 from shared.auth import Role, issue_token
-from shared.demo import CENTRE_ID, MARKET_SESSIONS, SCHEMES, SCHEMES_VND, highland_sites, seed_demo
-from shared.platform import Platform, start_platform
 from shared.settings import load_settings
 from tests.integration.helpers import eventually
 

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from lxml import etree
 
+from devstack.embedded import free_port
 from services.billing.app import create_app
 from services.billing.einvoice.provider import (
     Document,
@@ -27,7 +28,6 @@ from services.billing.einvoice.provider import (
     ProviderUnavailable,
 )
 from services.billing.settings import BillingSettings
-from shared.embedded import free_port
 from tests.conftest import running_app, unique
 from tests.integration.helpers import eventually
 from tests.service.billing_support import MAY_2026, Clock, admin, emitted, invoice_for, pdf_text, publish_fair

@@ -16,8 +16,8 @@ import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.embedded import EmbeddedInfra, create_topics, free_port, start_infra
-from shared.supervisor import ServiceSpec, ServiceStartError, Supervisor
+from devstack.embedded import EmbeddedInfra, create_topics, free_port, start_infra
+from devstack.supervisor import ServiceSpec, ServiceStartError, Supervisor
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -252,7 +252,7 @@ async def test_supervisor_stop_all_kills_stubborn_children_and_grandchildren(tmp
 ORPHAN_PARENT = """
 import sys, time
 from pathlib import Path
-from shared.embedded import spawn
+from devstack.embedded import spawn
 proc = spawn([sys.executable, "-c", "import time; time.sleep(300)"], Path(sys.argv[1]))
 print("CHILD_PID", proc.pid, flush=True)
 time.sleep(300)

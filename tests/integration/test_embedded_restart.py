@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from shared.platform import Platform, start_platform
+from devstack.platform import Platform, start_platform
 from tests.integration.helpers import eventually
 from tests.integration.test_saga import ORGANIZER, exhibitor_headers
 from tests.service.fixtures import exhibitor_body, fair_body

@@ -12,8 +12,8 @@ import pytest_asyncio
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 from icalendar import Calendar
 
+from devstack.platform import Platform, start_platform
 from shared.auth import Role, issue_token
-from shared.platform import Platform, start_platform
 from shared.settings import load_settings
 from tests.integration.helpers import eventually, read_topics
 from tests.markets_checker import ha_giang_sites, ha_giang_suppliers

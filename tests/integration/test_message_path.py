@@ -21,10 +21,10 @@ import pytest
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
 
+from devstack.platform import Platform, start_platform
 from shared.auth import Role, issue_token
 from shared.contracts.booths import BoothsAssigned
 from shared.envelope import event_headers
-from shared.platform import Platform, start_platform
 from shared.settings import load_settings
 from shared.taxcode import tax_code_check_digit
 from tests.integration.helpers import eventually

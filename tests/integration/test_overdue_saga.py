@@ -15,8 +15,8 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from devstack.platform import Platform, start_platform
 from shared.auth import Role, issue_token
-from shared.platform import Platform, start_platform
 from shared.settings import load_settings
 from tests.integration.helpers import eventually, read_topics
 from tests.service.fixtures import exhibitor_body, fair_body

@@ -24,8 +24,8 @@ import pytest
 import pytest_asyncio
 from standardwebhooks.webhooks import Webhook
 
+from devstack.platform import Platform, start_platform
 from shared.auth import Role, issue_token
-from shared.platform import Platform, start_platform
 from shared.settings import load_settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(480)]
@@ -63,7 +63,7 @@ def labelled_json(output: str, label: str) -> dict:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:
     var_dir: Path = tmp_path_factory.mktemp("platform")
-    # As `make run` sets it in development (shared/cli.py development_env): webhooks to this machine allowed.
+    # As `make run` sets it in development (devstack/cli.py development_env): webhooks to this machine allowed.
     running = await start_platform(var_dir, extra_env={"WEBHOOK_ALLOW_LOOPBACK": "true", "HANGVIET_ENV": "test"})
     yield running
     running.stop()

@@ -20,9 +20,9 @@ import pytest
 import pytest_asyncio
 from aiokafka.partitioner import murmur2
 
-from shared.embedded import free_port
-from shared.platform import Platform, start_platform
-from shared.supervisor import ServiceSpec
+from devstack.embedded import free_port
+from devstack.platform import Platform, start_platform
+from devstack.supervisor import ServiceSpec
 from tests.conftest import POSTGRES_URL, make_postgres_database
 from tests.integration.helpers import eventually
 from tests.integration.test_message_path import ADMIN, ORGANIZER, exhibitor, tax_codes

@@ -14,8 +14,8 @@ from aiokafka import AIOKafkaProducer
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 from standardwebhooks.webhooks import Webhook
 
+from devstack.platform import Platform, start_platform
 from shared.auth import Role, issue_token
-from shared.platform import Platform, start_platform
 from shared.settings import load_settings
 from tests.integration.helpers import WebhookReceiver, eventually, read_topics
 from tests.service.fixtures import exhibitor_body, fair_body

@@ -20,8 +20,8 @@ import pytest
 import pytest_asyncio
 from standardwebhooks.webhooks import Webhook
 
+from devstack.platform import Platform, start_platform
 from shared.auth import Role, issue_token
-from shared.platform import Platform, start_platform
 from shared.settings import load_settings
 from tests.integration.helpers import eventually
 from tests.service.fixtures import fair_body

@@ -16,9 +16,9 @@ import pytest
 import pytest_asyncio
 from structlog.testing import capture_logs
 
-from shared.embedded import free_port
-from shared.platform import Platform, start_platform
-from shared.supervisor import RestartPolicy, ServiceSpec, Supervisor
+from devstack.embedded import free_port
+from devstack.platform import Platform, start_platform
+from devstack.supervisor import RestartPolicy, ServiceSpec, Supervisor
 from tests.integration.helpers import eventually
 from tests.integration.test_saga import invoices_of, register_and_approve
 from tests.service.fixtures import fair_body

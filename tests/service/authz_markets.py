@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from services.markets.app import create_app
 from services.markets.service_proposals import SolverConfig
-from shared import geo
+from shared.reference import geo
 from tests.service.authz_registration import KERNEL, ORGANIZER_OF
 from tests.service.authz_support import SIDES, Call, Objects, World, anyone, headers_of, may
 from tests.service.test_markets import YEAR, programme_body

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import redis
 
-from shared.embedded import free_port, start_redis, stop_process
+from devstack.embedded import free_port, start_redis, stop_process
 
 
 @contextmanager

@@ -13,10 +13,10 @@ import pytest
 import uvicorn
 from sqlalchemy.exc import IntegrityError
 
+from devstack.embedded import free_port
 from services.booths import fastpath
 from services.booths.models import Assignment
 from shared.contracts.registration import ExhibitorInfo, RegistrationSubmitted
-from shared.embedded import free_port
 from tests.conftest import running_app, token, unique
 from tests.service.booths_support import (
     CENTRE,

@@ -13,8 +13,9 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from shared import cli
-from shared.cli import main
+from devstack import cli
+from devstack.cli import main
+from devstack.platform import migrate_databases
 from shared.db import Database
 from shared.migrations import (
     History,
@@ -29,7 +30,6 @@ from shared.migrations import (
     stamp,
     upgrade,
 )
-from shared.platform import migrate_databases
 from tests.conftest import running_app, token, unique
 from tests.service.fixtures import exhibitor_body, fair_body
 

@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from devstack.demo import demo_fair
 from services.registration.app import create_app
 from services.registration.domain import VIETNAM
 from services.registration.schemas import FairUpdate
 from services.registration.service.fairs import update_fair
 from services.registration.settings import RegistrationSettings
 from shared.auth import Principal, Role
-from shared.demo import demo_fair
 from tests.conftest import running_app
 from tests.service.fixtures import fair_body
 from tests.service.test_registration_support import create_fair, make_app, organizer

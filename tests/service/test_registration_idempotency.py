@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from devstack.embedded import free_port
 from services.registration.app import create_app
-from shared.embedded import free_port
 from tests.conftest import running_app, unique
 from tests.service.fixtures import fair_body
 from tests.service.redis_server import redis_server

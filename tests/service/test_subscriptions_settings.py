@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from shared import cli
+from devstack import cli
 from shared.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Unit tests for shared.geo: the 2025 administrative units read from vietnamadminunits' data."""
+"""Unit tests for shared.reference.geo: the 2025 administrative units read from vietnamadminunits' data."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from shared import geo
-from shared.geo import UnknownPlace
+from shared.reference import geo
+from shared.reference.geo import UnknownPlace
 
 # The 34 units since 1 July 2025 with their GSO/NSO codes.
 EXPECTED_PROVINCES = {
@@ -164,7 +164,7 @@ def test_search_communes_limit() -> None:
 def test_does_not_import_the_package_or_unidecode() -> None:
     code = (
         "import sys\n"
-        "from shared import geo\n"
+        "from shared.reference import geo\n"
         "assert geo._load.cache_info().currsize == 0, 'loaded at import time'\n"
         "geo.resolve_province('ha giang'); geo.search_communes('lung cu')\n"
         "bad = {'unidecode', 'vietnamadminunits', 'shapely', 'geopy'} & set(sys.modules)\n"

@@ -1,6 +1,6 @@
 """The commune table against a second public package, so a divergence is a visible, explained list.
 
-Ours is `vietnamadminunits` 1.0.4 (shared.geo, MIT, Python 3.11). The second is `vietnam-provinces`
+Ours is `vietnamadminunits` 1.0.4 (shared.reference.geo, MIT, Python 3.11). The second is `vietnam-provinces`
 (GPL-3.0, Python >= 3.12): it cannot be a dependency of this Python 3.11 project, not even a dev one (uv
 refuses to resolve it), so the test reads its wheel as a zip file, never importing it, when one is given:
 
@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from shared import geo
+from shared.reference import geo
 
 SOURCE = os.environ.get("HANGVIET_SECOND_COMMUNE_SOURCE", "")
 KNOWN = Path(__file__).with_name("data") / "commune_table_differences.json"

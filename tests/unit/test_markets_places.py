@@ -1,4 +1,4 @@
-"""A site's commune from a code, a current name or an old (pre-July-2025) name, through shared.geo only."""
+"""A site's commune from a code, a current name or an old (pre-July-2025) name, through shared.reference.geo only."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from services.markets import places
 from services.markets.places import UnknownCommune, resolve_commune
-from shared import geo
+from shared.reference import geo
 
 MEO_VAC, DONG_VAN = "00769", "00721"  # Tuyên Quang (08), formerly in Hà Giang
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.markets.domain import default_site_name
-from shared import geo
+from shared.reference import geo
 
 
 @pytest.mark.parametrize(("kind", "name", "expected"), [

@@ -9,7 +9,7 @@ from services.subscriptions.regions import DEFAULT_REGIONS, Regions
 from services.subscriptions.settings import SubscriptionsSettings
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, Invalid
-from shared.geo import provinces
+from shared.reference.geo import provinces
 from shared.settings import load_settings
 
 REGIONS = Regions.configured()

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared import geo
+from shared.reference import geo
 from shared.taxcode import (
     PERSONAL_ID_PROVINCES,
     REASON_BRANCH_ZERO,

@@ -20,9 +20,9 @@ from services.registration.schemas import (
 )
 from services.registration.service.common import products_of
 from services.registration.settings import RegistrationSettings
-from shared import geo
 from shared.auth import Principal, decode_token
 from shared.db import Database
+from shared.reference import geo
 
 _bearer = HTTPBearer(auto_error=False)
 

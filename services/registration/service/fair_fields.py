@@ -14,8 +14,8 @@ from services.registration.models import Exhibitor, Fair, Registration
 from services.registration.policy import PriorityPolicy
 from services.registration.service import audit
 from services.registration.service.common import Actor, score_registration
-from shared import geo
 from shared.errors import Invalid
+from shared.reference import geo
 
 SCALARS = ("name", "kind", "province_code", "venue", "starts_on", "ends_on", "registration_opens_at",
            "registration_closes_at", "capacity_booths", "booth_price_vnd", "is_free", "max_booths_per_exhibitor",

@@ -68,8 +68,8 @@ def settings_refusal() -> str | None:
 
 
 async def _up(args: argparse.Namespace) -> int:
-    from shared.demo import seed_demo
-    from shared.platform import migrate_databases, start_platform
+    from devstack.demo import seed_demo
+    from devstack.platform import migrate_databases, start_platform
 
     refusal = settings_refusal()
     if refusal:
@@ -108,7 +108,7 @@ async def _up(args: argparse.Namespace) -> int:
 
 
 def _print_urls(platform: object) -> None:
-    from shared.platform import Platform
+    from devstack.platform import Platform
 
     assert isinstance(platform, Platform)
     _out("")
@@ -138,8 +138,8 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 def cmd_topics(args: argparse.Namespace) -> int:
     """Create the platform's topics (and dead-letter topics) on KAFKA_BOOTSTRAP_SERVERS; idempotent."""
+    from devstack.embedded import create_topics
     from shared.contracts import all_topics
-    from shared.embedded import create_topics
 
     configure_logging("hangviet-topics")
     asyncio.run(create_topics(load_settings("cli").kafka_bootstrap_servers, all_topics()))

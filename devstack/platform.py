@@ -12,10 +12,10 @@ from pathlib import Path
 
 import structlog
 
+from devstack.embedded import EmbeddedInfra, create_topics, free_port, start_infra
+from devstack.supervisor import ServiceSpec, Supervisor
 from shared.contracts import all_topics
-from shared.embedded import EmbeddedInfra, create_topics, free_port, start_infra
 from shared.settings import SERVICE_PORTS
-from shared.supervisor import ServiceSpec, Supervisor
 
 log = structlog.get_logger()
 
@@ -112,7 +112,7 @@ async def migrate_databases(var_dir: Path) -> str | None:
     """`hangviet migrate all` in a process of its own before any service starts, as compose's one-shot `migrate`
     job does; None when every database is at its head, else what the command said."""
     env = {**os.environ, "HANGVIET_VAR_DIR": str(var_dir)}
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "shared.cli", "migrate", "all", env=env,
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "devstack.cli", "migrate", "all", env=env,
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     output, _ = await process.communicate()
     if process.returncode == 0:

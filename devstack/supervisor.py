@@ -20,7 +20,7 @@ from types import TracebackType
 import httpx
 import structlog
 
-from shared.embedded import kill_process, log_tail, signal_group, spawn, stop_process
+from devstack.embedded import kill_process, log_tail, signal_group, spawn, stop_process
 
 log = structlog.get_logger()
 

@@ -16,9 +16,9 @@ from typing import Any
 import httpx
 import structlog
 
-from shared import geo
+from devstack.platform import Platform
 from shared.auth import Role, issue_token
-from shared.platform import Platform
+from shared.reference import geo
 from shared.settings import load_settings
 
 log = structlog.get_logger()

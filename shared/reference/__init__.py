@@ -1,0 +1,1 @@
+"""Reference data every service reads (administrative units)."""
