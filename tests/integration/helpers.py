@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from tests.eventually import eventually
+
+__all__ = ["eventually"]
+
 T = TypeVar("T")
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 60, interval: float = 0.25,
-                     what: str = "condition") -> T:
-    """Poll `probe` until it returns something truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = await probe()
-        if last:
-            return last
-        await asyncio.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}; last value: {last!r}")
 
 
 @dataclass
