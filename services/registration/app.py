@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
 from services.registration.api import ROUTERS
+from services.registration.api.idempotency import IdempotencyMiddleware
 from services.registration.handlers import make_consumer
-from services.registration.idempotency import IdempotencyMiddleware
 from services.registration.models import TABLES
 from services.registration.service.fairs import close_due_fairs
 from services.registration.settings import RegistrationSettings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.registration.domain import DEFAULT_MAX_FAIR_DAYS
+from services.registration.domain.fairs import DEFAULT_MAX_FAIR_DAYS
 
 
 class RegistrationSettings(BaseSettings):

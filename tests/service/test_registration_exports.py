@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from services.registration.exports import HEADERS
+from services.registration.adapters.exports import HEADERS
 from services.registration.models import Exhibitor, Fair, Registration
 from tests.conftest import running_app, unique
 from tests.service.test_registration_support import (

@@ -8,7 +8,7 @@ import pytest
 
 from devstack.demo import demo_fair
 from services.registration.app import create_app
-from services.registration.domain import VIETNAM
+from services.registration.domain.fairs import VIETNAM
 from services.registration.schemas import FairUpdate
 from services.registration.service.fairs import update_fair
 from services.registration.settings import RegistrationSettings

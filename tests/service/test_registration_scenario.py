@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from services.registration.capacity import rank_key, select_promotions
+from services.registration.domain.capacity import rank_key, select_promotions
 from services.registration.models import Registration
 from services.registration.service.common import candidate
 from shared.contracts.billing import InvoiceOverdue

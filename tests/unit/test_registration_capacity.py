@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.registration.capacity import Candidate, select_promotions, waitlist_order, waitlist_position
-from services.registration.domain import RegistrationStatus, decide_approval
+from services.registration.domain.capacity import Candidate, select_promotions, waitlist_order, waitlist_position
+from services.registration.domain.registrations import RegistrationStatus, decide_approval
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -6,20 +6,22 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.registration.domain import (
-    ALLOWED_FAIR_TRANSITIONS,
+from services.registration.domain.eligibility import EligibilityRules, check_eligible, ineligibility_reasons
+from services.registration.domain.fairs import (
+    FAIR_TRANSITIONS,
     FairStatus,
     FairWindow,
+    check_fair_transition,
+    default_cancellation_deadline,
+)
+from services.registration.domain.registrations import (
     RegistrationStatus,
     check_can_cancel,
     check_can_register,
     check_can_request_changes,
     check_can_resubmit,
-    check_fair_transition,
     decide_approval,
-    default_cancellation_deadline,
 )
-from services.registration.eligibility import EligibilityRules, check_eligible, ineligibility_reasons
 from shared.errors import Invalid, Rejected
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
@@ -27,7 +29,7 @@ NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 class TestLifecycle:
     @pytest.mark.parametrize(("current", "target"), [(c, t) for c in FairStatus for t in FairStatus
-                                                     if t in ALLOWED_FAIR_TRANSITIONS[c]])
+                                                     if t in FAIR_TRANSITIONS.allowed[c]])
     def test_allows_the_moves_of_the_state_machine(self, current, target):
         check_fair_transition(current, target)
 

@@ -1,4 +1,4 @@
-"""The pure sanity rules of a fair's dates and amounts (domain.check_fair_terms), at their boundaries."""
+"""The pure sanity rules of a fair's dates and amounts (domain.fairs.check_fair_terms), at their boundaries."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services.registration.domain import FairTerms, check_fair_terms
+from services.registration.domain.fairs import FairTerms, check_fair_terms
 from shared.errors import Invalid
 
 TODAY = date(2026, 12, 6)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.registration.policy import Applicant, PriorityPolicy, Product, Recognition, score
+from services.registration.domain.policy import Applicant, PriorityPolicy, Product, Recognition, score
 
 OPENS = datetime(2026, 11, 1, tzinfo=UTC)
 CLOSES = OPENS + timedelta(days=30)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.registration.profile import commune_code, normalize_phone, place_words, province_code, search_text
+from services.registration.domain.profile import commune_code, normalize_phone, place_words, province_code, search_text
 from shared.errors import Invalid
 
 

@@ -8,7 +8,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 
-from services.registration.capacity import free_booths
+from services.registration.domain.capacity import free_booths
 from services.registration.models import AuditEntry, Exhibitor, Fair, Registration
 from services.registration.schemas import (
     AuditEntryPublic,

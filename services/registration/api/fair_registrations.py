@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from services.registration import exports
+from services.registration.adapters import exports
 from services.registration.api.deps import DbDep, registration_public, registrations_page
 from services.registration.schemas import (
     BulkApprove,

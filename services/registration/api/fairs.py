@@ -17,7 +17,7 @@ from services.registration.api.deps import (
     audit_page,
     fair_public,
 )
-from services.registration.domain import FairStatus
+from services.registration.domain.fairs import FairStatus
 from services.registration.schemas import AuditLogPublic, FairCreate, FairPublic, FairsPublic, FairUpdate, ReasonBody
 from services.registration.service import audit
 from services.registration.service import fairs as cases

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from services.registration.profile import normalize_phone, province_code
+from services.registration.domain.profile import normalize_phone, province_code
 from shared.text import MULTILINE, NAME, TEXT
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), NAME]

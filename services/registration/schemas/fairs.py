@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
-from services.registration.policy import PriorityPolicy
+from services.registration.domain.policy import PriorityPolicy
 from services.registration.schemas.common import (
     Address,
     Body,

@@ -15,8 +15,11 @@ import structlog
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.registration import capacity, domain
-from services.registration.domain import FairStatus, RegistrationStatus
+from services.registration.domain import capacity
+from services.registration.domain import fairs as fair_rules
+from services.registration.domain import registrations as registration_rules
+from services.registration.domain.fairs import FairStatus
+from services.registration.domain.registrations import RegistrationStatus
 from services.registration.models import Exhibitor, Fair, Registration
 from services.registration.service import audit
 from services.registration.service.common import (
@@ -100,7 +103,7 @@ async def _approve(session: AsyncSession, batch: _Deciding, approval: _Approval)
     if not owns_fair(approval.principal, fair):
         raise fair_not_found(fair_id)
     registration = batch.registrations[approval.registration_id]
-    domain.check_fair_deciding(FairStatus(fair.status))
+    fair_rules.check_fair_deciding(FairStatus(fair.status))
     batch.granted[fair.id] = await decide(session, fair, registration, Actor.of(approval.principal),
                                           batch.granted[fair.id])
     return registration
@@ -111,10 +114,10 @@ async def bulk_approve(*, db: Database, principal: Principal, fair_id: str,
     """Approve several registrations of a fair at once, best priority first; all or nothing."""
     async with db.transaction() as session:
         fair = await fair_of_centre(session, fair_id, principal, lock=True)
-        domain.check_fair_deciding(FairStatus(fair.status))
+        fair_rules.check_fair_deciding(FairStatus(fair.status))
         registrations = await locked_registrations_of(session, fair, registration_ids)
         for index, registration in enumerate(registrations):
-            if registration.status not in domain.DECIDABLE:
+            if not registration_rules.may_become(RegistrationStatus(registration.status), RegistrationStatus.APPROVED):
                 raise Rejected(f"Không thể duyệt hồ sơ {registration.id} ở trạng thái '{registration.status}' / "
                                f"cannot approve a {registration.status} registration",
                                code="invalid-transition", field=f"registration_ids.{index}")
@@ -145,7 +148,7 @@ async def decide(session: AsyncSession, fair: Fair, registration: Registration, 
                  granted: int) -> int:
     """Approve or waitlist one registration (fair locked); returns the booths granted afterwards."""
     before = registration.status
-    outcome = domain.decide_approval(status=RegistrationStatus(before), capacity=fair.capacity_booths,
+    outcome = registration_rules.decide_approval(status=RegistrationStatus(before), capacity=fair.capacity_booths,
                                      approved_booths=granted, booths_requested=registration.booths_requested)
     if outcome == before:
         return granted  # still no room for a waitlisted registration: nothing changes, nothing is sent
@@ -185,7 +188,7 @@ async def promote_waitlisted(session: AsyncSession, fair: Fair, actor: Actor, *,
     `cause` says what freed the booths (a sentence, Vietnamese / English); each promotion's audit entry keeps it
     with the booths free at that moment, the registration's place on the waitlist and its score.
     """
-    if fair.status not in domain.DECIDING_FAIR_STATES:
+    if fair.status not in fair_rules.DECIDING_FAIR_STATES:
         return []
     granted = await approved_booths(session, fair.id)
     free = capacity.free_booths(fair.capacity_booths, granted)

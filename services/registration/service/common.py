@@ -10,9 +10,9 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.registration import policy
-from services.registration.capacity import Candidate
-from services.registration.domain import RegistrationStatus
+from services.registration.domain import policy
+from services.registration.domain.capacity import Candidate
+from services.registration.domain.registrations import RegistrationStatus
 from services.registration.models import Exhibitor, Fair, Registration
 from shared.auth import Principal, Role
 from shared.contracts import registration as ev

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.registration import profile
+from services.registration.domain import profile
 from services.registration.models import Exhibitor, Fair, Registration
 from services.registration.schemas import ExhibitorCreate, ExhibitorUpdate
 from services.registration.service import audit

@@ -9,9 +9,11 @@ from pydantic import BaseModel
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.registration import domain, profile
+from services.registration.domain import fairs as fair_rules
+from services.registration.domain import profile
+from services.registration.domain import registrations as registration_rules
+from services.registration.domain.policy import PriorityPolicy
 from services.registration.models import Exhibitor, Fair, Registration
-from services.registration.policy import PriorityPolicy
 from services.registration.service import audit
 from services.registration.service.common import Actor, score_registration
 from shared.errors import Invalid
@@ -30,7 +32,7 @@ def apply_fields(fair: Fair, data: BaseModel, *, creating: bool, today: date, ma
     for name, value in given.items():
         if value is None and name not in CLEARABLE:
             raise Invalid(f"Trường {name} không được để trống / {name} may not be null", field=name)
-    old_default = domain.default_cancellation_deadline(fair.starts_on) if fair.starts_on else None
+    old_default = fair_rules.default_cancellation_deadline(fair.starts_on) if fair.starts_on else None
     for name in SCALARS:
         if name in given:
             setattr(fair, name, given[name])
@@ -43,7 +45,7 @@ def apply_fields(fair: Fair, data: BaseModel, *, creating: bool, today: date, ma
     if given.get("cancellation_deadline") is not None:
         fair.cancellation_deadline = given["cancellation_deadline"]
     elif "cancellation_deadline" in given or creating or fair.cancellation_deadline == old_default:
-        fair.cancellation_deadline = domain.default_cancellation_deadline(fair.starts_on)
+        fair.cancellation_deadline = fair_rules.default_cancellation_deadline(fair.starts_on)
     for name in ("registration_opens_at", "registration_closes_at", "cancellation_deadline"):
         setattr(fair, name, getattr(fair, name).astimezone(UTC))  # stored and returned in UTC
     _check(fair, given=frozenset(given), creating=creating, today=today, max_days=max_days)
@@ -77,10 +79,10 @@ def _policy(raw: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _check(fair: Fair, *, given: frozenset[str], creating: bool, today: date, max_days: int) -> None:
-    domain.check_fair_dates(starts_on=fair.starts_on, ends_on=fair.ends_on, opens_at=fair.registration_opens_at,
+    fair_rules.check_fair_dates(starts_on=fair.starts_on, ends_on=fair.ends_on, opens_at=fair.registration_opens_at,
                             closes_at=fair.registration_closes_at, cancellation_deadline=fair.cancellation_deadline)
-    domain.check_fair_terms(
-        domain.FairTerms(starts_on=fair.starts_on, ends_on=fair.ends_on, closes_at=fair.registration_closes_at,
+    fair_rules.check_fair_terms(
+        fair_rules.FairTerms(starts_on=fair.starts_on, ends_on=fair.ends_on, closes_at=fair.registration_closes_at,
                          capacity_booths=fair.capacity_booths, max_booths_per_exhibitor=fair.max_booths_per_exhibitor,
                          booth_price_vnd=fair.booth_price_vnd, is_free=fair.is_free),
         today=today, max_days=max_days, given=given, creating=creating)
@@ -98,7 +100,7 @@ async def rescore_live(session: AsyncSession, fair: Fair, actor: Actor, *, chang
     explain why the waitlist re-ordered; one whose score stays exactly the same gets none (nothing changed).
     """
     rows = await session.exec(select(Registration, Exhibitor).join(Exhibitor).where(
-        Registration.fair_id == fair.id, col(Registration.status).in_(domain.LIVE_REGISTRATION_STATES))
+        Registration.fair_id == fair.id, col(Registration.status).in_(registration_rules.LIVE_REGISTRATION_STATES))
         .order_by(col(Registration.submitted_at), col(Registration.id)))
     why = f"hội chợ thay đổi {', '.join(changed)} / the fair's {', '.join(changed)} changed"
     for registration, exhibitor in rows.all():

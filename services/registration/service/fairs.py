@@ -8,8 +8,9 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.registration import domain
-from services.registration.domain import FairStatus
+from services.registration.domain import fairs as fair_rules
+from services.registration.domain import registrations as registration_rules
+from services.registration.domain.fairs import FairStatus
 from services.registration.models import Fair, Registration
 from services.registration.schemas import FairCreate, FairUpdate
 from services.registration.service import audit
@@ -36,17 +37,17 @@ from shared.text import fold
 
 def _today(now: datetime | None) -> date:
     """The date in Vietnam, which the fair's days are in."""
-    return (now or utcnow()).astimezone(domain.VIETNAM).date()
+    return (now or utcnow()).astimezone(fair_rules.VIETNAM).date()
 
 
 async def create_fair(*, db: Database, principal: Principal, data: FairCreate, now: datetime | None = None,
-                      max_fair_days: int = domain.DEFAULT_MAX_FAIR_DAYS) -> Fair:
+                      max_fair_days: int = fair_rules.DEFAULT_MAX_FAIR_DAYS) -> Fair:
     """Create a draft fair for the organizer's centre (its dates and amounts checked as of `now`)."""
     fair = Fair(centre_id=centre_of(principal), name=data.name, kind=data.kind, province_code=data.province_code,
                 venue=data.venue, starts_on=data.starts_on, ends_on=data.ends_on,
                 registration_opens_at=data.registration_opens_at,
                 registration_closes_at=data.registration_closes_at,
-                cancellation_deadline=domain.default_cancellation_deadline(data.starts_on),
+                cancellation_deadline=fair_rules.default_cancellation_deadline(data.starts_on),
                 capacity_booths=data.capacity_booths, booth_price_vnd=data.booth_price_vnd,
                 is_free=data.is_free, max_booths_per_exhibitor=data.max_booths_per_exhibitor,
                 seller_name=data.seller.name,
@@ -61,12 +62,12 @@ async def create_fair(*, db: Database, principal: Principal, data: FairCreate, n
 
 
 async def update_fair(*, db: Database, principal: Principal, fair_id: str, data: FairUpdate,
-                      now: datetime | None = None, max_fair_days: int = domain.DEFAULT_MAX_FAIR_DAYS) -> Fair:
+                      now: datetime | None = None, max_fair_days: int = fair_rules.DEFAULT_MAX_FAIR_DAYS) -> Fair:
     """Change a fair before it starts; a published fair announces its new state, a bigger one promotes."""
     actor = Actor.of(principal)
     async with db.transaction() as session:
         fair = await fair_of_centre(session, fair_id, principal, lock=True)
-        domain.check_fair_editable(FairStatus(fair.status))
+        fair_rules.check_fair_editable(FairStatus(fair.status))
         before = snapshot(fair)
         apply_fields(fair, data, creating=False, today=_today(now), max_days=max_fair_days)
         granted = await approved_booths(session, fair.id)
@@ -95,7 +96,7 @@ async def update_fair(*, db: Database, principal: Principal, fair_id: str, data:
 
 async def _move(session: AsyncSession, fair: Fair, target: FairStatus, actor: Actor,
                 reason: str | None = None) -> str:
-    domain.check_fair_transition(FairStatus(fair.status), target)
+    fair_rules.check_fair_transition(FairStatus(fair.status), target)
     before = fair.status
     fair.status = target
     fair.updated_at = utcnow()
@@ -133,7 +134,7 @@ async def cancel_fair(*, db: Database, principal: Principal, fair_id: str, reaso
             return fair  # nobody outside this service knew the draft: nothing to announce
         add_event(session, ev.FairCancelled(fair_id=fair.id, centre_id=fair.centre_id, reason=reason), source=SOURCE)
         live = await session.exec(select(Registration).where(
-            Registration.fair_id == fair.id, col(Registration.status).in_(domain.LIVE_REGISTRATION_STATES))
+            Registration.fair_id == fair.id, col(Registration.status).in_(registration_rules.LIVE_REGISTRATION_STATES))
             .order_by(col(Registration.submitted_at)).with_for_update())
         for registration in live.all():
             await cancel(session, fair, registration, reason="fair_cancelled", actor=actor, note=reason)

@@ -7,8 +7,8 @@ from typing import Literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.registration import capacity
-from services.registration.domain import RegistrationStatus
+from services.registration.domain import capacity
+from services.registration.domain.registrations import RegistrationStatus
 from services.registration.models import Exhibitor, Fair, Registration
 from services.registration.service.common import (
     candidate,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.registration import domain
+from services.registration.domain import registrations as registration_rules
 from services.registration.models import Fair
 from services.registration.service.approvals import cancel, promote_waitlisted
 from services.registration.service.common import Actor, fair_id_of, load_fair, lock_registration
@@ -26,7 +26,7 @@ async def cancel_unpaid(*, session: AsyncSession, event: InvoiceOverdue, meta: E
     registration = await lock_registration(session, event.registration_id) if fair else None
     if fair is None or registration is None:
         raise UnknownRegistration(f"invoice {event.invoice_id} names unknown registration {event.registration_id}")
-    if registration.status not in domain.LIVE_REGISTRATION_STATES:
+    if registration.status not in registration_rules.LIVE_REGISTRATION_STATES:
         log.info("registration.overdue_ignored", registration_id=registration.id, status=registration.status)
         return
     actor = Actor("system", "billing")

@@ -12,9 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.registration import domain
-from services.registration.domain import FairStatus, RegistrationStatus
-from services.registration.eligibility import EligibilityRules, check_eligible
+from services.registration.domain import fairs as fair_rules
+from services.registration.domain import registrations as registration_rules
+from services.registration.domain.eligibility import EligibilityRules, check_eligible
+from services.registration.domain.fairs import FairStatus
+from services.registration.domain.registrations import RegistrationStatus
 from services.registration.models import Exhibitor, Fair, Registration, new_id
 from services.registration.schemas import RegistrationCreate, RegistrationUpdate
 from services.registration.service import audit
@@ -136,8 +138,8 @@ async def _submit(session: AsyncSession, batch: _Submitted, submission: _Submiss
 
 
 def _check_may_register(fair: Fair, exhibitor: Exhibitor, data: RegistrationCreate, now: datetime) -> None:
-    domain.check_can_register(
-        domain.FairWindow(FairStatus(fair.status), fair.registration_opens_at, fair.registration_closes_at,
+    registration_rules.check_can_register(
+        fair_rules.FairWindow(FairStatus(fair.status), fair.registration_opens_at, fair.registration_closes_at,
                           fair.max_booths_per_exhibitor), now=now, booths_requested=data.booths_requested)
     check_eligible(EligibilityRules.of(kinds=fair.eligible_kinds, cscnnt_only=fair.cscnnt_only,
                                        home_provinces=fair.home_provinces),
@@ -170,9 +172,9 @@ async def request_changes(*, db: Database, principal: Principal, registration_id
         fair, registration = await _locked(session, principal, registration_id)
         if not owns_fair(principal, fair):
             raise registration_not_found(registration_id)
-        domain.check_fair_deciding(FairStatus(fair.status))
+        fair_rules.check_fair_deciding(FairStatus(fair.status))
         before = registration.status
-        domain.check_can_request_changes(RegistrationStatus(before))
+        registration_rules.check_can_request_changes(RegistrationStatus(before))
         registration.status = RegistrationStatus.CHANGES_REQUESTED
         registration.decision_reason = reason
         registration.updated_at = utcnow()
@@ -190,8 +192,8 @@ async def resubmit_registration(*, db: Database, principal: Principal, registrat
         fair, registration = await _locked(session, principal, registration_id)
         if not is_exhibitor(principal, registration.exhibitor_id):
             raise registration_not_found(registration_id)
-        domain.check_fair_deciding(FairStatus(fair.status))
-        domain.check_can_resubmit(RegistrationStatus(registration.status))
+        fair_rules.check_fair_deciding(FairStatus(fair.status))
+        registration_rules.check_can_resubmit(RegistrationStatus(registration.status))
         before = {"booths_requested": registration.booths_requested, "sector": registration.sector,
                   "zone": registration.zone, "products": products_of(registration), "status": registration.status}
         _apply_changes(fair, registration, data)
@@ -214,7 +216,7 @@ def _apply_changes(fair: Fair, registration: Registration, data: RegistrationUpd
     if "booths_requested" in given and given["booths_requested"] is None:
         raise Invalid("Số gian không được để trống / booths_requested may not be null", field="booths_requested")
     if data.booths_requested is not None:
-        domain.check_booth_count(data.booths_requested, fair.max_booths_per_exhibitor)
+        registration_rules.check_booth_count(data.booths_requested, fair.max_booths_per_exhibitor)
         registration.booths_requested = data.booths_requested
     if "sector" in given:
         registration.sector = _choice(data.sector or "", fair.sectors, "sector")
@@ -236,10 +238,10 @@ async def reject_registrations(*, db: Database, principal: Principal, fair_id: s
         else:
             fair = await fair_of_centre(session, fair_id, principal, lock=True)
             registrations = await locked_registrations_of(session, fair, registration_ids)
-        domain.check_fair_deciding(FairStatus(fair.status))
+        fair_rules.check_fair_deciding(FairStatus(fair.status))
         for index, registration in enumerate(registrations):
             try:
-                domain.check_can_reject(RegistrationStatus(registration.status))
+                registration_rules.check_can_reject(RegistrationStatus(registration.status))
             except Rejected as exc:
                 exc.field = f"registration_ids.{index}" if fair_id else None
                 raise
@@ -268,8 +270,8 @@ async def cancel_registration(*, db: Database, principal: Principal, registratio
     async with db.transaction() as session:
         fair, registration = await _locked(session, principal, registration_id)
         by_exhibitor = principal.role is Role.EXHIBITOR
-        domain.check_fair_deciding(FairStatus(fair.status))
-        domain.check_can_cancel(RegistrationStatus(registration.status), by_exhibitor=by_exhibitor, now=now,
+        fair_rules.check_fair_deciding(FairStatus(fair.status))
+        registration_rules.check_can_cancel(RegistrationStatus(registration.status), by_exhibitor=by_exhibitor, now=now,
                                 deadline=fair.cancellation_deadline)
         actor = Actor.of(principal)
         held = await cancel(session, fair, registration, reason="exhibitor" if by_exhibitor else "organizer",

@@ -1,4 +1,4 @@
-"""Registration rules, pure: the fair's lifecycle and the registration workflow (no I/O, no framework)."""
+"""A fair's rules, pure: its lifecycle (statuses and their transitions), its dates, window and terms."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
 
 from shared.errors import Invalid, Rejected
+from shared.states import Transitions
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 # The longest a fair may last unless the service is configured otherwise (REGISTRATION_MAX_FAIR_DAYS).
@@ -24,44 +25,22 @@ class FairStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-ALLOWED_FAIR_TRANSITIONS: dict[FairStatus, frozenset[FairStatus]] = {
-    FairStatus.DRAFT: frozenset({FairStatus.OPEN, FairStatus.CANCELLED}),
-    FairStatus.OPEN: frozenset({FairStatus.CLOSED, FairStatus.CANCELLED}),
-    FairStatus.CLOSED: frozenset({FairStatus.RUNNING, FairStatus.OPEN, FairStatus.CANCELLED}),
-    FairStatus.RUNNING: frozenset({FairStatus.FINISHED}),
-    FairStatus.FINISHED: frozenset(),
-    FairStatus.CANCELLED: frozenset(),
-}
+FAIR_TRANSITIONS: Transitions[FairStatus] = Transitions("hội chợ", {
+    FairStatus.DRAFT: {FairStatus.OPEN, FairStatus.CANCELLED},
+    FairStatus.OPEN: {FairStatus.CLOSED, FairStatus.CANCELLED},
+    FairStatus.CLOSED: {FairStatus.RUNNING, FairStatus.OPEN, FairStatus.CANCELLED},
+    FairStatus.RUNNING: {FairStatus.FINISHED},
+    FairStatus.FINISHED: set(),
+    FairStatus.CANCELLED: set(),
+})
 # The organizer may still change details and decide on registrations until the fair starts.
 EDITABLE_FAIR_STATES = frozenset({FairStatus.DRAFT, FairStatus.OPEN, FairStatus.CLOSED})
 DECIDING_FAIR_STATES = frozenset({FairStatus.OPEN, FairStatus.CLOSED})
 
 
-class RegistrationStatus(StrEnum):
-    """Where a registration is in its workflow."""
-
-    SUBMITTED = "submitted"
-    CHANGES_REQUESTED = "changes_requested"
-    APPROVED = "approved"
-    WAITLISTED = "waitlisted"
-    REJECTED = "rejected"
-    CANCELLED = "cancelled"
-
-
-LIVE_REGISTRATION_STATES = frozenset({RegistrationStatus.SUBMITTED, RegistrationStatus.CHANGES_REQUESTED,
-                                      RegistrationStatus.APPROVED, RegistrationStatus.WAITLISTED})
-DECIDABLE = frozenset({RegistrationStatus.SUBMITTED, RegistrationStatus.WAITLISTED})
-
-
-def _refuse(status: str, action: tuple[str, str]) -> Rejected:
-    """The refusal of a workflow step: `action` is (Vietnamese, English)."""
-    return Rejected(f"Không thể {action[0]} hồ sơ ở trạng thái '{status}' / cannot {action[1]} a {status} "
-                    "registration", code="invalid-transition")
-
-
 def check_fair_transition(current: FairStatus, target: FairStatus) -> None:
-    """Refuse a lifecycle move the fair's state machine does not allow."""
-    if target not in ALLOWED_FAIR_TRANSITIONS[current]:
+    """Refuse a lifecycle move the fair's state machine does not allow (staying put is no move: refused too)."""
+    if current == target or not FAIR_TRANSITIONS.can(current, target):
         raise Rejected(f"Không thể chuyển hội chợ từ '{current}' sang '{target}' / "
                        f"a fair cannot go from {current} to {target}", code="invalid-transition")
 
@@ -159,58 +138,3 @@ def check_fair_terms(terms: FairTerms, *, today: date, max_days: int, given: fro
 def default_cancellation_deadline(starts_on: date) -> datetime:
     """Without an explicit deadline, exhibitors may cancel until the fair's first day begins (Vietnam time)."""
     return fair_opens_at(starts_on)
-
-
-def check_can_register(window: FairWindow, *, now: datetime, booths_requested: int) -> None:
-    """An exhibitor may register only while the fair is open and its window runs, within the maximum."""
-    if window.status is not FairStatus.OPEN:
-        raise Rejected("Hội chợ không mở đăng ký / the fair is not open for registration", code="fair-not-open")
-    if not (window.opens_at <= now < window.closes_at):
-        raise Rejected("Ngoài thời hạn đăng ký / outside the registration window", code="window-closed")
-    check_booth_count(booths_requested, window.max_booths_per_exhibitor)
-
-
-def check_booth_count(booths_requested: int, maximum: int) -> None:
-    """At most the fair's maximum of booths per exhibitor."""
-    if booths_requested > maximum:
-        raise Invalid(f"Tối đa {maximum} gian hàng / at most {maximum} booths per exhibitor",
-                      field="booths_requested")
-
-
-def decide_approval(*, status: RegistrationStatus, capacity: int, approved_booths: int,
-                    booths_requested: int) -> RegistrationStatus:
-    """Approve while the fair has room for all requested booths, else waitlist; refuse final states."""
-    if status not in DECIDABLE:
-        raise _refuse(status, ("duyệt", "approve"))
-    if approved_booths + booths_requested <= capacity:
-        return RegistrationStatus.APPROVED
-    return RegistrationStatus.WAITLISTED
-
-
-def check_can_reject(status: RegistrationStatus) -> None:
-    """Only a registration awaiting a decision can be rejected; an approved one is cancelled instead."""
-    if status not in (*DECIDABLE, RegistrationStatus.CHANGES_REQUESTED):
-        raise _refuse(status, ("từ chối", "reject"))
-
-
-def check_can_request_changes(status: RegistrationStatus) -> None:
-    """The organizer asks for changes to a registration it has not approved yet."""
-    if status not in DECIDABLE:
-        raise _refuse(status, ("yêu cầu bổ sung", "ask to resubmit"))
-
-
-def check_can_resubmit(status: RegistrationStatus) -> None:
-    """The exhibitor edits its registration only when asked to."""
-    if status is not RegistrationStatus.CHANGES_REQUESTED:
-        raise Rejected("Chỉ sửa hồ sơ khi ban tổ chức yêu cầu bổ sung / a registration is changed only when the "
-                       "organizer asked for changes", code="invalid-transition")
-
-
-def check_can_cancel(status: RegistrationStatus, *, by_exhibitor: bool, now: datetime,
-                     deadline: datetime) -> None:
-    """A live registration may be cancelled; its exhibitor only until the fair's cancellation deadline."""
-    if status not in LIVE_REGISTRATION_STATES:
-        raise _refuse(status, ("hủy", "cancel"))
-    if by_exhibitor and now >= deadline:
-        raise Rejected("Đã quá hạn hủy đăng ký / the cancellation deadline has passed",
-                       code="cancellation-deadline-passed")

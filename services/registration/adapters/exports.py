@@ -19,7 +19,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from services.registration.domain import VIETNAM
+from services.registration.domain.fairs import VIETNAM
 from services.registration.models import Exhibitor, Registration
 from services.registration.service.common import products_of
 from shared.reference import geo
