@@ -28,13 +28,12 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from services.markets import scheduler
-from services.markets.assignment import GOOD_ENOUGH
-from services.markets.calendar import public_holidays
-from services.markets.dates_model import build_stage1, solve
-from services.markets.domain import DateSpan
-from services.markets.marketdays import rule_from_dict
-from services.markets.planning import (
+from services.markets.domain import scheduler
+from services.markets.domain.assignment import GOOD_ENOUGH
+from services.markets.domain.calendar import public_holidays
+from services.markets.domain.dates_model import build_stage1, solve
+from services.markets.domain.marketdays import rule_from_dict
+from services.markets.domain.planning import (
     Blackout,
     Deadline,
     Limits,
@@ -44,6 +43,7 @@ from services.markets.planning import (
     SupplierSpec,
     enumerate_candidates,
 )
+from services.markets.domain.sessions import DateSpan
 from shared.reference import geo
 from tests.markets_checker import CATEGORIES, KNOWN_MARKETS, OTHER_MARKETS, check_plan
 

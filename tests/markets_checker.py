@@ -14,10 +14,10 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from services.markets.calendar import public_holidays
-from services.markets.domain import DateSpan
-from services.markets.marketdays import rule_from_dict
-from services.markets.planning import Blackout, PlannedSession, PlanningProblem, Rules, SiteSpec, SupplierSpec
+from services.markets.domain.calendar import public_holidays
+from services.markets.domain.marketdays import rule_from_dict
+from services.markets.domain.planning import Blackout, PlannedSession, PlanningProblem, Rules, SiteSpec, SupplierSpec
+from services.markets.domain.sessions import DateSpan
 from shared.reference import geo
 
 YEAR = 2027

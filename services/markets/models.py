@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -10,11 +9,7 @@ from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.db import utc_column, utcnow
-
-
-def new_id() -> str:
-    """A new identifier."""
-    return uuid.uuid4().hex
+from shared.uow import new_id
 
 
 class Programme(SQLModel, table=True):

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.markets.app import create_app
-from services.markets.service_proposals import SolverConfig
+from services.markets.service.proposals import SolverConfig
 from shared.reference import geo
 from tests.service.authz_registration import KERNEL, ORGANIZER_OF
 from tests.service.authz_support import SIDES, Call, Objects, World, anyone, headers_of, may

@@ -8,7 +8,7 @@ import pytest
 
 from services.markets.app import create_app
 from services.markets.models import Site, Supplier
-from services.markets.service_proposals import SolverConfig
+from services.markets.service.proposals import SolverConfig
 from tests.conftest import running_app, token
 from tests.service.test_markets import YEAR, assert_problem, count, new_programme
 

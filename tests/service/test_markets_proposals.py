@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from services.markets.domain import DateSpan
+from services.markets.domain.planning import Blackout, Pin
+from services.markets.domain.scheduler import PlannedSession
+from services.markets.domain.sessions import DateSpan
 from services.markets.models import MarketSession, Proposal
-from services.markets.planning import Blackout, Pin
-from services.markets.scheduler import PlannedSession
-from services.markets.service_proposals import SolverConfig
+from services.markets.service.proposals import SolverConfig
 from shared.contracts import EVENTS_BY_TYPE
 from tests.conftest import running_app, token
 from tests.markets_checker import check_plan, ha_giang_sites, ha_giang_suppliers, problem_from

@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from services.markets.app import create_app
-from services.markets.service_proposals import SolverConfig
+from services.markets.service.proposals import SolverConfig
 from shared.contracts import EVENTS_BY_TYPE
 from tests.conftest import running_app, token
 from tests.service.test_markets import assert_problem, new_programme, staged_events

@@ -9,7 +9,7 @@ import vnlunar
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.markets.calendar import (
+from services.markets.domain.calendar import (
     BRANCHES,
     CalendarRangeError,
     LunarDate,

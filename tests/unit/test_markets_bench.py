@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bench import scheduling as bench
-from services.markets.planning import Limits
+from services.markets.domain.planning import Limits
 
 LIMITS = Limits(time_limit_s=4.0, workers=2, seed=0)
 

@@ -1,4 +1,4 @@
-"""Unit tests for services.markets.domain: pure rules, no fixtures."""
+"""Unit tests for services.markets.domain.sessions: pure rules, no fixtures."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.markets.domain import (
+from services.markets.domain.sessions import (
     MAX_SESSION_DAYS,
     BookedSession,
     DateSpan,

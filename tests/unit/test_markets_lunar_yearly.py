@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from services.markets.calendar import from_lunar
-from services.markets.marketdays import LunarYearly, market_days, rule_from_dict, rule_to_dict
-from services.markets.planning import Limits, SiteSpec
-from services.markets.scheduler import Infeasible, plan
+from services.markets.domain.calendar import from_lunar
+from services.markets.domain.marketdays import LunarYearly, market_days, rule_from_dict, rule_to_dict
+from services.markets.domain.planning import Limits, SiteSpec
+from services.markets.domain.scheduler import Infeasible, plan
 from tests.markets_checker import D, check_plan, problem_from
 
 KHAU_VAI_LOVE_MARKET = LunarYearly(frozenset({(3, 27)}))

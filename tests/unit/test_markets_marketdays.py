@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.markets.calendar import BRANCHES, day_branch, from_lunar, to_lunar
-from services.markets.marketdays import (
+from services.markets.domain.calendar import BRANCHES, day_branch, from_lunar, to_lunar
+from services.markets.domain.marketdays import (
     BranchDays,
     EveryDay,
     LunarDays,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from services.markets import places
-from services.markets.places import UnknownCommune, resolve_commune
+from services.markets.domain import places
+from services.markets.domain.places import UnknownCommune, resolve_commune
 from shared.reference import geo
 
 MEO_VAC, DONG_VAN = "00769", "00721"  # Tuyên Quang (08), formerly in Hà Giang

@@ -6,11 +6,11 @@ import dataclasses
 
 import pytest
 
-from services.markets.domain import DateSpan
-from services.markets.marketdays import Weekly
-from services.markets.planning import Blackout, Limits, SiteSpec, enumerate_candidates
-from services.markets.reasons import NO_SITES, plain_blockers, why_no_dates
-from services.markets.scheduler import Infeasible, plan
+from services.markets.domain.marketdays import Weekly
+from services.markets.domain.planning import Blackout, Limits, SiteSpec, enumerate_candidates
+from services.markets.domain.reasons import NO_SITES, plain_blockers, why_no_dates
+from services.markets.domain.scheduler import Infeasible, plan
+from services.markets.domain.sessions import DateSpan
 from tests.markets_checker import YEAR, D, ha_giang_sites, problem_from
 
 LIMITS = Limits(time_limit_s=5, workers=1)

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 import pytest
 from icalendar import Calendar
 
-from services.markets.domain import DateSpan, SessionStatus
-from services.markets.ical import FeedSession, feed
-from services.markets.planning import Blackout, PlannedSession
-from services.markets.replan import LiveSession, lines_of, why_it_must_move
-from services.markets.results import HeldFacts, ReportFacts, check_can_report, summarise_year
+from services.markets.adapters.ical import FeedSession, feed
+from services.markets.domain.planning import Blackout, PlannedSession
+from services.markets.domain.replan import LiveSession, lines_of, why_it_must_move
+from services.markets.domain.results import HeldFacts, ReportFacts, check_can_report, summarise_year
+from services.markets.domain.sessions import DateSpan, SessionStatus
 from shared.errors import Rejected
 
 D = date.fromisoformat

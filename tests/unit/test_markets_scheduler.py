@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from ortools.sat.python import cp_model
 
-from services.markets.app import SolverSettings, solver_config
-from services.markets.dates_model import solve
-from services.markets.domain import DateSpan
-from services.markets.planning import Blackout, Booked, Deadline, Limits, NoPlanInTime, Pin, PlanningProblem
-from services.markets.scheduler import SUPPLIER_RESERVE, Infeasible, PlannedSession, plan
-from services.markets.service_proposals import SolverConfig
+from services.markets.app import solver_config
+from services.markets.domain.dates_model import solve
+from services.markets.domain.planning import Blackout, Booked, Deadline, Limits, NoPlanInTime, Pin, PlanningProblem
+from services.markets.domain.scheduler import SUPPLIER_RESERVE, Infeasible, PlannedSession, plan
+from services.markets.domain.sessions import DateSpan
+from services.markets.service.proposals import SolverConfig
+from services.markets.settings import MarketsSettings
 from tests.markets_checker import (
     CATEGORIES,
     YEAR,
@@ -288,7 +289,7 @@ class TestOneDeadline:
 
     def test_the_service_passes_its_configured_gap_to_the_scheduler(self) -> None:
         assert SolverConfig().limits(None) == Limits(10.0, 2, relative_gap=0.01)
-        assert solver_config(SolverSettings(relative_gap=0.05)).limits(5).relative_gap == 0.05
+        assert solver_config(MarketsSettings(solver_relative_gap=0.05)).limits(5).relative_gap == 0.05
         assert SolverConfig(max_time_limit_s=30).limits(45).time_limit_s == 30
 
 

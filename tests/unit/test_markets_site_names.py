@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.markets.domain import default_site_name
+from services.markets.domain.sessions import default_site_name
 from shared.reference import geo
 
 

@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 
-from services.markets.domain import DateSpan
-from services.markets.planning import Blackout, Booked, Limits
-from services.markets.scheduler import Infeasible, plan
-from services.markets.spread import LEVEL_WEIGHT, session_values
+from services.markets.domain.planning import Blackout, Booked, Limits
+from services.markets.domain.scheduler import Infeasible, plan
+from services.markets.domain.sessions import DateSpan
+from services.markets.domain.spread import LEVEL_WEIGHT, session_values
 from tests.markets_checker import YEAR, D, check_plan, ha_giang_sites, ha_giang_suppliers, priority_of, problem_from
 
 LIMITS = Limits(time_limit_s=20, workers=2, seed=7)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, timedelta
 
-from services.markets.calendar import public_holidays
-from services.markets.planning import Limits, SiteSpec, busy_span, enumerate_candidates, travel_days
-from services.markets.proposal_inputs import _holidays
-from services.markets.scheduler import plan
+from services.markets.domain.calendar import public_holidays
+from services.markets.domain.planning import Limits, SiteSpec, busy_span, enumerate_candidates, travel_days
+from services.markets.domain.scheduler import plan
+from services.markets.service.inputs import _holidays
 from tests.markets_checker import YEAR, D, check_plan, ha_giang_sites, ha_giang_suppliers, problem_from
 
 LIMITS = Limits(time_limit_s=20, workers=2, seed=7)

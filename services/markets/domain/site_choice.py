@@ -19,9 +19,15 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from services.markets.dates_model import add_spread_objective, build_for_counts, build_stage1, per_site_most, solve
-from services.markets.greedy_dates import spread_dates
-from services.markets.planning import (
+from services.markets.domain.dates_model import (
+    add_spread_objective,
+    build_for_counts,
+    build_stage1,
+    per_site_most,
+    solve,
+)
+from services.markets.domain.greedy_dates import spread_dates
+from services.markets.domain.planning import (
     Candidate,
     Deadline,
     Limits,

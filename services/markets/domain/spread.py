@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from services.markets.planning import PlanningProblem, Rules, SiteSpec
+from services.markets.domain.planning import PlanningProblem, Rules, SiteSpec
 
 COVER_WEIGHT = 1000
 # A level is worth more than any priority difference (priorities are 1–100): the j-th session anywhere

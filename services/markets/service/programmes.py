@@ -11,15 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.markets import domain
-from services.markets.domain import BookedSession, DateSpan, SessionStatus
+from services.markets.domain import sessions as rules
+from services.markets.domain.sessions import BookedSession, DateSpan, SessionStatus
 from services.markets.models import MarketSession, Programme, ProgrammeCap, ProgrammePlan, SessionChange
-from services.markets.schemas import PlanningFields, ProgrammeCreate, SessionCreate, period_dict
-from shared.auth import Principal, Role
+from services.markets.schemas.programmes import PlanningFields, ProgrammeCreate, SessionCreate, period_dict
 from shared.contracts import markets as ev
 from shared.db import Database, utcnow
 from shared.errors import Forbidden, Invalid, NotFound, Rejected
 from shared.outbox import add_event
+from shared.principal import Principal, Role
 from shared.reference import geo
 
 SOURCE = "/services/markets"
@@ -148,10 +148,10 @@ async def get_programme(*, db: Database, principal: Principal | None,
                 await _visible_sessions(session, programme, principal))
 
 
-def summary_of(programme: Programme, sessions: list[MarketSession]) -> domain.ProgrammeSummary:
+def summary_of(programme: Programme, sessions: list[MarketSession]) -> rules.ProgrammeSummary:
     """The programme's progress over the given sessions."""
-    facts = [domain.SessionFacts(SessionStatus(s.status), s.commune_code, s.booth_quota) for s in sessions]
-    return domain.summarise(facts, target_sessions=programme.target_sessions)
+    facts = [rules.SessionFacts(SessionStatus(s.status), s.commune_code, s.booth_quota) for s in sessions]
+    return rules.summarise(facts, target_sessions=programme.target_sessions)
 
 
 def commune_of_programme(commune_code: str, programme: Programme) -> geo.Commune:
@@ -161,7 +161,7 @@ def commune_of_programme(commune_code: str, programme: Programme) -> geo.Commune
     except KeyError as exc:
         raise Invalid(f"Không có xã mã {commune_code} / no commune has code {commune_code}",
                       field="commune_code", code="unknown-commune") from exc
-    domain.check_commune_in_province(commune_code=commune_code, commune_province_code=commune.province_code,
+    rules.check_commune_in_province(commune_code=commune_code, commune_province_code=commune.province_code,
                                      programme_province_code=programme.province_code)
     return commune
 
@@ -188,10 +188,10 @@ async def schedule_session(*, db: Database, principal: Principal, programme_id: 
     span = DateSpan(data.starts_on, data.ends_on)
     async with db.transaction() as session:
         programme = await own_programme(session, programme_id, principal)
-        domain.check_session_dates(span, year=programme.year)
+        rules.check_session_dates(span, year=programme.year)
         commune_of_programme(data.commune_code, programme)
         await lock_commune(session, data.commune_code)
-        domain.check_no_overlap(span, commune_code=data.commune_code,
+        rules.check_no_overlap(span, commune_code=data.commune_code,
                                 booked=await booked_at(session, data.commune_code))
         market_session = MarketSession(programme_id=programme.id, province_code=programme.province_code,
                                        **data.model_dump())
@@ -228,7 +228,7 @@ async def cancel_session(*, db: Database, principal: Principal, session_id: str,
         programme = await session.get(Programme, market_session.programme_id)
         if programme is None or not owns(principal, programme):
             raise not_found("session", session_id)
-        domain.check_can_cancel(SessionStatus(market_session.status),
+        rules.check_can_cancel(SessionStatus(market_session.status),
                                 DateSpan(market_session.starts_on, market_session.ends_on), today=today)
         market_session.status = SessionStatus.CANCELLED
         market_session.cancel_reason = reason

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services.markets.domain import DateSpan
-from services.markets.planning import Blackout, PlannedSession
+from services.markets.domain.planning import Blackout, PlannedSession
+from services.markets.domain.sessions import DateSpan
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.markets import service_reports
-from services.markets.api import DbDep
+from services.markets.api.deps import DbDep
 from services.markets.models import SessionReport
-from services.markets.schemas_plans import ProgrammeSummaryPublic, SessionReportCreate, SessionReportPublic
+from services.markets.schemas.plans import ProgrammeSummaryPublic, SessionReportCreate, SessionReportPublic
+from services.markets.service import reports as service_reports
 from shared.auth import Organizer
 
 CALENDAR = "text/calendar; charset=utf-8"

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from services.markets.planning import Candidate, Deadline, Limits, PlanningProblem, travel_days
-from services.markets.spread import cap_of, levels, session_values
+from services.markets.domain.planning import Candidate, Deadline, Limits, PlanningProblem, travel_days
+from services.markets.domain.spread import cap_of, levels, session_values
 
 
 @dataclass

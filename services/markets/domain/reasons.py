@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from services.markets.domain import DateSpan
-from services.markets.planning import Blocker, Candidate, PlanningProblem, SiteSpec, on_market_day, refusal
+from services.markets.domain.planning import Blocker, Candidate, PlanningProblem, SiteSpec, on_market_day, refusal
+from services.markets.domain.sessions import DateSpan
 
 NO_SITES = ("Chương trình chưa có địa điểm (xã) nào: hãy thêm các xã sẽ tổ chức phiên chợ / the programme has "
             "no sites: add the communes to hold sessions in first")

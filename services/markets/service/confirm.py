@@ -9,8 +9,8 @@ import structlog
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.markets import domain
-from services.markets.domain import DateSpan, SessionStatus
+from services.markets.domain import sessions as rules
+from services.markets.domain.sessions import DateSpan, SessionStatus
 from services.markets.models import (
     MarketSession,
     Programme,
@@ -20,14 +20,14 @@ from services.markets.models import (
     SessionSupplier,
     Supplier,
 )
-from services.markets.proposal_inputs import fingerprint, load_inputs
-from services.markets.service import SOURCE, booked_at, lock_commune, own_programme
-from services.markets.service_proposals import check_draft, items_of, own_proposal, today_in_vietnam
-from shared.auth import Principal
+from services.markets.service.inputs import fingerprint, load_inputs
+from services.markets.service.programmes import SOURCE, booked_at, lock_commune, own_programme
+from services.markets.service.proposals import check_draft, items_of, own_proposal, today_in_vietnam
 from shared.contracts import markets as ev
 from shared.db import Database, utcnow
 from shared.errors import Rejected
 from shared.outbox import add_event
+from shared.principal import Principal
 
 log = structlog.get_logger()
 
@@ -46,7 +46,7 @@ async def _check_commune_free(session: AsyncSession, item: ProposalItem, *, movi
     """No other live session (of any programme) holds the commune on those days."""
     await lock_commune(session, item.commune_code)
     booked = [b for b in await booked_at(session, item.commune_code) if b.session_id != moving]
-    domain.check_no_overlap(DateSpan(item.starts_on, item.ends_on), commune_code=item.commune_code, booked=booked)
+    rules.check_no_overlap(DateSpan(item.starts_on, item.ends_on), commune_code=item.commune_code, booked=booked)
 
 
 async def _enrol(session: AsyncSession, programme: Programme, market_session: MarketSession,

@@ -44,7 +44,8 @@ def feed(name: str, sessions: Iterable[FeedSession]) -> bytes:
     cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
     for s in sessions:
         cal.add_component(_event(s))
-    return cal.to_ical()
+    body: bytes = cal.to_ical()
+    return body
 
 
 def _event(s: FeedSession) -> Event:

@@ -25,10 +25,10 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from services.markets.assignment import assign_suppliers
-from services.markets.dates_model import per_site_most
-from services.markets.feasibility import explain, precheck
-from services.markets.planning import (
+from services.markets.domain.assignment import assign_suppliers
+from services.markets.domain.dates_model import per_site_most
+from services.markets.domain.feasibility import explain, precheck
+from services.markets.domain.planning import (
     Blocker,
     Candidate,
     Deadline,
@@ -40,9 +40,9 @@ from services.markets.planning import (
     PlanningProblem,
     enumerate_candidates,
 )
-from services.markets.reasons import why_no_dates
-from services.markets.site_choice import Unplaceable, choose_dates
-from services.markets.spread import CommuneShare, explain_shares
+from services.markets.domain.reasons import why_no_dates
+from services.markets.domain.site_choice import Unplaceable, choose_dates
+from services.markets.domain.spread import CommuneShare, explain_shares
 
 __all__ = ["Blocker", "Deadline", "Infeasible", "Limits", "NoPlanInTime", "Plan", "PlannedSession", "PlanningProblem",
            "plan"]

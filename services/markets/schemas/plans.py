@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.markets.schemas import IsoDate, SessionPublic
+from services.markets.schemas.programmes import IsoDate, SessionPublic
 from shared.text import MULTILINE, TEXT
 
 TimeLimit = Annotated[float, Field(strict=True, ge=0.5, le=600, description="seconds the solver may take")]

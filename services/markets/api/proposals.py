@@ -7,14 +7,12 @@ most sessions they allow), or 422 `schedule-timeout`; the solver never runs past
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Response, status
 
-from fastapi import APIRouter, Depends, Request, Response, status
-
-from services.markets import service_confirm, service_proposals
-from services.markets.api import DbDep, session_public
+from services.markets.api.deps import DbDep, SolverDep
+from services.markets.api.programmes import session_public
 from services.markets.models import Proposal
-from services.markets.schemas_plans import (
+from services.markets.schemas.plans import (
     ConfirmedPublic,
     ProposalCreate,
     ProposalItemPublic,
@@ -23,18 +21,12 @@ from services.markets.schemas_plans import (
     ProposalUpdate,
     SupplierRef,
 )
-from services.markets.service_proposals import ProposalView, SolverConfig
+from services.markets.service import confirm as service_confirm
+from services.markets.service import proposals as service_proposals
+from services.markets.service.proposals import ProposalView, ScheduleInfeasible, ScheduleTimeout
 from shared.auth import Organizer
+from shared.problems import Problem
 from shared.reference import geo
-
-
-def get_solver(request: Request) -> SolverConfig:
-    """The service's solver settings."""
-    config: SolverConfig = request.app.state.solver
-    return config
-
-
-SolverDep = Annotated[SolverConfig, Depends(get_solver)]
 
 
 def _commune_name(code: str) -> str:
@@ -63,6 +55,14 @@ def proposal_public(view: ProposalView) -> ProposalPublic:
                           counts=_counts(view), solver=p.outcome, items=items)
 
 
+def _problem(exc: ScheduleInfeasible | ScheduleTimeout) -> Problem:
+    """The 422 problem of a request the solver could not meet, with what blocked it."""
+    if isinstance(exc, ScheduleInfeasible):
+        return Problem(422, exc.message, type_=exc.code, detail=exc.detail, target=exc.target,
+                       max_sessions=exc.max_sessions, blockers=exc.blockers)
+    return Problem(422, exc.message, type_=exc.code, detail=exc.detail, time_limit_s=exc.time_limit_s)
+
+
 def _summary(p: Proposal) -> dict[str, object]:
     return {"id": p.id, "status": p.status, "created_at": p.created_at.isoformat(),
             "updated_at": p.updated_at.isoformat(), "created_by": p.created_by}
@@ -76,8 +76,11 @@ router = APIRouter(tags=["proposals"])
              summary="Ask the solver for a draft schedule, or a re-plan around confirmed sessions (organizer)")
 async def create_proposal(programme_id: str, body: ProposalCreate, db: DbDep, principal: Organizer,
                           solver: SolverDep) -> ProposalPublic:
-    view = await service_proposals.create_proposal(db=db, principal=principal, programme_id=programme_id,
-                                                   data=body, config=solver)
+    try:
+        view = await service_proposals.create_proposal(db=db, principal=principal, programme_id=programme_id,
+                                                       data=body, config=solver)
+    except (ScheduleInfeasible, ScheduleTimeout) as exc:
+        raise _problem(exc) from exc
     return proposal_public(view)
 
 
@@ -97,8 +100,11 @@ async def read_proposal(proposal_id: str, db: DbDep, principal: Organizer) -> Pr
               summary="Pin lines, forbid dates, and solve the draft again (organizer)")
 async def update_proposal(proposal_id: str, body: ProposalUpdate, db: DbDep, principal: Organizer,
                           solver: SolverDep) -> ProposalPublic:
-    view = await service_proposals.update_proposal(db=db, principal=principal, proposal_id=proposal_id, data=body,
-                                                   config=solver)
+    try:
+        view = await service_proposals.update_proposal(db=db, principal=principal, proposal_id=proposal_id,
+                                                       data=body, config=solver)
+    except (ScheduleInfeasible, ScheduleTimeout) as exc:
+        raise _problem(exc) from exc
     return proposal_public(view)
 
 

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from services.markets import service_catalogue as catalogue
-from services.markets.api import DbDep, programme_public
-from services.markets.marketdays import rule_from_dict
+from services.markets.api.deps import DbDep
+from services.markets.api.programmes import programme_public
+from services.markets.domain.marketdays import rule_from_dict
 from services.markets.models import Site, Supplier
-from services.markets.schemas import ProgrammePublic, ProgrammeUpdate
-from services.markets.schemas_catalogue import (
+from services.markets.schemas.catalogue import (
     SiteCreate,
     SiteFields,
     SitePublic,
@@ -24,6 +23,8 @@ from services.markets.schemas_catalogue import (
     SupplierPublic,
     SuppliersPublic,
 )
+from services.markets.schemas.programmes import ProgrammePublic, ProgrammeUpdate
+from services.markets.service import catalogue
 from shared.auth import Organizer
 from shared.reference import geo
 

@@ -12,19 +12,18 @@ import structlog
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.markets.domain.planning import Limits, Pin, PlanningProblem, SolveStats
+from services.markets.domain.replan import Line, lines_of
 from services.markets.models import Proposal, ProposalItem, Supplier
-from services.markets.planning import Limits, Pin, PlanningProblem
-from services.markets.proposal_inputs import Inputs, build_planning, fingerprint, load_inputs
-from services.markets.replan import Line, lines_of
-from services.markets.schemas_plans import ProposalCreate, ProposalUpdate
-from services.markets.service import VIETNAM, not_found, own_programme
-from shared.auth import Principal
+from services.markets.schemas.plans import ProposalCreate, ProposalUpdate
+from services.markets.service.inputs import Inputs, build_planning, fingerprint, load_inputs
+from services.markets.service.programmes import VIETNAM, not_found, own_programme
 from shared.db import Database, utcnow
 from shared.errors import Invalid, Rejected
-from shared.problems import Problem
+from shared.principal import Principal
 
 if TYPE_CHECKING:
-    from services.markets import scheduler
+    from services.markets.domain import scheduler
 
 log = structlog.get_logger()
 FEWER_TRIES = 3
@@ -61,12 +60,27 @@ async def _names(session: AsyncSession, programme_id: str) -> dict[str, str]:
     return {s.id: s.name for s in rows.all()}
 
 
-def _infeasible(exc: scheduler.Infeasible) -> Problem:
-    return Problem(422, "Không lập được lịch đáp ứng mọi điều kiện / no schedule meets every rule",
-                   type_="schedule-infeasible", detail="; ".join(b.message for b in exc.blockers),
-                   target=exc.target, max_sessions=exc.max_sessions,
-                   blockers=[{"constraint": b.constraint, "limit": b.limit, "message": b.message}
-                             for b in exc.blockers])
+class ScheduleInfeasible(Invalid):
+    """No schedule meets every rule (422 `schedule-infeasible`): the blocking constraints, the target asked and
+    the most sessions they allow (the route carries them in its problem document)."""
+
+    def __init__(self, exc: scheduler.Infeasible) -> None:
+        super().__init__("Không lập được lịch đáp ứng mọi điều kiện / no schedule meets every rule",
+                         code="schedule-infeasible")
+        self.detail = "; ".join(b.message for b in exc.blockers)
+        self.target = exc.target
+        self.max_sessions = exc.max_sessions
+        self.blockers = [{"constraint": b.constraint, "limit": b.limit, "message": b.message} for b in exc.blockers]
+
+
+class ScheduleTimeout(Invalid):
+    """The solver found no schedule within its time limit (422 `schedule-timeout`)."""
+
+    def __init__(self, exc: scheduler.NoPlanInTime, time_limit_s: float) -> None:
+        super().__init__("Chưa tìm được lịch trong thời gian cho phép / no schedule found in time",
+                         code="schedule-timeout")
+        self.detail = f"{exc}; allow more time (time_limit_s) or relax the rules"
+        self.time_limit_s = time_limit_s
 
 
 def _plan_as_many_as_fit(problem: PlanningProblem, limits: Limits,
@@ -75,7 +89,7 @@ def _plan_as_many_as_fit(problem: PlanningProblem, limits: Limits,
 
     The retries share the request's one deadline: together they never run past its time limit.
     """
-    from services.markets import scheduler  # OR-Tools is imported when a plan is first asked for, not at start
+    from services.markets.domain import scheduler  # OR-Tools is imported when a plan is first asked for, not at start
 
     deadline = scheduler.Deadline.after(limits.time_limit_s)
     try:
@@ -100,7 +114,7 @@ async def _solve(inputs: Inputs, config: SolverConfig, asked: float | None, *, t
                  pins: list[Pin], pinned_moves: dict[tuple[str, date], str],
                  allow_fewer: bool = False) -> tuple[list[Line], dict[str, object]]:
     """Run the scheduler off the event loop (one run at a time per process) and turn its plan into lines."""
-    from services.markets import scheduler  # OR-Tools is imported when a plan is first asked for, not at start
+    from services.markets.domain import scheduler  # OR-Tools is imported when a plan is first asked for, not at start
 
     planning = build_planning(inputs, today=today, forbidden=forbidden, pins=pins)
     limits = config.limits(asked)
@@ -109,11 +123,9 @@ async def _solve(inputs: Inputs, config: SolverConfig, asked: float | None, *, t
         async with gate:
             result, short = await asyncio.to_thread(_plan_as_many_as_fit, planning.problem, limits, allow_fewer)
     except scheduler.Infeasible as exc:
-        raise _infeasible(exc) from exc
+        raise ScheduleInfeasible(exc) from exc
     except scheduler.NoPlanInTime as exc:
-        raise Problem(422, "Chưa tìm được lịch trong thời gian cho phép / no schedule found in time",
-                      type_="schedule-timeout", detail=f"{exc}; allow more time (time_limit_s) or relax the rules",
-                      time_limit_s=limits.time_limit_s) from exc
+        raise ScheduleTimeout(exc, limits.time_limit_s) from exc
     lines = lines_of(list(result.sessions), planning.kept, planning.moving, pinned_moves)
     outcome: dict[str, object] = {"dates": _stats(result.dates), "suppliers": _stats(result.suppliers),
                                   "warnings": [b.message for b in short] + list(result.warnings),
@@ -124,7 +136,7 @@ async def _solve(inputs: Inputs, config: SolverConfig, asked: float | None, *, t
     return lines, outcome
 
 
-def _stats(stats: scheduler.SolveStats | None) -> dict[str, object] | None:
+def _stats(stats: SolveStats | None) -> dict[str, object] | None:
     if stats is None:
         return None
     return {"status": stats.status, "objective": stats.objective, "best_bound": stats.best_bound,

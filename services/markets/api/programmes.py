@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, status
 
-from services.markets import service
+from services.markets.api.deps import DbDep
 from services.markets.models import MarketSession, Programme, ProgrammePlan
-from services.markets.schemas import (
+from services.markets.schemas.programmes import (
     PlanningPublic,
     ProgrammeCreate,
     ProgrammeDetail,
@@ -25,18 +25,9 @@ from services.markets.schemas import (
     SessionsPublic,
     SummaryPublic,
 )
+from services.markets.service import programmes as service
 from shared.auth import MaybePrincipal, Organizer
-from shared.db import Database
 from shared.reference import geo
-
-
-def get_db(request: Request) -> Database:
-    """The service's database."""
-    db: Database = request.app.state.runtime.db
-    return db
-
-
-DbDep = Annotated[Database, Depends(get_db)]
 
 
 def _province_name(code: str) -> str:

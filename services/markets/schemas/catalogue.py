@@ -6,8 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from services.markets.calendar import branch_index
-from services.markets.schemas import PeriodIn, Text300
+from services.markets.domain.calendar import branch_index
+from services.markets.schemas.programmes import PeriodIn, Text300
 from shared.fields import CommuneCodeInput
 from shared.text import NAME, TEXT
 

@@ -11,14 +11,14 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.markets.calendar import public_holidays
-from services.markets.domain import DateSpan, SessionStatus
-from services.markets.marketdays import rule_from_dict
+from services.markets.domain.calendar import public_holidays
+from services.markets.domain.marketdays import rule_from_dict
+from services.markets.domain.planning import Blackout, Booked, Pin, PlanningProblem, Rules, SiteSpec, SupplierSpec
+from services.markets.domain.replan import LiveSession, why_it_must_move
+from services.markets.domain.sessions import DateSpan, SessionStatus
 from services.markets.models import MarketSession, Programme, ProgrammePlan, SessionSupplier, Site, Supplier
-from services.markets.planning import Blackout, Booked, Pin, PlanningProblem, Rules, SiteSpec, SupplierSpec
-from services.markets.replan import LiveSession, why_it_must_move
-from services.markets.schemas import period_dates
-from services.markets.service import cap_of, plan_of
+from services.markets.schemas.programmes import period_dates
+from services.markets.service.programmes import cap_of, plan_of
 from shared.errors import Rejected
 
 FORBIDDEN = "ngày bị loại / a date the organizer forbade"

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from services.markets.domain import DateSpan
-from services.markets.marketdays import EveryDay, MarketDayRule
+from services.markets.domain.marketdays import EveryDay, MarketDayRule
+from services.markets.domain.sessions import DateSpan
 
 if TYPE_CHECKING:
-    from services.markets.spread import CommuneShare
+    from services.markets.domain.spread import CommuneShare
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,13 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.markets import domain
-from services.markets.marketdays import rule_from_dict
+from services.markets.domain import sessions as rules
+from services.markets.domain.marketdays import rule_from_dict
+from services.markets.domain.places import UnknownCommune, resolve_commune
 from services.markets.models import Programme, ProgrammePlan, SessionSupplier, Site, Supplier
-from services.markets.places import UnknownCommune, resolve_commune
-from services.markets.schemas import ProgrammeUpdate, period_dict
-from services.markets.schemas_catalogue import SiteCreate, SiteFields, SupplierCreate, SupplierFields
-from services.markets.service import (
+from services.markets.schemas.catalogue import SiteCreate, SiteFields, SupplierCreate, SupplierFields
+from services.markets.schemas.programmes import ProgrammeUpdate, period_dict
+from services.markets.service.programmes import (
     PROGRAMME_FIELDS,
     apply_planning,
     cap_of,
@@ -25,9 +25,9 @@ from services.markets.service import (
     plan_of,
     save_cap,
 )
-from shared.auth import Principal
 from shared.db import Database
 from shared.errors import Invalid, Rejected
+from shared.principal import Principal
 from shared.taxcode import InvalidTaxCode, normalize_tax_code
 
 log = structlog.get_logger()
@@ -79,8 +79,8 @@ def _new_site(programme: Programme, data: SiteCreate, *, field: str) -> Site:
     commune = commune_of_programme(found.commune.code, programme)
     values = _site_values(data)
     flags = {k: values.get(k, False) for k in ("mountain", "border", "island", "difficult")}
-    values.setdefault("priority", domain.default_priority(**flags))
-    values.setdefault("name", domain.default_site_name(commune.kind, commune.name))
+    values.setdefault("priority", rules.default_priority(**flags))
+    values.setdefault("name", rules.default_site_name(commune.kind, commune.name))
     return Site(programme_id=programme.id, commune_code=commune.code, imported_as=found.former_name, **values)
 
 

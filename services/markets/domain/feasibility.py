@@ -15,8 +15,8 @@ import dataclasses
 from collections import defaultdict
 from datetime import date, timedelta
 
-from services.markets.dates_model import build_stage1, per_site_most, solve
-from services.markets.planning import (
+from services.markets.domain.dates_model import build_stage1, per_site_most, solve
+from services.markets.domain.planning import (
     Blocker,
     Candidate,
     Deadline,
@@ -28,7 +28,7 @@ from services.markets.planning import (
     too_close,
     travel_days,
 )
-from services.markets.reasons import plain_blockers, why_no_dates
+from services.markets.domain.reasons import plain_blockers, why_no_dates
 
 
 def precheck(problem: PlanningProblem, cands: list[Candidate], excluded: list[Exclusion]) -> None:
@@ -68,8 +68,8 @@ def _clashing_pins(problem: PlanningProblem, pinned: list[Candidate]) -> list[Bl
     for c in pinned:
         for n in range(c.busy.days):
             away[c.busy.starts_on + timedelta(n)] += 1
-    for b in problem.booked:
-        busy = busy_span(b.span, travel_days(b.travel_hours, rules.travel_hours_per_day))
+    for held in problem.booked:
+        busy = busy_span(held.span, travel_days(held.travel_hours, rules.travel_hours_per_day))
         for n in range(busy.days):
             away[busy.starts_on + timedelta(n)] += 1
     crowded = sorted(day for day, teams in away.items() if teams > rules.max_concurrent

@@ -20,9 +20,8 @@ from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
-from services.markets.dates_model import solve
-from services.markets.domain import DateSpan
-from services.markets.planning import (
+from services.markets.domain.dates_model import solve
+from services.markets.domain.planning import (
     Candidate,
     Deadline,
     Limits,
@@ -33,6 +32,7 @@ from services.markets.planning import (
     busy_span,
     travel_days,
 )
+from services.markets.domain.sessions import DateSpan
 
 PLACE, CATEGORY, FUNDED, SHORT = 100, 40, 10, 300
 # Within 1 % of the bound is a finished plan (the default of Limits.relative_gap).

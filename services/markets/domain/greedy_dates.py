@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from services.markets.planning import Candidate, PlanningProblem, Rules, too_close, travel_days
+from services.markets.domain.planning import Candidate, PlanningProblem, Rules, too_close, travel_days
 
 
 def _ideal_dates(first: date, last: date, n: int) -> list[date]:

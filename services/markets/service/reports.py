@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.markets import ical, results
-from services.markets.domain import SessionStatus
+from services.markets.adapters import ical
+from services.markets.domain import results
+from services.markets.domain.sessions import SessionStatus
 from services.markets.models import (
     MarketSession,
     Programme,
@@ -20,14 +21,14 @@ from services.markets.models import (
     SessionSupplier,
     Site,
 )
-from services.markets.schemas_plans import SessionReportCreate
-from services.markets.service import SOURCE, not_found, owns
-from services.markets.service_proposals import today_in_vietnam
-from shared.auth import Principal
+from services.markets.schemas.plans import SessionReportCreate
+from services.markets.service.programmes import SOURCE, not_found, owns
+from services.markets.service.proposals import today_in_vietnam
 from shared.contracts import markets as ev
 from shared.db import Database
 from shared.errors import Rejected
 from shared.outbox import add_event
+from shared.principal import Principal
 from shared.reference import geo
 
 log = structlog.get_logger()

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.markets.domain import SessionStatus
+from services.markets.domain.sessions import SessionStatus
 from shared.errors import Rejected
 
 

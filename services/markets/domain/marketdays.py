@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from services.markets.calendar import BRANCHES, branch_index, day_branch, to_lunar
+from services.markets.domain.calendar import BRANCHES, branch_index, day_branch, to_lunar
 
 WEEKDAY_NAMES = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 

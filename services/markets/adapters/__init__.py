@@ -1,0 +1,1 @@
+"""Outbound adapters of the markets service: the iCalendar feed writer."""

@@ -1,0 +1,1 @@
+"""Request and response bodies of the markets service, one module per resource."""
