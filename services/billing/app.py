@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.billing import overdue, submission
+from services.billing.adapters.einvoice.provider import EInvoiceProvider, HttpCredentials, HttpProvider, LocalFolder
 from services.billing.api import ROUTERS
-from services.billing.einvoice.provider import EInvoiceProvider, HttpCredentials, HttpProvider, LocalFolder
 from services.billing.handlers import Clock, build_consumer
 from services.billing.models import TABLES
-from services.billing.models_einvoice import EINVOICE_TABLES
-from services.billing.models_ledger import LEDGER_TABLES
+from services.billing.service import overdue, submission
 from services.billing.settings import BillingSettings
 from shared.contracts import billing as ev
 from shared.contracts.base import Event
@@ -41,7 +39,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, billing: BillingSet
     """The billing service; ``clock`` dates invoices and runs the overdue check and the submitter, ``provider``
     replaces the configured e-invoice provider (tests inject both)."""
     billing = billing or BillingSettings()
-    runtime = ServiceRuntime.build(settings, tables=[*TABLES, *LEDGER_TABLES, *EINVOICE_TABLES])
+    runtime = ServiceRuntime.build(settings, tables=TABLES)
     provider = provider or make_provider(billing, settings)
     # The lease outlasts one call with its retries (twice over), so a replica never sends an invoice another is
     # still sending; a crashed replica's claim ends with it.

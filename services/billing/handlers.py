@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.billing import service
-from services.billing.vat import DEFAULT_VAT_TABLE, VatRule
+from services.billing.domain.vat import DEFAULT_VAT_TABLE, VatRule
+from services.billing.service import reactions as service
 from shared.contracts import booths, registration
 from shared.contracts.booths import BoothsAssigned
 from shared.contracts.registration import FairInfo, RegistrationApproved, RegistrationCancelled

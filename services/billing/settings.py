@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from services.billing.vat import VatRate, VatRule, with_overrides
+from services.billing.domain.vat import VatRate, VatRule, with_overrides
 
 
 class VatRuleSetting(BaseModel):

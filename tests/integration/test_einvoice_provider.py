@@ -20,7 +20,7 @@ from lxml import etree
 
 from devstack.embedded import free_port
 from services.billing.app import create_app
-from services.billing.einvoice.provider import (
+from services.billing.adapters.einvoice.provider import (
     Document,
     HttpCredentials,
     HttpProvider,

@@ -8,8 +8,8 @@ from datetime import date
 
 from faststream.kafka.annotations import KafkaMessage
 
-from services.billing import service
 from services.billing.models import Invoice, InvoiceSeries
+from services.billing.service import reactions as service
 from shared.contracts.booths import BoothsAssigned
 from shared.contracts.registration import FairPublished, FairUpdated, RegistrationCancelled
 from tests.conftest import running_app, token, unique

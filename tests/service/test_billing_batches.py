@@ -15,8 +15,7 @@ from typing import Any, NamedTuple
 
 from sqlmodel import col, select
 
-from services.billing.models import Invoice, InvoiceLineRow
-from services.billing.models_ledger import SubsidyProgramme
+from services.billing.models import Invoice, InvoiceLineRow, SubsidyProgramme
 from shared.contracts.base import Event
 from shared.contracts.registration import FairPublished, FairUpdated, RegistrationCancelled
 from shared.envelope import event_headers

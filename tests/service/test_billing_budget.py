@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import select
 
-from services.billing import budget, service
-from services.billing.models_ledger import SubsidyCommitment, SubsidyProgramme, SubsidyUsage
+from services.billing.models import SubsidyCommitment, SubsidyProgramme, SubsidyUsage
+from services.billing.service import budget
+from services.billing.service import reactions as service
 from shared.contracts.registration import RegistrationCancelled
 from tests.conftest import running_app, unique
 from tests.service import billing_support

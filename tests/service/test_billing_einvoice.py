@@ -12,8 +12,8 @@ import pytest
 from lxml import etree
 from sqlmodel import select
 
-from services.billing.einvoice.hdon import schema
-from services.billing.einvoice.tbao import schema as notice_schema
+from services.billing.adapters.einvoice.hdon import schema
+from services.billing.adapters.einvoice.tbao import schema as notice_schema
 from services.billing.models import InvoiceCancellation
 from services.billing.settings import BillingSettings
 from shared.contracts.registration import RegistrationCancelled

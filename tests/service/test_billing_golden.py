@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from services.billing.amounts import amount_in_words
+from services.billing.domain.amounts import amount_in_words
 from tests.conftest import running_app, unique
 from tests.service import billing_support
 from tests.service.billing_support import (

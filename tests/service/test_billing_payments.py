@@ -8,9 +8,9 @@ from typing import Any
 
 from fpdf.fonts import TTFFont
 
-from services.billing import queries
+from services.billing.adapters.pdf import build_invoice_pdf, missing_glyphs
 from services.billing.app import create_app
-from services.billing.pdf import build_invoice_pdf, missing_glyphs
+from services.billing.service import queries
 from services.billing.settings import BillingSettings
 from shared.auth import Principal, Role
 from shared.contracts.registration import RegistrationCancelled

@@ -13,10 +13,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from services.billing import submission
-from services.billing.app import create_app, make_provider
-from services.billing.einvoice.hdon import schema
-from services.billing.einvoice.provider import (
+from services.billing.adapters.einvoice.hdon import schema
+from services.billing.adapters.einvoice.provider import (
     Document,
     HttpProvider,
     LocalFolder,
@@ -24,8 +22,9 @@ from services.billing.einvoice.provider import (
     ProviderUnavailable,
     Receipt,
 )
-from services.billing.models import Invoice
-from services.billing.models_einvoice import EInvoiceSubmission
+from services.billing.app import create_app, make_provider
+from services.billing.models import Invoice, InvoiceSubmission
+from services.billing.service import submission
 from services.billing.settings import BillingSettings
 from tests.conftest import running_app
 from tests.integration.helpers import eventually
@@ -250,7 +249,7 @@ class TestSubmitter:
                 # Blocks (SQLite: the writer's lock; PostgreSQL: the row lock of the claim's UPDATE) if the
                 # claim's transaction were still open.
                 async with asyncio.timeout(10), app.state.runtime.db.transaction() as session:
-                    row = await session.get(EInvoiceSubmission, document.invoice_id)
+                    row = await session.get(InvoiceSubmission, document.invoice_id)
                     row.reference = "written while the provider answers"
                     session.add(row)
                 return await super().submit(document)

@@ -9,7 +9,7 @@ import io
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from services.billing.models_ledger import SubsidyCommitment
+from services.billing.models import SubsidyCommitment
 from shared.contracts.registration import RegistrationCancelled
 from tests.conftest import running_app, unique
 from tests.service import billing_support

@@ -9,9 +9,9 @@ import pytest
 from sqlmodel import col, select
 
 from services.billing.app import create_app
+from services.billing.domain.vat import rate_on
 from services.billing.models import InvoiceLineRow
 from services.billing.settings import BillingSettings
-from services.billing.vat import rate_on
 from tests.conftest import running_app
 from tests.service import billing_support
 from tests.service.billing_support import MARCH_2027, MAY_2026, admin, invoice_for, organizer, publish_fair

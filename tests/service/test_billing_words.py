@@ -12,7 +12,7 @@ import vn_money
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.billing.amounts import amount_in_words, read_number
+from services.billing.domain.amounts import amount_in_words, read_number
 
 GOLDEN = [
     (0, "Không đồng"),

@@ -1,4 +1,4 @@
-"""Unit tests for services.billing.amounts.
+"""Unit tests for services.billing.domain.amounts.
 
 The expected words were written by hand from Vietnamese reading rules (linh for a zero tens after
 hundreds, mốt/tư only after a tens digit of 2-9, lăm after any tens digit, "không trăm" / "không
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.billing.amounts import amount_in_words, format_vnd
+from services.billing.domain.amounts import amount_in_words, format_vnd
 
 GOLDEN_WORDS = [
     (0, "Không đồng"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.billing.address import MAX_LENGTH, postal_address
+from services.billing.domain.address import MAX_LENGTH, postal_address
 
 
 @pytest.mark.parametrize(("line", "commune", "province", "printed"), [

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.billing import domain
-from services.billing.domain import InconsistentAssignment, InvoiceStatus, Order, SubsidySplit
-from services.billing.numbering import InvoiceSymbol
-from services.billing.pricing import Extra, PriceList
-from services.billing.vat import KCT, VAT_8, VAT_10
+from services.billing.domain import invoices as domain
+from services.billing.domain.invoices import InconsistentAssignment, InvoiceStatus, Order, SubsidySplit
+from services.billing.domain.numbering import InvoiceSymbol
+from services.billing.domain.pricing import Extra, PriceList
+from services.billing.domain.vat import KCT, VAT_8, VAT_10
 
 FAIR = "Hội chợ Xuân Tuyên Quang 2027"
 

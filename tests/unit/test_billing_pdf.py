@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from services.billing.pdf import FONT, missing_glyphs, new_document
+from services.billing.adapters.pdf import FONT, missing_glyphs, new_document
 
 VOWELS = "aăâeêioôơuưy"
 TONES = ["", "\u0300", "\u0301", "\u0303", "\u0309", "\u0323"]  # ngang, huyền, sắc, ngã, hỏi, nặng

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.billing.pricing import Extra, LineKind, PriceList, Surcharge, percent_half_up
-from services.billing.vat import VAT_8
+from services.billing.domain.pricing import Extra, LineKind, PriceList, Surcharge, percent_half_up
+from services.billing.domain.vat import VAT_8
 
 DESCRIPTION = "Thuê gian hàng tiêu chuẩn 3m×3m – Hội chợ (A01, A02, A03)"
 

@@ -9,8 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.billing.subsidy import Level, ProgrammeTerms, Recipient, SupportBase, TermsInvalid, first_overlap
-from services.billing.vat import KCT, VAT_8, VAT_10
+from services.billing.domain.programme_terms import (
+    Level,
+    ProgrammeTerms,
+    Recipient,
+    SupportBase,
+    TermsInvalid,
+    first_overlap,
+)
+from services.billing.domain.vat import KCT, VAT_8, VAT_10
 
 LOCAL = ProgrammeTerms(level=Level.LOCAL, funder="Sở Công Thương Tuyên Quang", funding_province_code="08",
                        valid_from=date(2026, 1, 1), valid_to=date(2026, 12, 31), support_percent=50,
@@ -118,7 +125,7 @@ class TestOverlap:
 
 class TestNotes:
     def test_the_support_note_names_percent_cap_and_booths(self):
-        from services.billing.subsidy import support_note
+        from services.billing.domain.programme_terms import support_note
 
         assert support_note(name="KCĐP", percent=50, cap=2_000_000, booths=2, amount="4.000.000 ₫") == (
             "Kinh phí KCĐP hỗ trợ 50% giá thuê gian hàng, tối đa 2.000.000 đồng/gian: 4.000.000 ₫ cho 2 gian.")

@@ -8,11 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 from pydantic import ValidationError
 
-from services.billing import domain
-from services.billing.domain import Order
-from services.billing.pricing import PriceList, Surcharge
-from services.billing.settings import BillingSettings
-from services.billing.vat import (
+from services.billing.domain import invoices as domain
+from services.billing.domain.invoices import Order
+from services.billing.domain.pricing import PriceList, Surcharge
+from services.billing.domain.vat import (
     DEFAULT_VAT_TABLE,
     KCT,
     VAT_8,
@@ -24,6 +23,7 @@ from services.billing.vat import (
     rate_on,
     with_overrides,
 )
+from services.billing.settings import BillingSettings
 
 EXTENDED = [VatRule("service", date.min, date(2027, 12, 31), VAT_8, "gia hạn"),
             VatRule("service", date(2028, 1, 1), None, VAT_10, "hết gia hạn")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.billing.vietqr import crc16_ccitt, qr_svg, transfer_payload
+from services.billing.adapters.vietqr import crc16_ccitt, qr_svg, transfer_payload
 
 
 class TestCrc:

@@ -1,4 +1,4 @@
-"""Unit tests for services.billing.invoice_lines."""
+"""Unit tests for services.billing.domain.invoice_lines."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.billing.invoice_lines import InvoiceLine, InvoiceTotals, compute_totals
-from services.billing.vat import KCT, VAT_0, VAT_5, VAT_8, VAT_10, VatRate
+from services.billing.domain.invoice_lines import InvoiceLine, InvoiceTotals, compute_totals
+from services.billing.domain.vat import KCT, VAT_0, VAT_5, VAT_8, VAT_10, VatRate
 
 
 def booth(n: int, price: int = 5_000_000, rate: VatRate = VAT_8) -> InvoiceLine:

@@ -1,4 +1,4 @@
-"""Unit tests for services.billing.numbering."""
+"""Unit tests for services.billing.domain.numbering."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.billing.numbering import (
+from services.billing.domain.numbering import (
     TYPE_LETTERS,
     InvoiceSymbol,
     format_invoice_number,

@@ -1,4 +1,4 @@
-"""Unit tests for services.billing.vat."""
+"""Unit tests for services.billing.domain.vat."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.billing.vat import (
+from services.billing.domain.vat import (
     DEFAULT_VAT_TABLE,
     KCT,
     VAT_0,

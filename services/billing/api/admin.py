@@ -1,0 +1,42 @@
+"""Operations routes: run the overdue check now, optionally as of another day (tests, catching up)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.billing.api.deps import DbDep, NowDep
+from services.billing.domain import invoices as domain
+from services.billing.service import overdue
+from shared.auth import Principal, Role, require
+
+admin = APIRouter(prefix="/admin", tags=["operations"])
+
+
+class OverdueCheck(BaseModel):
+    """Run the check as of ``as_of`` (default: today in Vietnam)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: date | None = Field(default=None, description="the day to check as of; invoices due before it are late")
+
+
+class OverdueCheckResult(BaseModel):
+    """What the check marked overdue."""
+
+    as_of: date
+    marked: list[str]
+
+
+@admin.post("/overdue-check", response_model=OverdueCheckResult,
+            summary="Mark invoices past their due date overdue now (admin)")
+async def run_overdue_check(db: DbDep, now: NowDep, principal: Principal = require(Role.ADMIN),
+                            body: OverdueCheck | None = None) -> OverdueCheckResult:
+    as_of = (body.as_of if body else None) or domain.issue_date(now)
+    marked = await overdue.check_overdue(db=db, today=as_of, now=now)
+    return OverdueCheckResult(as_of=as_of, marked=[invoice.id for invoice in marked])
+
+
+ROUTERS = (admin,)

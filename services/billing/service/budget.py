@@ -1,0 +1,96 @@
+"""Exact budget accounting: take from and give back to a programme's budget and an exhibitor's booth limit.
+
+Each take is a conditional UPDATE (``SET x = x + n WHERE ... AND x + n <= limit``): the database
+checks and adds in one statement under the row's lock, so two transactions can never both spend the
+last đồng. On PostgreSQL (READ COMMITTED) an UPDATE that waited for a concurrent one re-checks its
+WHERE on the committed row; when that no longer fits it updates nothing and we re-read and ask for
+what is left. On SQLite, ``BEGIN IMMEDIATE`` already serialises writers. A CHECK constraint on the
+programme table is the last guard.
+
+Lock order: every transaction that touches both rows of a programme locks the exhibitor's
+``subsidy_usage`` row first and the ``subsidy_programmes`` row second (take_booths before take_budget
+when issuing, give_back_booths before give_back_budget when releasing); the opposite order in one path
+deadlocks against the other on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import structlog
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.billing.models import SubsidyProgramme, SubsidyUsage
+
+log = structlog.get_logger()
+# Each retry follows a concurrent commit that took part of what was left, so a handful always suffices.
+MAX_TRIES = 50
+
+
+class BudgetContention(RuntimeError):
+    """The budget kept changing under us (raised so the consumer retries the whole event)."""
+
+
+async def _remaining_budget(session: AsyncSession, programme_id: str) -> int:
+    row = (await session.exec(select(SubsidyProgramme.budget_vnd, SubsidyProgramme.committed_vnd)
+                              .where(SubsidyProgramme.id == programme_id)
+                              .execution_options(populate_existing=True))).one()
+    return int(row[0]) - int(row[1])
+
+
+async def take_budget(session: AsyncSession, programme_id: str, wanted: int) -> int:
+    """Commit up to ``wanted`` đồng of the programme's budget; returns what was granted (maybe 0)."""
+    for _ in range(MAX_TRIES):
+        grant = min(wanted, await _remaining_budget(session, programme_id))
+        if grant <= 0:
+            return 0
+        result = await session.exec(
+            update(SubsidyProgramme)
+            .where(col(SubsidyProgramme.id) == programme_id,
+                   col(SubsidyProgramme.committed_vnd) + grant <= col(SubsidyProgramme.budget_vnd))
+            .values(committed_vnd=col(SubsidyProgramme.committed_vnd) + grant)
+            .execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            return grant
+        log.info("billing.budget_contended", programme_id=programme_id, wanted_vnd=wanted, tried_vnd=grant)
+    raise BudgetContention(f"budget of programme {programme_id} kept changing")
+
+
+async def give_back_budget(session: AsyncSession, programme_id: str, amount: int) -> None:
+    """Return ``amount`` đồng to the programme's budget (a released commitment)."""
+    await session.exec(update(SubsidyProgramme)
+                       .where(col(SubsidyProgramme.id) == programme_id)
+                       .values(committed_vnd=col(SubsidyProgramme.committed_vnd) - amount)
+                       .execution_options(synchronize_session=False))
+
+
+async def take_booths(session: AsyncSession, programme_id: str, exhibitor_id: str, wanted: int, limit: int) -> int:
+    """Count up to ``wanted`` booths against the exhibitor's limit in the programme; returns how many."""
+    connection = await session.connection()
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    await session.exec(insert(SubsidyUsage).values(programme_id=programme_id, exhibitor_id=exhibitor_id, booths=0)
+                       .on_conflict_do_nothing(index_elements=["programme_id", "exhibitor_id"]))
+    key = (col(SubsidyUsage.programme_id) == programme_id, col(SubsidyUsage.exhibitor_id) == exhibitor_id)
+    for _ in range(MAX_TRIES):
+        used = (await session.exec(select(SubsidyUsage.booths).where(*key)
+                                   .execution_options(populate_existing=True))).one()
+        grant = min(wanted, limit - int(used))
+        if grant <= 0:
+            return 0
+        result = await session.exec(
+            update(SubsidyUsage).where(*key, col(SubsidyUsage.booths) + grant <= limit)
+            .values(booths=col(SubsidyUsage.booths) + grant).execution_options(synchronize_session=False))
+        if result.rowcount == 1:
+            return grant
+    raise BudgetContention(f"booth count of exhibitor {exhibitor_id} in programme {programme_id} kept changing")
+
+
+async def give_back_booths(session: AsyncSession, programme_id: str, exhibitor_id: str, booths: int) -> None:
+    """Return ``booths`` to the exhibitor's limit in the programme."""
+    await session.exec(update(SubsidyUsage)
+                       .where(col(SubsidyUsage.programme_id) == programme_id,
+                              col(SubsidyUsage.exhibitor_id) == exhibitor_id)
+                       .values(booths=col(SubsidyUsage.booths) - booths)
+                       .execution_options(synchronize_session=False))

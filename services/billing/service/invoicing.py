@@ -1,0 +1,199 @@
+"""Issuing and voiding one invoice inside the caller's transaction (an event handler's or an HTTP command's).
+
+The caller owns the transaction: state, invoice number, subsidy commitment and outbox rows are
+committed together, or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+
+import structlog
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.billing.domain import invoices as domain
+from services.billing.domain.address import postal_address
+from services.billing.domain.invoices import InvoiceDraft, InvoiceStatus, Order
+from services.billing.domain.numbering import InvoiceSymbol, format_invoice_number
+from services.billing.domain.pricing import PriceList
+from services.billing.domain.vat import DEFAULT_VAT_TABLE, VatRule
+from services.billing.models import (
+    BuyerSnapshot,
+    CentreSettings,
+    Credit,
+    FairPriceList,
+    Invoice,
+    InvoiceCancellation,
+    InvoiceLineRow,
+    InvoiceSeries,
+    InvoiceSubmission,
+)
+from services.billing.schemas.setup import PriceListBody
+from services.billing.service import per_transaction
+from services.billing.service import subsidy_shares as subsidies
+from shared.contracts import billing as ev
+from shared.outbox import add_event
+from shared.uow import new_id
+
+SOURCE = "/services/billing"
+log = structlog.get_logger()
+
+
+def price_list_of(fair: FairPriceList) -> PriceList:
+    """The fair's price list: its standard price and the organizer's configuration."""
+    return _price_list(fair.price_config or "{}", fair.booth_price_vnd)
+
+
+@lru_cache(maxsize=256)
+def _price_list(price_config: str, booth_price_vnd: int) -> PriceList:
+    # Keyed by the stored content, so a changed price list is a new key, never a stale answer; PriceList is
+    # immutable, so sharing one is safe.
+    return PriceListBody.model_validate(json.loads(price_config)).to_price_list(booth_price_vnd)
+
+
+def symbol_of(centre: CentreSettings | None, year: int) -> InvoiceSymbol:
+    """The centre's symbol for ``year`` (the default C<yy>TAA until it configures one)."""
+    if centre is None:
+        return domain.default_symbol(year)
+    return InvoiceSymbol(with_tax_authority_code=centre.with_tax_authority_code, year=year,
+                         type_letter=centre.type_letter, series=centre.series, form=centre.form)
+
+
+async def issue(session: AsyncSession, *, fair: FairPriceList, buyer: BuyerSnapshot, order: Order,
+                assignment_id: str | None, now: datetime, due_in_days: int, with_subsidy: bool = True,
+                vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> Invoice:
+    """Price the order at the rates of ``vat_table``, split off the programme's share, number it, stage events."""
+    centre = await per_transaction.centre(session, fair.centre_id)
+    days = centre.due_in_days if centre is not None and centre.due_in_days is not None else due_in_days
+    draft = domain.draft_invoice(order=order, prices=price_list_of(fair), now=now,
+                                 symbol=symbol_of(centre, domain.issue_date(now).year), due_in_days=days,
+                                 vat_table=vat_table)
+    invoice_id = new_id()
+    share = subsidies.Share()
+    if with_subsidy:
+        share = await subsidies.commit_share(session, invoice_id=invoice_id, fair=fair, buyer=buyer, draft=draft,
+                                             now=now)
+        draft = draft.with_subsidy(share.split)
+    # The number is taken last so the series row stays locked as briefly as possible.
+    number = await take_number(session, fair.centre_id, str(draft.symbol))
+    invoice = _invoice_row(invoice_id, fair, buyer, draft, assignment_id=assignment_id, number=number, now=now,
+                           purpose="booths" if order.booth_codes else "extras", note=share.note)
+    # Not flushed here: a batch's rows are flushed together, at commit (the unique assignment id is checked
+    # then). The unit of work inserts the invoice before its lines: with no relationship() to order them it
+    # saves mappers by module and class name, models.Invoice before models.InvoiceLineRow (docs/billing.md).
+    session.add(invoice)
+    session.add_all(_line_rows(invoice.id, draft))
+    add_event(session, issued_event(invoice), source=SOURCE)
+    # Queued for the tax authority with invoice.issued; submitted in the background (submission.py).
+    session.add(InvoiceSubmission(invoice_id=invoice.id, next_attempt_at=now))
+    for event in share.events:
+        add_event(session, event, source=SOURCE)
+    if invoice.payable_vnd == 0:
+        # A programme paying everything leaves nothing to collect: paid on issue.
+        mark_paid(session, invoice, now=now)
+    log.info("billing.invoice_issued", invoice_id=invoice.id, symbol=invoice.symbol, number=number,
+             registration_id=invoice.registration_id, total_vnd=invoice.total_vnd, subsidy_vnd=invoice.subsidy_vnd)
+    return invoice
+
+
+async def take_number(session: AsyncSession, centre_id: str, symbol: str) -> int:
+    """The next number of the centre's ``symbol``, its series row locked until the transaction ends (no gaps)."""
+    locked: dict[tuple[str, str], InvoiceSeries] = per_transaction.memo(session).setdefault("series", {})
+    series = locked.get((centre_id, symbol))
+    if series is None:
+        series = locked[centre_id, symbol] = await _lock_series(session, centre_id, symbol)
+    # Locked by this transaction since its first number: nobody else can have moved it since.
+    number = series.next_number
+    series.next_number = number + 1
+    session.add(series)
+    return number
+
+
+async def _lock_series(session: AsyncSession, centre_id: str, symbol: str) -> InvoiceSeries:
+    # FOR UPDATE on PostgreSQL; SQLite ignores it, its BEGIN IMMEDIATE already serialises writers.
+    locked = (select(InvoiceSeries).where(InvoiceSeries.centre_id == centre_id, InvoiceSeries.symbol == symbol)
+              .with_for_update().execution_options(populate_existing=True))
+    series = (await session.exec(locked)).first()
+    if series is not None:
+        return series
+    connection = await session.connection()
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    # Concurrent first issues of a new symbol: one insert wins, the others wait for it and do nothing.
+    await session.exec(insert(InvoiceSeries).values(centre_id=centre_id, symbol=symbol, next_number=1)
+                       .on_conflict_do_nothing(index_elements=["centre_id", "symbol"]))
+    return (await session.exec(locked)).one()
+
+
+def _invoice_row(invoice_id: str, fair: FairPriceList, buyer: BuyerSnapshot, draft: InvoiceDraft, *,
+                 assignment_id: str | None, number: int, now: datetime, purpose: str, note: str) -> Invoice:
+    totals, split = draft.totals, draft.subsidy
+    return Invoice(
+        id=invoice_id, fair_id=fair.fair_id, centre_id=fair.centre_id, registration_id=buyer.registration_id,
+        exhibitor_id=buyer.exhibitor_id, assignment_id=assignment_id, purpose=purpose, form=draft.symbol.form,
+        symbol=str(draft.symbol), number=number, issued_on=draft.issued_on, due_on=draft.due_on, issued_at=now,
+        seller_name=fair.seller_name, seller_tax_code=fair.seller_tax_code, seller_address=fair.seller_address,
+        buyer_name=buyer.name, buyer_tax_code=buyer.tax_code,
+        buyer_address=postal_address(buyer.address, commune_code=buyer.commune_code,
+                                     province_code=buyer.province_code),
+        buyer_province_code=buyer.province_code, net_vnd=totals.net, vat_vnd=totals.vat, total_vnd=totals.total,
+        subsidy_vnd=split.amount_vnd if split else 0, subsidy_requested_vnd=split.requested_vnd if split else 0,
+        subsidy_programme_id=split.programme_id if split else None, subsidy_note=note,
+        payable_vnd=draft.payable, amount_in_words=draft.amount_in_words, status=InvoiceStatus.ISSUED)
+
+
+def _line_rows(invoice_id: str, draft: InvoiceDraft) -> list[InvoiceLineRow]:
+    return [InvoiceLineRow(invoice_id=invoice_id, position=position, kind=c.kind, description=c.line.description,
+                           unit=c.line.unit, quantity=c.line.quantity, unit_price_vnd=c.line.unit_price,
+                           net_vnd=c.line.net, vat_rate=c.line.vat.code, vat_percent=c.line.vat.percent,
+                           vat_vnd=c.line.vat_amount, vat_basis=c.vat_basis)
+            for position, c in enumerate(draft.lines, start=1)]
+
+
+def issued_event(invoice: Invoice) -> ev.InvoiceIssued:
+    """The invoice.issued of a saved invoice."""
+    return ev.InvoiceIssued(
+        fair_id=invoice.fair_id, invoice_id=invoice.id, registration_id=invoice.registration_id,
+        exhibitor_id=invoice.exhibitor_id, form=invoice.form, symbol=invoice.symbol,
+        number=format_invoice_number(invoice.number), issued_on=invoice.issued_on, due_on=invoice.due_on,
+        net_vnd=invoice.net_vnd, vat_vnd=invoice.vat_vnd, total_vnd=invoice.total_vnd,
+        subsidy_vnd=invoice.subsidy_vnd, payable_vnd=invoice.payable_vnd, amount_in_words=invoice.amount_in_words,
+        subsidy_programme_id=invoice.subsidy_programme_id)
+
+
+def mark_paid(session: AsyncSession, invoice: Invoice, *, now: datetime) -> None:
+    """The exhibitor's share is settled: status paid, invoice.paid staged (once: the status guards it)."""
+    invoice.status = InvoiceStatus.PAID
+    invoice.paid_at = now
+    session.add(invoice)
+    add_event(session, ev.InvoicePaid(fair_id=invoice.fair_id, invoice_id=invoice.id,
+                                      registration_id=invoice.registration_id, paid_on=domain.issue_date(now),
+                                      paid_vnd=invoice.paid_vnd), source=SOURCE)
+    log.info("billing.invoice_paid", invoice_id=invoice.id, paid_vnd=invoice.paid_vnd)
+
+
+async def void(session: AsyncSession, invoice: Invoice, *, reason: str, now: datetime) -> Invoice:
+    """Void by a cancellation document that refers to the invoice; release its subsidy, credit what was paid."""
+    invoice.status = InvoiceStatus.VOIDED
+    invoice.voided_at = now
+    session.add(invoice)
+    cancellation = InvoiceCancellation(invoice_id=invoice.id, reason=reason, created_at=now,
+                                       number=domain.cancellation_number(invoice.symbol, invoice.number))
+    session.add(cancellation)
+    if invoice.paid_vnd > 0:
+        # Money received on an invoice that no longer exists is the exhibitor's: kept as a credit.
+        session.add(Credit(centre_id=invoice.centre_id, exhibitor_id=invoice.exhibitor_id,
+                           amount_vnd=invoice.paid_vnd, reason="voided", invoice_id=invoice.id, created_at=now))
+    add_event(session, ev.InvoiceVoided(fair_id=invoice.fair_id, invoice_id=invoice.id,
+                                        registration_id=invoice.registration_id, reason=reason,
+                                        cancellation_number=cancellation.number), source=SOURCE)
+    for event in await subsidies.release_share(session, invoice, reason=reason, now=now):
+        add_event(session, event, source=SOURCE)
+    log.info("billing.invoice_voided", invoice_id=invoice.id, registration_id=invoice.registration_id,
+             reason=reason, cancellation_number=cancellation.number)
+    return invoice

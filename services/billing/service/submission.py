@@ -1,0 +1,214 @@
+"""Submitting issued invoices to the tax authority through the e-invoice provider, in the background.
+
+Issuing an invoice stages a ``pending`` submission in the same transaction as ``invoice.issued``. A loop (one
+per replica) then takes each pending invoice in three steps and holds no database session across the network:
+
+1. **claim** (one transaction): a conditional UPDATE counts the attempt and moves ``next_attempt_at`` a lease
+   ahead, so another replica leaves the invoice alone while it is being sent; read what to send;
+2. **submit** through the provider port (no transaction open);
+3. **record** (another transaction): the code (``authorised``, ``invoice.authorised`` staged in the outbox),
+   or the documents handed over without a code (``awaiting_authority_code``), or the failure: retried after a
+   backoff that doubles, ``failed`` after ``max_attempts`` rounds or at once when the provider refuses.
+
+A crash between 1 and 3 leaves the invoice pending; it is sent again when the lease ends, and the provider's
+idempotency key (the invoice id) makes that second send return the first answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+import structlog
+from fpdf.errors import FPDFException
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.billing.adapters.einvoice.hdon import render_hdon
+from services.billing.adapters.einvoice.provider import (
+    Document,
+    DocumentError,
+    EInvoiceProvider,
+    ProviderRefused,
+    ProviderUnavailable,
+    Receipt,
+)
+from services.billing.adapters.pdf import render_invoice
+from services.billing.domain.numbering import format_invoice_number
+from services.billing.models import Invoice, InvoiceSubmission, SubmissionStatus
+from services.billing.service import invoicing, queries
+from shared.contracts import billing as ev
+from shared.db import Database
+from shared.outbox import add_event
+from shared.tasks import raise_if_cancelling
+
+log = structlog.get_logger()
+MAX_BACKOFF_S = 3600.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How the submitter retries; ``lease_s`` must outlast one provider call with its own retries."""
+
+    max_attempts: int = 8
+    backoff_s: float = 30.0
+    lease_s: float = 300.0
+    batch: int = 20
+    provider_tax_code: str = ""
+
+    def wait_after(self, attempts: int) -> timedelta:
+        return timedelta(seconds=min(self.backoff_s * 2 ** max(attempts - 1, 0), MAX_BACKOFF_S))
+
+
+async def submit_due(*, db: Database, provider: EInvoiceProvider, now: datetime, policy: Policy) -> int:
+    """One round: submit every pending invoice whose time has come (up to a batch); how many were tried."""
+    async with db.sessions() as session:
+        due = list((await session.exec(
+            select(InvoiceSubmission.invoice_id)
+            .where(col(InvoiceSubmission.status) == SubmissionStatus.PENDING,
+                   col(InvoiceSubmission.next_attempt_at) <= now)
+            .order_by(col(InvoiceSubmission.next_attempt_at)).limit(policy.batch))).all())
+    for invoice_id in due:
+        await submit_one(db=db, provider=provider, invoice_id=invoice_id, now=now, policy=policy)
+    return len(due)
+
+
+async def submit_one(*, db: Database, provider: EInvoiceProvider, invoice_id: str, now: datetime,
+                     policy: Policy) -> str | None:
+    """Claim, submit and record one invoice; its new status, or None when another replica has it."""
+    view = await _claim(db=db, invoice_id=invoice_id, now=now, policy=policy)
+    if view is None:
+        return None
+    try:
+        receipt = await provider.submit(_document(view, policy))
+    except (ProviderUnavailable, ProviderRefused) as exc:
+        return await _record_failure(db=db, invoice_id=invoice_id, error=str(exc), now=now, policy=policy,
+                                     final=isinstance(exc, ProviderRefused))
+    return await _record_receipt(db=db, invoice_id=invoice_id, receipt=receipt, provider=provider.name, now=now)
+
+
+def _document(view: queries.InvoiceView, policy: Policy) -> Document:
+    inv = view.invoice
+    try:
+        xml = render_hdon(view, provider_tax_code=policy.provider_tax_code)
+    except ValueError as exc:  # lxml refuses text an XML document cannot hold
+        raise DocumentError(f"the XML cannot be produced: {exc}") from exc
+    return Document(invoice_id=inv.id, seller_tax_code=inv.seller_tax_code, symbol=inv.symbol, number=inv.number,
+                    xml=xml, render_pdf=partial(_pdf, view))
+
+
+def _pdf(view: queries.InvoiceView) -> bytes:
+    try:
+        return render_invoice(view)
+    except (ValueError, FPDFException) as exc:
+        raise DocumentError(f"the PDF cannot be produced: {exc}") from exc
+
+
+async def _claim(*, db: Database, invoice_id: str, now: datetime, policy: Policy) -> queries.InvoiceView | None:
+    async with db.transaction() as session:
+        claimed = await session.exec(
+            update(InvoiceSubmission)
+            .where(col(InvoiceSubmission.invoice_id) == invoice_id,
+                   col(InvoiceSubmission.status) == SubmissionStatus.PENDING,
+                   col(InvoiceSubmission.next_attempt_at) <= now)
+            .values(attempts=col(InvoiceSubmission.attempts) + 1,
+                    next_attempt_at=now + timedelta(seconds=policy.lease_s))
+            .execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            return None
+        invoice = await session.get(Invoice, invoice_id)
+        if invoice is None:
+            return None
+        return await queries.view_of(session, invoice)
+
+
+async def _locked(session: AsyncSession, invoice_id: str) -> InvoiceSubmission:
+    return (await session.exec(
+        select(InvoiceSubmission).where(InvoiceSubmission.invoice_id == invoice_id)
+        .with_for_update().execution_options(populate_existing=True))).one()
+
+
+async def _record_receipt(*, db: Database, invoice_id: str, receipt: Receipt, provider: str,
+                          now: datetime) -> str:
+    async with db.transaction() as session:
+        row = await _locked(session, invoice_id)
+        if row.status == SubmissionStatus.AUTHORISED:  # recorded already (another replica, an operator)
+            return row.status
+        row.provider, row.reference, row.last_error, row.submitted_at = provider, receipt.reference, "", now
+        if receipt.authority_code is None:
+            invoice = await session.get(Invoice, invoice_id)
+            with_code = invoice is not None and invoice.symbol.startswith("C")
+            row.status = SubmissionStatus.AWAITING_CODE if with_code else SubmissionStatus.SENT
+            session.add(row)
+            log.info("billing.einvoice_submitted", invoice_id=invoice_id, provider=provider, reference=row.reference)
+            return row.status
+        await authorise(session, row, code=receipt.authority_code, how=provider, now=now)
+        return row.status
+
+
+async def _record_failure(*, db: Database, invoice_id: str, error: str, now: datetime, policy: Policy,
+                          final: bool) -> str:
+    async with db.transaction() as session:
+        row = await _locked(session, invoice_id)
+        if row.status != SubmissionStatus.PENDING:
+            return row.status
+        row.last_error = error[:1000]
+        if final or row.attempts >= policy.max_attempts:
+            row.status = SubmissionStatus.FAILED
+            log.error("billing.einvoice_failed", invoice_id=invoice_id, attempts=row.attempts, error=error)
+        else:
+            row.next_attempt_at = now + policy.wait_after(row.attempts)
+            log.warning("billing.einvoice_retry_later", invoice_id=invoice_id, attempts=row.attempts, error=error,
+                        next_attempt_at=row.next_attempt_at.isoformat())
+        session.add(row)
+        return row.status
+
+
+async def authorise(session: AsyncSession, row: InvoiceSubmission, *, code: str, how: str, now: datetime) -> None:
+    """Store the authority's code and stage ``invoice.authorised``, in the caller's transaction (once)."""
+    invoice = await session.get(Invoice, row.invoice_id)
+    assert invoice is not None  # a submission row refers to its invoice (foreign key)
+    row.status, row.authority_code, row.authorised_at, row.provider = SubmissionStatus.AUTHORISED, code, now, how
+    row.last_error = ""
+    session.add(row)
+    add_event(session, ev.InvoiceAuthorised(
+        fair_id=invoice.fair_id, invoice_id=invoice.id, registration_id=invoice.registration_id,
+        exhibitor_id=invoice.exhibitor_id, form=invoice.form, symbol=invoice.symbol,
+        number=format_invoice_number(invoice.number), authority_code=code, authorised_at=now, provider=how),
+        source=invoicing.SOURCE)
+    log.info("billing.invoice_authorised", invoice_id=invoice.id, authority_code=code, provider=how)
+
+
+class Submitter:
+    """The background loop: a round when woken (a commit staged events) or every ``interval_s`` seconds."""
+
+    def __init__(self, *, db: Database, provider: EInvoiceProvider, clock: Callable[[], datetime], policy: Policy,
+                 interval_s: float) -> None:
+        self.db, self.provider, self.clock, self.policy, self.interval_s = db, provider, clock, policy, interval_s
+        self._woken = asyncio.Event()
+
+    def wake(self) -> None:
+        """Run a round soon (called after each commit that staged events, e.g. invoice.issued)."""
+        self._woken.set()
+
+    async def run(self) -> None:
+        """Submit due invoices for the life of the service; a database hiccup waits for the next round."""
+        while True:
+            self._woken.clear()
+            try:
+                while await submit_due(db=self.db, provider=self.provider, now=self.clock(), policy=self.policy):
+                    raise_if_cancelling()
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("billing.einvoice_round_failed", error=repr(exc))
+            except Exception:  # anything else: said loudly, and the next round tries again (never a dead loop)
+                log.exception("billing.einvoice_round_crashed")
+            raise_if_cancelling()  # a cancellation swallowed in the round above still stops the loop
+            try:
+                await asyncio.wait_for(self._woken.wait(), timeout=self.interval_s)
+            except TimeoutError:
+                pass
