@@ -16,9 +16,10 @@ from typing import Any
 
 import structlog
 
+from devstack.services import BY_NAME, SERVICE_ORDER, SERVICE_PORTS
 from shared.auth import Role, issue_token
 from shared.logs import configure_logging
-from shared.settings import SERVICE_PORTS, load_settings
+from shared.settings import load_settings
 
 log = structlog.get_logger()
 
@@ -113,7 +114,7 @@ def _print_urls(platform: object) -> None:
     assert isinstance(platform, Platform)
     _out("")
     _out(f"  Cổng thông tin / portal      {platform.url('portal')}")
-    for name in ("registration", "booths", "markets", "billing", "subscriptions"):
+    for name in (n for n in SERVICE_ORDER if n != "portal"):
         _out(f"  {name:<14} API {platform.url(name)}/docs   AsyncAPI {platform.url(name)}/asyncapi")
     _out(f"  Kafka (Tansu)  {platform.bootstrap}    Redis {platform.redis_url}")
     _out(f"  Logs           {platform.var_dir / 'logs'}")
@@ -154,7 +155,7 @@ def _service_history(name: str) -> tuple[Any, Any]:
 
     from shared.migrations import History
 
-    app = importlib.import_module(f"services.{name}.app").create_app(load_settings(name))
+    app = importlib.import_module(BY_NAME[name].app_module).create_app(load_settings(name))
     runtime = app.state.runtime
     return History.of(name, runtime.tables), runtime.db
 

@@ -13,13 +13,11 @@ from pathlib import Path
 import structlog
 
 from devstack.embedded import EmbeddedInfra, create_topics, free_port, start_infra
+from devstack.services import BY_NAME, SERVICE_ORDER, SERVICE_PORTS
 from devstack.supervisor import ServiceSpec, Supervisor
 from shared.contracts import all_topics
-from shared.settings import SERVICE_PORTS
 
 log = structlog.get_logger()
-
-SERVICE_ORDER: tuple[str, ...] = ("registration", "booths", "markets", "billing", "subscriptions", "portal")
 
 # The embedded broker (Tansu) makes every consumer-group join wait half the session timeout, and a member that
 # died holds the group up to a whole one: 3 s instead of 6 s makes a (re)started consumer ready in about a
@@ -50,7 +48,7 @@ class Platform:
 
     def spec(self, service: str) -> ServiceSpec:
         """How a service is started."""
-        return ServiceSpec(service, self.ports[service], f"services.{service}")
+        return ServiceSpec(service, self.ports[service], BY_NAME[service].module)
 
     async def start_service(self, service: str, timeout: float = 90) -> None:  # noqa: ASYNC109
         """Start one service and wait until it is ready."""

@@ -10,14 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_JWT_SECRET = "hangviet-development-secret-do-not-use-in-production"
 
-SERVICE_PORTS: dict[str, int] = {
-    "portal": 8000,
-    "registration": 8001,
-    "booths": 8002,
-    "markets": 8003,
-    "billing": 8004,
-    "subscriptions": 8005,
-}
+# Where a service listens unless `<SERVICE>_PORT` or `PORT` says otherwise (0: a port the system picks, which
+# shared/serve.py reports in the file HANGVIET_PORT_FILE names).
+DEFAULT_PORT = 8000
 
 
 class Settings(BaseSettings):
@@ -31,7 +26,7 @@ class Settings(BaseSettings):
     )
     var_dir: Path = Field(default=Path("var"), validation_alias="HANGVIET_VAR_DIR")
     host: str = Field(default="127.0.0.1", validation_alias="HANGVIET_HOST")
-    port: int = 0
+    port: int = Field(default=DEFAULT_PORT, ge=0, le=65535)  # the environment's PORT, unless <SERVICE>_PORT is set
     database_url: str = ""
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -80,20 +75,23 @@ class Settings(BaseSettings):
         """Base URL of another service's HTTP API (the portal calls them)."""
         if name in self.service_urls:
             return self.service_urls[name]
-        return f"http://127.0.0.1:{SERVICE_PORTS[name]}"
+        return f"http://{name}:{DEFAULT_PORT}"
 
 
 def load_settings(service: str, **overrides: object) -> Settings:
-    """Settings for `service`: `<SERVICE>_DATABASE_URL` and `<SERVICE>_PORT` are read per service."""
+    """Settings for `service`: `<SERVICE>_DATABASE_URL` and `<SERVICE>_PORT` are read per service (else
+    `DATABASE_URL` and `PORT`, else the defaults)."""
     import os
 
     prefix = service.upper()
-    values: dict[str, object] = {"service": service, "port": SERVICE_PORTS.get(service, 0)}
+    values: dict[str, object] = {"service": service}
     if os.environ.get(f"{prefix}_DATABASE_URL"):
         values["database_url"] = os.environ[f"{prefix}_DATABASE_URL"]
     if os.environ.get(f"{prefix}_PORT"):
         values["port"] = int(os.environ[f"{prefix}_PORT"])
-    urls = {name: os.environ[f"{name.upper()}_URL"] for name in SERVICE_PORTS if os.environ.get(f"{name.upper()}_URL")}
+    urls = {key[:-4].lower(): value for key, value in os.environ.items()
+            if key.endswith("_URL") and value and key not in ("REDIS_URL", "DATABASE_URL")
+            and not key.endswith("_DATABASE_URL")}
     if urls:
         values["service_urls"] = urls
     values.update(overrides)

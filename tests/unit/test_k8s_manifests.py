@@ -11,8 +11,8 @@ import pytest
 
 from deploy.k8s.check import errors_of
 from deploy.k8s.render import build, dump
+from devstack.services import SERVICE_PORTS
 from shared.contracts import all_topics
-from shared.settings import SERVICE_PORTS
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 OVERLAYS = ("base", "production")
@@ -69,6 +69,8 @@ class TestDeployments:
             (main,) = deployment["spec"]["template"]["spec"]["containers"]
             assert main["command"] == ["python", "-m", f"services.{name}"]
             assert main["ports"] == [{"name": "http", "containerPort": SERVICE_PORTS[name], "protocol": "TCP"}]
+            # The kernel names no service: each container is told its port (the kernel's default is one port).
+            assert {"name": "PORT", "value": str(SERVICE_PORTS[name])} in main["env"]
             assert main["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
             assert main["readinessProbe"]["httpGet"] == {"path": "/ready", "port": "http"}
             images.add(main["image"])
