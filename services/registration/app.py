@@ -45,9 +45,9 @@ async def _start_sweeper(runtime: ServiceRuntime) -> None:
     runtime.spawn(_sweep_windows(runtime))
 
 
-def create_app(settings: Settings, rules: RegistrationSettings | None = None) -> FastAPI:
-    """The registration service: fairs, exhibitor profiles and registrations (`rules`: read from the
-    environment when not given)."""
+def create_app(settings: Settings, *, registration: RegistrationSettings | None = None) -> FastAPI:
+    """The registration service: fairs, exhibitor profiles and registrations (`registration`: its own settings,
+    read from the environment when not given)."""
     runtime = ServiceRuntime.build(settings, tables=TABLES, uses_redis=True)  # idempotency keys
     subscribe(make_consumer(runtime), settings,
               description="Cancels the registration of an unpaid invoice on invoice.overdue (reason unpaid) and "
@@ -57,7 +57,7 @@ def create_app(settings: Settings, rules: RegistrationSettings | None = None) ->
         runtime=runtime, title="hangviet registration",
         description="Hội chợ, hồ sơ doanh nghiệp và đăng ký gian hàng / fairs, exhibitors and registrations",
         routers=ROUTERS, on_startup=[_start_sweeper])
-    app.state.rules = rules or RegistrationSettings()
+    app.state.rules = registration or RegistrationSettings()
     app.add_middleware(IdempotencyMiddleware, redis=lambda: runtime.redis, secret=lambda: settings.jwt_secret,
                        namespace="registration")
     return app

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
+import json
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import DDL, JSON, Column, Index, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+from services.registration.domain.fairs import FairStatus
+from services.registration.domain.registrations import RegistrationStatus
 from shared.db import utc_column, utcnow
-
-
-def new_id() -> str:
-    """A new identifier."""
-    return uuid.uuid4().hex
+from shared.uow import new_id
 
 
 def json_column() -> Any:
@@ -55,7 +53,7 @@ class Fair(SQLModel, table=True):
     seller_name: str = Field(max_length=300)
     seller_tax_code: str = Field(max_length=14)
     seller_address: str = Field(default="", max_length=500)
-    status: str = Field(default="draft", max_length=20)
+    status: str = Field(default=FairStatus.DRAFT.value, max_length=20)
     cancel_reason: str | None = Field(default=None, max_length=1000)
     search_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
@@ -102,12 +100,18 @@ class Registration(SQLModel, table=True):
     products: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     priority_score: int = 0
     priority_reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column())
-    status: str = Field(default="submitted", max_length=20)
+    status: str = Field(default=RegistrationStatus.SUBMITTED.value, max_length=20)
     decision_reason: str | None = Field(default=None, max_length=1000)
     cancel_reason: str | None = Field(default=None, max_length=20)
     submitted_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     decided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+def products_of(registration: Registration) -> list[str]:
+    """The product names a registration lists (stored as a JSON list in a text column)."""
+    value: list[str] = json.loads(registration.products or "[]")
+    return value
 
 
 class AuditEntry(SQLModel, table=True):

@@ -122,7 +122,7 @@ class TestTheFairsDays:
     async def test_the_longest_fair_is_a_registration_setting(self, settings_for, monkeypatch):
         monkeypatch.setenv("REGISTRATION_MAX_FAIR_DAYS", "12")
         assert RegistrationSettings().max_fair_days == 12
-        app = create_app(settings_for("registration"), RegistrationSettings(max_fair_days=7))
+        app = create_app(settings_for("registration"), registration=RegistrationSettings(max_fair_days=7))
         org = organizer(app)
         first = today() + timedelta(days=60)
         async with running_app(app) as client:

@@ -15,26 +15,24 @@ from datetime import datetime
 
 import phonenumbers
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from services.registration.domain.fairs import VIETNAM
-from services.registration.models import Exhibitor, Registration
-from services.registration.service.common import products_of
+from services.registration.domain.registrations import RegistrationStatus
+from services.registration.models import Exhibitor, Registration, products_of
+from shared.contracts.registration import EXHIBITOR_KIND_LABELS
 from shared.reference import geo
+from shared.spreadsheet import CSV_FORMULA_STARTS, safe_cell
 
 HEADERS = ("STT", "Mã hồ sơ", "Tên doanh nghiệp", "Mã số thuế", "Loại hình", "CSCNNT", "Tỉnh/Thành phố",
            "Xã/Phường", "Điện thoại", "Email", "Ngành hàng", "Khu vực", "Sản phẩm", "Số gian đăng ký",
            "Điểm ưu tiên", "Căn cứ ưu tiên", "Trạng thái", "Vị trí chờ", "Lý do", "Ngày đăng ký", "Ngày quyết định")
-KINDS = {"enterprise": "Doanh nghiệp", "cooperative": "Hợp tác xã", "cooperative_group": "Tổ hợp tác",
-         "household": "Hộ kinh doanh"}
-STATUSES = {"submitted": "Chờ duyệt", "changes_requested": "Yêu cầu bổ sung", "approved": "Đã duyệt",
-            "waitlisted": "Danh sách chờ", "rejected": "Từ chối", "cancelled": "Đã hủy"}
+STATUSES = {RegistrationStatus.SUBMITTED: "Chờ duyệt", RegistrationStatus.CHANGES_REQUESTED: "Yêu cầu bổ sung",
+            RegistrationStatus.APPROVED: "Đã duyệt", RegistrationStatus.WAITLISTED: "Danh sách chờ",
+            RegistrationStatus.REJECTED: "Từ chối", RegistrationStatus.CANCELLED: "Đã hủy"}
 CANCEL_REASONS = {"exhibitor": "doanh nghiệp hủy", "organizer": "ban tổ chức hủy", "unpaid": "chưa thanh toán",
                   "fair_cancelled": "hội chợ bị hủy"}
-# A cell starting with one of these would run as a formula in a spreadsheet (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Row = tuple[Registration, Exhibitor]
 
@@ -56,8 +54,15 @@ def _place(exhibitor: Exhibitor) -> tuple[str, str]:
     return province, commune
 
 
+def _kind(kind: str) -> str:
+    """The kind's Vietnamese name; a kind the contract no longer knows is shown as stored."""
+    names = EXHIBITOR_KIND_LABELS.get(kind)
+    return names[0] if names else kind
+
+
 def _status(registration: Registration) -> str:
-    label = STATUSES.get(registration.status, registration.status)
+    known = registration.status in set(RegistrationStatus)
+    label = STATUSES[RegistrationStatus(registration.status)] if known else registration.status
     if registration.cancel_reason:
         label += f" ({CANCEL_REASONS.get(registration.cancel_reason, registration.cancel_reason)})"
     return label
@@ -71,21 +76,13 @@ def table(rows: Sequence[Row], positions: dict[str, int]) -> list[list[object]]:
         reasons = "; ".join(f"{r.get('detail', '')} (+{r.get('points', 0)})" for r in registration.priority_reasons)
         lines.append([
             number, registration.id, exhibitor.legal_name, exhibitor.tax_code,
-            KINDS.get(exhibitor.kind, exhibitor.kind), "Có" if exhibitor.is_cscnnt else "Không", province, commune,
+            _kind(exhibitor.kind), "Có" if exhibitor.is_cscnnt else "Không", province, commune,
             _phone(exhibitor.phone), exhibitor.email or "",
             registration.sector, registration.zone, "; ".join(products_of(registration)),
             registration.booths_requested, registration.priority_score, reasons, _status(registration),
             positions.get(registration.id, ""), registration.decision_reason or "", _when(registration.submitted_at),
             _when(registration.decided_at)])
     return lines
-
-
-def _safe(value: object, starts: tuple[str, ...] = _FORMULA_STARTS) -> object:
-    """A cell's value as the file can hold it: control characters removed, then a would-be formula kept text."""
-    if not isinstance(value, str):
-        return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(starts) else value
 
 
 def _phone(e164: str | None) -> str:
@@ -103,7 +100,7 @@ def to_csv(lines: list[list[object]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for line in lines:
-        writer.writerow([_safe(v) for v in line])
+        writer.writerow([safe_cell(v, CSV_FORMULA_STARTS) for v in line])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -113,10 +110,10 @@ def to_xlsx(lines: list[list[object]], *, title: str) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "Đăng ký"
-    sheet.append([_safe(title, ("=",))])  # it carries the fair's name, maybe stored before names were checked
+    sheet.append([safe_cell(title)])  # it carries the fair's name, maybe stored before names were checked
     sheet["A1"].font = Font(bold=True, size=13)
     for line in lines:
-        sheet.append([_safe(v, ("=",)) for v in line])  # openpyxl stores other strings as text
+        sheet.append([safe_cell(v) for v in line])  # openpyxl stores other strings as text
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A3"

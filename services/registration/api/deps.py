@@ -9,7 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator
 
 from services.registration.domain.capacity import free_booths
-from services.registration.models import AuditEntry, Exhibitor, Fair, Registration
+from services.registration.models import AuditEntry, Exhibitor, Fair, Registration, products_of
 from services.registration.schemas import (
     AuditEntryPublic,
     AuditLogPublic,
@@ -18,7 +18,6 @@ from services.registration.schemas import (
     RegistrationPublic,
     RegistrationsPublic,
 )
-from services.registration.service.common import products_of
 from services.registration.settings import RegistrationSettings
 from shared.auth import Principal, decode_token
 from shared.db import Database

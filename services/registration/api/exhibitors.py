@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, status
 
 from services.registration.api.deps import (
@@ -25,9 +23,9 @@ from services.registration.schemas import (
 from services.registration.service import audit
 from services.registration.service import exhibitors as cases
 from shared.auth import CurrentPrincipal, Exhibitor, Organizer
+from shared.contracts.registration import ExhibitorKind
 
 router = APIRouter(prefix="/exhibitors", tags=["exhibitors"])
-KindFilter = Literal["enterprise", "cooperative", "cooperative_group", "household"]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ExhibitorPublic,
@@ -41,7 +39,7 @@ async def create_exhibitor(body: ExhibitorCreate, db: DbDep, principal: Exhibito
                     "sector or product, diacritics optional (organizer)")
 async def read_exhibitors(db: DbDep, principal: Organizer, q: SearchQuery = None,
                           province_code: ProvinceFilter = None,
-                          kind: KindFilter | None = None, cscnnt: bool | None = None, limit: Limit = 100,
+                          kind: ExhibitorKind | None = None, cscnnt: bool | None = None, limit: Limit = 100,
                           offset: Offset = 0) -> ExhibitorsPublic:
     rows = await cases.search_exhibitors(db=db, principal=principal, q=q, province_code=province_code, kind=kind,
                                          cscnnt=cscnnt, limit=limit, offset=offset)

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.registration.adapters import exports
 from services.registration.api.deps import DbDep, registration_public, registrations_page
+from services.registration.domain.registrations import RegistrationStatus
 from services.registration.schemas import (
     BulkApprove,
     BulkReject,
@@ -22,7 +23,6 @@ from services.registration.service import registrations as cases
 from shared.auth import Exhibitor, Organizer
 
 router = APIRouter(prefix="/fairs", tags=["registrations"])
-StatusFilter = Literal["submitted", "changes_requested", "approved", "waitlisted", "rejected", "cancelled"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -36,8 +36,9 @@ async def create_registration(fair_id: str, body: RegistrationCreate, db: DbDep,
 
 @router.get("/{fair_id}/registrations", response_model=RegistrationsPublic,
             summary="Registrations of one of the organizer's fairs (its organizer)")
-async def read_fair_registrations(fair_id: str, db: DbDep, principal: Organizer, status: StatusFilter | None = None,
-                                  order: Literal["submitted", "priority"] = "submitted") -> RegistrationsPublic:
+async def read_fair_registrations(fair_id: str, db: DbDep, principal: Organizer,
+                                  status: RegistrationStatus | None = None,
+                                  order: queries.Order = "submitted") -> RegistrationsPublic:
     return registrations_page(await queries.list_fair_registrations(db=db, principal=principal, fair_id=fair_id,
                                                                     status=status, order=order))
 
@@ -45,8 +46,8 @@ async def read_fair_registrations(fair_id: str, db: DbDep, principal: Organizer,
 @router.get("/{fair_id}/waitlist", response_model=RegistrationsPublic,
             summary="The waitlist in the policy's order, best first (its organizer)")
 async def read_waitlist(fair_id: str, db: DbDep, principal: Organizer) -> RegistrationsPublic:
-    return registrations_page(await queries.list_fair_registrations(db=db, principal=principal, fair_id=fair_id,
-                                                                    status="waitlisted", order="priority"))
+    return registrations_page(await queries.list_fair_registrations(
+        db=db, principal=principal, fair_id=fair_id, status=RegistrationStatus.WAITLISTED, order="priority"))
 
 
 @router.post("/{fair_id}/registrations/approve", response_model=RegistrationsPublic,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
@@ -22,10 +22,9 @@ from services.registration.schemas import AuditLogPublic, FairCreate, FairPublic
 from services.registration.service import audit
 from services.registration.service import fairs as cases
 from shared.auth import Organizer
+from shared.contracts.registration import FairKind
 
 router = APIRouter(prefix="/fairs", tags=["fairs"])
-StatusFilter = Literal["draft", "open", "closed", "running", "finished", "cancelled"]
-KindFilter = Literal["provincial", "regional", "national", "international", "cnnt_showcase"]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=FairPublic,
@@ -38,7 +37,7 @@ async def create_fair(body: FairCreate, db: DbDep, principal: Organizer, rules: 
 @router.get("", response_model=FairsPublic,
             summary="Fairs, found without diacritics (anyone: published ones; organizers: their centre's, any status)")
 async def read_fairs(db: DbDep, principal: MaybePrincipal, q: SearchQuery = None,
-                     status: StatusFilter | None = None, kind: KindFilter | None = None,
+                     status: FairStatus | None = None, kind: FairKind | None = None,
                      province_code: ProvinceFilter = None,
                      mine: bool = False, limit: Limit = 100, offset: Offset = 0) -> FairsPublic:
     rows = await cases.list_fairs(db=db, principal=principal, q=q, status=status, kind=kind,

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from shared.contracts.registration import EXHIBITOR_KIND_LABELS
 from shared.errors import Rejected
 
-KIND_NAMES = {"enterprise": "doanh nghiệp / enterprise", "cooperative": "hợp tác xã / cooperative",
-              "cooperative_group": "tổ hợp tác / cooperative group",
-              "household": "hộ kinh doanh / household business"}
+
+def kind_name(kind: str) -> str:
+    """How a kind is named in a sentence (Vietnamese / English); a kind no list knows, as it is."""
+    names = EXHIBITOR_KIND_LABELS.get(kind)
+    return f"{names[0].lower()} / {names[1].lower()}" if names else kind
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ def ineligibility_reasons(rules: EligibilityRules, *, kind: str, is_cscnnt: bool
     """Every rule the exhibitor fails, as sentences (Vietnamese / English); empty when it may register."""
     reasons: list[str] = []
     if rules.kinds and kind not in rules.kinds:
-        allowed = ", ".join(KIND_NAMES.get(k, k) for k in sorted(rules.kinds))
+        allowed = ", ".join(kind_name(k) for k in sorted(rules.kinds))
         reasons.append(f"loại hình không thuộc diện tham gia / kind {kind} not admitted (admitted: {allowed})")
     if rules.cscnnt_only and not is_cscnnt:
         reasons.append("chỉ dành cho cơ sở công nghiệp nông thôn / rural industrial establishments only")

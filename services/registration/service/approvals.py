@@ -23,7 +23,6 @@ from services.registration.domain.registrations import RegistrationStatus
 from services.registration.models import Exhibitor, Fair, Registration
 from services.registration.service import audit
 from services.registration.service.common import (
-    SOURCE,
     Actor,
     approved_booths,
     approved_booths_by_fair,
@@ -31,17 +30,18 @@ from services.registration.service.common import (
     exhibitor_info,
     fair_not_found,
     fair_of_centre,
+    joined,
     owns_fair,
     registration_not_found,
     waitlist_candidates,
     waitlist_place,
 )
-from shared.auth import Principal
 from shared.contracts import registration as ev
 from shared.db import Database, utcnow
 from shared.errors import NotFound, Rejected
 from shared.group_commit import GroupCommit
-from shared.outbox import add_event
+from shared.principal import Principal
+from shared.uow import UnitOfWork
 
 log = structlog.get_logger()
 
@@ -71,8 +71,10 @@ async def approve_registration(*, db: Database, principal: Principal, registrati
 
     Approvals arriving together share one transaction (`shared.group_commit`), decided one by one in arrival
     order under the fairs' locks, each against the booths left by those before it."""
-    approvals = GroupCommit.of(db, "registration.approve", load=_load_approvals, apply=_approve,
-                               refusals=(Rejected,))
+    async def approve(session: AsyncSession, batch: _Deciding, approval: _Approval) -> Registration:
+        return await _approve(joined(db, session), batch, approval)
+
+    approvals = GroupCommit.of(db, "registration.approve", load=_load_approvals, apply=approve, refusals=(Rejected,))
     registration: Registration = await approvals.run(_Approval(principal, registration_id))
     return registration
 
@@ -95,7 +97,7 @@ async def _load_approvals(session: AsyncSession, batch: Sequence[_Approval]) -> 
                      [e for _, e in rows], granted)
 
 
-async def _approve(session: AsyncSession, batch: _Deciding, approval: _Approval) -> Registration:
+async def _approve(uow: UnitOfWork, batch: _Deciding, approval: _Approval) -> Registration:
     fair_id = batch.fair_of.get(approval.registration_id)
     if fair_id is None:
         raise registration_not_found(approval.registration_id)
@@ -104,7 +106,7 @@ async def _approve(session: AsyncSession, batch: _Deciding, approval: _Approval)
         raise fair_not_found(fair_id)
     registration = batch.registrations[approval.registration_id]
     fair_rules.check_fair_deciding(FairStatus(fair.status))
-    batch.granted[fair.id] = await decide(session, fair, registration, Actor.of(approval.principal),
+    batch.granted[fair.id] = await decide(uow, fair, registration, Actor.of(approval.principal),
                                           batch.granted[fair.id])
     return registration
 
@@ -112,19 +114,19 @@ async def _approve(session: AsyncSession, batch: _Deciding, approval: _Approval)
 async def bulk_approve(*, db: Database, principal: Principal, fair_id: str,
                        registration_ids: list[str]) -> list[Registration]:
     """Approve several registrations of a fair at once, best priority first; all or nothing."""
-    async with db.transaction() as session:
-        fair = await fair_of_centre(session, fair_id, principal, lock=True)
+    async with db.unit_of_work() as uow:
+        fair = await fair_of_centre(uow.session, fair_id, principal, lock=True)
         fair_rules.check_fair_deciding(FairStatus(fair.status))
-        registrations = await locked_registrations_of(session, fair, registration_ids)
+        registrations = await locked_registrations_of(uow.session, fair, registration_ids)
         for index, registration in enumerate(registrations):
             if not registration_rules.may_become(RegistrationStatus(registration.status), RegistrationStatus.APPROVED):
                 raise Rejected(f"Không thể duyệt hồ sơ {registration.id} ở trạng thái '{registration.status}' / "
                                f"cannot approve a {registration.status} registration",
                                code="invalid-transition", field=f"registration_ids.{index}")
-        granted = await approved_booths(session, fair.id)
+        granted = await approved_booths(uow.session, fair.id)
         actor = Actor.of(principal)
         for registration in sorted(registrations, key=lambda r: capacity.rank_key(candidate(r))):
-            granted = await decide(session, fair, registration, actor, granted)
+            granted = await decide(uow, fair, registration, actor, granted)
     return registrations
 
 
@@ -144,9 +146,9 @@ async def locked_registrations_of(session: AsyncSession, fair: Fair, ids: list[s
     return [found[i] for i in ids]
 
 
-async def decide(session: AsyncSession, fair: Fair, registration: Registration, actor: Actor,
-                 granted: int) -> int:
+async def decide(uow: UnitOfWork, fair: Fair, registration: Registration, actor: Actor, granted: int) -> int:
     """Approve or waitlist one registration (fair locked); returns the booths granted afterwards."""
+    session = uow.session
     before = registration.status
     outcome = registration_rules.decide_approval(status=RegistrationStatus(before), capacity=fair.capacity_booths,
                                      approved_booths=granted, booths_requested=registration.booths_requested)
@@ -158,13 +160,13 @@ async def decide(session: AsyncSession, fair: Fair, registration: Registration, 
     free = capacity.free_booths(fair.capacity_booths, granted)
     wanted = registration.booths_requested
     if outcome is RegistrationStatus.APPROVED:
-        await _announce_approval(session, fair, registration, promoted=False)
+        await _announce_approval(uow, fair, registration, promoted=False)
         granted += wanted
         facts = _facts(fair, registration, before, free, free - wanted)
         why = (f"Còn {free} gian trống, xin {wanted} gian: được duyệt (điểm ưu tiên {registration.priority_score}) / "
                f"{wanted} of {free} free booths granted (priority score {registration.priority_score})")
     else:
-        position = await _announce_waitlisting(session, fair, registration)
+        position = await _announce_waitlisting(uow, fair, registration)
         facts = _facts(fair, registration, before, free, free) | {"waitlist_position": position}
         why = (f"Chỉ còn {free} gian trống, xin {wanted} gian: vào danh sách chờ, vị trí {position} "
                f"(điểm ưu tiên {registration.priority_score}) / only {free} booths free for {wanted} requested: "
@@ -182,7 +184,7 @@ def _facts(fair: Fair, registration: Registration, before: str, free_before: int
             "priority_score": registration.priority_score}
 
 
-async def promote_waitlisted(session: AsyncSession, fair: Fair, actor: Actor, *, cause: str) -> list[Registration]:
+async def promote_waitlisted(uow: UnitOfWork, fair: Fair, actor: Actor, *, cause: str) -> list[Registration]:
     """Booths freed up (fair locked): approve the best waitlisted registrations that now fit.
 
     `cause` says what freed the booths (a sentence, Vietnamese / English); each promotion's audit entry keeps it
@@ -190,6 +192,7 @@ async def promote_waitlisted(session: AsyncSession, fair: Fair, actor: Actor, *,
     """
     if fair.status not in fair_rules.DECIDING_FAIR_STATES:
         return []
+    session = uow.session
     granted = await approved_booths(session, fair.id)
     free = capacity.free_booths(fair.capacity_booths, granted)
     queue = await waitlist_candidates(session, fair.id) if free else []
@@ -207,11 +210,13 @@ async def promote_waitlisted(session: AsyncSession, fair: Fair, actor: Actor, *,
     for picked in chosen:
         registration = rows[picked.registration_id]
         position = places[picked.registration_id]
+        registration_rules.REGISTRATION_TRANSITIONS.check(registration.status, RegistrationStatus.APPROVED)
+        before = registration.status
         registration.status = RegistrationStatus.APPROVED
         registration.decided_at = registration.updated_at = utcnow()
         session.add(registration)
-        await _announce_approval(session, fair, registration, promoted=True)
-        facts = _facts(fair, registration, "waitlisted", free, free - picked.booths)
+        await _announce_approval(uow, fair, registration, promoted=True)
+        facts = _facts(fair, registration, before, free, free - picked.booths)
         registration.decision_reason = (f"{cause} — còn {free} gian trống, hồ sơ chờ vị trí {position} vừa đủ chỗ / "
                                         f"{free} booths free, waitlisted at position {position} and fits")
         audit.record(session, actor, "registration.promoted", entity="registration", entity_id=registration.id,
@@ -224,41 +229,42 @@ async def promote_waitlisted(session: AsyncSession, fair: Fair, actor: Actor, *,
     return promoted
 
 
-async def cancel(session: AsyncSession, fair: Fair, registration: Registration, *, reason: str, actor: Actor,
+async def cancel(uow: UnitOfWork, fair: Fair, registration: Registration, *, reason: str, actor: Actor,
                  note: str | None = None) -> bool:
     """End a live registration (fair locked) and announce it; True when it held booths."""
     before = registration.status
+    registration_rules.REGISTRATION_TRANSITIONS.check(before, RegistrationStatus.CANCELLED)
     registration.status = RegistrationStatus.CANCELLED
     registration.cancel_reason = reason
     registration.decision_reason = note or registration.decision_reason
     registration.updated_at = utcnow()
-    session.add(registration)
+    uow.session.add(registration)
     held = before == RegistrationStatus.APPROVED
-    add_event(session, ev.RegistrationCancelled(
+    uow.emit(ev.RegistrationCancelled(
         fair_id=fair.id, registration_id=registration.id, exhibitor_id=registration.exhibitor_id,
-        reason=reason, was_approved=held, note=note or ""), source=SOURCE)
-    audit.record(session, actor, "registration.cancelled", entity="registration", entity_id=registration.id,
-                 fair_id=fair.id, changes={"status": [before, "cancelled"], "cancel_reason": reason}, reason=note)
+        reason=reason, was_approved=held, note=note or ""))
+    audit.record(uow.session, actor, "registration.cancelled", entity="registration", entity_id=registration.id,
+                 fair_id=fair.id, changes={"status": [before, registration.status], "cancel_reason": reason},
+                 reason=note)
     return held
 
 
-async def _announce_approval(session: AsyncSession, fair: Fair, registration: Registration, *,
-                             promoted: bool) -> None:
-    exhibitor = await session.get(Exhibitor, registration.exhibitor_id)
+async def _announce_approval(uow: UnitOfWork, fair: Fair, registration: Registration, *, promoted: bool) -> None:
+    exhibitor = await uow.session.get(Exhibitor, registration.exhibitor_id)
     assert exhibitor is not None  # a foreign key guarantees it
     assert registration.decided_at is not None
-    add_event(session, ev.RegistrationApproved(
+    uow.emit(ev.RegistrationApproved(
         fair_id=fair.id, registration_id=registration.id, exhibitor_id=exhibitor.id,
         exhibitor=exhibitor_info(exhibitor), booths_requested=registration.booths_requested,
         sector=registration.sector, zone=registration.zone, priority_score=registration.priority_score,
-        approved_at=registration.decided_at, promoted=promoted), source=SOURCE)
+        approved_at=registration.decided_at, promoted=promoted))
 
 
-async def _announce_waitlisting(session: AsyncSession, fair: Fair, registration: Registration) -> int:
+async def _announce_waitlisting(uow: UnitOfWork, fair: Fair, registration: Registration) -> int:
     """Send `registration.waitlisted`; returns the registration's place on the waitlist."""
-    position = await waitlist_place(session, fair.id, candidate(registration))
-    add_event(session, ev.RegistrationWaitlisted(
+    position = await waitlist_place(uow.session, fair.id, candidate(registration))
+    uow.emit(ev.RegistrationWaitlisted(
         fair_id=fair.id, registration_id=registration.id, exhibitor_id=registration.exhibitor_id,
         position=position, priority_score=registration.priority_score,
-        booths_requested=registration.booths_requested), source=SOURCE)
+        booths_requested=registration.booths_requested))
     return position

@@ -9,8 +9,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.registration.models import AuditEntry
 from services.registration.service.common import Actor, fair_of_centre
-from shared.auth import Principal
 from shared.db import Database, utcnow
+from shared.principal import Principal
 
 
 def record(session: AsyncSession, actor: Actor, action: str, *, entity: str, entity_id: str,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,13 +11,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.registration.domain import policy
 from services.registration.domain.capacity import Candidate
+from services.registration.domain.fairs import FairStatus
 from services.registration.domain.registrations import RegistrationStatus
-from services.registration.models import Exhibitor, Fair, Registration
-from shared.auth import Principal, Role
+from services.registration.models import Exhibitor, Fair, Registration, products_of
 from shared.contracts import registration as ev
+from shared.db import Database
 from shared.errors import Forbidden, NotFound
-
-SOURCE = "/services/registration"
+from shared.principal import Principal, Role
+from shared.uow import SqlUnitOfWork, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,14 @@ class Actor:
     def of(cls, principal: Principal) -> Actor:
         """The caller as an actor."""
         return cls(principal.role.value, principal.subject)
+
+
+def joined(db: Database, session: AsyncSession) -> UnitOfWork:
+    """A unit of work over a session opened for `db` elsewhere (a group commit's batch, a consumer's batch): its
+    events go to `db`'s outbox under the service's source."""
+    if db.source is None:
+        raise RuntimeError("Database has no event source: pass source= to Database()")
+    return SqlUnitOfWork(session, source=db.source)
 
 
 def fair_not_found(fair_id: str) -> NotFound:
@@ -150,12 +158,6 @@ def candidate(registration: Registration) -> Candidate:
                      registration.submitted_at)
 
 
-def products_of(registration: Registration) -> list[str]:
-    """The product names a registration lists."""
-    value: list[str] = json.loads(registration.products or "[]")
-    return value
-
-
 def fair_info(fair: Fair) -> dict[str, Any]:
     """The fair's public state as the fair events carry it."""
     return {
@@ -167,7 +169,7 @@ def fair_info(fair: Fair) -> dict[str, Any]:
         "allocation_mode": fair.allocation_mode, "booths_per_row": fair.booths_per_row,
         "seller": ev.PartyInfo(name=fair.seller_name, tax_code=fair.seller_tax_code, address=fair.seller_address,
                                province_code=fair.province_code),
-        "status": fair.status if fair.status != "draft" else None,
+        "status": fair.status if fair.status != FairStatus.DRAFT else None,
         "venue_commune_code": fair.venue_commune_code, "cancellation_deadline": fair.cancellation_deadline,
         "sectors": fair.sectors, "zones": fair.zones, "eligible_kinds": fair.eligible_kinds,
         "cscnnt_only": fair.cscnnt_only, "home_provinces": fair.home_provinces,

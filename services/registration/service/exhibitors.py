@@ -17,10 +17,10 @@ from services.registration.schemas import ExhibitorCreate, ExhibitorUpdate
 from services.registration.service import audit
 from services.registration.service.common import Actor, centre_of, is_exhibitor
 from services.registration.service.fairs import like_words
-from shared.auth import Principal, Role
 from shared.db import Database, utcnow
 from shared.errors import Forbidden, Invalid, NotFound, Rejected
 from shared.group_commit import GroupCommit
+from shared.principal import Principal, Role
 from shared.taxcode import InvalidTaxCode, normalize_tax_code
 
 REQUIRED = ("legal_name", "kind", "is_cscnnt", "tax_code", "province_code", "address")

@@ -16,7 +16,6 @@ from services.registration.schemas import FairCreate, FairUpdate
 from services.registration.service import audit
 from services.registration.service.approvals import cancel, promote_waitlisted
 from services.registration.service.common import (
-    SOURCE,
     Actor,
     approved_booths,
     centre_of,
@@ -27,11 +26,10 @@ from services.registration.service.common import (
     owns_fair,
 )
 from services.registration.service.fair_fields import apply_fields, rescore_live, snapshot
-from shared.auth import Principal, Role
 from shared.contracts import registration as ev
 from shared.db import Database, utcnow
 from shared.errors import Invalid
-from shared.outbox import add_event
+from shared.principal import Principal, Role
 from shared.text import fold
 
 
@@ -65,7 +63,8 @@ async def update_fair(*, db: Database, principal: Principal, fair_id: str, data:
                       now: datetime | None = None, max_fair_days: int = fair_rules.DEFAULT_MAX_FAIR_DAYS) -> Fair:
     """Change a fair before it starts; a published fair announces its new state, a bigger one promotes."""
     actor = Actor.of(principal)
-    async with db.transaction() as session:
+    async with db.unit_of_work() as uow:
+        session = uow.session
         fair = await fair_of_centre(session, fair_id, principal, lock=True)
         fair_rules.check_fair_editable(FairStatus(fair.status))
         before = snapshot(fair)
@@ -86,10 +85,10 @@ async def update_fair(*, db: Database, principal: Principal, fair_id: str, data:
         if rescoring:
             await rescore_live(session, fair, actor, changed=rescoring)
         if fair.status != FairStatus.DRAFT:
-            add_event(session, ev.FairUpdated(**fair_info(fair)), source=SOURCE)
+            uow.emit(ev.FairUpdated(**fair_info(fair)))
         if "capacity_booths" in changes:  # more booths; a smaller capacity never frees any
             old, new = changes["capacity_booths"]
-            await promote_waitlisted(session, fair, actor, cause=f"sức chứa tăng từ {old} lên {new} gian / "
+            await promote_waitlisted(uow, fair, actor, cause=f"sức chứa tăng từ {old} lên {new} gian / "
                                                                  f"capacity raised from {old} to {new} booths")
     return fair
 
@@ -110,34 +109,34 @@ async def transition_fair(*, db: Database, principal: Principal, fair_id: str, t
     """Publish, close, reopen, start or finish a fair, announcing the move."""
     if target is FairStatus.CANCELLED:
         raise ValueError("a cancellation cancels registrations too: use cancel_fair")
-    async with db.transaction() as session:
-        fair = await fair_of_centre(session, fair_id, principal, lock=True)
-        before = await _move(session, fair, target, Actor.of(principal))
+    async with db.unit_of_work() as uow:
+        fair = await fair_of_centre(uow.session, fair_id, principal, lock=True)
+        before = await _move(uow.session, fair, target, Actor.of(principal))
         if before == FairStatus.DRAFT:
-            add_event(session, ev.FairPublished(**fair_info(fair)), source=SOURCE)
+            uow.emit(ev.FairPublished(**fair_info(fair)))
         elif target is FairStatus.CLOSED:
-            add_event(session, ev.FairClosed(fair_id=fair.id, centre_id=fair.centre_id, closed_at=fair.updated_at),
-                      source=SOURCE)
+            uow.emit(ev.FairClosed(fair_id=fair.id, centre_id=fair.centre_id, closed_at=fair.updated_at))
         else:  # closed → open, closed → running, running → finished: no event of their own
-            add_event(session, ev.FairUpdated(**fair_info(fair)), source=SOURCE)
+            uow.emit(ev.FairUpdated(**fair_info(fair)))
     return fair
 
 
 async def cancel_fair(*, db: Database, principal: Principal, fair_id: str, reason: str) -> Fair:
     """Cancel a fair: announce it, then cancel each of its live registrations (reason fair_cancelled)."""
     actor = Actor.of(principal)
-    async with db.transaction() as session:
+    async with db.unit_of_work() as uow:
+        session = uow.session
         fair = await fair_of_centre(session, fair_id, principal, lock=True)
         before = await _move(session, fair, FairStatus.CANCELLED, actor, reason)
         fair.cancel_reason = reason
         if before == FairStatus.DRAFT:
             return fair  # nobody outside this service knew the draft: nothing to announce
-        add_event(session, ev.FairCancelled(fair_id=fair.id, centre_id=fair.centre_id, reason=reason), source=SOURCE)
+        uow.emit(ev.FairCancelled(fair_id=fair.id, centre_id=fair.centre_id, reason=reason))
         live = await session.exec(select(Registration).where(
             Registration.fair_id == fair.id, col(Registration.status).in_(registration_rules.LIVE_REGISTRATION_STATES))
             .order_by(col(Registration.submitted_at)).with_for_update())
         for registration in live.all():
-            await cancel(session, fair, registration, reason="fair_cancelled", actor=actor, note=reason)
+            await cancel(uow, fair, registration, reason="fair_cancelled", actor=actor, note=reason)
     return fair
 
 
@@ -149,14 +148,14 @@ async def close_due_fairs(*, db: Database, now: datetime | None = None) -> list[
             Fair.status == FairStatus.OPEN, col(Fair.registration_closes_at) <= now))).all())
     closed = []
     for fair_id in due:
-        async with db.transaction() as session:
+        async with db.unit_of_work() as uow:
+            session = uow.session
             fair = await session.get(Fair, fair_id, with_for_update=True, populate_existing=True)
             if fair is None or fair.status != FairStatus.OPEN or fair.registration_closes_at > now:
                 continue
             await _move(session, fair, FairStatus.CLOSED, Actor("system", "window-closer"),
                         "hết thời hạn đăng ký / the registration window ended")
-            add_event(session, ev.FairClosed(fair_id=fair.id, centre_id=fair.centre_id, closed_at=now),
-                      source=SOURCE)
+            uow.emit(ev.FairClosed(fair_id=fair.id, centre_id=fair.centre_id, closed_at=now))
             closed.append(fair_id)
     return closed
 
@@ -179,7 +178,7 @@ def like_words(column: Any, query: str) -> list[Any]:
 
 
 async def list_fairs(*, db: Database, principal: Principal | None = None, q: str | None = None,
-                     status: str | None = None, province_code: str | None = None, kind: str | None = None,
+                     status: FairStatus | None = None, province_code: str | None = None, kind: str | None = None,
                      mine: bool = False, limit: int = 100, offset: int = 0) -> list[tuple[Fair, int]]:
     """Fairs the caller may list, soonest first, with the booths already approved."""
     async with db.sessions() as session:

@@ -19,8 +19,8 @@ from services.registration.service.common import (
     waitlist,
     waitlist_place,
 )
-from shared.auth import Principal, Role
 from shared.db import Database
+from shared.principal import Principal, Role
 
 Order = Literal["submitted", "priority"]
 Ranked = tuple[Registration, int | None]
@@ -55,8 +55,8 @@ async def get_registration(*, db: Database, principal: Principal, registration_i
     raise registration_not_found(registration_id)
 
 
-async def list_fair_registrations(*, db: Database, principal: Principal, fair_id: str, status: str | None = None,
-                                  order: Order = "submitted") -> list[Ranked]:
+async def list_fair_registrations(*, db: Database, principal: Principal, fair_id: str,
+                                  status: RegistrationStatus | None = None, order: Order = "submitted") -> list[Ranked]:
     """The registrations of one of the organizer's fairs, oldest first or in priority order."""
     async with db.sessions() as session:
         await fair_of_centre(session, fair_id, principal)

@@ -17,32 +17,31 @@ from services.registration.domain import registrations as registration_rules
 from services.registration.domain.eligibility import EligibilityRules, check_eligible
 from services.registration.domain.fairs import FairStatus
 from services.registration.domain.registrations import RegistrationStatus
-from services.registration.models import Exhibitor, Fair, Registration, new_id
+from services.registration.models import Exhibitor, Fair, Registration, products_of
 from services.registration.schemas import RegistrationCreate, RegistrationUpdate
 from services.registration.service import audit
 from services.registration.service.approvals import cancel, locked_registrations_of, promote_waitlisted
 from services.registration.service.common import (
-    SOURCE,
     Actor,
     exhibitor_info,
     fair_id_of,
     fair_not_found,
     fair_of_centre,
     is_exhibitor,
+    joined,
     load_fair,
     lock_registration,
     owns_fair,
-    products_of,
     registration_not_found,
     score_registration,
 )
-from shared.auth import Principal, Role
 from shared.contracts import registration as ev
 from shared.db import Database, utcnow
 from shared.errors import Invalid, Rejected
 from shared.group_commit import GroupCommit
-from shared.outbox import add_event
+from shared.principal import Principal, Role
 from shared.text import fold
+from shared.uow import UnitOfWork, new_id
 
 
 def _duplicate() -> Rejected:
@@ -86,7 +85,10 @@ async def submit_registration(*, db: Database, principal: Principal, fair_id: st
 
     Submissions arriving together share one transaction (`shared.group_commit`): a rush of exhibitors costs a
     few statements per batch, not a transaction each, and every submission is still checked on its own."""
-    submissions = GroupCommit.of(db, "registration.submit", load=_load_submissions, apply=_submit,
+    async def submit(session: AsyncSession, batch: _Submitted, submission: _Submission) -> Registration:
+        return await _submit(joined(db, session), batch, submission)
+
+    submissions = GroupCommit.of(db, "registration.submit", load=_load_submissions, apply=submit,
                                  refusals=(Rejected,))
     try:
         registration: Registration = await submissions.run(_Submission(principal, fair_id, data, now or utcnow()))
@@ -101,13 +103,13 @@ async def _load_submissions(session: AsyncSession, batch: Sequence[_Submission])
     fairs = await session.exec(select(Fair).where(col(Fair.id).in_(fair_ids)))
     # Each exhibitor with the batch's fairs it is already registered for (one row per such fair, or one with none).
     exhibitors = (await session.exec(select(Exhibitor, Registration.fair_id).outerjoin(Registration, and_(
-        Registration.exhibitor_id == Exhibitor.id, col(Registration.fair_id).in_(fair_ids))).where(
+        col(Registration.exhibitor_id) == col(Exhibitor.id), col(Registration.fair_id).in_(fair_ids))).where(
         col(Exhibitor.id).in_(exhibitor_ids)))).all()
     return _Submitted({f.id: f for f in fairs.all()}, {e.id: e for e, _ in exhibitors},
                       {(f, e.id) for e, f in exhibitors if f is not None})
 
 
-async def _submit(session: AsyncSession, batch: _Submitted, submission: _Submission) -> Registration:
+async def _submit(uow: UnitOfWork, batch: _Submitted, submission: _Submission) -> Registration:
     """One submission of a batch: every check first, then the registration, its event and its audit entry."""
     fair = batch.fairs.get(submission.fair_id)
     if fair is None or fair.status == FairStatus.DRAFT:
@@ -128,9 +130,9 @@ async def _submit(session: AsyncSession, batch: _Submitted, submission: _Submiss
         updated_at=now)
     score_registration(fair, exhibitor, registration)
     batch.taken.add((fair.id, exhibitor.id))
-    session.add(registration)
-    _announce_submission(session, exhibitor, registration)
-    audit.record(session, Actor.of(submission.principal), "registration.submitted", entity="registration",
+    uow.session.add(registration)
+    _announce_submission(uow, exhibitor, registration)
+    audit.record(uow.session, Actor.of(submission.principal), "registration.submitted", entity="registration",
                  entity_id=registration.id, fair_id=fair.id,
                  changes={"booths_requested": registration.booths_requested, "sector": registration.sector,
                           "priority_score": registration.priority_score})
@@ -146,12 +148,12 @@ def _check_may_register(fair: Fair, exhibitor: Exhibitor, data: RegistrationCrea
                    kind=exhibitor.kind, is_cscnnt=exhibitor.is_cscnnt, province_code=exhibitor.province_code)
 
 
-def _announce_submission(session: AsyncSession, exhibitor: Exhibitor, registration: Registration) -> None:
-    add_event(session, ev.RegistrationSubmitted(
+def _announce_submission(uow: UnitOfWork, exhibitor: Exhibitor, registration: Registration) -> None:
+    uow.emit(ev.RegistrationSubmitted(
         fair_id=registration.fair_id, registration_id=registration.id, exhibitor_id=exhibitor.id,
         exhibitor=exhibitor_info(exhibitor), booths_requested=registration.booths_requested,
         sector=registration.sector, zone=registration.zone, products=products_of(registration),
-        priority_score=registration.priority_score, submitted_at=registration.submitted_at), source=SOURCE)
+        priority_score=registration.priority_score, submitted_at=registration.submitted_at))
 
 
 async def _locked(session: AsyncSession, principal: Principal, registration_id: str) -> tuple[Fair, Registration]:
@@ -229,7 +231,8 @@ def _apply_changes(fair: Fair, registration: Registration, data: RegistrationUpd
 async def reject_registrations(*, db: Database, principal: Principal, fair_id: str | None,
                                registration_ids: list[str], reason: str) -> list[Registration]:
     """Reject one or several registrations of a fair, for a reason; all or nothing."""
-    async with db.transaction() as session:
+    async with db.unit_of_work() as uow:
+        session = uow.session
         if fair_id is None:  # one registration, named in the path
             fair, registration = await _locked(session, principal, registration_ids[0])
             if not owns_fair(principal, fair):
@@ -246,20 +249,20 @@ async def reject_registrations(*, db: Database, principal: Principal, fair_id: s
                 exc.field = f"registration_ids.{index}" if fair_id else None
                 raise
         for registration in registrations:
-            _reject(session, fair, registration, Actor.of(principal), reason)
+            _reject(uow, fair, registration, Actor.of(principal), reason)
     return registrations
 
 
-def _reject(session: AsyncSession, fair: Fair, registration: Registration, actor: Actor, reason: str) -> None:
+def _reject(uow: UnitOfWork, fair: Fair, registration: Registration, actor: Actor, reason: str) -> None:
     before = registration.status
     registration.status = RegistrationStatus.REJECTED
     registration.decision_reason = reason
     registration.decided_at = registration.updated_at = utcnow()
-    session.add(registration)
-    add_event(session, ev.RegistrationRejected(fair_id=fair.id, registration_id=registration.id,
-                                               exhibitor_id=registration.exhibitor_id, reason=reason), source=SOURCE)
-    audit.record(session, actor, "registration.rejected", entity="registration", entity_id=registration.id,
-                 fair_id=fair.id, changes={"status": [before, "rejected"]}, reason=reason)
+    uow.session.add(registration)
+    uow.emit(ev.RegistrationRejected(fair_id=fair.id, registration_id=registration.id,
+                                     exhibitor_id=registration.exhibitor_id, reason=reason))
+    audit.record(uow.session, actor, "registration.rejected", entity="registration", entity_id=registration.id,
+                 fair_id=fair.id, changes={"status": [before, registration.status]}, reason=reason)
 
 
 async def cancel_registration(*, db: Database, principal: Principal, registration_id: str, note: str | None = None,
@@ -267,17 +270,17 @@ async def cancel_registration(*, db: Database, principal: Principal, registratio
     """Its exhibitor (until the fair's cancellation deadline) or the fair's organizer ends a registration;
     booths it held go to the best waitlisted registrations."""
     now = now or utcnow()
-    async with db.transaction() as session:
-        fair, registration = await _locked(session, principal, registration_id)
+    async with db.unit_of_work() as uow:
+        fair, registration = await _locked(uow.session, principal, registration_id)
         by_exhibitor = principal.role is Role.EXHIBITOR
         fair_rules.check_fair_deciding(FairStatus(fair.status))
         registration_rules.check_can_cancel(RegistrationStatus(registration.status), by_exhibitor=by_exhibitor, now=now,
                                 deadline=fair.cancellation_deadline)
         actor = Actor.of(principal)
-        held = await cancel(session, fair, registration, reason="exhibitor" if by_exhibitor else "organizer",
+        held = await cancel(uow, fair, registration, reason="exhibitor" if by_exhibitor else "organizer",
                             actor=actor, note=note)
         if held:
-            await promote_waitlisted(session, fair, actor, cause=(
+            await promote_waitlisted(uow, fair, actor, cause=(
                 f"hồ sơ {registration.id} bị hủy, trả {registration.booths_requested} gian / registration "
                 f"{registration.id} cancelled ({registration.cancel_reason}), {registration.booths_requested} "
                 "booths freed"))
