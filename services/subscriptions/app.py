@@ -4,27 +4,28 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.subscriptions import api, api_deliveries, api_pull
-from services.subscriptions.delivery import DeliveryWorker
-from services.subscriptions.domain import DeliveryPolicy
+from services.subscriptions.api import ROUTERS
+from services.subscriptions.api.stream import Signal
+from services.subscriptions.domain.delivery import DeliveryPolicy
 from services.subscriptions.handlers import make_consumer
 from services.subscriptions.models import TABLES
-from services.subscriptions.settings import SubscriptionsSettings
-from services.subscriptions.stream import Signal
+from services.subscriptions.service.delivery import DeliveryWorker
+from services.subscriptions.settings import LOOPBACK_REFUSED, SubscriptionsSettings
 from shared.messaging import subscribe
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import create_service_app
 
-ROUTERS = (*api.ROUTERS, *api_deliveries.ROUTERS, *api_pull.ROUTERS)
 
-
-def create_app(settings: Settings, *, policy: DeliveryPolicy | None = None,
-               poll_interval_s: float | None = None) -> FastAPI:
+def create_app(settings: Settings, *, subscriptions: SubscriptionsSettings | None = None,
+               policy: DeliveryPolicy | None = None, poll_interval_s: float | None = None) -> FastAPI:
     """The subscriptions service: regional centres' webhooks, streams, feeds and replay, fed from every topic.
-    `policy` and `poll_interval_s` override the settings (tests)."""
-    config = SubscriptionsSettings.from_settings(settings)
-    runtime = ServiceRuntime.build(config, tables=TABLES)
+    `subscriptions` is the service's own settings (read from the environment when not given); `policy` and
+    `poll_interval_s` override them (tests)."""
+    config = subscriptions if subscriptions is not None else SubscriptionsSettings()
+    if settings.env == "production" and config.webhook_allow_loopback:
+        raise ValueError(LOOPBACK_REFUSED)
+    runtime = ServiceRuntime.build(settings, tables=TABLES)
     worker = DeliveryWorker(runtime.db, policy=policy or config.policy(),
                             allow_loopback=config.webhook_allow_loopback,
                             poll_interval_s=poll_interval_s or config.webhook_poll_s,
@@ -32,10 +33,10 @@ def create_app(settings: Settings, *, policy: DeliveryPolicy | None = None,
                             slow_concurrency=config.webhook_slow_concurrency,
                             slow_call_s=config.webhook_slow_call_s)
     stored = Signal()
-    consumer = make_consumer(db=runtime.db, broker=runtime.broker, settings=config, wake=worker.wake,
+    consumer = make_consumer(db=runtime.db, broker=runtime.broker, settings=settings, wake=worker.wake,
                              stored=stored.notify)
-    subscribe(consumer, config, description="subscriptions stores every event, places it in a province "
-                                            "and owes it to the matching webhooks (delivery outbox).")
+    subscribe(consumer, settings, description="subscriptions stores every event, places it in a province "
+                                              "and owes it to the matching webhooks (delivery outbox).")
 
     async def start_worker(rt: ServiceRuntime) -> None:
         rt.spawn(worker.run())
@@ -45,6 +46,7 @@ def create_app(settings: Settings, *, policy: DeliveryPolicy | None = None,
         description="Đăng ký nhận sự kiện theo vùng (webhook, luồng trực tiếp, lịch, phát lại) / regional "
                     "centres' subscriptions: webhooks, live stream, calendar feeds, replay",
         routers=ROUTERS, on_startup=[start_worker])
+    app.state.subscriptions = config
     app.state.delivery_worker = worker
     app.state.stored_signal = stored
     app.state.regions = config.region_table()

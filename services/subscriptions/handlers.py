@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from faststream.kafka import KafkaBroker
-from sqlalchemy import event as sa_event
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.subscriptions import per_transaction
-from services.subscriptions.intake import take_event
+from services.subscriptions.service import reactions
+from services.subscriptions.service.per_transaction import Intake
 from shared.contracts import EVENT_CLASSES, EVENT_TOPICS
 from shared.contracts.base import Event
 from shared.db import Database
 from shared.envelope import EventMeta
 from shared.messaging import EventConsumer, Handler
 from shared.settings import Settings
+from shared.uow import SqlUnitOfWork
 
 CONSUMER = "subscriptions"
 
@@ -24,8 +24,9 @@ def make_consumer(*, db: Database, broker: KafkaBroker, settings: Settings, wake
                   stored: Callable[[], None] = lambda: None) -> EventConsumer:
     """One consumer for all four topics; once a transaction of events commits, `stored` tells the live
     streams and `wake` the delivery worker (when some event is owed to a webhook)."""
+    source = db.source or f"/services/{CONSUMER}"
 
-    def committed(intake: per_transaction.Intake) -> None:
+    def committed(intake: Intake) -> None:
         # Waking before the commit would let the readers look too early and miss the new rows.
         stored()
         if intake.owed:
@@ -33,9 +34,8 @@ def make_consumer(*, db: Database, broker: KafkaBroker, settings: Settings, wake
 
     async def on_event(session: AsyncSession, event: Event, meta: EventMeta) -> None:
         """Store the event and owe it to the subscriptions that want it."""
-        intake = await take_event(session, event=event, meta=meta)
-        if intake.taken == 1:  # the transaction's first event: one wake-up for the whole batch
-            sa_event.listen(session.sync_session, "after_commit", lambda _session: committed(intake), once=True)
+        await reactions.take_event(SqlUnitOfWork(session, source=source), event=event, meta=meta,
+                                   committed=committed)
 
     handlers: dict[type[Event], Handler] = {cls: on_event for cls in EVENT_CLASSES}
     return EventConsumer(name=CONSUMER, topics=EVENT_TOPICS, handlers=handlers, db=db,

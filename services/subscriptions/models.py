@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from services.subscriptions.domain import Filter
+from services.subscriptions.domain.delivery import DeliveryStatus
+from services.subscriptions.domain.matching import Filter
 from shared.db import utc_column, utcnow
-
-
-def new_id() -> str:
-    """A new identifier."""
-    return uuid.uuid4().hex
+from shared.principal import Role
+from shared.uow import new_id
 
 
 class Subscription(SQLModel, table=True):
@@ -25,7 +22,7 @@ class Subscription(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     owner: str = Field(index=True, max_length=200)  # the subscriber: the owning principal's subject
-    owner_role: str = Field(default="regional", max_length=20)
+    owner_role: str = Field(default=Role.REGIONAL.value, max_length=20)
     url: str | None = Field(default=None, max_length=2000)
     regions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     # The regions expanded when subscribing, plus the provinces named: what matching reads.
@@ -94,7 +91,7 @@ class Delivery(SQLModel, table=True):
     subscription_id: str = Field(foreign_key="subscriptions.id", index=True, max_length=64)
     event_id: str = Field(foreign_key="events.id", index=True, max_length=64)
     event_type: str = Field(max_length=100)
-    status: str = Field(default="pending", index=True, max_length=20)
+    status: str = Field(default=DeliveryStatus.PENDING.value, index=True, max_length=20)  # a DeliveryStatus
     attempts: int = 0  # every attempt ever made
     round_attempts: int = 0  # attempts since the last (re)delivery started: what the policy counts
     redeliveries: int = 0

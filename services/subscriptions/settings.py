@@ -1,52 +1,63 @@
-"""Settings of the subscriptions service: the kernel's, plus the webhook policy, streams and regions, read
-from SUBSCRIPTIONS_* environment variables."""
+"""Settings of the subscriptions service — the webhook policy, streams and regions, read from SUBSCRIPTIONS_*
+environment variables (and WEBHOOK_ALLOW_LOOPBACK); the kernel's settings are passed beside them."""
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import Literal
 
-from services.subscriptions.domain import DeliveryPolicy
-from services.subscriptions.regions import Regions
-from shared.settings import Settings
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.subscriptions.domain.delivery import DeliveryPolicy
+from services.subscriptions.domain.regions import Regions
 
 DAY_S = 86_400.0
+LOOPBACK_REFUSED = ("WEBHOOK_ALLOW_LOOPBACK=true is refused in production (HANGVIET_ENV=production): "
+                    "webhooks to loopback addresses are for development and tests only")
 
 
-def _env(name: str) -> str:
-    return f"SUBSCRIPTIONS_{name}"
-
-
-class SubscriptionsSettings(Settings):
+class SubscriptionsSettings(BaseSettings):
     """What the subscriptions service reads beyond the kernel's settings."""
 
-    webhook_base_s: float = Field(default=30.0, gt=0, validation_alias=_env("WEBHOOK_BASE_S"),
+    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore", populate_by_name=True,
+                                      env_prefix="SUBSCRIPTIONS_")
+
+    # A webhook to 127.0.0.1 or ::1 would reach the platform's own unauthenticated ports (Redis, the broker).
+    webhook_allow_loopback: bool = Field(default=False,
+                                         validation_alias="WEBHOOK_ALLOW_LOOPBACK",
+                                         description="allow loopback receivers (development, tests); refused "
+                                                     "in production")
+    env: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias="HANGVIET_ENV",
+        description="the deployment (HANGVIET_ENV), read for the loopback refusal")
+
+    webhook_base_s: float = Field(default=30.0, gt=0,
                                   description="first retry delay ceiling; doubles per failure")
-    webhook_max_s: float = Field(default=3600.0, gt=0, validation_alias=_env("WEBHOOK_MAX_S"),
+    webhook_max_s: float = Field(default=3600.0, gt=0,
                                  description="longest retry delay ceiling")
-    webhook_max_attempts: int = Field(default=8, ge=1, le=100, validation_alias=_env("WEBHOOK_MAX_ATTEMPTS"),
+    webhook_max_attempts: int = Field(default=8, ge=1, le=100,
                                       description="attempts per round; then the delivery is parked and the "
                                                   "subscription flagged")
-    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120, validation_alias=_env("WEBHOOK_TIMEOUT_S"),
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=120,
                                      description="total time one call to a receiver may take")
-    webhook_max_concurrency: int = Field(default=32, ge=1, validation_alias=_env("WEBHOOK_MAX_CONCURRENCY"),
+    webhook_max_concurrency: int = Field(default=32, ge=1,
                                          description="calls to receivers in flight at once, all subscriptions")
-    webhook_slow_concurrency: int = Field(default=8, ge=1, validation_alias=_env("WEBHOOK_SLOW_CONCURRENCY"),
+    webhook_slow_concurrency: int = Field(default=8, ge=1,
                                           description="calls in flight to receivers that were last slow or failing")
-    webhook_slow_call_s: float = Field(default=2.0, gt=0, validation_alias=_env("WEBHOOK_SLOW_CALL_S"),
+    webhook_slow_call_s: float = Field(default=2.0, gt=0,
                                        description="a call longer than this makes its receiver count as slow")
-    webhook_poll_s: float = Field(default=1.0, gt=0, validation_alias=_env("WEBHOOK_POLL_S"),
+    webhook_poll_s: float = Field(default=1.0, gt=0,
                                   description="how often the worker looks for due deliveries when not woken")
     webhook_secret_overlap_s: float = Field(default=DAY_S, ge=0, le=7 * DAY_S,
-                                            validation_alias=_env("WEBHOOK_SECRET_OVERLAP_S"),
                                             description="default overlap of a secret rotation")
-    stream_poll_s: float = Field(default=1.0, gt=0, validation_alias=_env("STREAM_POLL_S"),
+    stream_poll_s: float = Field(default=1.0, gt=0,
                                  description="how often a live stream looks at the event store when not woken")
-    stream_gap_timeout_s: float = Field(default=5.0, ge=0, validation_alias=_env("STREAM_GAP_TIMEOUT_S"),
+    stream_gap_timeout_s: float = Field(default=5.0, ge=0,
                                         description="how long a stream waits for a missing sequence number "
                                                     "(a transaction still committing) before passing it")
-    stream_ping_s: float = Field(default=15.0, gt=0, validation_alias=_env("STREAM_PING_S"),
+    stream_ping_s: float = Field(default=15.0, gt=0,
                                  description="keep-alive comment interval of a live stream")
-    regions: dict[str, list[str]] = Field(default_factory=dict, validation_alias=_env("REGIONS"),
+    regions: dict[str, list[str]] = Field(default_factory=dict,
                                           description="JSON: region id → province codes (replaces the defaults)")
 
     @field_validator("regions")
@@ -59,12 +70,11 @@ class SubscriptionsSettings(Settings):
             raise ValueError(f"SUBSCRIPTIONS_REGIONS names unknown province codes: {', '.join(unknown)}")
         return {name.strip().lower(): codes for name, codes in value.items()}
 
-    @classmethod
-    def from_settings(cls, settings: Settings, **overrides: object) -> SubscriptionsSettings:
-        """The service's settings on top of the kernel's (the environment fills what is not given)."""
-        if isinstance(settings, cls) and not overrides:
-            return settings
-        return cls(**{**settings.model_dump(), **overrides})
+    @model_validator(mode="after")
+    def _refuse_loopback_webhooks_in_production(self) -> SubscriptionsSettings:
+        if self.env == "production" and self.webhook_allow_loopback:
+            raise ValueError(LOOPBACK_REFUSED)
+        return self
 
     def policy(self) -> DeliveryPolicy:
         """The webhook delivery policy."""

@@ -10,7 +10,7 @@ from aiokafka import TopicPartition
 from aiokafka.errors import IllegalStateError
 from prometheus_client.parser import text_string_to_metric_families
 
-from services.subscriptions.domain import DeliveryPolicy
+from services.subscriptions.domain.delivery import DeliveryPolicy
 from shared.contracts.registration import FairPublished
 from shared.db import utcnow
 from shared.metrics import consumer_lag

@@ -24,8 +24,9 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from services.subscriptions.app import create_app
-from services.subscriptions.domain import DeliveryPolicy
+from services.subscriptions.domain.delivery import DeliveryPolicy
 from services.subscriptions.models import StoredEvent
+from services.subscriptions.settings import SubscriptionsSettings
 from shared.contracts import booths, markets, registration
 from shared.contracts.base import Event
 from shared.envelope import event_headers
@@ -94,8 +95,9 @@ async def receiver(sock: socket.socket | None = None, **options) -> AsyncIterato
 
 
 def make_app(settings_for, *, policy: DeliveryPolicy = FAST, allow_loopback: bool = True):
-    return create_app(settings_for("subscriptions", webhook_allow_loopback=allow_loopback), policy=policy,
-                      poll_interval_s=0.05)
+    return create_app(settings_for("subscriptions"),
+                      subscriptions=SubscriptionsSettings(webhook_allow_loopback=allow_loopback),
+                      policy=policy, poll_interval_s=0.05)
 
 
 def fair_published(province_code: str, fair_id: str | None = None, *,
@@ -271,7 +273,8 @@ class TestDelivery:
         assert slow_rows[0]["attempts"][0]["latency_ms"] >= 1400
 
     async def test_delivers_as_soon_as_the_event_commits_without_waiting_for_a_poll(self, settings_for):
-        app = create_app(settings_for("subscriptions", webhook_allow_loopback=True), policy=FAST,
+        app = create_app(settings_for("subscriptions"),
+                         subscriptions=SubscriptionsSettings(webhook_allow_loopback=True), policy=FAST,
                          poll_interval_s=30)
         settings = app.state.settings
         async with receiver() as rec, running_app(app) as client:

@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import pytest
 from sqlmodel import col, select
 
-from services.subscriptions import intake
 from services.subscriptions.handlers import make_consumer
 from services.subscriptions.models import Delivery, StoredEvent
+from services.subscriptions.service import reactions
 from shared.contracts import booths, registration
 from shared.contracts.base import Event
 from shared.envelope import event_headers
@@ -67,7 +67,7 @@ class TestBatches:
         records = scenario()
         ids = [event_id(r) for r in records]
         if failing is not None:
-            real = intake.structured_cloudevent
+            real = reactions.structured_cloudevent
             failed: list[str] = []
 
             def fails_once(event, meta):
@@ -76,7 +76,7 @@ class TestBatches:
                     raise RuntimeError("a passing failure")
                 return real(event, meta)
 
-            monkeypatch.setattr(intake, "structured_cloudevent", fails_once)
+            monkeypatch.setattr(reactions, "structured_cloudevent", fails_once)
         told: list[str] = []
         consumer = make_consumer(db=app.state.runtime.db, broker=app.state.runtime.broker, settings=settings,
                                  wake=lambda: told.append("wake"), stored=lambda: told.append("stored"))

@@ -12,7 +12,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from services.subscriptions.app import create_app
-from services.subscriptions.domain import DeliveryPolicy, retry_ceiling_s
+from services.subscriptions.domain.delivery import DeliveryPolicy, retry_ceiling_s
 from services.subscriptions.settings import SubscriptionsSettings
 from shared.contracts import booths, markets
 from tests.conftest import running_app, unique
@@ -187,10 +187,10 @@ class TestCrossTopicOrder:
 
 class TestIsolation:
     async def test_a_receiver_found_slow_calls_from_its_own_pool_and_leaves_the_main_one_free(self, settings_for):
-        settings = SubscriptionsSettings.from_settings(
-            settings_for("subscriptions", webhook_allow_loopback=True), webhook_max_concurrency=1,
-            webhook_slow_concurrency=1, webhook_slow_call_s=0.2, webhook_timeout_s=10, webhook_poll_s=0.05)
-        app = create_app(settings)
+        settings = settings_for("subscriptions")
+        app = create_app(settings, subscriptions=SubscriptionsSettings(
+            webhook_allow_loopback=True, webhook_max_concurrency=1, webhook_slow_concurrency=1, webhook_slow_call_s=0.2,
+            webhook_timeout_s=10, webhook_poll_s=0.05))
         async with receiver(delays=[0.5, 3]) as slow, receiver() as fast, running_app(app) as client:
             slow_sub = await subscribe(client, settings, slow.url, event_types=["*"], subject="rc-slow")
             fast_sub = await subscribe(client, settings, fast.url)

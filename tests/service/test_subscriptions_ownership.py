@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.subscriptions.domain import DeliveryPolicy
+from services.subscriptions.domain.delivery import DeliveryPolicy
 from tests.conftest import running_app, token
 from tests.service.test_subscriptions import fair_published, feed, free_socket, make_app, rc, settled, url_of
 from tests.service.test_subscriptions_pull import served

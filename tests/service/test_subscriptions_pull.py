@@ -15,8 +15,9 @@ import uvicorn
 from icalendar import Calendar
 from sqlmodel import select
 
-from services.subscriptions import domain, eventstore
+from services.subscriptions.domain import matching
 from services.subscriptions.models import StoredEvent
+from services.subscriptions.service import eventstore
 from shared.contracts import markets
 from shared.envelope import event_headers
 from tests.conftest import running_app, token, unique
@@ -105,15 +106,16 @@ class TestReplay:
             db = app.state.runtime.db
             async with db.sessions() as session:
                 stored = (await session.exec(select(StoredEvent))).all()
-            filters = [domain.Filter(("*",), frozenset({"08"})), domain.Filter(("fair.*",), frozenset({"08", "79"})),
-                       domain.Filter(("session.scheduled", "registration.*"), frozenset({"08"})),
-                       domain.Filter(("*",), frozenset({"08"}), fair_id=fair.fair_id),
-                       domain.Filter(("*",), frozenset({"08"}), programme_id=programme.programme_id),
-                       domain.Filter(("*",), frozenset({"08"}), centre_id="tq")]
+            filters = [matching.Filter(("*",), frozenset({"08"})),
+                       matching.Filter(("fair.*",), frozenset({"08", "79"})),
+                       matching.Filter(("session.scheduled", "registration.*"), frozenset({"08"})),
+                       matching.Filter(("*",), frozenset({"08"}), fair_id=fair.fair_id),
+                       matching.Filter(("*",), frozenset({"08"}), programme_id=programme.programme_id),
+                       matching.Filter(("*",), frozenset({"08"}), centre_id="tq")]
             for wanted in filters:
                 by_sql = [r.id for r in await eventstore.replay(db, wanted, since=None, limit=100)]
                 by_python = [r.id for r in sorted(stored, key=lambda r: r.seq or 0)
-                             if domain.matches(wanted, eventstore.facts(r))]
+                             if matching.matches(wanted, eventstore.facts(r))]
                 assert by_sql == by_python and by_sql, wanted
 
 

@@ -13,6 +13,8 @@ import pytest
 from pydantic import ValidationError
 
 from devstack import cli
+from services.subscriptions.app import create_app
+from services.subscriptions.settings import SubscriptionsSettings
 from shared.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,13 +35,19 @@ class TestProductionSettings:
     def test_refuse_loopback_webhooks_naming_the_variable(self, environment):
         environment({**PRODUCTION, "WEBHOOK_ALLOW_LOOPBACK": "true"})
         with pytest.raises(ValidationError, match="WEBHOOK_ALLOW_LOOPBACK=true is refused in production"):
-            load_settings("subscriptions")
+            SubscriptionsSettings()
+
+    def test_refuse_loopback_webhooks_when_the_kernel_settings_say_production(self, environment):
+        environment({})
+        production = load_settings("subscriptions", env="production", jwt_secret=PRODUCTION["JWT_SECRET"])
+        with pytest.raises(ValueError, match="WEBHOOK_ALLOW_LOOPBACK=true is refused in production"):
+            create_app(production, subscriptions=SubscriptionsSettings(webhook_allow_loopback=True))
 
     @pytest.mark.parametrize(("env", "allow"), [(PRODUCTION, "false"), ({"HANGVIET_ENV": "development"}, "true"),
                                                 ({"HANGVIET_ENV": "test"}, "true")])
     def test_accept_loopback_off_in_production_and_on_elsewhere(self, environment, env, allow):
         environment({**env, "WEBHOOK_ALLOW_LOOPBACK": allow})
-        assert load_settings("subscriptions").webhook_allow_loopback is (allow == "true")
+        assert SubscriptionsSettings().webhook_allow_loopback is (allow == "true")
 
     def test_the_subscriptions_process_stops_at_start_up_with_the_reason(self, tmp_path):
         env = {**os.environ, **PRODUCTION, "WEBHOOK_ALLOW_LOOPBACK": "true", "HANGVIET_VAR_DIR": str(tmp_path),

@@ -15,8 +15,8 @@ import pytest
 import pytest_asyncio
 from sqlmodel import col, update
 
-from services.subscriptions import urls
-from services.subscriptions.domain import DeliveryPolicy
+from services.subscriptions.adapters import urls
+from services.subscriptions.domain.delivery import DeliveryPolicy
 from services.subscriptions.models import Subscription
 from tests.conftest import running_app
 from tests.service.test_subscriptions import (

@@ -10,10 +10,11 @@ import standardwebhooks.webhooks
 from sqlmodel import col, update
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from services.subscriptions import delivery
 from services.subscriptions.app import create_app
-from services.subscriptions.domain import DeliveryPolicy
+from services.subscriptions.domain.delivery import DeliveryPolicy
 from services.subscriptions.models import Delivery
+from services.subscriptions.service import delivery
+from services.subscriptions.settings import SubscriptionsSettings
 from tests.conftest import running_app, token
 from tests.service.test_subscriptions import (
     deliveries,
@@ -80,7 +81,8 @@ def two_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
 
 class TestParkingAndRedelivery:
     async def test_parks_flags_and_redelivers_one_then_all(self, settings_for, two_attempts):
-        app = create_app(settings_for("subscriptions", webhook_allow_loopback=True), poll_interval_s=0.05)
+        app = create_app(settings_for("subscriptions"), poll_interval_s=0.05,  # the rest from the environment
+                         subscriptions=SubscriptionsSettings(webhook_allow_loopback=True))
         settings = app.state.settings
         async with receiver(statuses=[500] * 4) as rec, running_app(app) as client:
             sub = await subscribe(client, settings, rec.url)

@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from services.subscriptions import domain, signing, urls
-from services.subscriptions.domain import DeliveryPolicy, DeliveryStatus, Placement
+from services.subscriptions.adapters import urls
+from services.subscriptions.domain import delivery, matching, signing
+from services.subscriptions.domain.delivery import DeliveryPolicy, DeliveryStatus
+from services.subscriptions.domain.matching import Placement
 from shared.contracts import EVENT_CLASSES
 from shared.errors import Invalid
 
@@ -19,21 +21,21 @@ KNOWN = [cls.event_name for cls in EVENT_CLASSES]
 
 class TestEventTypePatterns:
     def test_accepts_names_prefixes_and_the_wildcard(self):
-        assert domain.normalize_event_types(["fair.*", "registration.approved", "*"], KNOWN) == [
+        assert matching.normalize_event_types(["fair.*", "registration.approved", "*"], KNOWN) == [
             "fair.*", "registration.approved", "*"]
 
     def test_drops_duplicates_keeping_order(self):
-        assert domain.normalize_event_types(["fair.*", "fair.*", "invoice.paid"], KNOWN) == ["fair.*", "invoice.paid"]
+        assert matching.normalize_event_types(["fair.*", "fair.*", "invoice.paid"], KNOWN) == ["fair.*", "invoice.paid"]
 
     @pytest.mark.parametrize("pattern", ["fair.publish", "nothing.*", ".*", "fair*", "vn.hangviet.fair.published.v1"])
     def test_refuses_unknown_patterns_naming_the_field(self, pattern):
         with pytest.raises(Invalid) as caught:
-            domain.normalize_event_types([pattern], KNOWN)
+            matching.normalize_event_types([pattern], KNOWN)
         assert caught.value.field == "event_types"
 
     def test_refuses_an_empty_list(self):
         with pytest.raises(Invalid) as caught:
-            domain.normalize_event_types([], KNOWN)
+            matching.normalize_event_types([], KNOWN)
         assert caught.value.field == "event_types"
 
     @pytest.mark.parametrize(("patterns", "name", "expected"), [
@@ -45,41 +47,41 @@ class TestEventTypePatterns:
         (["session.*", "invoice.paid"], "invoice.paid", True),
     ])
     def test_matches_event_names(self, patterns, name, expected):
-        assert domain.event_type_matches(patterns, name) is expected
+        assert matching.event_type_matches(patterns, name) is expected
 
 
 class TestProvinceFilter:
     def test_matches_only_the_subscribed_provinces(self):
         wanted = {"event_types": ["fair.*"], "provinces": ["08", "15"], "event_name": "fair.published"}
-        assert domain.subscription_matches(**wanted, province_code="08")
-        assert not domain.subscription_matches(**wanted, province_code="01")
+        assert matching.subscription_matches(**wanted, province_code="08")
+        assert not matching.subscription_matches(**wanted, province_code="01")
 
     def test_an_unplaced_event_matches_nothing(self):
-        assert not domain.subscription_matches(event_types=["*"], provinces=["08"], event_name="fair.closed",
+        assert not matching.subscription_matches(event_types=["*"], provinces=["08"], event_name="fair.closed",
                                                province_code=None)
 
 
 class TestPlacingEvents:
     def test_an_event_with_its_own_province_is_placed_there(self):
-        assert domain.place_event(Placement(province_code="08", fair_id="f1"), fairs={"f1": "01"},
+        assert matching.place_event(Placement(province_code="08", fair_id="f1"), fairs={"f1": "01"},
                                   programmes={}) == "08"
 
     def test_an_event_about_a_fair_takes_the_fair_province(self):
-        assert domain.place_event(Placement(fair_id="f1"), fairs={"f1": "08"}, programmes={}) == "08"
+        assert matching.place_event(Placement(fair_id="f1"), fairs={"f1": "08"}, programmes={}) == "08"
 
     def test_a_billing_event_keyed_by_programme_takes_the_programme_province(self):
-        assert domain.place_event(Placement(fair_id="p1"), fairs={}, programmes={"p1": "15"}) == "15"
+        assert matching.place_event(Placement(fair_id="p1"), fairs={}, programmes={"p1": "15"}) == "15"
 
     def test_an_event_about_an_unknown_fair_is_unplaced(self):
-        assert domain.place_event(Placement(fair_id="f9"), fairs={"f1": "08"}, programmes={}) is None
+        assert matching.place_event(Placement(fair_id="f9"), fairs={"f1": "08"}, programmes={}) is None
 
     def test_fair_and_programme_events_teach_places(self):
         class Published:
             fair_id, province_code = "f1", "08"
 
-        learned = domain.place_learned("fair.published", Published())
-        assert learned == domain.LearnedPlace(kind="fair", aggregate_id="f1", province_code="08")
-        assert domain.place_learned("fair.closed", Published()) is None
+        learned = matching.place_learned("fair.published", Published())
+        assert learned == matching.LearnedPlace(kind="fair", aggregate_id="f1", province_code="08")
+        assert matching.place_learned("fair.closed", Published()) is None
 
 
 class TestBackoff:
@@ -88,27 +90,27 @@ class TestBackoff:
     @pytest.mark.parametrize(("attempts", "low", "high"), [
         (1, 5, 10), (2, 10, 20), (3, 20, 40), (4, 40, 80), (5, 50, 100), (9, 50, 100)])
     def test_doubles_then_caps_with_equal_jitter(self, attempts, low, high):
-        assert domain.retry_delay_s(attempts, self.policy, 0.0) == low
-        assert domain.retry_delay_s(attempts, self.policy, 1.0) == high
+        assert delivery.retry_delay_s(attempts, self.policy, 0.0) == low
+        assert delivery.retry_delay_s(attempts, self.policy, 1.0) == high
 
     def test_jitter_from_a_real_random_source_spreads_the_delays_within_their_bounds(self):
         source = random.Random()  # seeded by the operating system, as the delivery worker's `random.random`
         for attempts, low, high in ((1, 5, 10), (3, 20, 40), (9, 50, 100)):
-            delays = [domain.retry_delay_s(attempts, self.policy, source.random()) for _ in range(200)]
+            delays = [delivery.retry_delay_s(attempts, self.policy, source.random()) for _ in range(200)]
             assert all(low <= d <= high for d in delays), attempts
             assert len(set(delays)) > 190, attempts  # receivers failing together are not retried together
             quarter = (high - low) / 4
             assert min(delays) < low + quarter and max(delays) > high - quarter, attempts  # the whole range
 
     def test_parks_once_the_attempts_are_spent(self):
-        assert domain.next_status(succeeded=False, attempts=3, policy=self.policy) is DeliveryStatus.PENDING
-        assert domain.next_status(succeeded=False, attempts=4, policy=self.policy) is DeliveryStatus.PARKED
-        assert domain.next_status(succeeded=True, attempts=4, policy=self.policy) is DeliveryStatus.DELIVERED
+        assert delivery.next_status(succeeded=False, attempts=3, policy=self.policy) is DeliveryStatus.PENDING
+        assert delivery.next_status(succeeded=False, attempts=4, policy=self.policy) is DeliveryStatus.PARKED
+        assert delivery.next_status(succeeded=True, attempts=4, policy=self.policy) is DeliveryStatus.DELIVERED
 
     @pytest.mark.parametrize(("code", "ok"), [(200, True), (204, True), (299, True), (301, False), (500, False),
                                               (None, False)])
     def test_only_2xx_is_success(self, code, ok):
-        assert domain.is_success(code) is ok
+        assert delivery.is_success(code) is ok
 
 
 class TestWebhookUrl:
@@ -171,55 +173,55 @@ class TestSigning:
 
 
 class TestFilters:
-    wanted = domain.Filter(("fair.*", "session.scheduled"), frozenset({"08", "15"}))
+    wanted = matching.Filter(("fair.*", "session.scheduled"), frozenset({"08", "15"}))
 
     @pytest.mark.parametrize(("facts", "expected"), [
-        (domain.EventFacts("fair.published", "08"), True),
-        (domain.EventFacts("session.scheduled", "15", programme_id="p1"), True),
-        (domain.EventFacts("session.cancelled", "15"), False),
-        (domain.EventFacts("fair.published", "01"), False),
-        (domain.EventFacts("fair.published", None), False),
+        (matching.EventFacts("fair.published", "08"), True),
+        (matching.EventFacts("session.scheduled", "15", programme_id="p1"), True),
+        (matching.EventFacts("session.cancelled", "15"), False),
+        (matching.EventFacts("fair.published", "01"), False),
+        (matching.EventFacts("fair.published", None), False),
     ])
     def test_matches_types_and_provinces(self, facts, expected):
-        assert domain.matches(self.wanted, facts) is expected
+        assert matching.matches(self.wanted, facts) is expected
 
     def test_a_fair_scope_keeps_only_that_fairs_events(self):
-        scoped = domain.Filter(("*",), frozenset({"08"}), fair_id="f1")
-        assert domain.matches(scoped, domain.EventFacts("registration.approved", "08", fair_id="f1"))
-        assert not domain.matches(scoped, domain.EventFacts("registration.approved", "08", fair_id="f2"))
+        scoped = matching.Filter(("*",), frozenset({"08"}), fair_id="f1")
+        assert matching.matches(scoped, matching.EventFacts("registration.approved", "08", fair_id="f1"))
+        assert not matching.matches(scoped, matching.EventFacts("registration.approved", "08", fair_id="f2"))
 
     def test_a_programme_scope_keeps_only_that_programmes_events(self):
-        scoped = domain.Filter(("session.*",), frozenset({"08"}), programme_id="p1")
-        assert domain.matches(scoped, domain.EventFacts("session.scheduled", "08", programme_id="p1"))
-        assert not domain.matches(scoped, domain.EventFacts("session.scheduled", "08", programme_id="p2"))
+        scoped = matching.Filter(("session.*",), frozenset({"08"}), programme_id="p1")
+        assert matching.matches(scoped, matching.EventFacts("session.scheduled", "08", programme_id="p1"))
+        assert not matching.matches(scoped, matching.EventFacts("session.scheduled", "08", programme_id="p2"))
 
     def test_an_organizing_centre_sees_only_its_own(self):
-        own = domain.Filter(("*",), frozenset({"08"}), centre_id="tq")
-        assert domain.matches(own, domain.EventFacts("fair.published", "08", centre_id="tq"))
-        assert not domain.matches(own, domain.EventFacts("fair.published", "08", centre_id="hg"))
-        assert not domain.matches(own, domain.EventFacts("fair.published", "08"))
+        own = matching.Filter(("*",), frozenset({"08"}), centre_id="tq")
+        assert matching.matches(own, matching.EventFacts("fair.published", "08", centre_id="tq"))
+        assert not matching.matches(own, matching.EventFacts("fair.published", "08", centre_id="hg"))
+        assert not matching.matches(own, matching.EventFacts("fair.published", "08"))
 
     def test_a_billing_event_keyed_by_programme_is_about_the_programme(self):
         placement = Placement(fair_id="p1")
-        assert domain.aggregate_ids(placement, programmes={"p1": "08"}) == (None, "p1")
-        assert domain.aggregate_ids(placement, programmes={}) == ("p1", None)
+        assert matching.aggregate_ids(placement, programmes={"p1": "08"}) == (None, "p1")
+        assert matching.aggregate_ids(placement, programmes={}) == ("p1", None)
 
 
 class TestRetrySchedule:
     def test_the_ceiling_doubles_from_the_base_up_to_the_cap(self):
         policy = DeliveryPolicy(base_s=1, max_s=6)
-        assert [domain.retry_ceiling_s(n, policy) for n in range(1, 6)] == [1, 2, 4, 6, 6]
+        assert [delivery.retry_ceiling_s(n, policy) for n in range(1, 6)] == [1, 2, 4, 6, 6]
 
 
 class TestSecretRotation:
     now = datetime(2026, 11, 1, tzinfo=UTC)
 
     def test_signs_with_both_secrets_during_the_overlap_then_with_the_new_one(self):
-        both = domain.signing_secrets(current="new", previous="old", previous_until=self.now + timedelta(hours=1),
+        both = delivery.signing_secrets(current="new", previous="old", previous_until=self.now + timedelta(hours=1),
                                       now=self.now)
-        after = domain.signing_secrets(current="new", previous="old", previous_until=self.now, now=self.now)
+        after = delivery.signing_secrets(current="new", previous="old", previous_until=self.now, now=self.now)
         assert both == ["new", "old"] and after == ["new"]
-        assert domain.signing_secrets(current="new", previous=None, previous_until=None, now=self.now) == ["new"]
+        assert delivery.signing_secrets(current="new", previous=None, previous_until=None, now=self.now) == ["new"]
 
     def test_a_receiver_holding_either_secret_verifies_a_doubly_signed_delivery(self):
         import time
@@ -234,11 +236,11 @@ class TestSecretRotation:
 
 class TestLatePlacement:
     def test_an_event_placed_late_takes_the_place_and_centre_of_its_fair(self):
-        learned = domain.LearnedPlace(kind="fair", aggregate_id="f1", province_code="08", centre_id="tq")
-        placed = domain.placed_later(domain.EventFacts("floorplan.published", None, fair_id="f1"), learned)
-        assert placed == domain.EventFacts("floorplan.published", "08", fair_id="f1", centre_id="tq")
+        learned = matching.LearnedPlace(kind="fair", aggregate_id="f1", province_code="08", centre_id="tq")
+        placed = matching.placed_later(matching.EventFacts("floorplan.published", None, fair_id="f1"), learned)
+        assert placed == matching.EventFacts("floorplan.published", "08", fair_id="f1", centre_id="tq")
 
     def test_a_billing_charge_keyed_by_programme_becomes_about_the_programme(self):
-        learned = domain.LearnedPlace(kind="programme", aggregate_id="p1", province_code="15", centre_id="lc")
-        placed = domain.placed_later(domain.EventFacts("invoice.issued", None, fair_id="p1"), learned)
+        learned = matching.LearnedPlace(kind="programme", aggregate_id="p1", province_code="15", centre_id="lc")
+        placed = matching.placed_later(matching.EventFacts("invoice.issued", None, fair_id="p1"), learned)
         assert (placed.fair_id, placed.programme_id, placed.province_code) == (None, "p1", "15")

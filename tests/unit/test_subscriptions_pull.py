@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar
 
-from services.subscriptions import ical
-from services.subscriptions.stream import Cursor, advance
+from services.subscriptions.domain import ical
+from services.subscriptions.domain.stream import Cursor, advance
 
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 

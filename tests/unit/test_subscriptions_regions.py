@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from services.subscriptions.access import Reach, reach_of
-from services.subscriptions.regions import DEFAULT_REGIONS, Regions
+from services.subscriptions.domain.access import Reach, reach_of
+from services.subscriptions.domain.regions import DEFAULT_REGIONS, Regions
 from services.subscriptions.settings import SubscriptionsSettings
 from shared.auth import Principal, Role
 from shared.errors import Forbidden, Invalid
 from shared.reference.geo import provinces
-from shared.settings import load_settings
 
 REGIONS = Regions.configured()
 
@@ -81,14 +80,16 @@ class TestSettings:
         monkeypatch.setenv("SUBSCRIPTIONS_WEBHOOK_MAX_ATTEMPTS", "3")
         monkeypatch.setenv("SUBSCRIPTIONS_WEBHOOK_TIMEOUT_S", "4")
         monkeypatch.setenv("SUBSCRIPTIONS_REGIONS", '{"north": ["08"]}')
-        settings = SubscriptionsSettings.from_settings(load_settings("subscriptions", webhook_allow_loopback=True))
+        monkeypatch.setenv("WEBHOOK_ALLOW_LOOPBACK", "true")
+        monkeypatch.delenv("HANGVIET_ENV", raising=False)
+        settings = SubscriptionsSettings()
         policy = settings.policy()
         assert (policy.base_s, policy.max_s, policy.max_attempts, policy.timeout_s) == (2.5, 60, 3, 4)
-        assert settings.service == "subscriptions" and settings.webhook_allow_loopback
+        assert settings.webhook_allow_loopback
         assert settings.region_table().provinces_of(["north"]) == ["08"]
 
     def test_defaults_are_those_documented(self):
-        settings = SubscriptionsSettings.from_settings(load_settings("subscriptions"))
+        settings = SubscriptionsSettings()
         policy = settings.policy()
         assert (policy.base_s, policy.max_s, policy.max_attempts, policy.timeout_s) == (30, 3600, 8, 10)
         assert settings.webhook_secret_overlap_s == 86_400
@@ -96,9 +97,9 @@ class TestSettings:
     def test_refuses_a_nonsense_policy(self, monkeypatch):
         monkeypatch.setenv("SUBSCRIPTIONS_WEBHOOK_MAX_ATTEMPTS", "0")
         with pytest.raises(ValueError, match=r"webhook_max_attempts|SUBSCRIPTIONS_WEBHOOK_MAX_ATTEMPTS"):
-            SubscriptionsSettings.from_settings(load_settings("subscriptions"))
+            SubscriptionsSettings()
 
     def test_refuses_regions_naming_unknown_provinces(self, monkeypatch):
         monkeypatch.setenv("SUBSCRIPTIONS_REGIONS", '{"north": ["08", "99"]}')
         with pytest.raises(ValueError, match="99"):
-            SubscriptionsSettings.from_settings(load_settings("subscriptions"))
+            SubscriptionsSettings()

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import structlog
 
-from services.subscriptions.regions import Regions
-from shared.auth import Principal, Role
+from services.subscriptions.domain.regions import Regions
 from shared.errors import Forbidden
+from shared.principal import Principal, Role
 
 log = structlog.get_logger()
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from services.subscriptions import service
-from services.subscriptions.access import reach_of
-from services.subscriptions.deps import DbDep, RegionsDep, SettingsDep, Subscriber, subscription_public
-from services.subscriptions.schemas import (
+from services.subscriptions.api.deps import DbDep, RegionsDep, SettingsDep, Subscriber, subscription_public
+from services.subscriptions.domain.access import reach_of
+from services.subscriptions.domain.subscription import NewSubscription
+from services.subscriptions.schemas.subscriptions import (
     FeedCreated,
     RegionPublic,
     SecretRotate,
@@ -22,6 +22,7 @@ from services.subscriptions.schemas import (
     SubscriptionPublic,
     SubscriptionsPublic,
 )
+from services.subscriptions.service import subscriptions as service
 from shared.auth import CurrentPrincipal
 
 subscriptions = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
@@ -33,7 +34,8 @@ subscriptions = APIRouter(prefix="/subscriptions", tags=["subscriptions"])
 async def create_subscription(body: SubscriptionCreate, db: DbDep, principal: Subscriber, regions: RegionsDep,
                               settings: SettingsDep) -> SubscriptionCreated:
     subscription = await service.create_subscription(
-        db=db, principal=principal, data=body, regions=regions, allow_loopback=settings.webhook_allow_loopback)
+        db=db, principal=principal, data=NewSubscription(**body.model_dump()), regions=regions,
+        allow_loopback=settings.webhook_allow_loopback)
     return SubscriptionCreated(**subscription_public(subscription).model_dump(), secret=subscription.secret)
 
 

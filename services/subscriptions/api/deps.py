@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.subscriptions.delivery import DeliveryWorker
-from services.subscriptions.domain import DeliveryStatus
+from services.subscriptions.api.stream import Signal
+from services.subscriptions.domain.delivery import DeliveryStatus
+from services.subscriptions.domain.regions import Regions
 from services.subscriptions.models import Delivery, DeliveryAttempt, Subscription
-from services.subscriptions.regions import Regions
-from services.subscriptions.schemas import AttemptPublic, DeliveryPublic, SubscriptionPublic
+from services.subscriptions.schemas.deliveries import AttemptPublic, DeliveryPublic
+from services.subscriptions.schemas.subscriptions import SubscriptionPublic
+from services.subscriptions.service.delivery import DeliveryWorker
 from services.subscriptions.settings import SubscriptionsSettings
-from services.subscriptions.stream import Signal
 from shared.auth import Principal, Role, require
 from shared.db import Database
 
@@ -24,8 +25,8 @@ def get_db(request: Request) -> Database:
 
 
 def get_settings(request: Request) -> SubscriptionsSettings:
-    """The service's settings."""
-    settings: SubscriptionsSettings = request.app.state.settings
+    """The service's own settings."""
+    settings: SubscriptionsSettings = request.app.state.subscriptions
     return settings
 
 
@@ -65,7 +66,7 @@ def subscription_public(subscription: Subscription) -> SubscriptionPublic:
 
 def delivery_public(delivery: Delivery, attempts: list[DeliveryAttempt]) -> DeliveryPublic:
     """Shape a delivery and its attempts."""
-    pending = delivery.status == DeliveryStatus.PENDING.value
+    pending = delivery.status == DeliveryStatus.PENDING
     return DeliveryPublic(
         id=delivery.id or 0, event_id=delivery.event_id, event_type=delivery.event_type,
         status=DeliveryStatus(delivery.status), attempt_count=delivery.attempts,

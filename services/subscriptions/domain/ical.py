@@ -11,7 +11,7 @@ from typing import Any
 
 from icalendar import Calendar, Event
 
-from services.subscriptions import domain
+from services.subscriptions.domain import matching
 
 FAIR_TYPES = ("fair.published", "fair.updated", "fair.cancelled")
 SESSION_TYPES = ("session.scheduled", "session.rescheduled", "session.cancelled")
@@ -51,7 +51,7 @@ def calendar_types(event_types: Iterable[str]) -> list[str]:
     patterns = list(event_types)
     wanted: list[str] = []
     for kind in (FAIR_TYPES, SESSION_TYPES):
-        if any(domain.event_type_matches(patterns, name) for name in kind):
+        if any(matching.event_type_matches(patterns, name) for name in kind):
             wanted.extend(kind)
     return wanted
 
@@ -157,4 +157,5 @@ def to_ical(items: Iterable[Entry], *, name: str) -> bytes:
         if item.notes:
             event.add("description", "\n".join(item.notes))
         calendar.add_component(event)
-    return calendar.to_ical()
+    document: bytes = calendar.to_ical()
+    return document

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.subscriptions import service
-from services.subscriptions.deps import DbDep, Subscriber, WorkerDep, delivery_public
-from services.subscriptions.domain import DeliveryStatus
-from services.subscriptions.schemas import DeliveriesPublic, DeliveryPublic, Redelivered
+from services.subscriptions.api.deps import DbDep, Subscriber, WorkerDep, delivery_public
+from services.subscriptions.domain.delivery import DeliveryStatus
+from services.subscriptions.schemas.deliveries import DeliveriesPublic, DeliveryPublic, Redelivered
+from services.subscriptions.service import deliveries as service
 from shared.errors import NotFound
 
 deliveries = APIRouter(prefix="/subscriptions/{subscription_id}/deliveries", tags=["deliveries"])

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.subscriptions import domain
+from services.subscriptions.domain import matching
 from services.subscriptions.models import Delivery, Place, StoredEvent, Subscription
 
 _KEY = "subscriptions.intake"
@@ -32,7 +32,7 @@ class Intake:
     """One transaction's intake: what it read once, and what it took but has not written yet."""
 
     places: dict[str, Place] = field(default_factory=dict)  # fairs and programmes found (a miss is not kept)
-    webhooks: list[tuple[str, domain.Filter]] | None = None  # active webhook subscriptions, read on first need
+    webhooks: list[tuple[str, matching.Filter]] | None = None  # active webhook subscriptions, read on first need
     events: list[dict[str, Any]] = field(default_factory=list)  # rows of `events`, in store order
     deliveries: list[dict[str, Any]] = field(default_factory=list)  # rows of `deliveries`, in the order owed
     taken: int = 0  # events taken in the transaction
@@ -43,10 +43,10 @@ class Intake:
         self.events.append(row)
         self.taken += 1
 
-    def owe(self, event_id: str, facts: domain.EventFacts, *, to: list[tuple[str, domain.Filter]],
+    def owe(self, event_id: str, facts: matching.EventFacts, *, to: list[tuple[str, matching.Filter]],
             now: datetime) -> int:
         """Owe the event to every webhook (of `to`) that wants it; how many."""
-        wanting = [subscription_id for subscription_id, wanted in to if domain.matches(wanted, facts)]
+        wanting = [subscription_id for subscription_id, wanted in to if matching.matches(wanted, facts)]
         self.deliveries.extend({"subscription_id": s, "event_id": event_id, "event_type": facts.event_name,
                                 "next_attempt_at": now, "created_at": now} for s in wanting)
         self.owed += len(wanting)
@@ -82,7 +82,7 @@ def write(session: Session) -> None:
         intake.deliveries = []
 
 
-async def webhooks(session: AsyncSession) -> list[tuple[str, domain.Filter]]:
+async def webhooks(session: AsyncSession) -> list[tuple[str, matching.Filter]]:
     """The active webhook subscriptions and what each wants, read once per transaction."""
     intake = of(session)
     if intake.webhooks is None:

@@ -13,10 +13,12 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse
 
-from services.subscriptions import pull, service, stream
-from services.subscriptions.deps import DbDep, RegionsDep, SettingsDep, SignalDep, Subscriber
-from services.subscriptions.domain import Filter
-from services.subscriptions.schemas import EventsPage
+from services.subscriptions.api import stream
+from services.subscriptions.api.deps import DbDep, RegionsDep, SettingsDep, SignalDep, Subscriber
+from services.subscriptions.domain.matching import Filter
+from services.subscriptions.schemas.events import EventsPage
+from services.subscriptions.service import pull
+from services.subscriptions.service import subscriptions as service
 from services.subscriptions.settings import SubscriptionsSettings
 from shared.db import Database
 

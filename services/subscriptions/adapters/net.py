@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from services.subscriptions.urls import WebhookUrl, check_addresses, parse_webhook_url
+from services.subscriptions.adapters.urls import WebhookUrl, check_addresses, parse_webhook_url
 from shared.errors import Invalid
 
 RESOLVE_TIMEOUT_S = 5.0

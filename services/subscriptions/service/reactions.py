@@ -1,20 +1,26 @@
-"""Taking an event in: place it, store it (the event store), and owe it to every webhook that wants it
-(the delivery outbox) — in the consumer's transaction, so an event is either fully taken or not seen."""
+"""The use cases run by events: take an event in — place it, store it (the event store), and owe it to every
+webhook that wants it (the delivery outbox) — in the consumer's transaction, so an event is either fully taken
+or not seen; once that transaction commits, the live streams and the delivery worker are told (once per
+transaction)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 
 import structlog
 from sqlmodel import col, or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.subscriptions import domain, eventstore, per_transaction
+from services.subscriptions.domain import matching
 from services.subscriptions.models import Place, StoredEvent
+from services.subscriptions.service import eventstore, per_transaction
 from shared.contracts.base import Event
 from shared.db import utcnow
 from shared.envelope import EventMeta
+from shared.uow import UnitOfWork
 
 log = structlog.get_logger()
 
@@ -42,8 +48,8 @@ def _event_time(meta: EventMeta) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-async def _learn_place(session: AsyncSession, event: Event) -> domain.LearnedPlace | None:
-    learned = domain.place_learned(event.event_name, event)
+async def _learn_place(session: AsyncSession, event: Event) -> matching.LearnedPlace | None:
+    learned = matching.place_learned(event.event_name, event)
     if learned is None:
         return None
     place = await per_transaction.place(session, learned.aggregate_id)
@@ -55,7 +61,7 @@ async def _learn_place(session: AsyncSession, event: Event) -> domain.LearnedPla
     return learned
 
 
-async def _place_waiting(session: AsyncSession, learned: domain.LearnedPlace) -> list[StoredEvent]:
+async def _place_waiting(session: AsyncSession, learned: matching.LearnedPlace) -> list[StoredEvent]:
     """Events stored unplaced because their fair or programme was not known yet (their topic ran ahead of
     the one that tells where it is): placed now, oldest first."""
     await session.run_sync(per_transaction.write)  # the events taken earlier in this transaction too
@@ -64,29 +70,39 @@ async def _place_waiting(session: AsyncSession, learned: domain.LearnedPlace) ->
         or_(col(StoredEvent.fair_id) == learned.aggregate_id, col(StoredEvent.programme_id) == learned.aggregate_id))
         .order_by(col(StoredEvent.seq)))).all()
     for row in rows:
-        placed = domain.placed_later(eventstore.facts(row), learned)
+        placed = matching.placed_later(eventstore.facts(row), learned)
         row.province_code, row.fair_id, row.programme_id, row.centre_id = (
             placed.province_code, placed.fair_id, placed.programme_id, placed.centre_id)
         session.add(row)
     return list(rows)
 
 
-async def facts_of(session: AsyncSession, event: Event) -> domain.EventFacts:
+async def facts_of(session: AsyncSession, event: Event) -> matching.EventFacts:
     """Where the event happens and what it is about, from its own fields and the places learned so far."""
-    placement = domain.placement_of(event)
+    placement = matching.placement_of(event)
     ids = [i for i in (placement.fair_id, placement.programme_id) if i]
     places = (await per_transaction.places(session, ids)).values() if ids else ()
-    fairs = {p.aggregate_id: p for p in places if p.kind == domain.FAIR}
-    programmes = {p.aggregate_id: p for p in places if p.kind == domain.PROGRAMME}
-    province = domain.place_event(placement, fairs={k: p.province_code for k, p in fairs.items()},
+    fairs = {p.aggregate_id: p for p in places if p.kind == matching.FAIR}
+    programmes = {p.aggregate_id: p for p in places if p.kind == matching.PROGRAMME}
+    province = matching.place_event(placement, fairs={k: p.province_code for k, p in fairs.items()},
                                   programmes={k: p.province_code for k, p in programmes.items()})
-    fair_id, programme_id = domain.aggregate_ids(placement, programmes=programmes)
+    fair_id, programme_id = matching.aggregate_ids(placement, programmes=programmes)
     owner = fairs.get(fair_id or "") or programmes.get(programme_id or "")
     centre_id = getattr(event, "centre_id", None) or (owner.centre_id if owner else None)
-    return domain.EventFacts(event.event_name, province, fair_id, programme_id, centre_id)
+    return matching.EventFacts(event.event_name, province, fair_id, programme_id, centre_id)
 
 
-async def take_event(session: AsyncSession, *, event: Event, meta: EventMeta) -> per_transaction.Intake:
+async def take_event(uow: UnitOfWork, *, event: Event, meta: EventMeta,
+                     committed: Callable[[per_transaction.Intake], object] | None = None) -> per_transaction.Intake:
+    """Store the event and owe it (see `_take`); `committed` gets the transaction's intake once it has committed
+    (registered by the transaction's first event: one wake-up for the whole batch)."""
+    intake = await _take(uow.session, event=event, meta=meta)
+    if committed is not None and intake.taken == 1:
+        uow.after_commit(partial(committed, intake))
+    return intake
+
+
+async def _take(session: AsyncSession, *, event: Event, meta: EventMeta) -> per_transaction.Intake:
     """Store the event and owe it to every active webhook subscription that wants it — and, when it tells
     where a fair or programme is, the events about it that came in before it, right after it. Returns the
     transaction's intake (what it took and owed so far); the rows are written before the commit."""

@@ -1,5 +1,5 @@
 """Reading the event store: the events a filter matches (replay, calendar feeds) and the raw sequence a
-live stream walks. Matching here is the SQL twin of `domain.matches` (tests hold them together)."""
+live stream walks. Matching here is the SQL twin of `domain.matching.matches` (tests hold them together)."""
 
 from __future__ import annotations
 
@@ -10,20 +10,20 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, func, or_, true
 from sqlmodel import col, select
 
-from services.subscriptions import domain
+from services.subscriptions.domain import matching as rules
 from services.subscriptions.models import StoredEvent
 from shared.db import Database
 
 
-def facts(row: StoredEvent) -> domain.EventFacts:
+def facts(row: StoredEvent) -> rules.EventFacts:
     """What matching needs to know about a stored event."""
-    return domain.EventFacts(row.event_type, row.province_code, row.fair_id, row.programme_id, row.centre_id)
+    return rules.EventFacts(row.event_type, row.province_code, row.fair_id, row.programme_id, row.centre_id)
 
 
 def _types_clause(patterns: Iterable[str]) -> ColumnElement[bool]:
     clauses: list[ColumnElement[bool]] = []
     for pattern in patterns:
-        if pattern == domain.WILDCARD:
+        if pattern == rules.WILDCARD:
             return true()
         if pattern.endswith(".*"):
             clauses.append(col(StoredEvent.event_type).startswith(pattern[:-1], autoescape=True))
@@ -32,7 +32,7 @@ def _types_clause(patterns: Iterable[str]) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
-def matching(wanted: domain.Filter) -> list[ColumnElement[bool]]:
+def matching(wanted: rules.Filter) -> list[ColumnElement[bool]]:
     """The WHERE clauses of the events a filter wants."""
     clauses = [col(StoredEvent.province_code).in_(sorted(wanted.provinces)), _types_clause(wanted.event_types)]
     for column, value in ((StoredEvent.fair_id, wanted.fair_id), (StoredEvent.programme_id, wanted.programme_id),
@@ -42,7 +42,7 @@ def matching(wanted: domain.Filter) -> list[ColumnElement[bool]]:
     return clauses
 
 
-async def replay(db: Database, wanted: domain.Filter, *, since: datetime | None, until: datetime | None = None,
+async def replay(db: Database, wanted: rules.Filter, *, since: datetime | None, until: datetime | None = None,
                  after: int = 0, limit: int = 100) -> list[StoredEvent]:
     """The matching events with an event time in [since, until), after position `after`, in store order."""
     query = select(StoredEvent).where(*matching(wanted), col(StoredEvent.seq) > after)
@@ -74,10 +74,10 @@ async def position_of(db: Database, event_id: str) -> int | None:
         return (await session.exec(select(StoredEvent.seq).where(StoredEvent.id == event_id))).first()
 
 
-async def of_types(db: Database, wanted: domain.Filter, event_types: Iterable[str]) -> list[StoredEvent]:
+async def of_types(db: Database, wanted: rules.Filter, event_types: Iterable[str]) -> list[StoredEvent]:
     """Every event of the given names inside the filter's provinces and scope, in store order (the
     calendar reads the whole history of its fairs and sessions, whatever types the filter names)."""
-    scoped = domain.Filter(tuple(event_types), wanted.provinces, wanted.fair_id, wanted.programme_id,
+    scoped = rules.Filter(tuple(event_types), wanted.provinces, wanted.fair_id, wanted.programme_id,
                            wanted.centre_id)
     async with db.sessions() as session:
         return list((await session.exec(select(StoredEvent).where(*matching(scoped))

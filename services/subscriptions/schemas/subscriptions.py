@@ -1,13 +1,12 @@
-"""Request and response bodies of the subscriptions API."""
+"""Request and response bodies of subscriptions, their secrets and feeds, the caller as a subscriber, and regions."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from services.subscriptions.domain import DeliveryStatus
 from shared.text import TEXT
 
 
@@ -122,58 +121,3 @@ class RegionPublic(BaseModel):
     name: str
     centre: str
     provinces: list[str]
-
-
-class AttemptPublic(BaseModel):
-    """One call to the receiver."""
-
-    number: int
-    round: int
-    started_at: datetime
-    status_code: int | None
-    latency_ms: int
-    response_excerpt: str
-    error: str | None
-    signatures: int
-    finished_at: datetime | None = Field(description="when the outcome was recorded (the retry delay runs from here)")
-    retry_at: datetime | None = Field(description="when the next attempt was scheduled, after a failure")
-
-
-class DeliveryPublic(BaseModel):
-    """One event owed to the subscription and every attempt to deliver it."""
-
-    id: int
-    event_id: str
-    event_type: str
-    status: DeliveryStatus
-    attempt_count: int
-    round_attempts: int
-    redeliveries: int
-    next_attempt_at: datetime | None
-    created_at: datetime
-    finished_at: datetime | None
-    last_error: str | None
-    attempts: list[AttemptPublic]
-
-
-class DeliveriesPublic(BaseModel):
-    """A page of deliveries, newest first."""
-
-    data: list[DeliveryPublic]
-    count: int
-
-
-class Redelivered(BaseModel):
-    """How many parked deliveries were put back in the queue."""
-
-    count: int
-    delivery_ids: list[int]
-
-
-class EventsPage(BaseModel):
-    """Stored events in the order they were received, as CloudEvents structured JSON; pass `next_after`
-    as `after` for the next page (null: this was the last page)."""
-
-    data: list[dict[str, Any]]
-    count: int
-    next_after: int | None

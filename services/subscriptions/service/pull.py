@@ -8,18 +8,19 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from services.subscriptions import domain, eventstore, ical, service
-from services.subscriptions.access import reach_of
-from services.subscriptions.regions import Regions
-from shared.auth import Principal
+from services.subscriptions.domain import ical, matching
+from services.subscriptions.domain.access import reach_of
+from services.subscriptions.domain.regions import Regions
+from services.subscriptions.service import eventstore, subscriptions
 from shared.db import Database
 from shared.errors import Invalid
+from shared.principal import Principal
 
 
 async def subscription_filter(*, db: Database, principal: Principal, regions: Regions,
-                              subscription_id: str) -> domain.Filter:
+                              subscription_id: str) -> matching.Filter:
     """The filter of one of the caller's active subscriptions, clipped to the caller's reach today."""
-    subscription = await service.get_active_subscription(db=db, principal=principal,
+    subscription = await subscriptions.get_active_subscription(db=db, principal=principal,
                                                          subscription_id=subscription_id)
     wanted, reach = subscription.wanted(), reach_of(principal, regions)
     provinces = reach.clip(wanted.provinces)
@@ -29,7 +30,7 @@ async def subscription_filter(*, db: Database, principal: Principal, regions: Re
 
 
 def adhoc_filter(*, principal: Principal, regions: Regions, provinces: list[str], region_ids: list[str],
-                 event_types: list[str], fair_id: str | None, programme_id: str | None) -> domain.Filter:
+                 event_types: list[str], fair_id: str | None, programme_id: str | None) -> matching.Filter:
     """A filter given in a query string; a regional caller naming no place gets its whole region."""
     from shared.reference.geo import UnknownPlace, resolve_province
 
@@ -43,8 +44,8 @@ def adhoc_filter(*, principal: Principal, regions: Regions, provinces: list[str]
     reach = reach_of(principal, regions)
     if not codes and not region_ids and reach.provinces is not None:
         codes = sorted(reach.provinces)
-    return service.checked_filter(reach=reach, regions=regions, provinces=codes, region_ids=region_ids,
-                                  event_types=event_types or [domain.WILDCARD], fair_id=fair_id,
+    return subscriptions.checked_filter(reach=reach, regions=regions, provinces=codes, region_ids=region_ids,
+                                  event_types=event_types or [matching.WILDCARD], fair_id=fair_id,
                                   programme_id=programme_id)
 
 
@@ -54,7 +55,7 @@ def _aware(value: datetime | None, field: str) -> datetime | None:
     return value
 
 
-async def replay(*, db: Database, wanted: domain.Filter, since: datetime, until: datetime | None, after: int,
+async def replay(*, db: Database, wanted: matching.Filter, since: datetime, until: datetime | None, after: int,
                  limit: int) -> tuple[list[dict[str, Any]], int | None]:
     """A page of the matching events since a time, and the position to continue after (None: no more)."""
     rows = await eventstore.replay(db, wanted, since=_aware(since, "since"), until=_aware(until, "until"),
@@ -76,7 +77,7 @@ async def stream_position(*, db: Database, last_event_id: str | None) -> int:
 
 async def feed(*, db: Database, token: str) -> tuple[bytes, str]:
     """The calendar of a feed token's subscription, and the subscription's id."""
-    subscription = await service.subscription_of_feed(db=db, token=token)
+    subscription = await subscriptions.subscription_of_feed(db=db, token=token)
     wanted = subscription.wanted()
     rows = await eventstore.of_types(db, wanted, ical.calendar_types(wanted.event_types))
     history = [ical.Happening(r.event_type, json.loads(r.body).get("data", {}), r.time) for r in rows]

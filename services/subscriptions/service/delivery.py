@@ -5,10 +5,8 @@ only its own events; every attempt is recorded."""
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import ssl
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,20 +16,16 @@ import structlog
 from sqlmodel import col, func, or_, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.subscriptions import domain, net, service, signing
-from services.subscriptions.domain import DeliveryPolicy, DeliveryStatus
+from services.subscriptions.adapters import webhooks
+from services.subscriptions.adapters.webhooks import Outcome
+from services.subscriptions.domain import delivery as rules
+from services.subscriptions.domain.delivery import DELIVERY_TRANSITIONS, DeliveryPolicy, DeliveryStatus
 from services.subscriptions.models import Delivery, DeliveryAttempt, StoredEvent, Subscription
-from services.subscriptions.urls import Refused
-from shared import tracing
+from services.subscriptions.service import deliveries
 from shared.db import Database, utcnow
-from shared.errors import Invalid
 from shared.metrics import metrics_of
 
 log = structlog.get_logger()
-EXCERPT_BYTES = 1000
-USER_AGENT = "hangviet-webhooks/1"
-# The body is a whole CloudEvent (the HTTP binding's structured mode), which that binding labels so.
-CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 MAX_IDLE_WAIT_S = 60.0
 # A claim outlives the call's timeout by this much (time to record the outcome). After a crash the claimed
 # delivery waits for it to lapse: the longer it is, the later a crashed process's delivery is sent again.
@@ -50,18 +44,6 @@ class Job:
     event_id: str
     event_type: str
     body: bytes
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one attempt got back."""
-
-    started_at: datetime
-    status_code: int | None
-    latency_ms: int
-    excerpt: str = ""
-    error: str | None = None
-    refused: bool = False  # the SSRF guard refused the target: no call was made
 
 
 class DeliveryWorker:
@@ -124,7 +106,7 @@ class DeliveryWorker:
     async def run(self) -> None:
         """Dispatch lanes until cancelled, then stop them."""
         # Loading the CA bundle takes a good part of a second and blocks the loop: once, not per lane.
-        self._tls = await asyncio.to_thread(httpx.create_ssl_context)
+        self._tls = await webhooks.tls_context()
         try:
             while True:
                 try:
@@ -158,8 +140,7 @@ class DeliveryWorker:
 
     async def _drain(self, subscription_id: str) -> None:
         """Send the subscription's deliveries one at a time, oldest first, until none is pending."""
-        async with httpx.AsyncClient(timeout=self._policy.timeout_s, follow_redirects=False,
-                                     trust_env=False, verify=self._tls or True) as client:
+        async with webhooks.client(timeout_s=self._policy.timeout_s, tls=self._tls) as client:
             while True:
                 step = await self._take_head(subscription_id)
                 if step is None:
@@ -173,7 +154,7 @@ class DeliveryWorker:
                 except asyncio.CancelledError:
                     await self._release(step)  # shutting down: let the next process send it at once
                     raise
-                if not domain.is_success(outcome.status_code) or outcome.latency_ms > self._slow_call_ms:
+                if not rules.is_success(outcome.status_code) or outcome.latency_ms > self._slow_call_ms:
                     self._suspects.add(subscription_id)
                 else:
                     self._suspects.discard(subscription_id)
@@ -203,7 +184,7 @@ class DeliveryWorker:
                 return self._poll_s  # another worker holds it
             event = (await session.exec(select(StoredEvent).where(StoredEvent.id == head.event_id))).one()
         assert subscription.url and head.id is not None  # only webhook subscriptions owe deliveries
-        keys = domain.signing_secrets(current=subscription.secret, previous=subscription.previous_secret,
+        keys = rules.signing_secrets(current=subscription.secret, previous=subscription.previous_secret,
                                       previous_until=subscription.previous_secret_until, now=now)
         return Job(delivery_id=head.id, subscription_id=subscription.id, round=head.redeliveries,
                    url=subscription.url, secrets=tuple(keys), event_id=event.id, event_type=event.event_type,
@@ -215,39 +196,10 @@ class DeliveryWorker:
                                .values(locked_until=None))
 
     async def _send(self, client: httpx.AsyncClient, job: Job) -> Outcome:
-        """One signed POST to the receiver; never raises for what the receiver or the network does."""
-        started_at, started = utcnow(), time.perf_counter()
-
-        def elapsed_ms() -> int:
-            return round((time.perf_counter() - started) * 1000)
-
-        traceparent = _traceparent_of(job.body)
-        with tracing.continued(traceparent, "webhook deliver", kind=tracing.SpanKind.CLIENT,
-                               attributes={"hangviet.subscription_id": job.subscription_id,
-                                           "messaging.message.id": job.event_id}):
-            return await self._post(client, job, started_at, elapsed_ms)
-
-    async def _post(self, client: httpx.AsyncClient, job: Job, started_at: datetime,
-                    elapsed_ms: Callable[[], int]) -> Outcome:
-        try:
-            target = await net.pin(job.url, allow_loopback=self._allow_loopback)
-            # The W3C trace context (the httpx instrumentation replaces it with its own span's when tracing).
-            traced = {"traceparent": traceparent} if (traceparent := tracing.current_traceparent()) else {}
-            headers = {**target.headers, **traced, "user-agent": USER_AGENT, "content-type": CONTENT_TYPE,
-                       # stamped at each attempt: a retry hours later still passes the receiver's 5-minute check
-                       **signing.webhook_headers(job.secrets, msg_id=job.event_id,
-                                                 timestamp=int(started_at.timestamp()), body=job.body)}
-            async with asyncio.timeout(self._policy.timeout_s):  # a total bound, not per read
-                async with client.stream("POST", target.url, content=job.body, headers=headers,
-                                         extensions=target.extensions) as response:
-                    excerpt = await _read_excerpt(response)
-        except Refused as exc:
-            return Outcome(started_at, None, elapsed_ms(), error=exc.message, refused=True)
-        except Invalid as exc:  # the name does not resolve (now): retried
-            return Outcome(started_at, None, elapsed_ms(), error=exc.message)
-        except (httpx.HTTPError, httpx.InvalidURL, OSError, TimeoutError, ValueError) as exc:
-            return Outcome(started_at, None, elapsed_ms(), error=f"{type(exc).__name__}: {exc}"[:2000])
-        return Outcome(started_at, response.status_code, elapsed_ms(), excerpt=excerpt)
+        """One signed POST to the receiver, stamped now; never raises for what the receiver or the network does."""
+        return await webhooks.send(client, url=job.url, secrets=job.secrets, event_id=job.event_id,
+                                   subscription_id=job.subscription_id, body=job.body, started_at=utcnow(),
+                                   allow_loopback=self._allow_loopback, timeout_s=self._policy.timeout_s)
 
     async def _record(self, job: Job, outcome: Outcome) -> None:
         """Log the attempt and move the delivery on: delivered, retried later, or parked (flagging its
@@ -259,14 +211,15 @@ class DeliveryWorker:
                 return
             delivery.attempts += 1
             delivery.round_attempts += 1
-            succeeded = domain.is_success(outcome.status_code)
-            status = domain.next_status(succeeded=succeeded, attempts=delivery.round_attempts, policy=self._policy,
+            succeeded = rules.is_success(outcome.status_code)
+            status = rules.next_status(succeeded=succeeded, attempts=delivery.round_attempts, policy=self._policy,
                                         refused=outcome.refused)
+            DELIVERY_TRANSITIONS.check(delivery.status, status)
             delivery.status, delivery.locked_until = status.value, None
             delivery.last_error = None if succeeded else outcome.error or f"HTTP {outcome.status_code}"
             retry_at = None
             if status is DeliveryStatus.PENDING:
-                retry_at = now + timedelta(seconds=domain.retry_delay_s(delivery.round_attempts, self._policy,
+                retry_at = now + timedelta(seconds=rules.retry_delay_s(delivery.round_attempts, self._policy,
                                                                         self._rand()))
                 delivery.next_attempt_at = retry_at
             else:
@@ -297,32 +250,13 @@ class DeliveryWorker:
         if subscription is None or (reason is None and subscription.flagged_at is None):
             return  # a success on a healthy subscription: nothing to count
         await session.flush()
-        parked = await service.parked_count(session, job.subscription_id)
+        parked = await deliveries.parked_count(session, job.subscription_id)
         was_flagged = subscription.flagged_at is not None
-        service.flag_state(subscription, parked=parked, now=now,
+        deliveries.flag_state(subscription, parked=parked, now=now,
                            reason=f"delivery {job.delivery_id} parked: {reason}" if parked else None)
         session.add(subscription)
         if parked and not was_flagged:
             log.warning("subscription.flagged", subscription_id=job.subscription_id, delivery_id=job.delivery_id)
-
-
-def _traceparent_of(body: bytes) -> str | None:
-    """The event's trace context: the CloudEvents distributed-tracing extension of its structured JSON."""
-    try:
-        value = json.loads(body).get("traceparent")
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None
-
-
-async def _read_excerpt(response: httpx.Response) -> str:
-    """The start of the receiver's answer, without reading an arbitrarily large body."""
-    data = b""
-    async for chunk in response.aiter_bytes():
-        data += chunk
-        if len(data) >= EXCERPT_BYTES:
-            break
-    return data[:EXCERPT_BYTES].decode("utf-8", "replace")
 
 
 def _log_lane_failure(task: asyncio.Task[None]) -> None:

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, TypeVar
 
 from sse_starlette import ServerSentEvent
 
-from services.subscriptions import domain, eventstore
+from services.subscriptions.domain import matching
+from services.subscriptions.domain.stream import Cursor, advance
 from services.subscriptions.models import StoredEvent
+from services.subscriptions.service import eventstore
 from shared.db import Database
 
 BATCH = 200
@@ -48,27 +49,6 @@ class Signal:
             pass
 
 
-@dataclass(frozen=True)
-class Cursor:
-    """A stream's position, and since when (monotonic seconds) the position after it has been missing."""
-
-    position: int
-    gap_since: float | None = None
-
-
-def advance(cursor: Cursor, positions: list[int], *, now: float, gap_timeout_s: float) -> tuple[int, Cursor]:
-    """How many of the next stored positions (ascending, all after the cursor) may be passed now, and the
-    new cursor: contiguous ones at once, one after a gap only once the gap is older than the timeout."""
-    position, gap_since, passed = cursor.position, cursor.gap_since, 0
-    for found in positions:
-        if found != position + 1:
-            gap_since = now if gap_since is None else gap_since
-            if now - gap_since < gap_timeout_s:
-                break
-        position, gap_since, passed = found, None, passed + 1
-    return passed, Cursor(position, gap_since)
-
-
 def to_sse(row: StoredEvent) -> ServerSentEvent:
     """One stored event as an SSE message: id = CloudEvents id, event = its name, data = the CloudEvent."""
     return ServerSentEvent(data=row.body, id=row.id, event=row.event_type)
@@ -81,8 +61,8 @@ async def _shielded(read: Coroutine[Any, Any, T]) -> T:
     return await asyncio.shield(asyncio.ensure_future(read))
 
 
-async def events(db: Database, signal: Signal, wanted: domain.Filter, *, position: int, poll_s: float,
-                 gap_timeout_s: float, alive: Callable[[], Awaitable[bool]] | None = None,
+async def events(db: Database, signal: Signal, wanted: matching.Filter, *, position: int, poll_s: float,
+                 gap_timeout_s: float, alive: Callable[[], Coroutine[Any, Any, bool]] | None = None,
                  ) -> AsyncIterator[ServerSentEvent]:
     """The matching events after `position`, then each new one as it is stored, until the client leaves
     or `alive` says no more (a subscription's stream ends when the subscription is deactivated)."""
@@ -97,7 +77,7 @@ async def events(db: Database, signal: Signal, wanted: domain.Filter, *, positio
         passed, cursor = advance(cursor, [r.seq or 0 for r in rows], now=time.monotonic(),
                                  gap_timeout_s=gap_timeout_s)
         for row in rows[:passed]:
-            if domain.matches(wanted, eventstore.facts(row)):
+            if matching.matches(wanted, eventstore.facts(row)):
                 yield to_sse(row)
         if passed == BATCH:
             continue  # more is stored already

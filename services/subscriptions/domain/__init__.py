@@ -1,0 +1,1 @@
+"""Pure rules of the subscriptions service: no framework, no tables, no HTTP."""
