@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from services.markets.domain.proposals import ProposalStatus
+from services.markets.domain.sessions import SessionStatus
+from services.markets.domain.suppliers import DEFAULT_KIND
 from shared.db import utc_column, utcnow
 from shared.uow import new_id
 
@@ -48,7 +51,7 @@ class MarketSession(SQLModel, table=True):
     starts_on: date
     ends_on: date
     booth_quota: int
-    status: str = Field(default="scheduled", max_length=20)
+    status: str = Field(default=SessionStatus.SCHEDULED, max_length=20)
     cancel_reason: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     cancelled_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -120,7 +123,7 @@ class Supplier(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     programme_id: str = Field(foreign_key="programmes.id", index=True, max_length=64)
     name: str = Field(max_length=300)
-    kind: str = Field(default="enterprise", max_length=20)
+    kind: str = Field(default=DEFAULT_KIND, max_length=20)
     tax_code: str | None = Field(default=None, max_length=14)
     categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # [{"starts_on", "ends_on"}]; empty: available all year.
@@ -138,7 +141,7 @@ class Proposal(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     programme_id: str = Field(foreign_key="programmes.id", index=True, max_length=64)
-    status: str = Field(default="draft", max_length=20)
+    status: str = Field(default=ProposalStatus.DRAFT, max_length=20)
     # The live sessions the draft was built on; confirming is refused once they have changed.
     basis: str = Field(max_length=64)
     forbidden_dates: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -157,7 +160,7 @@ class ProposalItem(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     proposal_id: str = Field(foreign_key="proposals.id", index=True, max_length=64)
-    action: str = Field(max_length=10)  # new | keep | move | cancel
+    action: str = Field(max_length=10)  # a LineAction
     session_id: str | None = Field(default=None, max_length=64)
     commune_code: str = Field(max_length=5)
     site_name: str = Field(max_length=300)
@@ -202,7 +205,7 @@ class SessionChange(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: str = Field(foreign_key="market_sessions.id", index=True, max_length=64)
-    kind: str = Field(max_length=20)
+    kind: str = Field(max_length=20)  # a ChangeKind
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     changed_by: str = Field(max_length=200)
     changed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

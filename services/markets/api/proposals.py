@@ -11,6 +11,7 @@ from fastapi import APIRouter, Response, status
 
 from services.markets.api.deps import DbDep, SolverDep
 from services.markets.api.programmes import session_public
+from services.markets.domain.proposals import LineAction
 from services.markets.models import Proposal
 from services.markets.schemas.plans import (
     ConfirmedPublic,
@@ -37,7 +38,7 @@ def _commune_name(code: str) -> str:
 
 
 def _counts(view: ProposalView) -> dict[str, int]:
-    counts = {"new": 0, "keep": 0, "move": 0, "cancel": 0}
+    counts = {str(action): 0 for action in LineAction}
     for item in view.items:
         counts[item.action] += 1
     return counts

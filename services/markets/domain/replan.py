@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.markets.domain.planning import Blackout, PlannedSession
+from services.markets.domain.proposals import LineAction
 from services.markets.domain.sessions import DateSpan
 
 
@@ -30,7 +31,7 @@ class LiveSession:
 class Line:
     """A line of a proposal: `action` is new, keep, move or cancel."""
 
-    action: str
+    action: LineAction
     site: str
     span: DateSpan
     session_id: str | None = None
@@ -57,7 +58,7 @@ def lines_of(planned: list[PlannedSession], kept: list[LiveSession], moving: lis
 
     `pinned_moves` maps a pinned (site, start) of an earlier draft to the session it was moving.
     """
-    lines = [Line("keep", s.site, s.span, s.id) for s in kept]
+    lines = [Line(LineAction.KEEP, s.site, s.span, s.id) for s in kept]
     reasons = {s.id: why for s, why in moving}
     waiting = [s for s, _ in sorted(moving, key=lambda m: m[0].span.starts_on)]
     free = list(planned)
@@ -70,16 +71,16 @@ def lines_of(planned: list[PlannedSession], kept: list[LiveSession], moving: lis
             free.remove(p)
     for mover in waiting:
         if not free:
-            lines.append(Line("cancel", mover.site, mover.span, mover.id, note=reasons[mover.id]))
+            lines.append(Line(LineAction.CANCEL, mover.site, mover.span, mover.id, note=reasons[mover.id]))
             continue
         best = min(free, key=lambda p: _distance(p, mover))
         lines.append(_move(best, mover, reasons[mover.id]))
         free.remove(best)
-    lines += [Line("new", p.site, p.span, None, p.pinned, p.suppliers) for p in free]
-    order = {"keep": 0, "move": 1, "new": 1, "cancel": 2}
+    lines += [Line(LineAction.NEW, p.site, p.span, None, p.pinned, p.suppliers) for p in free]
+    order = {LineAction.KEEP: 0, LineAction.MOVE: 1, LineAction.NEW: 1, LineAction.CANCEL: 2}
     return sorted(lines, key=lambda line: (line.span.starts_on, order[line.action], line.site))
 
 
 def _move(planned: PlannedSession, mover: LiveSession, reason: str) -> Line:
     note = f"from {mover.site} {mover.span.starts_on}: {reason}"
-    return Line("move", planned.site, planned.span, mover.id, planned.pinned, planned.suppliers, note[:500])
+    return Line(LineAction.MOVE, planned.site, planned.span, mover.id, planned.pinned, planned.suppliers, note[:500])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from shared.errors import Invalid, Rejected
+from shared.states import Transitions
 
 # Observed practice is 3–7 days per session (domain brief); 7 is the hard ceiling for any one session.
 MAX_SESSION_DAYS = 7
@@ -17,6 +19,17 @@ class SessionStatus(StrEnum):
     """Where a market session is in its life (drafts of the scheduler come later)."""
 
     SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+SESSION_TRANSITIONS = Transitions("phiên chợ", {SessionStatus.SCHEDULED: {SessionStatus.CANCELLED}})
+
+
+class ChangeKind(StrEnum):
+    """What happened to a session, in its change log."""
+
+    SCHEDULED = "scheduled"
+    RESCHEDULED = "rescheduled"
     CANCELLED = "cancelled"
 
 
@@ -35,6 +48,11 @@ class DateSpan:
     def overlaps(self, other: DateSpan) -> bool:
         """True if the two spans share at least one day."""
         return self.starts_on <= other.ends_on and other.starts_on <= self.ends_on
+
+
+def stored_span(stored: Mapping[str, Any]) -> DateSpan:
+    """The span of a stored period ({"starts_on": "YYYY-MM-DD", "ends_on": "YYYY-MM-DD", ...})."""
+    return DateSpan(date.fromisoformat(stored["starts_on"]), date.fromisoformat(stored["ends_on"]))
 
 
 @dataclass(frozen=True, slots=True)

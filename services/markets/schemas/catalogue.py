@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.markets.domain.calendar import branch_index
+from services.markets.domain.suppliers import SUPPLIER_KINDS
 from services.markets.schemas.programmes import PeriodIn, Text300
+from shared.contracts.registration import ExhibitorKind
 from shared.fields import CommuneCodeInput
 from shared.text import NAME, TEXT
 
 Flag = Annotated[bool, Field(strict=True)]
+if TYPE_CHECKING:
+    SupplierKind = ExhibitorKind
+else:  # the contract's kinds a programme enrols, as a Literal (the same validation and OpenAPI enum)
+    SupplierKind = Literal[SUPPLIER_KINDS]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), TEXT]
 
 
@@ -149,7 +155,7 @@ class SupplierFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: Text300 | None = None
-    kind: Literal["enterprise", "cooperative", "household"] | None = None
+    kind: SupplierKind | None = None
     tax_code: str | None = Field(default=None, strict=True, max_length=20,
                                  description="10 digits with the check digit, 10+3 for a branch, or a 12-digit "
                                              "personal ID (households); checked by shared.taxcode")

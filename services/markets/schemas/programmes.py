@@ -205,8 +205,3 @@ def period_dict(period: PeriodIn) -> dict[str, Any]:
     """The stored form of a period."""
     return {"starts_on": period.starts_on.isoformat(), "ends_on": period.ends_on.isoformat(),
             "reason": period.reason}
-
-
-def period_dates(stored: dict[str, Any]) -> tuple[date, date]:
-    """The two ends of a stored period."""
-    return date.fromisoformat(stored["starts_on"]), date.fromisoformat(stored["ends_on"])

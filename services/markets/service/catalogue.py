@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.markets.domain import sessions as rules
 from services.markets.domain.marketdays import rule_from_dict
 from services.markets.domain.places import UnknownCommune, resolve_commune
+from services.markets.domain.suppliers import DEFAULT_KIND, allows_personal_id
 from services.markets.models import Programme, ProgrammePlan, SessionSupplier, Site, Supplier
 from services.markets.schemas.catalogue import SiteCreate, SiteFields, SupplierCreate, SupplierFields
 from services.markets.schemas.programmes import ProgrammeUpdate, period_dict
@@ -173,12 +174,12 @@ def _checked_tax_code(values: dict[str, Any], supplier: Supplier | None = None) 
     """The values with the tax code normalised by the kernel's rule (a personal ID only for a household)."""
     if values.get("tax_code") is None and "kind" not in values:
         return values
-    kind = values.get("kind", supplier.kind if supplier else "enterprise")
+    kind = values.get("kind", supplier.kind if supplier else DEFAULT_KIND)
     code = values["tax_code"] if "tax_code" in values else (supplier.tax_code if supplier else None)
     if code is None:
         return values
     try:
-        return {**values, "tax_code": normalize_tax_code(code, allow_personal_id=kind == "household")}
+        return {**values, "tax_code": normalize_tax_code(code, allow_personal_id=allows_personal_id(kind))}
     except InvalidTaxCode as exc:
         raise Invalid(str(exc), field="tax_code", code="invalid-tax-code") from exc
 

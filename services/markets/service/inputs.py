@@ -15,9 +15,8 @@ from services.markets.domain.calendar import public_holidays
 from services.markets.domain.marketdays import rule_from_dict
 from services.markets.domain.planning import Blackout, Booked, Pin, PlanningProblem, Rules, SiteSpec, SupplierSpec
 from services.markets.domain.replan import LiveSession, why_it_must_move
-from services.markets.domain.sessions import DateSpan, SessionStatus
+from services.markets.domain.sessions import DateSpan, SessionStatus, stored_span
 from services.markets.models import MarketSession, Programme, ProgrammePlan, SessionSupplier, Site, Supplier
-from services.markets.schemas.programmes import period_dates
 from services.markets.service.programmes import cap_of, plan_of
 from shared.errors import Rejected
 
@@ -70,7 +69,7 @@ def fingerprint(live: list[MarketSession]) -> str:
 
 
 def _blackouts(stored: list[dict[str, Any]]) -> list[Blackout]:
-    return [Blackout(DateSpan(*period_dates(b)), str(b.get("reason", ""))) for b in stored]
+    return [Blackout(stored_span(b), str(b.get("reason", ""))) for b in stored]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +136,7 @@ def build_planning(inputs: Inputs, *, today: date, forbidden: list[date], pins: 
     sites = tuple(SiteSpec(s.commune_code, s.priority, s.capacity_booths, s.travel_hours, rule_from_dict(s.market_day),
                            tuple(by_site.get(s.commune_code, [])), s.max_sessions, s.name) for s in inputs.sites)
     suppliers = tuple(SupplierSpec(
-        s.id, tuple(dict.fromkeys(s.categories)), tuple(DateSpan(*period_dates(w)) for w in s.availability),
+        s.id, tuple(dict.fromkeys(s.categories)), tuple(stored_span(w) for w in s.availability),
         s.funded, s.max_sessions, s.booths,
         tuple(spans[i] for i in inputs.attends.get(s.id, []) if i in spans)) for s in inputs.suppliers)
     booked = tuple(Booked(s.id, s.site, s.span, travel.get(s.site, 0.0)) for s in kept)

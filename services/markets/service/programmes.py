@@ -12,17 +12,16 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.markets.domain import sessions as rules
-from services.markets.domain.sessions import BookedSession, DateSpan, SessionStatus
+from services.markets.domain.sessions import SESSION_TRANSITIONS, BookedSession, ChangeKind, DateSpan, SessionStatus
 from services.markets.models import MarketSession, Programme, ProgrammeCap, ProgrammePlan, SessionChange
 from services.markets.schemas.programmes import PlanningFields, ProgrammeCreate, SessionCreate, period_dict
 from shared.contracts import markets as ev
 from shared.db import Database, utcnow
 from shared.errors import Forbidden, Invalid, NotFound, Rejected
-from shared.outbox import add_event
 from shared.principal import Principal, Role
 from shared.reference import geo
+from shared.uow import UnitOfWork
 
-SOURCE = "/services/markets"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # Namespace of the PostgreSQL advisory locks that serialise scheduling at one commune ("mkts").
 _COMMUNE_LOCK_NAMESPACE = 0x6D6B7473
@@ -95,15 +94,16 @@ async def create_programme(*, db: Database, principal: Principal,
     plan = ProgrammePlan(programme_id=programme.id)
     apply_planning(plan, data)
     try:
-        async with db.transaction() as session:
+        async with db.unit_of_work() as uow:
+            session = uow.session
             session.add(programme)
             await session.flush()  # the plan's foreign key needs the programme first (PostgreSQL checks at once)
             session.add(plan)
             await save_cap(session, programme.id, data)
-            add_event(session, ev.ProgrammeCreated(
+            uow.emit(ev.ProgrammeCreated(
                 programme_id=programme.id, centre_id=programme.centre_id, name=programme.name,
                 year=programme.year, province_code=programme.province_code,
-                target_sessions=programme.target_sessions), source=SOURCE)
+                target_sessions=programme.target_sessions))
     except IntegrityError as exc:
         raise Rejected(f"Trung tâm đã có chương trình '{data.name}' năm {data.year} / the centre already has "
                        f"a programme of that name in {data.year}", field="name",
@@ -185,27 +185,33 @@ async def booked_at(session: AsyncSession, commune_code: str) -> list[BookedSess
 async def schedule_session(*, db: Database, principal: Principal, programme_id: str,
                            data: SessionCreate) -> MarketSession:
     """Confirm a market session at a commune of the programme's province and announce it."""
-    span = DateSpan(data.starts_on, data.ends_on)
-    async with db.transaction() as session:
-        programme = await own_programme(session, programme_id, principal)
-        rules.check_session_dates(span, year=programme.year)
-        commune_of_programme(data.commune_code, programme)
-        await lock_commune(session, data.commune_code)
-        rules.check_no_overlap(span, commune_code=data.commune_code,
-                                booked=await booked_at(session, data.commune_code))
-        market_session = MarketSession(programme_id=programme.id, province_code=programme.province_code,
-                                       **data.model_dump())
-        session.add(market_session)
-        await session.flush()
-        session.add(SessionChange(session_id=market_session.id, kind="scheduled", changed_by=principal.subject,
-                                  detail={"starts_on": str(data.starts_on), "ends_on": str(data.ends_on)}))
-        add_event(session, ev.SessionScheduled(
-            programme_id=programme.id, session_id=market_session.id, province_code=programme.province_code,
-            commune_code=market_session.commune_code, site_name=market_session.site_name,
-            starts_on=market_session.starts_on, ends_on=market_session.ends_on,
-            booth_quota=market_session.booth_quota), source=SOURCE)
-    log.info("session.scheduled", programme_id=programme.id, session_id=market_session.id,
+    async with db.unit_of_work() as uow:
+        market_session = await schedule(uow, principal=principal, programme_id=programme_id, data=data)
+    log.info("session.scheduled", programme_id=programme_id, session_id=market_session.id,
              commune_code=market_session.commune_code)
+    return market_session
+
+
+async def schedule(uow: UnitOfWork, *, principal: Principal, programme_id: str, data: SessionCreate) -> MarketSession:
+    """Schedule a session in the caller's unit of work: checked, logged, announced."""
+    session = uow.session
+    span = DateSpan(data.starts_on, data.ends_on)
+    programme = await own_programme(session, programme_id, principal)
+    rules.check_session_dates(span, year=programme.year)
+    commune_of_programme(data.commune_code, programme)
+    await lock_commune(session, data.commune_code)
+    rules.check_no_overlap(span, commune_code=data.commune_code, booked=await booked_at(session, data.commune_code))
+    market_session = MarketSession(programme_id=programme.id, province_code=programme.province_code,
+                                   **data.model_dump())
+    session.add(market_session)
+    await session.flush()
+    session.add(SessionChange(session_id=market_session.id, kind=ChangeKind.SCHEDULED, changed_by=principal.subject,
+                              detail={"starts_on": str(data.starts_on), "ends_on": str(data.ends_on)}))
+    uow.emit(ev.SessionScheduled(
+        programme_id=programme.id, session_id=market_session.id, province_code=programme.province_code,
+        commune_code=market_session.commune_code, site_name=market_session.site_name,
+        starts_on=market_session.starts_on, ends_on=market_session.ends_on,
+        booth_quota=market_session.booth_quota))
     return market_session
 
 
@@ -219,24 +225,32 @@ async def list_sessions(*, db: Database, principal: Principal | None,
 async def cancel_session(*, db: Database, principal: Principal, session_id: str, reason: str,
                          today: date | None = None) -> MarketSession:
     """Call off a scheduled session, even at short notice (border guards may suspend a gathering)."""
-    today = today or datetime.now(VIETNAM).date()
-    async with db.transaction() as session:
-        market_session = (await session.exec(
-            select(MarketSession).where(MarketSession.id == session_id).with_for_update())).first()
-        if market_session is None:
-            raise not_found("session", session_id)
-        programme = await session.get(Programme, market_session.programme_id)
-        if programme is None or not owns(principal, programme):
-            raise not_found("session", session_id)
-        rules.check_can_cancel(SessionStatus(market_session.status),
-                                DateSpan(market_session.starts_on, market_session.ends_on), today=today)
-        market_session.status = SessionStatus.CANCELLED
-        market_session.cancel_reason = reason
-        market_session.cancelled_at = utcnow()
-        session.add(market_session)
-        session.add(SessionChange(session_id=market_session.id, kind="cancelled", changed_by=principal.subject,
-                                  detail={"reason": reason}))
-        add_event(session, ev.SessionCancelled(programme_id=programme.id, session_id=market_session.id,
-                                               reason=reason), source=SOURCE)
+    async with db.unit_of_work() as uow:
+        market_session = await cancel(uow, principal=principal, session_id=session_id, reason=reason, today=today)
     log.info("session.cancelled", programme_id=market_session.programme_id, session_id=market_session.id)
+    return market_session
+
+
+async def cancel(uow: UnitOfWork, *, principal: Principal, session_id: str, reason: str,
+                 today: date | None = None) -> MarketSession:
+    """Cancel a session in the caller's unit of work: checked, logged, announced."""
+    today = today or datetime.now(VIETNAM).date()
+    session = uow.session
+    market_session = (await session.exec(
+        select(MarketSession).where(MarketSession.id == session_id).with_for_update())).first()
+    if market_session is None:
+        raise not_found("session", session_id)
+    programme = await session.get(Programme, market_session.programme_id)
+    if programme is None or not owns(principal, programme):
+        raise not_found("session", session_id)
+    rules.check_can_cancel(SessionStatus(market_session.status),
+                            DateSpan(market_session.starts_on, market_session.ends_on), today=today)
+    SESSION_TRANSITIONS.check(market_session.status, SessionStatus.CANCELLED)
+    market_session.status = SessionStatus.CANCELLED
+    market_session.cancel_reason = reason
+    market_session.cancelled_at = utcnow()
+    session.add(market_session)
+    session.add(SessionChange(session_id=market_session.id, kind=ChangeKind.CANCELLED, changed_by=principal.subject,
+                              detail={"reason": reason}))
+    uow.emit(ev.SessionCancelled(programme_id=programme.id, session_id=market_session.id, reason=reason))
     return market_session

@@ -12,14 +12,16 @@ import structlog
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.markets.domain import proposals
 from services.markets.domain.planning import Limits, Pin, PlanningProblem, SolveStats
+from services.markets.domain.proposals import PLACING, PROPOSAL_TRANSITIONS, ProposalStatus
 from services.markets.domain.replan import Line, lines_of
 from services.markets.models import Proposal, ProposalItem, Supplier
 from services.markets.schemas.plans import ProposalCreate, ProposalUpdate
 from services.markets.service.inputs import Inputs, build_planning, fingerprint, load_inputs
 from services.markets.service.programmes import VIETNAM, not_found, own_programme
 from shared.db import Database, utcnow
-from shared.errors import Invalid, Rejected
+from shared.errors import Invalid
 from shared.principal import Principal
 
 if TYPE_CHECKING:
@@ -151,7 +153,7 @@ def _items(proposal_id: str, lines: list[Line], inputs: Inputs) -> list[Proposal
     for line in lines:
         site = sites.get(line.site)
         session = live.get(line.session_id or "")
-        name = site.name if site is not None and line.action in ("new", "move") else (
+        name = site.name if site is not None and line.action in PLACING else (
             session.site_name if session is not None else line.site)
         quota = min(inputs.programme.booth_quota, site.capacity_booths) if site is not None else (
             session.booth_quota if session is not None else inputs.programme.booth_quota)
@@ -223,9 +225,7 @@ async def list_proposals(*, db: Database, principal: Principal, programme_id: st
 
 def check_draft(proposal: Proposal) -> None:
     """Only a draft can be edited, confirmed or discarded."""
-    if proposal.status != "draft":
-        raise Rejected(f"Phương án đang ở trạng thái '{proposal.status}' / a {proposal.status} proposal cannot "
-                       "change", code="invalid-transition")
+    proposals.check_draft(proposal.status)
 
 
 def _apply_pins(items: list[ProposalItem], data: ProposalUpdate) -> None:
@@ -233,7 +233,7 @@ def _apply_pins(items: list[ProposalItem], data: ProposalUpdate) -> None:
     for name, flag in (("pin", True), ("unpin", False)):
         for n, item_id in enumerate(getattr(data, name)):
             item = by_id.get(item_id)
-            if item is None or item.action not in ("new", "move"):
+            if item is None or item.action not in PLACING:
                 raise Invalid(f"Dòng {item_id} không thể ghim / line {item_id} is not a new or moved session of "
                               "this draft", field=f"{name}.{n}", code="not-pinnable")
             item.pinned = flag
@@ -274,6 +274,7 @@ async def discard_proposal(*, db: Database, principal: Principal, proposal_id: s
     async with db.transaction() as session:
         proposal = await own_proposal(session, proposal_id, principal)
         check_draft(proposal)
-        proposal.status, proposal.updated_at = "discarded", utcnow()
+        PROPOSAL_TRANSITIONS.check(proposal.status, ProposalStatus.DISCARDED)
+        proposal.status, proposal.updated_at = ProposalStatus.DISCARDED, utcnow()
         session.add(proposal)
     log.info("proposal.discarded", proposal_id=proposal_id)

@@ -22,12 +22,11 @@ from services.markets.models import (
     Site,
 )
 from services.markets.schemas.plans import SessionReportCreate
-from services.markets.service.programmes import SOURCE, not_found, owns
+from services.markets.service.programmes import not_found, owns
 from services.markets.service.proposals import today_in_vietnam
 from shared.contracts import markets as ev
 from shared.db import Database
 from shared.errors import Rejected
-from shared.outbox import add_event
 from shared.principal import Principal
 from shared.reference import geo
 
@@ -38,7 +37,8 @@ async def report_session(*, db: Database, principal: Principal, session_id: str,
                          today: date | None = None) -> SessionReport:
     """Record what a held session achieved, once, and announce it."""
     try:
-        async with db.transaction() as session:
+        async with db.unit_of_work() as uow:
+            session = uow.session
             market_session = await session.get(MarketSession, session_id)
             programme = await session.get(Programme, market_session.programme_id) if market_session else None
             if market_session is None or programme is None or not owns(principal, programme):
@@ -51,11 +51,11 @@ async def report_session(*, db: Database, principal: Principal, session_id: str,
                                    goods_sold=[g.model_dump() for g in data.goods_sold], note=data.note,
                                    reported_by=principal.subject)
             session.add(report)
-            add_event(session, ev.SessionReported(
+            uow.emit(ev.SessionReported(
                 programme_id=programme.id, session_id=session_id, visitors=data.visitors,
                 revenue_vnd=data.revenue_vnd, enterprises_present=data.enterprises_present,
                 commune_code=market_session.commune_code,
-                goods_categories=list(dict.fromkeys(g.category for g in data.goods_sold))), source=SOURCE)
+                goods_categories=list(dict.fromkeys(g.category for g in data.goods_sold))))
     except IntegrityError as exc:  # two reports at once: the second loses on the primary key
         raise Rejected("Phiên chợ đã có báo cáo / the session is already reported", code="already-reported") from exc
     log.info("session.reported", programme_id=programme.id, session_id=session_id)
