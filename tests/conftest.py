@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+import types
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -124,6 +126,56 @@ async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
                 yield client
+
+
+# What starts a child process or listens on a port. A test that reaches one — itself, through a helper of the tests
+# or through one of its fixtures — belongs to the integration tier: `make test-fast` (-m "not integration") starts
+# no process and opens no port.
+_PROCESS_MODULES = {"subprocess", "uvicorn", "multiprocessing"}
+_PROCESS_NAMES = {"redis_server", "start_redis", "start_infra", "start_platform", "spawn", "migrate_databases",
+                  "create_subprocess_exec", "create_subprocess_shell", "free_port", "free_socket",
+                  "ThreadingHTTPServer", "HTTPServer", "WebhookReceiver", "start_server"}
+
+
+def _codes(code: types.CodeType) -> Iterator[types.CodeType]:
+    yield code
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            yield from _codes(const)
+
+
+def _reaches_a_process(func: Any, seen: set[int]) -> bool:
+    func = inspect.unwrap(getattr(func, "__func__", func))
+    code = getattr(func, "__code__", None)
+    if code is None or id(func) in seen:
+        return False
+    seen.add(id(func))
+    namespace = getattr(func, "__globals__", {})
+    for inner in _codes(code):
+        for name in inner.co_names:
+            if name in _PROCESS_NAMES:
+                return True
+            value = namespace.get(name)
+            if isinstance(value, types.ModuleType) and value.__name__.split(".")[0] in _PROCESS_MODULES:
+                return True
+            if (inspect.isfunction(value) or inspect.isclass(value)) and value.__module__.startswith("tests."):
+                targets = [value] if inspect.isfunction(value) else [
+                    member for member in vars(value).values() if inspect.isfunction(member)]
+                if any(_reaches_a_process(target, seen) for target in targets):
+                    return True
+    return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `integration` every test that starts a process or opens a port (see _PROCESS_NAMES)."""
+    for item in items:
+        if item.get_closest_marker("integration") or not isinstance(item, pytest.Function):
+            continue
+        seen: set[int] = set()
+        fixtures = [definitions[-1].func for name, definitions in item._fixtureinfo.name2fixturedefs.items()
+                    if definitions and name in item.fixturenames]
+        if any(_reaches_a_process(func, seen) for func in [item.function, *fixtures]):
+            item.add_marker(pytest.mark.integration)
 
 
 @pytest.hookimpl(optionalhook=True)
