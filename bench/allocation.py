@@ -26,11 +26,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from services.booths.allocation.exact import solve_exact
-from services.booths.allocation.greedy import solve_greedy
-from services.booths.allocation.model import Instance, Request, priority_sum, upper_bound
-from services.booths.floorplan import Booth, HallGrid, build_halls
-from services.booths.zones import Zone, ZoneKind
+from services.booths.domain.allocation.exact import solve_exact
+from services.booths.domain.allocation.greedy import solve_greedy
+from services.booths.domain.allocation.model import Instance, Request, priority_sum, upper_bound
+from services.booths.domain.floorplan import Booth, HallGrid, build_halls
+from services.booths.domain.zones import Zone, ZoneKind
 
 RESULTS = Path(__file__).parent / "results"
 SECTORS = {"TCMN": "thủ công mỹ nghệ", "NLTS": "chế biến nông lâm thủy sản", "CK": "cơ khí"}

@@ -39,12 +39,13 @@ from typing import Any
 from sqlmodel import col, select
 
 from bench.allocation import PAVILIONS, SECTORS, generate_requests
-from services.booths import plans, service
-from services.booths.config import BoothsConfig
-from services.booths.live import LiveFeed
+from services.booths.adapters.live import LiveFeed
 from services.booths.models import TABLES, Assignment, AuditEntry, BoothRequest
-from services.booths.schemas import GridSpec, HallSpec, ZoneArea, ZoneIn
-from services.booths.store import Context
+from services.booths.schemas.floorplans import GridSpec, HallSpec, ZoneArea, ZoneIn
+from services.booths.service import plans
+from services.booths.service import reactions as service
+from services.booths.service.store import Context
+from services.booths.settings import BoothsSettings
 from shared.auth import Principal, Role
 from shared.contracts.registration import ExhibitorInfo, FairPublished, PartyInfo, RegistrationApproved
 from shared.db import Database
@@ -97,7 +98,7 @@ ZONES = ([ZoneIn(code=code, name=name, kind="sector", sectors=[name]) for code, 
 async def _new_fair(ctx: Context, size: int, number: int) -> str:
     fair_id = f"fair-{size}-{number}"
     async with ctx.db.transaction() as session:
-        await service.build_floorplan(session=session, event=_published(fair_id, size))
+        await service.build_floorplan(uow=ctx.joined(session), event=_published(fair_id, size))
     await plans.set_zones(ctx=ctx, principal=ORGANIZER, fair_id=fair_id, zones=ZONES)
     booths = await plans.replace_with_grid(ctx=ctx, principal=ORGANIZER, fair_id=fair_id, spec=_grid(size))
     if booths != size:
@@ -148,9 +149,9 @@ def _stats(walls: list[float], cpus: list[float], per: int = 1) -> dict[str, flo
 async def measure(size: int, *, approvals: int, batch: int, seed: int) -> dict[str, Any]:
     """One fair size on its own database: the floor, approvals one per transaction, then in batches."""
     with tempfile.TemporaryDirectory() as tmp:
-        db = Database(f"sqlite+aiosqlite:///{tmp}/booths.db")
+        db = Database(f"sqlite+aiosqlite:///{tmp}/booths.db", source="/services/booths")
         await db.create_tables([*TABLES, OutboxMessage])
-        ctx = Context(db=db, redis=_NoRedis(), feed=LiveFeed(_NoRedis()), config=BoothsConfig())  # type: ignore[arg-type]
+        ctx = Context(db=db, redis=_NoRedis(), feed=LiveFeed(_NoRedis()), settings=BoothsSettings())  # type: ignore[arg-type]
         try:
             single = await _approvals(ctx, size, approvals, seed, "one")
             batched = await _approvals(ctx, size, approvals, seed + 1, "batch")
@@ -162,14 +163,14 @@ async def measure(size: int, *, approvals: int, batch: int, seed: int) -> dict[s
             def one(event: RegistrationApproved) -> Callable[[], Awaitable[None]]:
                 async def run() -> None:
                     async with db.transaction() as session:
-                        await service.approve(session=session, ctx=ctx, event=event)
+                        await service.approve(uow=ctx.joined(session), ctx=ctx, event=event)
                 return run
 
             def many(events: list[RegistrationApproved]) -> Callable[[], Awaitable[None]]:
                 async def run() -> None:
                     async with db.transaction() as session:
                         for event in events:
-                            await service.approve(session=session, ctx=ctx, event=event)
+                            await service.approve(uow=ctx.joined(session), ctx=ctx, event=event)
                 return run
 
             floor_stats = _stats(*await _timed([floor] * approvals))

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.booths import service
-from services.booths.store import Context
+from services.booths.service import reactions
+from services.booths.service.store import Context
 from shared.contracts import billing as bill
 from shared.contracts import registration as reg
 from shared.envelope import EventMeta
@@ -22,35 +22,35 @@ def make_handlers(ctx: Context) -> dict[type, Handler]:
 
     async def on_fair_published(session: AsyncSession, event: reg.FairPublished, meta: EventMeta) -> None:
         """A fair opened: lay out its floor plan."""
-        await service.build_floorplan(session=session, event=event)
+        await reactions.build_floorplan(uow=ctx.joined(session), event=event)
 
     async def on_fair_updated(session: AsyncSession, event: reg.FairUpdated, meta: EventMeta) -> None:
         """A fair changed: keep its name and allocation mode."""
-        await service.update_fair(session=session, ctx=ctx, event=event)
+        await reactions.update_fair(uow=ctx.joined(session), ctx=ctx, event=event)
 
     async def on_fair_cancelled(session: AsyncSession, event: reg.FairCancelled, meta: EventMeta) -> None:
         """A fair was cancelled: no more picks, holds dropped."""
-        await service.cancel_fair(session=session, ctx=ctx, event=event)
+        await reactions.cancel_fair(uow=ctx.joined(session), ctx=ctx, event=event)
 
     async def on_submitted(session: AsyncSession, event: reg.RegistrationSubmitted, meta: EventMeta) -> None:
         """A registration arrived: know it, so its exhibitor can state its wishes."""
-        await service.record_submission(session=session, event=event)
+        await reactions.record_submission(uow=ctx.joined(session), event=event)
 
     async def on_approved(session: AsyncSession, event: reg.RegistrationApproved, meta: EventMeta) -> None:
         """A registration was approved: assign its booths (automatic mode) or wait for them."""
-        await service.approve(session=session, ctx=ctx, event=event)
+        await reactions.approve(uow=ctx.joined(session), ctx=ctx, event=event)
 
     async def on_rejected(session: AsyncSession, event: reg.RegistrationRejected, meta: EventMeta) -> None:
         """A registration was rejected: it will need no booths."""
-        await service.close_request(session=session, event=event)
+        await reactions.close_request(uow=ctx.joined(session), event=event)
 
     async def on_cancelled(session: AsyncSession, event: reg.RegistrationCancelled, meta: EventMeta) -> None:
         """A registration was cancelled: release its booths."""
-        await service.release_booths(session=session, ctx=ctx, event=event)
+        await reactions.release_booths(uow=ctx.joined(session), ctx=ctx, event=event)
 
     async def on_invoice_paid(session: AsyncSession, event: bill.InvoicePaid, meta: EventMeta) -> None:
         """An invoice was paid: the exhibitor's name may show on the public map."""
-        await service.mark_paid(session=session, event=event)
+        await reactions.mark_paid(uow=ctx.joined(session), event=event)
 
     handlers: dict[type, Any] = {
         reg.FairPublished: on_fair_published, reg.FairUpdated: on_fair_updated, reg.FairCancelled: on_fair_cancelled,

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKeyConstraint, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from services.booths.domain.rules import ClaimState, RequestStatus
 from shared.db import utc_column, utcnow
 
 LIVE = text("released_at IS NULL")
@@ -97,7 +98,7 @@ class Assignment(SQLModel, table=True):
     booth_code: str = Field(max_length=48)
     registration_id: str = Field(index=True, max_length=64)
     exhibitor_id: str = Field(index=True, max_length=64)
-    state: str = Field(default="assigned", max_length=10)
+    state: str = Field(default=ClaimState.ASSIGNED, max_length=10)
     reason: str = Field(default="", max_length=1000)
     assigned_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     expires_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True, index=True))
@@ -120,7 +121,7 @@ class BoothRequest(SQLModel, table=True):
     sector: str = Field(default="", max_length=200)
     priority_score: int = 0
     wants_corner: bool = False
-    status: str = Field(default="submitted", max_length=12)
+    status: str = Field(default=RequestStatus.SUBMITTED, max_length=12)
     reason: str = Field(default="", max_length=1000)
     paid: bool = False
     approved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

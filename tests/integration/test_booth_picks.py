@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from devstack.platform import Platform, start_platform
-from services.booths import fastpath
+from services.booths.adapters import fastpath
 from shared.auth import Role, issue_token
 from shared.contracts.base import Event
 from shared.contracts.registration import ExhibitorInfo, FairPublished, PartyInfo, RegistrationApproved

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from services.booths import fastpath, picks
+from services.booths.adapters import fastpath
+from services.booths.service import holds as picks
 from tests.conftest import running_app
 from tests.integration.helpers import eventually
 from tests.service.booths_support import make_app

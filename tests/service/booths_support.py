@@ -12,7 +12,8 @@ import pytest
 from sqlmodel import select
 
 from services.booths.app import create_app
-from services.booths.config import BoothsConfig
+from services.booths.service.store import Clock
+from services.booths.settings import BoothsSettings
 from shared.contracts import EVENTS_BY_TYPE
 from shared.contracts.base import Event
 from shared.contracts.registration import (
@@ -22,6 +23,7 @@ from shared.contracts.registration import (
     RegistrationApproved,
     RegistrationCancelled,
 )
+from shared.db import utcnow
 from shared.envelope import event_headers
 from shared.outbox import OutboxMessage
 from tests.conftest import unique
@@ -38,10 +40,25 @@ def booths_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def make_app(settings_for: Any, redis_url: str, **config: Any) -> Any:
-    """The booths app on a fresh database and the test Redis; `config` overrides BoothsConfig."""
-    values = {"hold_sweep_interval_s": 0.05, "solver_time_limit_s": 5.0, "solver_workers": 1, **config}
-    return create_app(settings_for("booths", redis_url=redis_url), BoothsConfig(**values))
+def make_app(settings_for: Any, redis_url: str, *, clock: Clock = utcnow, **overrides: Any) -> Any:
+    """The booths app on a fresh database and the test Redis; `overrides` change BoothsSettings, `clock` is the
+    time holds are taken and expire by (a FakeClock to expire them without waiting)."""
+    values = {"hold_sweep_interval_s": 0.05, "solver_time_limit_s": 5.0, "solver_workers": 1, **overrides}
+    return create_app(settings_for("booths", redis_url=redis_url), booths=BoothsSettings(**values), clock=clock)
+
+
+class FakeClock:
+    """A clock a test moves by hand: `clock.advance(seconds)`."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move the time on."""
+        self.now += timedelta(seconds=seconds)
 
 
 def fair_published(**overrides: Any) -> FairPublished:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,12 +13,15 @@ import uvicorn
 from sqlalchemy.exc import IntegrityError
 
 from devstack.embedded import free_port
-from services.booths import fastpath
+from services.booths.adapters import fastpath
 from services.booths.models import Assignment
+from services.booths.service import holds
 from shared.contracts.registration import ExhibitorInfo, RegistrationSubmitted
 from tests.conftest import running_app, token, unique
+from tests.eventually import eventually
 from tests.service.booths_support import (
     CENTRE,
+    FakeClock,
     approved,
     booths_redis_url,  # noqa: F401 - a fixture
     cancelled,
@@ -56,16 +58,6 @@ async def pick(app: Any, client: Any, fair_id: str, approval: Any, codes: list[s
                              json={"registration_id": approval.registration_id, "booth_codes": codes})
 
 
-async def until(probe: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = await probe()
-        if found:
-            return found
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out")
-
-
 class TestHold:
     async def test_a_pick_holds_the_booths_in_redis_and_the_database_then_confirm_assigns_them(self, app):
         async with running_app(app) as client:
@@ -81,7 +73,7 @@ class TestHold:
             confirmed = await client.post(f"/fairs/{fair_id}/holds/{hold['hold_id']}/confirm",
                                           headers=exhibitor(app, one.exhibitor_id))
             after = (await client.get(f"/fairs/{fair_id}/floorplan")).json()
-            gone = await until(lambda: _missing(app, key))
+            gone = await eventually(lambda: _missing(app, key), timeout=15, what="the hold's Redis key gone")
         assert {r["reason"] for r in waiting["data"]} == {"chờ doanh nghiệp chọn gian trên sơ đồ / waiting for the "
                                                           "exhibitor to pick booths"}
         assert held.status_code == 201 and hold["booth_codes"] == ["A01", "A02"]
@@ -179,16 +171,24 @@ def _missing(app: Any, key: str) -> Any:
 
 class TestExpiry:
     async def test_an_unconfirmed_hold_is_released_automatically(self, settings_for, booths_redis_url):  # noqa: F811
-        app = make_app(settings_for, booths_redis_url, hold_ttl_s=0.3)
+        clock = FakeClock()
+        app = make_app(settings_for, booths_redis_url, hold_ttl_s=300, clock=clock)
         async with running_app(app) as client:
             fair_id, (one,) = await picking_fair(app, 1)
             hold = (await pick(app, client, fair_id, one, ["A01"])).json()
-            released = await until(lambda: emitted(app, "booths.released"))
+            clock.advance(299)
+            early = await holds.release_expired(app.state.booths)  # a second before its time: kept
+            clock.advance(1)  # the hold's time is up: the sweeper (every 0.05 s) releases it on its next round
+            released = await eventually(lambda: emitted(app, "booths.released"), timeout=15,
+                                        what="the expired hold released by the sweeper")
+            await eventually(lambda: _missing(app, fastpath.key(fair_id, "A01")), timeout=15,
+                             what="its Redis key given back")
             late = await client.post(f"/fairs/{fair_id}/holds/{hold['hold_id']}/confirm",
                                      headers=exhibitor(app, one.exhibitor_id))
             plan = (await client.get(f"/fairs/{fair_id}/floorplan")).json()
             again = await pick(app, client, fair_id, one, ["A01"])
         [(_, _, event)] = released
+        assert early == 0
         assert (event["cause"], event["booth_codes"], event["registration_id"]) == (
             "hold_expired", ["A01"], one.registration_id)
         assert late.status_code == 409 and plan["counts"]["held"] == 0
@@ -196,11 +196,12 @@ class TestExpiry:
         assert again.status_code == 201  # free again, for anyone, the same exhibitor too
 
     async def test_confirming_after_expiry_releases_and_refuses(self, settings_for, booths_redis_url):  # noqa: F811
-        app = make_app(settings_for, booths_redis_url, hold_ttl_s=0.2, hold_sweep_interval_s=600)
+        clock = FakeClock()
+        app = make_app(settings_for, booths_redis_url, hold_ttl_s=300, hold_sweep_interval_s=600, clock=clock)
         async with running_app(app) as client:
             fair_id, (one,) = await picking_fair(app, 1)
             hold = (await pick(app, client, fair_id, one, ["A01"])).json()
-            await asyncio.sleep(0.3)
+            clock.advance(300)  # expired; the sweeper (every 10 minutes) has not come by
             late = await client.post(f"/fairs/{fair_id}/holds/{hold['hold_id']}/confirm",
                                      headers=exhibitor(app, one.exhibitor_id))
         assert late.status_code == 409 and late.json()["type"].endswith("hold-expired")
@@ -218,7 +219,8 @@ class TestExpiry:
             await pick(app, client, fair_id, two, ["A02"])
             await deliver(app, cancelled(two, "exhibitor"))
             plan = (await client.get(f"/fairs/{fair_id}/floorplan")).json()
-            b02 = await until(lambda: _missing(app, fastpath.key(fair_id, "A02")))
+            b02 = await eventually(lambda: _missing(app, fastpath.key(fair_id, "A02")), timeout=15,
+                                   what="the cancelled hold's Redis key gone")
         assert dropped.json() == ["A01"] and b02
         assert confirm_dropped.status_code == 409 and confirm_dropped.json()["type"].endswith("hold-over")
         assert [p["cause"] for _, _, p in await emitted(app, "booths.released")] == ["hold_cancelled", "cancelled"]
@@ -252,7 +254,7 @@ class TestLiveMap:
             server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="error"))
             serving = asyncio.create_task(server.serve())
             try:
-                await until(lambda: _listening(port))
+                await eventually(lambda: _listening(port), timeout=15, what="the server listening")
                 events = await _watch(f"http://127.0.0.1:{port}/fairs/{fair_id}/floorplan/stream",
                                       lambda: pick(app, client, fair_id, one, ["A03"]))
             finally:
@@ -277,7 +279,7 @@ class TestLiveMap:
             serving = [asyncio.create_task(server.serve()) for server in servers]
             try:
                 for port in ports:
-                    await until(lambda port=port: _listening(port))
+                    await eventually(lambda port=port: _listening(port), timeout=15, what="the servers listening")
                 seen: list[list[tuple[str, Any]]] = [[], []]
                 ready = [asyncio.Event(), asyncio.Event()]
                 followers = [asyncio.create_task(_follow(

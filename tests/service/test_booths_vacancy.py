@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from services.booths import service, store
-from services.booths.allocation.explain import assigned_reason, unmet_reason
-from services.booths.allocation.greedy import place_one
-from services.booths.allocation.model import Instance
+from services.booths.domain.allocation.explain import assigned_reason, unmet_reason
+from services.booths.domain.allocation.greedy import place_one
+from services.booths.domain.allocation.model import Instance
 from services.booths.models import BoothRequest
+from services.booths.service import reactions, store
 from shared.contracts.registration import RegistrationApproved, RegistrationCancelled
 from tests.conftest import running_app, token
 from tests.service.booths_support import (
@@ -111,18 +111,18 @@ class TestApprovalsOnALargeFair:
             events = scenario(fair_id, seed=per_transaction, steps=150)
             outcomes = []
             for first in range(0, len(events), per_transaction):
-                async with ctx.transaction() as session:  # one consumer batch
+                async with ctx.unit_of_work() as uow:  # one consumer batch
                     for kind, event in events[first:first + per_transaction]:
                         if kind == "cancel":
-                            await service.release_booths(session=session, ctx=ctx, event=cancelled(event))
+                            await reactions.release_booths(uow=uow, ctx=ctx, event=cancelled(event))
                             continue
                         if kind == "approve-corner":  # stated before approval, as an exhibitor's preference
-                            session.add(BoothRequest(registration_id=event.registration_id, fair_id=fair_id,
+                            uow.session.add(BoothRequest(registration_id=event.registration_id, fair_id=fair_id,
                                                      exhibitor_id=event.exhibitor_id, booths_requested=1,
                                                      wants_corner=True))
-                        expected = await whole_fair_heuristic(session, event, kind == "approve-corner")
-                        request = await service.approve(session=session, ctx=ctx, event=event)
-                        got = [row.booth_code for row in await store.claims_of(session, event.registration_id)]
+                        expected = await whole_fair_heuristic(uow.session, event, kind == "approve-corner")
+                        request = await reactions.approve(uow=uow, ctx=ctx, event=event)
+                        got = [row.booth_code for row in await store.claims_of(uow.session, event.registration_id)]
                         assert (tuple(got), request.reason) == expected, (kind, event)
                         outcomes.append((kind, event, expected))
         met = [codes for _, _, (codes, _) in outcomes if codes]
@@ -146,14 +146,14 @@ class TestApprovalsOnALargeFair:
             steps = [approved(fair_id, 3, **crafts), first_bamboo, approved(fair_id, 4, **crafts),
                      approved(fair_id, 1, **bamboo), cancelled(first_bamboo), approved(fair_id, 1, **bamboo)]
             got = []
-            async with ctx.transaction() as session:  # one consumer batch
+            async with ctx.unit_of_work() as uow:  # one consumer batch
                 for event in steps:
                     if isinstance(event, RegistrationCancelled):
-                        await service.release_booths(session=session, ctx=ctx, event=event)
+                        await reactions.release_booths(uow=uow, ctx=ctx, event=event)
                         continue
-                    expected = await whole_fair_heuristic(session, event, False)
-                    request = await service.approve(session=session, ctx=ctx, event=event)
-                    got.append(tuple(r.booth_code for r in await store.claims_of(session, event.registration_id)))
+                    expected = await whole_fair_heuristic(uow.session, event, False)
+                    request = await reactions.approve(uow=uow, ctx=ctx, event=event)
+                    got.append(tuple(r.booth_code for r in await store.claims_of(uow.session, event.registration_id)))
                     assert (got[-1], request.reason) == expected
         # The bamboo zone (H2-D01–D08, an aisle after D05) is shared by crafts: a perfect fit for three, then
         # for four once bamboo took D01; full for the next bamboo exhibitor, until a cancellation frees D01.
@@ -189,9 +189,9 @@ class TestFromOneTransactionToTheNext:
             await deliver(first, approved(fair.fair_id, 2))  # A01–A02
             lost, kept = approved(fair.fair_id, 3), approved(fair.fair_id, 3)
             with pytest.raises(RuntimeError, match="the batch failed"):
-                async with ctx.transaction() as session:
-                    await service.approve(session=session, ctx=ctx, event=lost)  # A03–A05, then rolled back
-                    await session.flush()  # as a later event of the batch would, reading something
+                async with ctx.unit_of_work() as uow:
+                    await reactions.approve(uow=uow, ctx=ctx, event=lost)  # A03–A05, then rolled back
+                    await uow.session.flush()  # as a later event of the batch would, reading something
                     raise RuntimeError("the batch failed")
             # Another process writes the fair's next audit entry (on SQLite it takes the rolled-back one's id).
             res = await other.post(f"/fairs/{fair.fair_id}/booths/block", json={"booth_codes": ["G10"]},

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.booths.allocation.exact import solve_exact
-from services.booths.allocation.explain import explain
-from services.booths.allocation.greedy import place_one, solve_greedy
-from services.booths.allocation.model import Instance, Request, Solution, objective, upper_bound
-from services.booths.floorplan import Booth, build_grid
-from services.booths.zones import Zone, ZoneKind
+from services.booths.domain.allocation.exact import solve_exact
+from services.booths.domain.allocation.explain import explain
+from services.booths.domain.allocation.greedy import place_one, solve_greedy
+from services.booths.domain.allocation.model import Instance, Request, Solution, objective, upper_bound
+from services.booths.domain.floorplan import Booth, build_grid
+from services.booths.domain.zones import Zone, ZoneKind
 
 # ---- the checker: written from the rules, sharing no code with the solvers ------------------------------
 

@@ -1,11 +1,12 @@
-"""Unit tests for services.booths.domain and zones: statuses, reasons, zone rules, checking a chosen block."""
+"""Unit tests for services.booths.domain.rules and zones: statuses, reasons, zone rules, checking a chosen block."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.booths.allocation.model import Request
-from services.booths.domain import (
+from services.booths.domain.allocation.model import Request
+from services.booths.domain.floorplan import Booth, HallGrid, build_grid, cells_outside, rows_outside
+from services.booths.domain.rules import (
     BoothStatus,
     ClaimState,
     booth_status,
@@ -14,8 +15,7 @@ from services.booths.domain import (
     release_reason,
     span_label,
 )
-from services.booths.floorplan import Booth, HallGrid, build_grid, cells_outside, rows_outside
-from services.booths.zones import GENERAL, Zone, ZoneKind, area_for
+from services.booths.domain.zones import GENERAL, Zone, ZoneKind, area_for
 from shared.errors import Invalid, Rejected
 
 ZONES = (

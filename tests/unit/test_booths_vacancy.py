@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from services.booths.allocation.greedy import best_fit, place_one
-from services.booths.allocation.model import Instance, Request
-from services.booths.floorplan import Booth, HallGrid, build_halls, plan_order, runs
-from services.booths.geometry import RawBooth, lay_out
-from services.booths.vacancy import Stretch, fold, free_count
-from services.booths.zones import Zone, ZoneKind, area_for
+from services.booths.domain.allocation.greedy import best_fit, place_one
+from services.booths.domain.allocation.model import Instance, Request
+from services.booths.domain.floorplan import Booth, HallGrid, build_halls, plan_order, runs
+from services.booths.domain.geometry import RawBooth, lay_out
+from services.booths.domain.zones import Zone, ZoneKind, area_for
+from services.booths.service.vacancy import Stretch, fold, free_count
 
 ZONES = (Zone("TCMN", "Thủ công mỹ nghệ", ZoneKind.SECTOR, sectors=("thủ công mỹ nghệ",)),
          Zone("PV08", "Tuyên Quang", ZoneKind.PAVILION, province_code="08"))

@@ -1,4 +1,4 @@
-"""Unit tests for services.booths.floorplan."""
+"""Unit tests for services.booths.domain.floorplan."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.booths.csvplan import parse_plan_csv
-from services.booths.floorplan import (
+from services.booths.domain.csvplan import parse_plan_csv
+from services.booths.domain.floorplan import (
     AISLE_WIDTH_M,
     BOOTH_SIZE_M,
     Booth,
@@ -23,7 +23,7 @@ from services.booths.floorplan import (
     row_label,
     runs,
 )
-from services.booths.geometry import PlanError, RawBooth, lay_out, neighbours, overlaps
+from services.booths.domain.geometry import PlanError, RawBooth, lay_out, neighbours, overlaps
 
 
 def by_code(booths: list[Booth]) -> dict[str, Booth]:

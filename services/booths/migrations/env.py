@@ -4,4 +4,4 @@ from alembic import context
 
 from shared.migrations import run_environment
 
-run_environment(context)
+run_environment(context)  # type: ignore[arg-type]  # alembic.context proxies an EnvironmentContext

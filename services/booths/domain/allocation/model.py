@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from services.booths.floorplan import Booth, blocks, plan_order
-from services.booths.zones import Area, Zone, area_for
+from services.booths.domain.floorplan import Booth, blocks, plan_order
+from services.booths.domain.zones import Area, Zone, area_for
 
 
 @dataclass(frozen=True)

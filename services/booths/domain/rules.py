@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from services.booths.allocation.explain import span_label
-from services.booths.allocation.model import Request
-from services.booths.floorplan import Booth, plan_order, runs
-from services.booths.zones import Area
+from services.booths.domain.allocation.explain import span_label
+from services.booths.domain.allocation.model import Request
+from services.booths.domain.floorplan import Booth, plan_order, runs
+from services.booths.domain.zones import Area
 from shared.errors import Invalid, Rejected
+from shared.states import Transitions
 
-__all__ = ["APPROVAL_SOLVER", "RUN_SOLVER", "BoothState", "BoothStatus", "ClaimState", "booth_status",
-           "check_selection", "corner_count", "release_reason", "run_solver", "span_label"]
+__all__ = ["APPROVAL_SOLVER", "CLAIM_TRANSITIONS", "REQUEST_TRANSITIONS", "RUN_SOLVER", "BoothState", "BoothStatus",
+           "ClaimState", "RequestStatus", "booth_status", "check_selection", "corner_count", "release_reason",
+           "run_solver", "span_label"]
 
 # Which solver the fair's allocation mode calls for. An approval in an `automatic` fair is placed at once,
 # alone, against what is free now: the heuristic (milliseconds). A whole-fair run (`POST /allocate`) is an
@@ -42,6 +44,26 @@ class ClaimState(StrEnum):
 
     HELD = "held"
     ASSIGNED = "assigned"
+
+
+# A hold becomes an assignment when confirmed; an assignment stays one (a release ends either: `released_at`).
+CLAIM_TRANSITIONS = Transitions("lượt giữ gian / booth claim", {ClaimState.HELD: {ClaimState.ASSIGNED}})
+
+
+class RequestStatus(StrEnum):
+    """Where a registration stands as booths sees it."""
+
+    SUBMITTED = "submitted"  # known, not approved yet
+    WAITING = "waiting"  # approved, waiting for booths (an organizer's, an exhibitor's pick or a run)
+    ASSIGNED = "assigned"  # has its booths
+    CLOSED = "closed"  # rejected or cancelled: it needs no booths
+
+
+REQUEST_TRANSITIONS = Transitions("hồ sơ xếp gian / booth request", {
+    RequestStatus.SUBMITTED: {RequestStatus.WAITING, RequestStatus.ASSIGNED, RequestStatus.CLOSED},
+    RequestStatus.WAITING: {RequestStatus.ASSIGNED, RequestStatus.CLOSED},
+    RequestStatus.ASSIGNED: {RequestStatus.WAITING, RequestStatus.CLOSED},  # released by an organizer; cancelled
+})
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,13 @@ from sqlalchemy import and_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.booths import domain
-from services.booths.geometry import neighbours
+from services.booths.domain import rules
+from services.booths.domain.geometry import neighbours
+from services.booths.domain.zones import Zone
 from services.booths.models import Assignment, AuditEntry, BoothFair, BoothRequest, StandardBooth
-from services.booths.store import fair_not_found, organizes, to_plan_booth, zones_of
-from services.booths.zones import Zone
-from shared.auth import Principal, Role
+from services.booths.service.store import fair_not_found, organizes, to_plan_booth, zones_of
 from shared.db import Database
+from shared.principal import Principal, Role
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Floorplan:
     """A fair's plan as one caller may see it."""
 
     fair: BoothFair
-    booths: list[domain.BoothState]
+    booths: list[rules.BoothState]
     zones: list[Zone]
     neighbours: dict[str, list[str]]
 
@@ -84,19 +84,19 @@ async def get_floorplan(*, db: Database, fair_id: str, principal: Principal | No
 
 
 def _state(booth: StandardBooth, claim: Assignment | None, requests: dict[str, BoothRequest],
-           principal: Principal | None, organizer: bool) -> domain.BoothState:
-    status = domain.booth_status(blocked=booth.blocked,
-                                 claim=domain.ClaimState(claim.state) if claim else None)
-    plain = domain.BoothState(booth=to_plan_booth(booth), status=status)
+           principal: Principal | None, organizer: bool) -> rules.BoothState:
+    status = rules.booth_status(blocked=booth.blocked,
+                                 claim=rules.ClaimState(claim.state) if claim else None)
+    plain = rules.BoothState(booth=to_plan_booth(booth), status=status)
     if claim is None:
         return plain
     request = requests.get(claim.registration_id)
     name = request.exhibitor_name if request else None
     if organizer or _own(principal, claim.exhibitor_id):
-        return domain.BoothState(booth=plain.booth, status=status, registration_id=claim.registration_id,
+        return rules.BoothState(booth=plain.booth, status=status, registration_id=claim.registration_id,
                                  exhibitor_id=claim.exhibitor_id, exhibitor_name=name, held_until=claim.expires_at)
-    if status is domain.BoothStatus.ASSIGNED and request is not None and request.paid:
-        return domain.BoothState(booth=plain.booth, status=status, exhibitor_name=name)
+    if status is rules.BoothStatus.ASSIGNED and request is not None and request.paid:
+        return rules.BoothState(booth=plain.booth, status=status, exhibitor_name=name)
     return plain
 
 
@@ -108,7 +108,7 @@ async def list_assignments(*, db: Database, fair_id: str, principal: Principal,
         query = (select(Assignment, StandardBooth.corner)
                  .join(StandardBooth, and_(col(StandardBooth.fair_id) == col(Assignment.fair_id),
                                            col(StandardBooth.code) == col(Assignment.booth_code)))
-                 .where(Assignment.fair_id == fair_id, Assignment.state == domain.ClaimState.ASSIGNED.value)
+                 .where(Assignment.fair_id == fair_id, Assignment.state == rules.ClaimState.ASSIGNED.value)
                  .order_by(col(Assignment.assigned_at), col(Assignment.assignment_id), col(Assignment.booth_code)))
         if not include_released:
             query = query.where(col(Assignment.released_at).is_(None))
@@ -154,7 +154,7 @@ async def list_holds(*, db: Database, fair_id: str, principal: Principal) -> lis
     async with db.sessions() as session:
         fair = await _fair(session, fair_id)
         query = select(Assignment).where(Assignment.fair_id == fair_id, col(Assignment.released_at).is_(None),
-                                         Assignment.state == domain.ClaimState.HELD.value)
+                                         Assignment.state == rules.ClaimState.HELD.value)
         query = _visible(query, fair, principal, Assignment.exhibitor_id)
         rows = await session.exec(query.order_by(col(Assignment.assigned_at), col(Assignment.booth_code)))
         return list(rows.all())

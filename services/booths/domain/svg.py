@@ -11,9 +11,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.booths.domain import BoothState, BoothStatus
-from services.booths.floorplan import BOOTH_SIZE_M
-from services.booths.zones import Zone, ZoneKind
+from services.booths.domain.floorplan import BOOTH_SIZE_M
+from services.booths.domain.rules import BoothState, BoothStatus
+from services.booths.domain.zones import Zone, ZoneKind
 
 SVG_NS = "http://www.w3.org/2000/svg"
 PX_PER_M = 16

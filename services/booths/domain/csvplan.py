@@ -11,8 +11,8 @@ import math
 import re
 from collections.abc import Collection
 
-from services.booths.floorplan import BOOTH_SIZE_M
-from services.booths.geometry import PlanError, PlanIssue, RawBooth
+from services.booths.domain.floorplan import BOOTH_SIZE_M
+from services.booths.domain.geometry import PlanError, PlanIssue, RawBooth
 
 COLUMNS = ("code", "hall", "x", "y", "width", "depth", "zone")
 REQUIRED = ("code", "x", "y")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from services.booths.allocation.model import Instance, Placements, Request
-from services.booths.floorplan import Booth, blocks
-from services.booths.zones import Area
+from services.booths.domain.allocation.model import Instance, Placements, Request
+from services.booths.domain.floorplan import Booth, blocks
+from services.booths.domain.zones import Area
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from services.booths.floorplan import EPS_M, Booth, row_label, with_corners
+from services.booths.domain.floorplan import EPS_M, Booth, row_label, with_corners
 from shared.errors import Invalid
 
 

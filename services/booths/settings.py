@@ -6,7 +6,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class BoothsConfig(BaseSettings):
+class BoothsSettings(BaseSettings):
     """`BOOTHS_HOLD_TTL_S=600` and friends; read once when the app is built."""
 
     model_config = SettingsConfigDict(env_prefix="BOOTHS_", env_ignore_empty=True, extra="ignore")

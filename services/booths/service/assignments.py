@@ -9,16 +9,23 @@ from collections.abc import Sequence
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.booths import store, vacancy
-from services.booths.domain import BoothStatus, check_selection, corner_count, release_reason, span_label
-from services.booths.floorplan import Booth
+from services.booths.domain.floorplan import Booth
+from services.booths.domain.rules import (
+    BoothStatus,
+    ClaimState,
+    RequestStatus,
+    check_selection,
+    corner_count,
+    release_reason,
+    span_label,
+)
+from services.booths.domain.zones import area_for
 from services.booths.models import Assignment, BoothRequest, StandardBooth
-from services.booths.store import Claim, Context
-from services.booths.zones import area_for
-from shared.auth import Principal
+from services.booths.service import store, vacancy
+from services.booths.service.store import Claim, Context
 from shared.contracts.booths import BoothsBlocked, BoothsUnblocked
 from shared.errors import Invalid, NotFound, Rejected
-from shared.outbox import add_event
+from shared.principal import Principal
 
 log = structlog.get_logger()
 
@@ -34,7 +41,7 @@ async def approved_request(session: AsyncSession, fair_id: str, registration_id:
     if request is None or request.fair_id != fair_id:
         raise NotFound(f"Không tìm thấy hồ sơ {registration_id} của hội chợ này / no registration "
                        f"{registration_id} at this fair", code="not-found", field="registration_id")
-    if request.status not in ("waiting", "assigned"):
+    if request.status not in (RequestStatus.WAITING, RequestStatus.ASSIGNED):
         raise Rejected(f"Hồ sơ chưa được duyệt hoặc đã đóng ({request.status}) / the registration is not "
                        f"approved or is closed ({request.status})", code="not-approved", field="registration_id")
     return request
@@ -56,7 +63,7 @@ async def select_booths(session: AsyncSession, request: BoothRequest, codes: Seq
 
 
 def _assigned(rows: Sequence[Assignment], registration_id: str) -> list[Assignment]:
-    found = [row for row in rows if row.state == "assigned"]
+    found = [row for row in rows if row.state == ClaimState.ASSIGNED]
     if not found:
         raise Rejected(f"Hồ sơ {registration_id} chưa có gian / registration {registration_id} has no booths",
                        code="no-booths", field="registration_id")
@@ -66,7 +73,8 @@ def _assigned(rows: Sequence[Assignment], registration_id: str) -> list[Assignme
 async def assign_booths(*, ctx: Context, principal: Principal, fair_id: str, registration_id: str,
                         booth_codes: Sequence[str]) -> str:
     """Give chosen booths to an approved registration without booths; the assignment id."""
-    async with ctx.transaction() as session:
+    async with ctx.unit_of_work() as uow:
+        session = uow.session
         await store.organizer_fair(session, fair_id, principal)
         request = await approved_request(session, fair_id, registration_id)
         if await store.claims_of(session, registration_id):
@@ -75,7 +83,7 @@ async def assign_booths(*, ctx: Context, principal: Principal, fair_id: str, reg
         block, _ = await select_booths(session, request, booth_codes)
         codes = tuple(b.code for b in block)
         span = span_label(codes)
-        return store.assign(session, ctx, request, Claim(
+        return store.assign(uow, ctx, request, Claim(
             booth_codes=codes, reason=f"ban tổ chức chọn {span} / chosen by the organizer: {span}",
             operation="organizer", actor=actor_of(principal), corner_count=corner_count(block)))
 
@@ -83,7 +91,8 @@ async def assign_booths(*, ctx: Context, principal: Principal, fair_id: str, reg
 async def move_booths(*, ctx: Context, principal: Principal, fair_id: str, registration_id: str,
                       booth_codes: Sequence[str], reason: str = "") -> str:
     """Move a registration to other booths (same number); keeps its assignment id."""
-    async with ctx.transaction() as session:
+    async with ctx.unit_of_work() as uow:
+        session = uow.session
         await store.organizer_fair(session, fair_id, principal)
         request = await approved_request(session, fair_id, registration_id)
         current = _assigned(await store.claims_of(session, registration_id), registration_id)
@@ -94,11 +103,11 @@ async def move_booths(*, ctx: Context, principal: Principal, fair_id: str, regis
             raise Invalid("Đây đã là gian của hồ sơ / these already are its booths", field="booth_codes",
                           code="no-change")
         actor = actor_of(principal)
-        store.release(session, ctx, current, cause="moved", reason=release_reason("moved", reason), actor=actor,
+        store.release(uow, ctx, current, cause="moved", reason=release_reason("moved", reason), actor=actor,
                       plan=plan)
         await session.flush()  # the old claims end before the new ones start: the unique index sees no overlap
         span = span_label(codes)
-        return store.assign(session, ctx, request, Claim(
+        return store.assign(uow, ctx, request, Claim(
             booth_codes=codes, reason=f"ban tổ chức chuyển sang {span} / moved by the organizer to {span}"
             + (f" — {reason}" if reason else ""), operation="move", actor=actor, corner_count=corner_count(block),
             assignment_id=current[0].assignment_id, previous_booth_codes=old))
@@ -109,7 +118,8 @@ async def swap_booths(*, ctx: Context, principal: Principal, fair_id: str, regis
     first_id, second_id = registration_ids
     if first_id == second_id:
         raise Invalid("Cần hai hồ sơ khác nhau / two different registrations are needed", field="registration_ids")
-    async with ctx.transaction() as session:
+    async with ctx.unit_of_work() as uow:
+        session = uow.session
         await store.organizer_fair(session, fair_id, principal)
         first = await approved_request(session, fair_id, first_id)
         second = await approved_request(session, fair_id, second_id)
@@ -121,12 +131,12 @@ async def swap_booths(*, ctx: Context, principal: Principal, fair_id: str, regis
         second_block, _ = await select_booths(session, second, first_codes, also_mine=[first_id])
         actor, note = actor_of(principal), f"{span_label(sorted(first_codes))} ⇄ {span_label(sorted(second_codes))}"
         for rows in (first_rows, second_rows):
-            store.release(session, ctx, rows, cause="swapped", reason=release_reason("swapped", note), actor=actor,
+            store.release(uow, ctx, rows, cause="swapped", reason=release_reason("swapped", note), actor=actor,
                           plan=plan)
         await session.flush()
         for request, block, rows in ((first, first_block, first_rows), (second, second_block, second_rows)):
             codes = tuple(b.code for b in block)
-            store.assign(session, ctx, request, Claim(
+            store.assign(uow, ctx, request, Claim(
                 booth_codes=codes, reason=f"ban tổ chức đổi gian {note} / swapped by the organizer: {note}",
                 operation="swap", actor=actor, corner_count=corner_count(block),
                 assignment_id=rows[0].assignment_id,
@@ -136,7 +146,8 @@ async def swap_booths(*, ctx: Context, principal: Principal, fair_id: str, regis
 async def release_registration(*, ctx: Context, principal: Principal, fair_id: str, registration_id: str,
                                reason: str = "") -> list[str]:
     """Free a registration's booths (or hold); it stays approved and waits for booths again."""
-    async with ctx.transaction() as session:
+    async with ctx.unit_of_work() as uow:
+        session = uow.session
         await store.organizer_fair(session, fair_id, principal)
         request = await approved_request(session, fair_id, registration_id)
         rows = await store.claims_of(session, registration_id)
@@ -144,9 +155,9 @@ async def release_registration(*, ctx: Context, principal: Principal, fair_id: s
             raise Rejected("Hồ sơ không có gian để trả / the registration has no booths to release",
                            code="no-booths", field="registration_id")
         why = "ban tổ chức trả gian / released by the organizer" + (f" — {reason}" if reason else "")
-        codes = store.release(session, ctx, rows, cause="organizer", reason=why, actor=actor_of(principal),
+        codes = store.release(uow, ctx, rows, cause="organizer", reason=why, actor=actor_of(principal),
                               plan=await store.plan_of(session, fair_id))
-        store.mark(request, status="waiting", reason=why)
+        store.mark(request, status=RequestStatus.WAITING, reason=why)
         session.add(request)
         return codes
 
@@ -154,7 +165,8 @@ async def release_registration(*, ctx: Context, principal: Principal, fair_id: s
 async def set_blocked(*, ctx: Context, principal: Principal, fair_id: str, booth_codes: Sequence[str],
                       blocked: bool, reason: str = "") -> list[str]:
     """Block (or unblock) booths; the codes whose state changed. A held or assigned booth cannot be blocked."""
-    async with ctx.transaction() as session:
+    async with ctx.unit_of_work() as uow:
+        session = uow.session
         await store.organizer_fair(session, fair_id, principal)
         plan = await store.plan_of(session, fair_id)
         unknown = [code for code in booth_codes if code not in plan]
@@ -176,9 +188,9 @@ async def set_blocked(*, ctx: Context, principal: Principal, fair_id: str, booth
             vacancy.forget(session, fair_id)
             event = (BoothsBlocked if blocked else BoothsUnblocked)(fair_id=fair_id, booth_codes=changed,
                                                                     reason=reason)
-            add_event(session, event, source=store.SOURCE)
+            uow.emit(event)
             store.audit(session, fair_id=fair_id, actor=actor_of(principal), action=action, codes=changed,
                         detail=reason)
             status = BoothStatus.BLOCKED if blocked else BoothStatus.FREE
-            ctx.feed.stage(session, fair_id, dict.fromkeys(changed, status.value), action)
+            ctx.feed.stage(uow, fair_id, dict.fromkeys(changed, status.value), action)
         return changed

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from sse_starlette import EventSourceResponse
 
-from services.booths import plans, queries, svg
-from services.booths.domain import BoothStatus
-from services.booths.geometry import PlanError
-from services.booths.schemas import (
+from services.booths.api.deps import CtxDep
+from services.booths.domain import svg
+from services.booths.domain.geometry import PlanError
+from services.booths.domain.rules import BoothStatus
+from services.booths.domain.zones import Zone
+from services.booths.schemas.floorplans import (
     BoothPublic,
     FloorplanPublic,
     GridSpec,
@@ -21,22 +23,12 @@ from services.booths.schemas import (
     ZoneIn,
     ZonePublic,
 )
-from services.booths.store import Context
-from services.booths.zones import Zone
+from services.booths.service import plans, queries
 from shared.auth import MaybePrincipal, Organizer
 from shared.problems import Problem
 
 SVG_MEDIA_TYPE = "image/svg+xml; charset=utf-8"
 MAX_CSV_BYTES = 2_000_000
-
-
-def get_ctx(request: Request) -> Context:
-    """The service's use-case context."""
-    ctx: Context = request.app.state.booths
-    return ctx
-
-
-CtxDep = Annotated[Context, Depends(get_ctx)]
 
 
 def plan_problem(error: PlanError) -> Problem:
@@ -64,17 +56,17 @@ def floorplan_public(plan: queries.Floorplan) -> FloorplanPublic:
                            booths=booths)
 
 
-floorplans = APIRouter(prefix="/fairs", tags=["floorplans"])
+router = APIRouter(prefix="/fairs", tags=["floorplans"])
 
 
-@floorplans.get("/{fair_id}/floorplan", response_model=FloorplanPublic, response_model_exclude_none=True,
+@router.get("/{fair_id}/floorplan", response_model=FloorplanPublic, response_model_exclude_none=True,
                 summary="A fair's floor plan with live statuses (public; the fair's organizers also see whose "
                         "booth is whose, an exhibitor its own, the public the names of paid booths)")
 async def read_floorplan(fair_id: str, ctx: CtxDep, principal: MaybePrincipal) -> FloorplanPublic:
     return floorplan_public(await queries.get_floorplan(db=ctx.db, fair_id=fair_id, principal=principal))
 
 
-@floorplans.get("/{fair_id}/floorplan.svg", response_class=Response,
+@router.get("/{fair_id}/floorplan.svg", response_class=Response,
                 responses={200: {"content": {"image/svg+xml": {}}, "description": "the plan as SVG"}},
                 summary="A fair's floor plan drawn to scale with zones and statuses, printable (public)")
 async def read_floorplan_svg(fair_id: str, ctx: CtxDep, principal: MaybePrincipal) -> Response:
@@ -83,7 +75,7 @@ async def read_floorplan_svg(fair_id: str, ctx: CtxDep, principal: MaybePrincipa
                     media_type=SVG_MEDIA_TYPE)
 
 
-@floorplans.get("/{fair_id}/floorplan/stream", response_class=EventSourceResponse,
+@router.get("/{fair_id}/floorplan/stream", response_class=EventSourceResponse,
                 responses={200: {"content": {"text/event-stream": {}},
                                  "description": "`ready`, then a `booths` event per change: "
                                                 "{fair_id, cause, booths: {code: status}}"}},
@@ -100,7 +92,7 @@ async def stream_floorplan(fair_id: str, ctx: CtxDep) -> EventSourceResponse:
     return EventSourceResponse(events(), ping=15)
 
 
-@floorplans.put("/{fair_id}/floorplan/grid", response_model=PlanReplaced,
+@router.put("/{fair_id}/floorplan/grid", response_model=PlanReplaced,
                 summary="Replace the plan by a grid of halls, rows, booths per row, aisles and reserved cells "
                         "(organizers of the fair; only before any booth was held or assigned)")
 async def replace_floorplan_grid(fair_id: str, spec: GridSpec, ctx: CtxDep, principal: Organizer) -> PlanReplaced:
@@ -111,7 +103,7 @@ async def replace_floorplan_grid(fair_id: str, spec: GridSpec, ctx: CtxDep, prin
     return PlanReplaced(fair_id=fair_id, source="grid", booth_count=count)
 
 
-@floorplans.put("/{fair_id}/floorplan/csv", response_model=PlanReplaced,
+@router.put("/{fair_id}/floorplan/csv", response_model=PlanReplaced,
                 openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {
                     "type": "string", "example": "code,hall,x,y,width,depth,zone\nA01,,0,0,3,3,\nA02,,3,0,3,3,\n"}}}}},
                 summary="Replace the plan by a CSV import (code, hall, x, y, width, depth, zone; metres) "
@@ -132,13 +124,13 @@ async def replace_floorplan_csv(fair_id: str, request: Request, ctx: CtxDep, pri
     return PlanReplaced(fair_id=fair_id, source="csv", booth_count=count)
 
 
-@floorplans.get("/{fair_id}/zones", response_model=list[ZonePublic], summary="A fair's zones (public)")
+@router.get("/{fair_id}/zones", response_model=list[ZonePublic], summary="A fair's zones (public)")
 async def read_zones(fair_id: str, ctx: CtxDep) -> list[ZonePublic]:
     plan = await queries.get_floorplan(db=ctx.db, fair_id=fair_id, principal=None)
     return [zone_public(z) for z in plan.zones]
 
 
-@floorplans.put("/{fair_id}/zones", response_model=list[ZonePublic],
+@router.put("/{fair_id}/zones", response_model=list[ZonePublic],
                 summary="Replace a fair's sector zones and province pavilions (organizers of the fair)")
 async def replace_zones(fair_id: str, zones: list[ZoneIn], ctx: CtxDep, principal: Organizer) -> list[ZonePublic]:
     saved = await plans.set_zones(ctx=ctx, principal=principal, fair_id=fair_id, zones=zones)

@@ -8,22 +8,22 @@ from collections.abc import Sequence
 from dataclasses import asdict, replace
 
 import structlog
-from sqlmodel import delete, func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import col, delete, func, select
 
-from services.booths import floorplan, store, vacancy
-from services.booths.csvplan import MAX_BOOTHS, parse_plan_csv
-from services.booths.geometry import PlanError, PlanIssue, lay_out
+from services.booths.domain import floorplan
+from services.booths.domain.csvplan import MAX_BOOTHS, parse_plan_csv
+from services.booths.domain.geometry import PlanError, PlanIssue, lay_out
+from services.booths.domain.zones import Zone, ZoneKind
 from services.booths.models import Assignment, BoothZone, StandardBooth
-from services.booths.operations import actor_of
-from services.booths.schemas import GridSpec, ZoneIn
-from services.booths.store import Context
-from services.booths.zones import Zone, ZoneKind
-from shared.auth import Principal
+from services.booths.schemas.floorplans import GridSpec, ZoneIn
+from services.booths.service import store, vacancy
+from services.booths.service.assignments import actor_of
+from services.booths.service.store import Context
 from shared.contracts.booths import FloorplanPublished
 from shared.errors import Invalid, Rejected
-from shared.outbox import add_event
+from shared.principal import Principal
 from shared.reference import geo
+from shared.uow import UnitOfWork
 
 log = structlog.get_logger()
 
@@ -51,14 +51,15 @@ async def set_zones(*, ctx: Context, principal: Principal, fair_id: str, zones: 
     codes = [z.code for z in wanted]
     if len(set(codes)) != len(codes):
         raise Invalid("Mã khu bị trùng / duplicate zone code", field="code", code="duplicate-zone")
-    async with ctx.transaction() as session:
+    async with ctx.unit_of_work() as uow:
+        session = uow.session
         fair = await store.organizer_fair(session, fair_id, principal)
         used = {b.zone for b in (await store.plan_of(session, fair.id)).values() if b.zone}
         orphaned = sorted(used - set(codes))
         if orphaned:
             raise Rejected(f"Khu {', '.join(orphaned)} còn gian trên sơ đồ / zone(s) {', '.join(orphaned)} still "
                            "hold booths of the plan", code="zone-in-use", field="code")
-        await session.exec(delete(BoothZone).where(BoothZone.fair_id == fair.id))  # type: ignore[call-overload]
+        await session.exec(delete(BoothZone).where(col(BoothZone.fair_id) == fair.id))
         session.add_all([BoothZone(fair_id=fair.id, code=z.code, name=z.name, kind=z.kind.value,
                                    sectors=json.dumps(list(z.sectors), ensure_ascii=False),
                                    province_code=z.province_code) for z in wanted])
@@ -121,23 +122,26 @@ def _zoned(index: int, hall: floorplan.HallGrid, grid: list[floorplan.Booth], ar
 
 async def replace_with_grid(*, ctx: Context, principal: Principal, fair_id: str, spec: GridSpec) -> int:
     """A new plan from a grid description; the number of booths."""
-    async with ctx.transaction() as session:
+    async with ctx.unit_of_work() as uow:
+        session = uow.session
         await store.organizer_fair(session, fair_id, principal)
         zones = {z.code for z in await store.zones_of(session, fair_id)}
-        return await _replace(session, ctx, fair_id, grid_booths(spec, zones), "grid", actor_of(principal))
+        return await _replace(uow, ctx, fair_id, grid_booths(spec, zones), "grid", actor_of(principal))
 
 
 async def replace_with_csv(*, ctx: Context, principal: Principal, fair_id: str, text: str) -> int:
     """A new plan from a CSV import; the number of booths."""
-    async with ctx.transaction() as session:
+    async with ctx.unit_of_work() as uow:
+        session = uow.session
         await store.organizer_fair(session, fair_id, principal)
         zones = {z.code for z in await store.zones_of(session, fair_id)}
         booths = lay_out(parse_plan_csv(text, zones=zones))
-        return await _replace(session, ctx, fair_id, booths, "csv", actor_of(principal))
+        return await _replace(uow, ctx, fair_id, booths, "csv", actor_of(principal))
 
 
-async def _replace(session: AsyncSession, ctx: Context, fair_id: str, booths: list[floorplan.Booth], source: str,
+async def _replace(uow: UnitOfWork, ctx: Context, fair_id: str, booths: list[floorplan.Booth], source: str,
                    actor: str) -> int:
+    session = uow.session
     claims = (await session.exec(select(func.count()).select_from(Assignment)
                                  .where(Assignment.fair_id == fair_id))).one()
     if claims:
@@ -145,15 +149,15 @@ async def _replace(session: AsyncSession, ctx: Context, fair_id: str, booths: li
                        "assignments and can no longer be replaced (block or unblock booths instead)",
                        code="plan-in-use")
     fair = await store.lock_fair(session, fair_id)
-    await session.exec(delete(StandardBooth).where(StandardBooth.fair_id == fair_id))  # type: ignore[call-overload]
+    await session.exec(delete(StandardBooth).where(col(StandardBooth.fair_id) == fair_id))
     session.add_all([StandardBooth(fair_id=fair_id, **asdict(booth)) for booth in booths])
     fair.plan_source = source
     session.add(fair)
-    add_event(session, FloorplanPublished(fair_id=fair_id, booth_count=len(booths),
-                                          booth_codes=[b.code for b in booths], source=source), source=store.SOURCE)
+    uow.emit(FloorplanPublished(fair_id=fair_id, booth_count=len(booths), booth_codes=[b.code for b in booths],
+                                source=source))
     store.audit(session, fair_id=fair_id, actor=actor, action="plan",
                 detail=f"{source}: {len(booths)} gian / booths")
-    ctx.feed.stage(session, fair_id, {}, "plan")
+    ctx.feed.stage(uow, fair_id, {}, "plan")
     ctx.layouts.forget(fair_id)
     vacancy.forget(session, fair_id)
     log.info("floorplan.replaced", fair_id=fair_id, source=source, booth_count=len(booths))

@@ -15,18 +15,17 @@ import structlog
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.booths import store
-from services.booths.allocation.exact import solve_exact
-from services.booths.allocation.explain import Decision, explain
-from services.booths.allocation.greedy import solve_greedy
-from services.booths.allocation.model import Instance, Solution
-from services.booths.domain import run_solver
+from services.booths.domain.allocation.exact import solve_exact
+from services.booths.domain.allocation.explain import Decision, explain
+from services.booths.domain.allocation.greedy import solve_greedy
+from services.booths.domain.allocation.model import Instance, Solution
+from services.booths.domain.rules import RequestStatus, run_solver
 from services.booths.models import AllocationRun, BoothFair, BoothRequest
-from services.booths.operations import actor_of
-from services.booths.store import Claim, Context
-from shared.auth import Principal
+from services.booths.service import store
+from services.booths.service.assignments import actor_of
+from services.booths.service.store import Claim, Context
 from shared.contracts.booths import AllocationCompleted
-from shared.outbox import add_event
+from shared.principal import Principal
 
 log = structlog.get_logger()
 CHANGED = ("hồ sơ hoặc gian đã thay đổi trong lúc tính, chạy lại để xếp / the registration or its booths changed "
@@ -52,7 +51,7 @@ async def _snapshot(ctx: Context, principal: Principal, fair_id: str) -> tuple[s
             raise store.fair_not_found(fair_id)
         claimed = {c.registration_id for c in await store.live_claims(session, fair_id)}
         rows = (await session.exec(select(BoothRequest).where(BoothRequest.fair_id == fair_id,
-                                                              BoothRequest.status == "waiting")
+                                                              BoothRequest.status == RequestStatus.WAITING)
                                    .order_by(col(BoothRequest.approved_at), col(BoothRequest.registration_id)))).all()
         requests = tuple(store.to_request(row, rank) for rank, row in enumerate(r for r in rows
                                                                                   if r.registration_id not in claimed))
@@ -74,11 +73,12 @@ async def allocate(*, ctx: Context, principal: Principal, fair_id: str, mode: st
     """Place every waiting registration of the fair the solver can (``mode`` None: the fair's mode chooses)."""
     allocation_mode, instance = await _snapshot(ctx, principal, fair_id)
     mode, chosen_by = run_solver(allocation_mode, mode)
-    limit = min(time_limit_s or ctx.config.solver_time_limit_s, ctx.config.solver_max_time_limit_s)
+    limit = min(time_limit_s or ctx.settings.solver_time_limit_s, ctx.settings.solver_max_time_limit_s)
     solution = await asyncio.to_thread(solve, instance, mode=mode, time_limit_s=limit,
-                                       workers=ctx.config.solver_workers)
+                                       workers=ctx.settings.solver_workers)
     decisions = explain(instance, solution.placements)
-    async with ctx.transaction() as session:
+    async with ctx.unit_of_work() as uow:
+        session = uow.session
         await store.lock_fair(session, fair_id)
         free = {b.code for b in await store.free_booths(session, fair_id)}
         claimed = {c.registration_id for c in await store.live_claims(session, fair_id)}
@@ -87,10 +87,10 @@ async def allocate(*, ctx: Context, principal: Principal, fair_id: str, mode: st
         assigned, unmet, actor = [], [], actor_of(principal)
         for decision in decisions:
             request = rows.get(decision.registration_id)
-            applicable = (request is not None and request.status == "waiting"
+            applicable = (request is not None and request.status == RequestStatus.WAITING
                           and set(decision.booth_codes) <= free and decision.registration_id not in claimed)
             if decision.met and applicable and request is not None:
-                store.assign(session, ctx, request, Claim(booth_codes=decision.booth_codes, reason=decision.reason,
+                store.assign(uow, ctx, request, Claim(booth_codes=decision.booth_codes, reason=decision.reason,
                                                           operation="allocation", actor=actor,
                                                           corner_count=decision.corner_count))
                 free -= set(decision.booth_codes)
@@ -98,15 +98,15 @@ async def allocate(*, ctx: Context, principal: Principal, fair_id: str, mode: st
                 continue
             reason = decision.reason if not decision.met else CHANGED
             unmet.append(Decision(decision.registration_id, (), reason))
-            if request is not None and request.status == "waiting":
-                store.mark(request, status="waiting", reason=reason)
+            if request is not None and request.status == RequestStatus.WAITING:
+                store.mark(request, status=RequestStatus.WAITING, reason=reason)
                 session.add(request)
         run = _record(session, fair_id, solution, instance, assigned, actor, mode)
-        add_event(session, AllocationCompleted(
+        uow.emit(AllocationCompleted(
             fair_id=fair_id, assigned_registrations=len(assigned), unmet_registration_ids=[d.registration_id
                                                                                         for d in unmet],
             solver=solution.solver, status=solution.status, objective=solution.objective, bound=solution.bound,
-            run_id=run.id, mode=mode, mode_chosen_by=chosen_by), source=store.SOURCE)
+            run_id=run.id, mode=mode, mode_chosen_by=chosen_by))
     log.info("allocation.completed", fair_id=fair_id, mode=mode, mode_chosen_by=chosen_by, solver=solution.solver,
              status=solution.status,
              objective=solution.objective, bound=solution.bound, assigned=len(assigned), unmet=len(unmet),

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from time import perf_counter
 
-from services.booths.allocation.model import Block, Instance, Request, Solution, objective
-from services.booths.floorplan import Booth, runs
+from services.booths.domain.allocation.model import Block, Instance, Request, Solution, objective
+from services.booths.domain.floorplan import Booth, runs
 
 Segments = list[list[Booth]]
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
 
 import redis.asyncio as aioredis
 import structlog
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
-from sqlalchemy import event
-from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.uow import AfterCommit, UnitOfWork
 
 log = structlog.get_logger()
 
@@ -30,29 +30,28 @@ def channel(fair_id: str) -> str:
     return f"hangviet:booths:live:{fair_id}"
 
 
-def after_commit(session: AsyncSession, action: Action) -> None:
-    """Run ``action`` once the session's transaction has committed (never if it rolls back)."""
-    actions: list[Action] = session.info.setdefault("after_commit", [])
-    actions.append(action)
-    if len(actions) > 1:
-        return
+def soon(action: Action) -> AfterCommit:
+    """An after-commit action that runs the coroutine ``action()`` on the running loop (a commit's listeners are
+    synchronous), after those started before it: a map sees a swap's releases before its assignments."""
 
-    def fire(sync_session: Any) -> None:
-        pending = list(sync_session.info.pop("after_commit", []))
-        task = asyncio.get_running_loop().create_task(_run_all(pending))
+    def start() -> None:
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(_after(_LAST.get(loop), action))
+        _LAST[loop] = task
         _TASKS.add(task)
         task.add_done_callback(_TASKS.discard)
 
-    event.listen(session.sync_session, "after_commit", fire, once=True)
-    event.listen(session.sync_session, "after_rollback", lambda s: s.info.pop("after_commit", None), once=True)
+    return start
+
+
+async def _after(previous: asyncio.Task[None] | None, action: Action) -> None:
+    if previous is not None and not previous.done():
+        await asyncio.wait([previous])  # its outcome is its own: only the order matters here
+    await action()
 
 
 _TASKS: set[asyncio.Task[None]] = set()  # strong references: the loop keeps only weak ones
-
-
-async def _run_all(actions: list[Action]) -> None:
-    for action in actions:
-        await action()
+_LAST: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] = weakref.WeakKeyDictionary()
 
 
 class LiveFeed:
@@ -61,10 +60,10 @@ class LiveFeed:
     def __init__(self, redis: aioredis.Redis) -> None:
         self.redis = redis
 
-    def stage(self, session: AsyncSession, fair_id: str, changes: Mapping[str, str], cause: str) -> None:
-        """Publish ``changes`` (booth code → status) once the session commits."""
+    def stage(self, uow: UnitOfWork, fair_id: str, changes: Mapping[str, str], cause: str) -> None:
+        """Publish ``changes`` (booth code → status) once the unit of work commits."""
         message = json.dumps({"fair_id": fair_id, "cause": cause, "booths": dict(changes)}, ensure_ascii=False)
-        after_commit(session, lambda: self.publish(fair_id, message))
+        uow.after_commit(soon(lambda: self.publish(fair_id, message)))
 
     async def publish(self, fair_id: str, message: str) -> None:
         """Send one message on the fair's channel."""
@@ -82,7 +81,7 @@ class LiveFeed:
             yield self._messages(pubsub)
         finally:
             await pubsub.unsubscribe(channel(fair_id))
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     @staticmethod
     async def _messages(pubsub: PubSub) -> AsyncIterator[str]:

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.booths import allocate, operations, queries
-from services.booths.api import CtxDep
-from services.booths.schemas import (
+from services.booths.api.deps import CtxDep, OrganizerOrExhibitor
+from services.booths.domain.rules import RequestStatus
+from services.booths.schemas.assignments import (
     AllocateIn,
     AllocationPublic,
     AssignIn,
@@ -26,11 +26,11 @@ from services.booths.schemas import (
     UnmetRequestPublic,
     UnmetRequestsPublic,
 )
-from shared.auth import Organizer, Principal, Role, require
+from services.booths.service import allocation, queries
+from services.booths.service import assignments as cases
+from shared.auth import Organizer, Principal
 
-OrganizerOrExhibitor = Annotated[Principal, require(Role.ORGANIZER, Role.EXHIBITOR)]
-
-assignments = APIRouter(prefix="/fairs", tags=["assignments"])
+router = APIRouter(prefix="/fairs", tags=["assignments"])
 
 
 async def _assignments(ctx: CtxDep, fair_id: str, principal: Principal, registration_id: str) -> AssignmentPublic:
@@ -38,7 +38,7 @@ async def _assignments(ctx: CtxDep, fair_id: str, principal: Principal, registra
     return next(AssignmentPublic(**vars(g)) for g in groups if g.registration_id == registration_id)
 
 
-@assignments.get("/{fair_id}/assignments", response_model=AssignmentsPublic,
+@router.get("/{fair_id}/assignments", response_model=AssignmentsPublic,
                  summary="Booth assignments: all for the fair's organizers, an exhibitor's own for it")
 async def read_assignments(fair_id: str, ctx: CtxDep, principal: OrganizerOrExhibitor,
                            include_released: bool = False) -> AssignmentsPublic:
@@ -47,78 +47,79 @@ async def read_assignments(fair_id: str, ctx: CtxDep, principal: OrganizerOrExhi
     return AssignmentsPublic(data=[AssignmentPublic(**vars(g)) for g in groups], count=len(groups))
 
 
-@assignments.post("/{fair_id}/assignments", response_model=AssignmentPublic, status_code=201,
+@router.post("/{fair_id}/assignments", response_model=AssignmentPublic, status_code=201,
                   summary="Assign chosen booths (a contiguous block in one row) to an approved registration "
                           "(organizers of the fair)")
 async def create_assignment(fair_id: str, body: AssignIn, ctx: CtxDep, principal: Organizer) -> AssignmentPublic:
-    await operations.assign_booths(ctx=ctx, principal=principal, fair_id=fair_id,
+    await cases.assign_booths(ctx=ctx, principal=principal, fair_id=fair_id,
                                    registration_id=body.registration_id, booth_codes=body.booth_codes)
     return await _assignments(ctx, fair_id, principal, body.registration_id)
 
 
-@assignments.post("/{fair_id}/assignments/{registration_id}/move", response_model=AssignmentPublic,
+@router.post("/{fair_id}/assignments/{registration_id}/move", response_model=AssignmentPublic,
                   summary="Move a registration to other booths (organizers of the fair)")
 async def move_assignment(fair_id: str, registration_id: str, body: BoothsIn, ctx: CtxDep,
                           principal: Organizer) -> AssignmentPublic:
-    await operations.move_booths(ctx=ctx, principal=principal, fair_id=fair_id, registration_id=registration_id,
+    await cases.move_booths(ctx=ctx, principal=principal, fair_id=fair_id, registration_id=registration_id,
                                  booth_codes=body.booth_codes)
     return await _assignments(ctx, fair_id, principal, registration_id)
 
 
-@assignments.post("/{fair_id}/assignments/{registration_id}/release", response_model=list[str],
+@router.post("/{fair_id}/assignments/{registration_id}/release", response_model=list[str],
                   summary="Release a registration's booths or hold; it stays approved (organizers of the fair)")
 async def release_assignment(fair_id: str, registration_id: str, body: ReasonIn, ctx: CtxDep,
                              principal: Organizer) -> list[str]:
-    return await operations.release_registration(ctx=ctx, principal=principal, fair_id=fair_id,
+    return await cases.release_registration(ctx=ctx, principal=principal, fair_id=fair_id,
                                                  registration_id=registration_id, reason=body.reason)
 
 
-@assignments.post("/{fair_id}/swap", response_model=AssignmentsPublic,
+@router.post("/{fair_id}/swap", response_model=AssignmentsPublic,
                   summary="Swap the booths of two registrations (organizers of the fair)")
 async def swap_assignments(fair_id: str, body: SwapIn, ctx: CtxDep, principal: Organizer) -> AssignmentsPublic:
-    await operations.swap_booths(ctx=ctx, principal=principal, fair_id=fair_id, registration_ids=body.registration_ids)
+    await cases.swap_booths(ctx=ctx, principal=principal, fair_id=fair_id, registration_ids=body.registration_ids)
     data = [await _assignments(ctx, fair_id, principal, reg) for reg in body.registration_ids]
     return AssignmentsPublic(data=data, count=len(data))
 
 
-@assignments.post("/{fair_id}/booths/block", response_model=list[str],
+@router.post("/{fair_id}/booths/block", response_model=list[str],
                   summary="Take booths out of use; the codes that changed (organizers of the fair)")
 async def block_booths(fair_id: str, body: BlockIn, ctx: CtxDep, principal: Organizer) -> list[str]:
-    return await operations.set_blocked(ctx=ctx, principal=principal, fair_id=fair_id, booth_codes=body.booth_codes,
+    return await cases.set_blocked(ctx=ctx, principal=principal, fair_id=fair_id, booth_codes=body.booth_codes,
                                         blocked=True, reason=body.reason)
 
 
-@assignments.post("/{fair_id}/booths/unblock", response_model=list[str],
+@router.post("/{fair_id}/booths/unblock", response_model=list[str],
                   summary="Put blocked booths back into use; the codes that changed (organizers of the fair)")
 async def unblock_booths(fair_id: str, body: BlockIn, ctx: CtxDep, principal: Organizer) -> list[str]:
-    return await operations.set_blocked(ctx=ctx, principal=principal, fair_id=fair_id, booth_codes=body.booth_codes,
+    return await cases.set_blocked(ctx=ctx, principal=principal, fair_id=fair_id, booth_codes=body.booth_codes,
                                         blocked=False, reason=body.reason)
 
 
-@assignments.get("/{fair_id}/unmet-requests", response_model=UnmetRequestsPublic,
+@router.get("/{fair_id}/unmet-requests", response_model=UnmetRequestsPublic,
                  summary="Approved registrations still without booths, with the reason (organizers)")
 async def read_unmet_requests(fair_id: str, ctx: CtxDep, principal: Organizer) -> UnmetRequestsPublic:
-    rows = await queries.list_requests(db=ctx.db, fair_id=fair_id, principal=principal, status="waiting")
+    rows = await queries.list_requests(db=ctx.db, fair_id=fair_id, principal=principal,
+                                       status=RequestStatus.WAITING)
     return UnmetRequestsPublic(data=[UnmetRequestPublic.model_validate(r.model_dump()) for r in rows],
                                count=len(rows))
 
 
-@assignments.get("/{fair_id}/requests", response_model=RequestsPublic,
+@router.get("/{fair_id}/requests", response_model=RequestsPublic,
                  summary="Registrations as booths sees them, with status and reason: all for the fair's "
                          "organizers, an exhibitor's own for it")
 async def read_requests(fair_id: str, ctx: CtxDep, principal: OrganizerOrExhibitor,
-                        status: Annotated[str | None, Query(pattern="^(submitted|waiting|assigned|closed)$")] = None,
+                        status: Annotated[str | None, Query(pattern=f"^({'|'.join(RequestStatus)})$")] = None,
                         ) -> RequestsPublic:
     rows = await queries.list_requests(db=ctx.db, fair_id=fair_id, principal=principal, status=status)
     return RequestsPublic(data=[RequestPublic.model_validate(r.model_dump()) for r in rows], count=len(rows))
 
 
-@assignments.post("/{fair_id}/allocate", response_model=AllocationPublic,
+@router.post("/{fair_id}/allocate", response_model=AllocationPublic,
                   summary="Allocate every approved registration without booths: `exact` (CP-SAT, time-limited) "
                           "or `heuristic`; without `mode` the fair's allocation mode chooses (`exact` for a "
                           "whole-fair run) (organizers of the fair)")
 async def run_allocation(fair_id: str, body: AllocateIn, ctx: CtxDep, principal: Organizer) -> AllocationPublic:
-    outcome = await allocate.allocate(ctx=ctx, principal=principal, fair_id=fair_id, mode=body.mode,
+    outcome = await allocation.allocate(ctx=ctx, principal=principal, fair_id=fair_id, mode=body.mode,
                                       time_limit_s=body.time_limit_s)
     run = outcome.run
 
@@ -133,7 +134,7 @@ async def run_allocation(fair_id: str, body: AllocateIn, ctx: CtxDep, principal:
                             requests=run.requests, assigned=shaped(outcome.assigned), unmet=shaped(outcome.unmet))
 
 
-@assignments.get("/{fair_id}/audit", response_model=AuditLogPublic,
+@router.get("/{fair_id}/audit", response_model=AuditLogPublic,
                  summary="Every change to the fair's booths, newest first (organizers of the fair)")
 async def read_audit(fair_id: str, ctx: CtxDep, principal: Organizer,
                      limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> AuditLogPublic:

@@ -17,7 +17,7 @@ from time import perf_counter
 
 from ortools.sat.python import cp_model
 
-from services.booths.allocation.model import Block, Instance, Request, Solution, objective, upper_bound
+from services.booths.domain.allocation.model import Block, Instance, Request, Solution, objective, upper_bound
 
 
 @dataclass

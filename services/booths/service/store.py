@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,28 +15,22 @@ import redis.asyncio as aioredis
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.booths import fastpath, floorplan, vacancy
-from services.booths.allocation.model import Request
-from services.booths.config import BoothsConfig
-from services.booths.domain import BoothStatus, ClaimState
-from services.booths.live import LiveFeed, after_commit
-from services.booths.models import (
-    Assignment,
-    AuditEntry,
-    BoothFair,
-    BoothRequest,
-    BoothZone,
-    StandardBooth,
-    new_id,
-)
-from services.booths.zones import Zone, ZoneKind
-from shared.auth import Principal, Role
+from services.booths.adapters import fastpath
+from services.booths.adapters.live import LiveFeed, soon
+from services.booths.domain import floorplan
+from services.booths.domain.allocation.model import Request
+from services.booths.domain.rules import REQUEST_TRANSITIONS, BoothStatus, ClaimState, RequestStatus
+from services.booths.domain.zones import Zone, ZoneKind
+from services.booths.models import Assignment, AuditEntry, BoothFair, BoothRequest, BoothZone, StandardBooth
+from services.booths.service import vacancy
+from services.booths.settings import BoothsSettings
 from shared.contracts.booths import BoothsAssigned, BoothsReleased
 from shared.db import Database, utcnow
 from shared.errors import NotFound
-from shared.outbox import add_event
+from shared.principal import Principal, Role
+from shared.uow import SqlUnitOfWork, UnitOfWork, new_id
 
-SOURCE = "/services/booths"
+Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -82,21 +76,29 @@ class Layouts:
 
 @dataclass
 class Context:
-    """Where the use cases run: the database, Redis (holds' fast path), the live feed, the settings, and two
-    per-process memories: fairs' plans for picks (layouts) and their free stretches for approvals (vacancies)."""
+    """Where the use cases run: the database, Redis (holds' fast path), the live feed, the settings, the clock
+    holds are taken and expire by, and two per-process memories: fairs' plans for picks (layouts) and their free
+    stretches for approvals (vacancies)."""
 
     db: Database
     redis: aioredis.Redis
     feed: LiveFeed
-    config: BoothsConfig
+    settings: BoothsSettings
+    clock: Clock = utcnow
     layouts: Layouts = field(default_factory=Layouts)
     vacancies: vacancy.Vacancies = field(default_factory=vacancy.Vacancies)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work."""
-        async with self.db.transaction() as session:
-            yield session
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """One transaction: its events go to the outbox, its after-commit actions run once it commits."""
+        async with self.db.unit_of_work() as uow:
+            yield uow
+
+    def joined(self, session: AsyncSession) -> UnitOfWork:
+        """A unit of work over the consumer's session (an event reaction runs in the consumer's transaction)."""
+        if self.db.source is None:
+            raise RuntimeError("the booths database has no event source")
+        return SqlUnitOfWork(session, source=self.db.source)
 
 
 def organizes(principal: Principal | None, fair: BoothFair) -> bool:
@@ -212,53 +214,56 @@ class Claim:
     previous_booth_codes: tuple[str, ...] = ()
 
 
-def assign(session: AsyncSession, ctx: Context, request: BoothRequest, claim: Claim) -> str:
+def assign(uow: UnitOfWork, ctx: Context, request: BoothRequest, claim: Claim) -> str:
     """Assign booths to an approved registration and announce it (`booths.assigned`); the assignment id."""
-    assignment_id, now = claim.assignment_id or new_id(), utcnow()
+    session = uow.session
+    assignment_id, now = claim.assignment_id or new_id(), ctx.clock()
     session.add_all([Assignment(assignment_id=assignment_id, fair_id=request.fair_id, booth_code=code,
                                 registration_id=request.registration_id, exhibitor_id=request.exhibitor_id,
-                                state=ClaimState.ASSIGNED.value, reason=claim.reason[:1000], assigned_at=now)
+                                state=ClaimState.ASSIGNED, reason=claim.reason[:1000], assigned_at=now)
                      for code in claim.booth_codes])
     vacancy.claimed(session, request.fair_id, claim.booth_codes)
-    mark(request, status="assigned", reason=claim.reason)
+    mark(request, status=RequestStatus.ASSIGNED, reason=claim.reason, at=now)
     session.add(request)
-    add_event(session, BoothsAssigned(
+    uow.emit(BoothsAssigned(
         fair_id=request.fair_id, registration_id=request.registration_id, exhibitor_id=request.exhibitor_id,
         booth_codes=list(claim.booth_codes), assignment_id=assignment_id, corner_count=claim.corner_count,
         reason=claim.reason, operation=claim.operation,
-        previous_booth_codes=list(claim.previous_booth_codes)), source=SOURCE)
+        previous_booth_codes=list(claim.previous_booth_codes)))
     audit(session, fair_id=request.fair_id, actor=claim.actor, action=claim.operation,
           registration_id=request.registration_id, codes=claim.booth_codes, detail=claim.reason)
-    ctx.feed.stage(session, request.fair_id, dict.fromkeys(claim.booth_codes, BoothStatus.ASSIGNED.value),
+    ctx.feed.stage(uow, request.fair_id, dict.fromkeys(claim.booth_codes, BoothStatus.ASSIGNED.value),
                    claim.operation)
     return assignment_id
 
 
-def release(session: AsyncSession, ctx: Context, rows: Sequence[Assignment], *, cause: str, reason: str,
+def release(uow: UnitOfWork, ctx: Context, rows: Sequence[Assignment], *, cause: str, reason: str,
             actor: str, plan: dict[str, StandardBooth] | None = None) -> list[str]:
     """End live claims and announce it (`booths.released`); the released codes (nothing: no event)."""
     if not rows:
         return []
-    now, first = utcnow(), rows[0]
+    session = uow.session
+    now, first = ctx.clock(), rows[0]
     for row in rows:
         row.released_at, row.release_reason = now, reason[:1000]
         session.add(row)
     codes = sorted(row.booth_code for row in rows)
     vacancy.forget(session, first.fair_id)
-    add_event(session, BoothsReleased(fair_id=first.fair_id, registration_id=first.registration_id,
-                                      exhibitor_id=first.exhibitor_id, booth_codes=codes, reason=reason, cause=cause,
-                                      assignment_id=first.assignment_id), source=SOURCE)
+    uow.emit(BoothsReleased(fair_id=first.fair_id, registration_id=first.registration_id,
+                            exhibitor_id=first.exhibitor_id, booth_codes=codes, reason=reason, cause=cause,
+                            assignment_id=first.assignment_id))
     audit(session, fair_id=first.fair_id, actor=actor, action=f"release:{cause}",
           registration_id=first.registration_id, codes=codes, detail=reason)
-    held = [row.booth_code for row in rows if row.state == ClaimState.HELD.value]
+    held = [row.booth_code for row in rows if row.state == ClaimState.HELD]
     if held:
-        after_commit(session, lambda: fastpath.unreserve(ctx.redis, first.fair_id, held, first.assignment_id))
+        uow.after_commit(soon(lambda: fastpath.unreserve(ctx.redis, first.fair_id, held, first.assignment_id)))
     blocked = {code for code, booth in (plan or {}).items() if booth.blocked}
-    ctx.feed.stage(session, first.fair_id, {code: (BoothStatus.BLOCKED if code in blocked else BoothStatus.FREE).value
+    ctx.feed.stage(uow, first.fair_id, {code: (BoothStatus.BLOCKED if code in blocked else BoothStatus.FREE).value
                                             for code in codes}, cause)
     return codes
 
 
-def mark(request: BoothRequest, *, status: str, reason: str, at: datetime | None = None) -> None:
-    """Set where a request stands and why."""
+def mark(request: BoothRequest, *, status: RequestStatus, reason: str, at: datetime | None = None) -> None:
+    """Set where a request stands and why (a move its transition table refuses is a 409)."""
+    REQUEST_TRANSITIONS.check(request.status, status)
     request.status, request.reason, request.recorded_at = status, reason[:1000], at or utcnow()

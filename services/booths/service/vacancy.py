@@ -21,14 +21,15 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import event, exists, func
+from sqlalchemy import exists, func
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.booths.floorplan import EPS_M, Booth, runs
+from services.booths.domain.floorplan import EPS_M, Booth, runs
+from services.booths.domain.zones import Area, Zone
 from services.booths.models import Assignment, AuditEntry, StandardBooth
-from services.booths.zones import Area, Zone
+from shared.uow import after_commit
 
 _BOOTH = StandardBooth.__table__.c  # type: ignore[attr-defined]
 _AS_BOOTH = [_BOOTH[f.name] for f in fields(Booth)]  # a stored booth read straight into a floorplan.Booth
@@ -77,7 +78,8 @@ def fold(rows: Iterable[tuple[str, str, float, float, float, bool]]) -> list[Str
     found: list[Stretch] = []
     hall = row = ""
     x0 = y0 = end = 0.0
-    length, corners = 0, []
+    length = 0
+    corners: list[int] = []
     for h, r, x, y, width, corner in rows:
         # floorplan.adjacent: same hall and row, same front line, wall to wall with the booth before.
         if not (length and h == hall and r == row and abs(y - y0) <= EPS_M and abs(end - x) <= EPS_M):
@@ -116,8 +118,8 @@ class Vacancy:
     async def stretches(self, session: AsyncSession, area: Area) -> list[Stretch]:
         """The area's free stretches in plan order (read once per transaction, then kept up to date)."""
         if area.key not in self.areas:
-            rows = await session.exec(
-                select(_BOOTH.hall, _BOOTH.row, _BOOTH.x_m, _BOOTH.y_m, _BOOTH.width_m, _BOOTH.corner)
+            rows = await session.exec(  # six bare columns: past sqlmodel's typed overloads of select()
+                select(_BOOTH.hall, _BOOTH.row, _BOOTH.x_m, _BOOTH.y_m, _BOOTH.width_m, _BOOTH.corner)  # type: ignore[call-overload]
                 .where(*_free_in(self.fair_id, area)).order_by(_BOOTH.hall, _BOOTH.row, _BOOTH.x_m))
             self.areas[area.key] = (area, fold(rows.all()))
         return self.areas[area.key][1]
@@ -225,16 +227,12 @@ def _publish_after_commit(session: AsyncSession, record: _Transaction, kept: Vac
         return
     record.kept = kept
 
-    def committed(_: object) -> None:
+    def committed() -> None:
         if not record.done:
             record.done = True
             record.publish()
 
-    def rolled_back(_: object) -> None:
-        record.done = True
-
-    event.listen(session.sync_session, "after_commit", committed, once=True)
-    event.listen(session.sync_session, "after_rollback", rolled_back, once=True)
+    after_commit(session, committed)
 
 
 async def of_fair(session: AsyncSession, kept: Vacancies, fair_id: str,

@@ -1,0 +1,1 @@
+"""Request and response bodies of the booths API, one module per resource."""
