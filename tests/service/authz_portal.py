@@ -14,6 +14,7 @@ import httpx
 from fastapi import routing
 from fastapi.routing import APIRoute
 
+from services.portal.settings import PortalSettings
 from tests.service.authz_support import Call, may
 
 # The portal's own pieces that are no page of the platform: API docs served offline, static files.
@@ -145,7 +146,7 @@ class Services(httpx.AsyncBaseTransport):
     """The services behind the portal, each a running app in memory, by the URL the portal's settings give it."""
 
     def __init__(self, settings: Any, apps: dict[str, Any]) -> None:
-        self.routes = [(settings.service_url(name).rstrip("/"), httpx.ASGITransport(app=app))
+        self.routes = [(PortalSettings().service_url(name).rstrip("/"), httpx.ASGITransport(app=app))
                        for name, app in apps.items()]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

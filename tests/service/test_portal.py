@@ -12,9 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from services.billing.domain import cancellation_number, cancellation_reason
-from services.billing.subsidy import empty_budget_note
+from services.billing.domain.invoices import cancellation_number, cancellation_reason
+from services.billing.domain.programme_terms import empty_budget_note
 from services.portal.app import create_app
+from services.portal.settings import PortalSettings
 from shared.auth import decode_token
 from tests.conftest import running_app
 
@@ -62,6 +63,11 @@ CANCELLATION = {  # billing's CancellationPublic of a voided invoice, its texts 
 EMPTY_BUDGET_NOTE = empty_budget_note(names=["Hỗ trợ KCĐP Tuyên Quang 2027"], another_pays=False)
 
 
+# Where the portal finds the services: not the development ports, so a call that ignored these would go unanswered.
+PORTAL = PortalSettings(**{f"{name}_url": f"http://{name}.test" for name in
+                           ("registration", "booths", "markets", "billing", "subscriptions")})
+
+
 def problem(status: int, title: str, errors: list[dict[str, Any]] | None = None) -> httpx.Response:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if errors:
@@ -103,10 +109,10 @@ def database_url(tmp_path) -> str:
 def make_portal(settings_for):
     def make(**overrides: Any) -> tuple[Any, FakeServices]:
         settings = settings_for("portal", **overrides)
-        fake = FakeServices({n: settings.service_url(n) for n in ("registration", "booths", "billing", "markets")})
+        fake = FakeServices({n: PORTAL.service_url(n) for n in ("registration", "booths", "billing", "markets")})
         fake.on("GET", "registration", "/fairs", httpx.Response(200, json={"data": [FAIR], "count": 1}))
         fake.on("GET", "registration", "/fairs/f-1", httpx.Response(200, json=FAIR))
-        return create_app(settings, transport=httpx.MockTransport(fake.handler)), fake
+        return create_app(settings, portal=PORTAL, transport=httpx.MockTransport(fake.handler)), fake
 
     return make
 

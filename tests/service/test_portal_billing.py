@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from services.billing.schemas import InvoiceDetail
+from services.billing.schemas.invoices import InvoiceDetail
+from services.portal.api.billing import budget_bars, parse_vnd
 from services.portal.app import create_app
-from services.portal.billing_pages import budget_bars, parse_vnd
 from tests.conftest import running_app
 from tests.service.test_portal import (
     CANCELLATION,
@@ -20,6 +20,7 @@ from tests.service.test_portal import (
     FAIR,
     INVOICE,
     INVOICE_DETAIL,
+    PORTAL,
     FakeServices,
     database_url,  # noqa: F401 - the portal tests run on SQLite only
     log_in,
@@ -56,7 +57,7 @@ SETTLEMENT = {
 @pytest.fixture
 def portal(settings_for):
     settings = settings_for("portal")
-    fake = FakeServices({n: settings.service_url(n) for n in ("registration", "booths", "billing")})
+    fake = FakeServices({n: PORTAL.service_url(n) for n in ("registration", "booths", "billing")})
     fake.on("GET", "registration", "/fairs", httpx.Response(200, json={"data": [FAIR], "count": 1}))
     fake.on("GET", "billing", "/invoices", httpx.Response(200, json={"data": [LISTED, LATE], "count": 2}))
     fake.on("GET", "billing", "/invoices/inv-1", httpx.Response(200, json=DETAIL))
@@ -66,7 +67,7 @@ def portal(settings_for):
             httpx.Response(200, json={"id": "ex-dongvan", "legal_name": "HTX Chè Shan tuyết Đồng Văn"}))
     fake.on("GET", "billing", "/subsidy-programmes", httpx.Response(200, json={"data": [PROGRAMME], "count": 1}))
     fake.on("GET", "billing", "/subsidy-programmes/pg-1/settlement", httpx.Response(200, json=SETTLEMENT))
-    return create_app(settings, transport=httpx.MockTransport(fake.handler)), fake
+    return create_app(settings, portal=PORTAL, transport=httpx.MockTransport(fake.handler)), fake
 
 
 def field_error(page: str, name: str) -> str:

@@ -19,6 +19,7 @@ from tests.service.test_portal import (
     FAIR,
     INVOICE,
     INVOICE_DETAIL,
+    PORTAL,
     REGISTRATION,
     FakeServices,
     database_url,  # noqa: F401 - the portal tests run on SQLite only
@@ -53,10 +54,10 @@ FLOORPLAN = {"fair_id": "f-1", "name": FAIR["name"], "allocation_mode": "exhibit
 @pytest.fixture
 def portal(settings_for):
     settings = settings_for("portal")
-    fake = FakeServices({n: settings.service_url(n) for n in ("registration", "booths", "billing", "markets")})
+    fake = FakeServices({n: PORTAL.service_url(n) for n in ("registration", "booths", "billing", "markets")})
     fake.on("GET", "registration", "/fairs/f-1", httpx.Response(200, json=PICK_FAIR))
     fake.on("GET", "registration", "/registrations/r-1", httpx.Response(200, json=APPROVED))
-    return create_app(settings, transport=httpx.MockTransport(fake.handler)), fake
+    return create_app(settings, portal=PORTAL, transport=httpx.MockTransport(fake.handler)), fake
 
 
 def field_error(page: str, name: str) -> str | None:

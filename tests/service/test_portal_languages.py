@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from services.portal.session import viewer_label
+from services.portal.api.session import viewer_label
 from shared.auth import Principal, Role
 from tests.conftest import running_app
 from tests.service.test_portal import database_url, log_in, text_of  # noqa: F401 - SQLite only

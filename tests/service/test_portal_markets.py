@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from services.portal.app import create_app
-from services.portal.markets_forms import import_body, read_rule
+from services.portal.domain.markets_forms import import_body, read_rule
 from tests.conftest import running_app
-from tests.service.test_portal import FakeServices, database_url, log_in, problem, text_of  # noqa: F401
+from tests.service.test_portal import PORTAL, FakeServices, database_url, log_in, problem, text_of  # noqa: F401
 
 SESSIONS = [
     {"id": "s-1", "programme_id": "p-1", "province_code": "08", "commune_code": "00715", "commune_name": "Xã Lũng Cú",
@@ -57,7 +57,7 @@ SITE = {"id": "site-1", "programme_id": "p-1", "commune_code": "00715", "commune
 @pytest.fixture
 def planner(settings_for):
     settings = settings_for("portal")
-    fake = FakeServices({n: settings.service_url(n) for n in ("registration", "booths", "billing", "markets")})
+    fake = FakeServices({n: PORTAL.service_url(n) for n in ("registration", "booths", "billing", "markets")})
     fake.on("GET", "markets", "/programmes", httpx.Response(200, json={"data": [PROGRAMME, OTHER_PROGRAMME],
                                                                        "count": 2}))
     fake.on("GET", "markets", "/programmes/p-1", httpx.Response(200, json=PROGRAMME))
@@ -69,7 +69,7 @@ def planner(settings_for):
         "session_id": "s-1", "programme_id": "p-1", "visitors": 1500, "revenue_vnd": 120_000_000,
         "enterprises_present": 7, "goods_sold": [], "note": "", "reported_at": "2027-01-19T10:00:00Z"}))
     fake.on("GET", "markets", "/proposals/pr-1", httpx.Response(200, json=PROPOSAL))
-    return create_app(settings, transport=httpx.MockTransport(fake.handler)), fake
+    return create_app(settings, portal=PORTAL, transport=httpx.MockTransport(fake.handler)), fake
 
 
 def sent(fake: FakeServices, method: str, path: str) -> Any:

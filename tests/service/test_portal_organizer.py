@@ -13,17 +13,17 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from services.booths.domain import BoothState, BoothStatus
-from services.booths.floorplan import build_grid
-from services.booths.svg import render_floorplan
+from services.booths.domain.floorplan import build_grid
+from services.booths.domain.rules import BoothState, BoothStatus
+from services.booths.domain.svg import render_floorplan
 from services.portal.app import create_app
 from tests.conftest import running_app
-from tests.service.test_portal import (  # noqa: F401
+from tests.service.test_portal import (
     FAIR,
     OTHER_CENTRE_FAIR,
+    PORTAL,
     REGISTRATION,
     FakeServices,
-    database_url,
     log_in,
     problem,
     text_of,
@@ -98,7 +98,7 @@ FAIR_FORM = {
 @pytest.fixture
 def portal(settings_for) -> tuple[Any, FakeServices]:
     settings = settings_for("portal")
-    fake = FakeServices({n: settings.service_url(n) for n in ("registration", "booths", "billing", "markets")})
+    fake = FakeServices({n: PORTAL.service_url(n) for n in ("registration", "booths", "billing", "markets")})
     fake.on("GET", "registration", "/fairs", httpx.Response(200, json={"data": [FAIR], "count": 1}))
     fake.on("GET", "registration", "/fairs/f-1", httpx.Response(200, json=FAIR))
     fake.on("GET", "registration", "/fairs/f-1/registrations",
@@ -111,7 +111,7 @@ def portal(settings_for) -> tuple[Any, FakeServices]:
             httpx.Response(200, text=DRAWING, headers={"content-type": "image/svg+xml"}))
     fake.on("GET", "booths", "/fairs/f-1/requests", httpx.Response(200, json={"data": REQUESTS, "count": 2}))
     fake.on("GET", "booths", "/fairs/f-1/assignments", httpx.Response(200, json={"data": [], "count": 0}))
-    return create_app(settings, transport=httpx.MockTransport(fake.handler)), fake
+    return create_app(settings, portal=PORTAL, transport=httpx.MockTransport(fake.handler)), fake
 
 
 def sent_json(fake: FakeServices, method: str, path: str) -> Any:

@@ -10,7 +10,7 @@ import pytest
 
 from services.portal.app import create_app
 from tests.conftest import running_app
-from tests.service.test_portal import FakeServices, database_url, log_in, problem, text_of  # noqa: F401
+from tests.service.test_portal import PORTAL, FakeServices, database_url, log_in, problem, text_of  # noqa: F401
 
 NORTH = ["01", "04", "08", "11", "12", "14", "15", "19", "20", "22", "24", "25", "31", "33", "37"]
 SUBSCRIPTION = {
@@ -37,14 +37,14 @@ REGIONS = [{"id": "north", "name": "Miền Bắc", "centre": "TT KC&TVPTCN 1", "
 @pytest.fixture
 def portal(settings_for):
     settings = settings_for("portal")
-    fake = FakeServices({n: settings.service_url(n) for n in ("registration", "billing", "subscriptions")})
+    fake = FakeServices({n: PORTAL.service_url(n) for n in ("registration", "billing", "subscriptions")})
     fake.on("GET", "subscriptions", "/subscriptions", httpx.Response(200, json={"data": [SUBSCRIPTION], "count": 1}))
     fake.on("GET", "subscriptions", "/subscriptions/s-1", httpx.Response(200, json=SUBSCRIPTION))
     fake.on("GET", "subscriptions", "/subscriptions/s-1/deliveries",
             httpx.Response(200, json={"data": [DELIVERED, PARKED], "count": 2}))
     fake.on("GET", "subscriptions", "/subscribers/me", httpx.Response(200, json=ME))
     fake.on("GET", "subscriptions", "/regions", httpx.Response(200, json=REGIONS))
-    return create_app(settings, transport=httpx.MockTransport(fake.handler)), fake
+    return create_app(settings, portal=PORTAL, transport=httpx.MockTransport(fake.handler)), fake
 
 
 def field_error(page: str, name: str) -> str:

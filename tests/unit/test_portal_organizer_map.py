@@ -1,9 +1,9 @@
-"""The organizer's clickable map (services/portal/organizer_map.py): the booths service's SVG rebuilt from an
+"""The organizer's clickable map (services/portal/domain/organizer_map.py): the booths service's SVG rebuilt from an
 allow-list before it is inlined, its booths made focusable and named."""
 
 from __future__ import annotations
 
-from services.portal.organizer_map import booth_label, interactive_map
+from services.portal.domain.organizer_map import booth_label, interactive_map
 
 HOSTILE = """<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="640" height="200"

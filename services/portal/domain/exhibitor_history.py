@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from services.portal.exhibitor_forms import KINDS
-from services.portal.views import province_name
+from services.portal.domain.display import province_name
+from services.portal.domain.exhibitor_forms import KINDS
 from shared.reference import geo
 
 Pair = tuple[str, str]  # (Vietnamese, English)
@@ -93,7 +93,8 @@ def history(page: Any) -> list[Entry]:
         if not isinstance(row, dict):
             continue
         action, role = str(row.get("action") or ""), str(row.get("actor_role") or "")
-        changes = row.get("changes") if isinstance(row.get("changes"), dict) else {}
+        raw = row.get("changes")
+        changes: dict[str, Any] = raw if isinstance(raw, dict) else {}
         entries.append(Entry(at=str(row.get("at") or ""), action=ACTIONS.get(action, (action, action)),
                              actor=ACTORS.get(role, (role, role)), actor_id=str(row.get("actor") or ""),
                              changes=_changes(action, changes)))

@@ -140,11 +140,11 @@ def month_chart(sessions: list[dict[str, Any]], held_ids: set[str], year: int) -
     step = (width - left - 8) / 12
     bars = []
     for m in range(1, 13):
-        s, h, c = scheduled[m], held[m], cancelled[m]
+        n, h, c = scheduled[m], held[m], cancelled[m]
         x = left + (m - 1) * step + step * 0.15
-        y_s = base - s * unit
-        bars.append(Bar(month=m, x=round(x, 1), width=round(step * 0.7, 1), scheduled=s, held=h, cancelled=c,
-                        y_scheduled=round(y_s, 1), h_scheduled=round(s * unit, 1),
+        y_s = base - n * unit
+        bars.append(Bar(month=m, x=round(x, 1), width=round(step * 0.7, 1), scheduled=n, held=h, cancelled=c,
+                        y_scheduled=round(y_s, 1), h_scheduled=round(n * unit, 1),
                         y_held=round(base - h * unit, 1), h_held=round(h * unit, 1),
                         y_cancelled=round(y_s - c * unit, 1), h_cancelled=round(c * unit, 1),
                         label_y=round(y_s - c * unit - 4, 1)))

@@ -16,14 +16,14 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from markupsafe import Markup
 
-from services.portal.backend import Backend, ServiceProblem, ServiceUnavailable, backend, items
-from services.portal.errors import PortalError, checked_id
-from services.portal.forms import FormErrors
-from services.portal.organizer_common import form_of, organizer_session, page_context
-from services.portal.organizer_forms import codes, renamed
-from services.portal.organizer_map import BOOTH_STATES, interactive_map
-from services.portal.pages import optional
-from services.portal.views import SECURITY_HEADERS, lang_of, render
+from services.portal.adapters.backend import Backend, items
+from services.portal.api.deps import backend, form_of, organizer_session, page_context
+from services.portal.api.views import SECURITY_HEADERS, lang_of, render
+from services.portal.domain.errors import PortalError, ServiceProblem, ServiceUnavailable, checked_id
+from services.portal.domain.forms import FormErrors
+from services.portal.domain.organizer_forms import codes, renamed
+from services.portal.domain.organizer_map import BOOTH_STATES, interactive_map
+from services.portal.service.parts import optional
 
 log = structlog.get_logger()
 

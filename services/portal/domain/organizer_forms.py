@@ -9,8 +9,9 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from services.portal.backend import ServiceProblem
-from services.portal.forms import CHECK_FORM, FormErrors, split_title
+from services.portal.domain.errors import ServiceProblem
+from services.portal.domain.forms import CHECK_FORM, FormErrors, split_title
+from shared.contracts.registration import EXHIBITOR_KINDS
 from shared.reference.geo import UnknownPlace, provinces, resolve_province
 from shared.taxcode import InvalidTaxCode, normalize_tax_code
 
@@ -25,10 +26,6 @@ ALLOCATION_MODES: dict[str, tuple[str, str]] = {
     "automatic": ("Tự động xếp gian khi duyệt", "Automatic, on approval"),
     "organizer": ("Ban tổ chức xếp gian (chạy phân bổ)", "By the organizer (run the allocation)"),
     "exhibitor_picks": ("Doanh nghiệp tự chọn gian trên sơ đồ", "Exhibitors pick on the map"),
-}
-EXHIBITOR_KINDS: dict[str, tuple[str, str]] = {
-    "enterprise": ("Doanh nghiệp", "Enterprise"), "cooperative": ("Hợp tác xã", "Cooperative"),
-    "cooperative_group": ("Tổ hợp tác", "Cooperative group"), "household": ("Hộ kinh doanh", "Household business"),
 }
 FAIR_FIELDS = (
     "name", "kind", "province_code", "venue", "venue_commune_code", "starts_on", "ends_on",

@@ -13,18 +13,16 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.portal.backend import (
-    Backend,
-    ServiceProblem,
-    backend,
-    items,
-)
-from services.portal.errors import PortalError, checked_id, is_id
-from services.portal.forms import FormErrors, by_code
-from services.portal.organizer_common import organizer_session
-from services.portal.pages import optional
-from services.portal.views import LOCAL_TZ, render
+from services.portal.adapters.backend import Backend, items
+from services.portal.api.deps import backend, organizer_session
+from services.portal.api.views import render
+from services.portal.domain.display import LOCAL_TZ, kind_choices
+from services.portal.domain.errors import PortalError, ServiceProblem, checked_id, is_id
+from services.portal.domain.forms import FormErrors, by_code
+from services.portal.service.exhibitors import exhibitor_names
+from services.portal.service.parts import optional
 from shared.auth import Principal
+from shared.contracts.registration import EXHIBITOR_KINDS as CONTRACT_KINDS
 from shared.reference.geo import provinces
 
 log = structlog.get_logger()
@@ -39,9 +37,7 @@ PAYMENT_FIELDS = ("amount_vnd", "method", "reference", "received_on")
 PROGRAMME_FIELDS = ("name", "decision", "level", "funder", "funding_province_code", "budget_vnd", "valid_from",
                     "valid_to", "support_percent", "cap_per_booth_vnd", "max_booths_per_exhibitor", "base",
                     "cscnnt_only", "eligible_kinds", "eligible_provinces", "eligible_communes", "fair_ids")
-EXHIBITOR_KINDS = (("enterprise", "Doanh nghiệp", "Enterprise"), ("cooperative", "Hợp tác xã", "Cooperative"),
-                   ("cooperative_group", "Tổ hợp tác", "Cooperative group"),
-                   ("household", "Hộ kinh doanh", "Household business"))
+EXHIBITOR_KINDS = kind_choices(CONTRACT_KINDS)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _MONEY_NOISE = re.compile(r"[\s.,_₫đĐ]|VND|vnd")
 _COMMUNE = re.compile(r"\d{5}")
@@ -49,14 +45,6 @@ NOTICES = {
     "recorded": ("Đã ghi nhận khoản thanh toán.", "The payment was recorded."),
     "created": ("Đã tạo chương trình hỗ trợ.", "The programme was created."),
 }
-
-
-async def exhibitor_names(api: Backend, token: str, ids: set[str]) -> dict[str, str]:
-    """Exhibitors' legal names by id; an id whose profile cannot be read stays an id."""
-    wanted = sorted(i for i in ids if is_id(i))
-    profiles = await asyncio.gather(*(optional(api.get("registration", f"/exhibitors/{i}", token=token),
-                                               "exhibitor") for i in wanted))
-    return {i: str(p.get("legal_name")) for i, p in zip(wanted, profiles, strict=True) if isinstance(p, dict)}
 
 
 def today_in_vietnam() -> date:

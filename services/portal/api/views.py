@@ -1,26 +1,32 @@
-"""Rendering: the Jinja templates and the Vietnamese display of money, dates, places and states."""
+"""Rendering: the Jinja templates, their filters (the Vietnamese display of domain/display.py), the reader's
+language, and the page's header."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import vn_money
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from starlette.routing import Match
 
-from services.portal.event_words import event_word
-from services.portal.forms import FormErrors
-from services.portal.session import dev_login_enabled, viewer, viewer_label
-from shared.reference.geo import UnknownPlace, province
+from services.portal.api.session import dev_login_enabled, viewer, viewer_label
+from services.portal.domain.display import (
+    FAIR_KIND,
+    FAIR_STATUS,
+    INVOICE_STATUS,
+    REGISTRATION_STATUS,
+    day,
+    moment,
+    province_name,
+    vnd,
+)
+from services.portal.domain.event_words import event_word
+from services.portal.domain.forms import FormErrors
 
-HERE = Path(__file__).parent
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+HERE = Path(__file__).parent.parent  # the portal's folder: templates/ and static/
 # Pages use only their own stylesheet and images; the SVG floor plan comes through the portal too.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
@@ -28,61 +34,6 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
-
-FAIR_STATUS = {"draft": "Bản nháp", "open": "Đang nhận đăng ký", "closed": "Đã đóng đăng ký",
-               "running": "Đang diễn ra", "finished": "Đã kết thúc", "cancelled": "Đã hủy"}
-FAIR_KIND = {"provincial": "Cấp tỉnh", "regional": "Cấp khu vực", "national": "Cấp quốc gia",
-             "international": "Quốc tế", "cnnt_showcase": "Trưng bày sản phẩm CNNT"}
-REGISTRATION_STATUS = {"submitted": "Đã nộp – chờ duyệt", "approved": "Đã duyệt",
-                       "waitlisted": "Trong danh sách chờ", "rejected": "Bị từ chối", "cancelled": "Đã hủy",
-                       "changes_requested": "Cần bổ sung, nộp lại"}
-INVOICE_STATUS = {"issued": "Chờ thanh toán", "paid": "Đã thanh toán", "overdue": "Quá hạn thanh toán",
-                  "voided": "Đã hủy", "partially_paid": "Đã thanh toán một phần"}
-
-
-def vnd(amount: Any) -> str:
-    """"5.000.000 ₫" (a no-break space keeps the sign with its digits); "—" when unknown."""
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        return "—"
-    return str(vn_money.format_vnd(amount))
-
-
-def _parse(value: Any) -> date | datetime | None:
-    if isinstance(value, date):
-        return value
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def day(value: Any) -> str:
-    """A date as 20/01/2027 (a datetime first moved to Vietnam's time)."""
-    parsed = _parse(value)
-    if isinstance(parsed, datetime):
-        parsed = (parsed.astimezone(LOCAL_TZ) if parsed.tzinfo else parsed).date()
-    return parsed.strftime("%d/%m/%Y") if parsed else "—"
-
-
-def moment(value: Any) -> str:
-    """A datetime as 08:30 20/01/2027, in Vietnam's time (Asia/Ho_Chi_Minh)."""
-    parsed = _parse(value)
-    if not isinstance(parsed, datetime):
-        return day(value)
-    if parsed.tzinfo:
-        parsed = parsed.astimezone(LOCAL_TZ)
-    return parsed.strftime("%H:%M %d/%m/%Y")
-
-
-def province_name(code: Any) -> str:
-    """The province's current name, or the code when it is unknown."""
-    try:
-        return province(str(code)).name
-    except (UnknownPlace, LookupError):
-        return str(code)
-
 
 LANG_COOKIE = "hangviet_lang"
 LANGUAGES = ("vi", "en")

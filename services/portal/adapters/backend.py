@@ -2,66 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import structlog
-from fastapi import Request
 
+from services.portal.domain.errors import NotAuthenticated, ServiceProblem, ServiceUnavailable
+from services.portal.settings import PortalSettings
 from shared.logs import current_correlation_id
-from shared.settings import Settings
 
 log = structlog.get_logger()
 
-TIMEOUT_S = 5.0
 
-
-class NotAuthenticated(Exception):
-    """A service answered 401: the user must log in (again)."""
-
-
-class ServiceUnavailable(Exception):
-    """A service could not be reached, or answered 5xx or nonsense: the portal shows a 502 page."""
-
-    def __init__(self, service: str, reason: str) -> None:
-        super().__init__(f"{service}: {reason}")
-        self.service = service
-        self.reason = reason
-
-
-@dataclass
-class ServiceProblem(Exception):
-    """A service refused the request with a 4xx problem+json document."""
-
-    status: int
-    title: str
-    detail: str | None = None
-    errors: list[dict[str, Any]] = field(default_factory=list)
-    document: dict[str, Any] = field(default_factory=dict, repr=False)  # the whole body, extension members too
-
-    def __str__(self) -> str:
-        return f"{self.status} {self.title}"
-
-    @classmethod
-    def from_response(cls, response: httpx.Response) -> ServiceProblem:
-        """Read a problem document, tolerating a body that is not one."""
-        try:
-            doc = response.json()
-        except ValueError:
-            doc = {}
-        if not isinstance(doc, dict):
-            doc = {}
-        errors = doc.get("errors")
-        rows = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-        return cls(status=response.status_code, title=str(doc.get("title") or response.reason_phrase),
-                   detail=doc.get("detail"), errors=rows, document=doc)
+def problem_of(response: httpx.Response) -> ServiceProblem:
+    """A service's refusal as a problem, tolerating a body that is not a problem document."""
+    try:
+        doc = response.json()
+    except ValueError:
+        doc = {}
+    return ServiceProblem.from_document(response.status_code, doc, response.reason_phrase)
 
 
 class Backend:
     """Calls one of the services on behalf of the browser's user (token forwarded as Bearer)."""
 
-    def __init__(self, client: httpx.AsyncClient, settings: Settings) -> None:
+    def __init__(self, client: httpx.AsyncClient, settings: PortalSettings) -> None:
         self._client = client
         self._settings = settings
 
@@ -73,7 +38,7 @@ class Backend:
     async def post(self, service: str, path: str, *, token: str | None, json: Any = None,
                    wait_s: float | None = None) -> Any:
         """POST a JSON body and read the JSON answer (`wait_s`: a longer timeout, for a slow call: a solver run)."""
-        extra = {"timeout": wait_s} if wait_s else {}
+        extra: dict[str, Any] = {"timeout": wait_s} if wait_s else {}
         return (await self._send("POST", service, path, token=token, json=json, **extra)).json()
 
     async def put(self, service: str, path: str, *, token: str | None, json: Any = None) -> Any:
@@ -83,7 +48,7 @@ class Backend:
     async def patch(self, service: str, path: str, *, token: str | None, json: Any = None,
                     wait_s: float | None = None) -> Any:
         """PATCH a JSON body and read the JSON answer (`wait_s` as for `post`)."""
-        extra = {"timeout": wait_s} if wait_s else {}
+        extra: dict[str, Any] = {"timeout": wait_s} if wait_s else {}
         return (await self._send("PATCH", service, path, token=token, json=json, **extra)).json()
 
     async def delete(self, service: str, path: str, *, token: str | None) -> httpx.Response:
@@ -113,7 +78,7 @@ class Backend:
         sent = {"X-Correlation-ID": current_correlation_id(), "Accept": "text/event-stream", **(headers or {})}
         if token:
             sent["Authorization"] = f"Bearer {token}"
-        timeout = httpx.Timeout(TIMEOUT_S, read=None)
+        timeout = httpx.Timeout(self._settings.backend_timeout_s, read=None)
         return self._client.stream("GET", url, headers=sent, timeout=timeout)
 
     async def _send(self, method: str, service: str, path: str, *, token: str | None,
@@ -137,7 +102,7 @@ class Backend:
             log.warning("portal.service_error", service=service, path=path, status=response.status_code)
             raise ServiceUnavailable(service, f"status {response.status_code}")
         if response.status_code >= 400:
-            raise ServiceProblem.from_response(response)
+            raise problem_of(response)
         if expect_json:
             try:
                 response.json()
@@ -145,12 +110,6 @@ class Backend:
                 log.warning("portal.service_bad_answer", service=service, path=path)
                 raise ServiceUnavailable(service, "answer is not JSON") from exc
         return response
-
-
-def backend(request: Request) -> Backend:
-    """The backend of the running portal (its HTTP client lives as long as the app)."""
-    client: httpx.AsyncClient = request.app.state.http
-    return Backend(client, request.app.state.settings)
 
 
 def items(page: Any) -> list[dict[str, Any]]:

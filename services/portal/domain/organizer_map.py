@@ -20,7 +20,7 @@ import defusedxml.ElementTree as DefusedET
 from defusedxml import DefusedXmlException
 from markupsafe import Markup
 
-from services.portal.errors import is_id
+from services.portal.domain.errors import is_id
 
 BOOTH_STATES: dict[str, tuple[str, str]] = {
     "free": ("Còn trống", "Free"), "held": ("Đang giữ chỗ", "Held"), "assigned": ("Đã xếp", "Assigned"),

@@ -12,12 +12,12 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.portal.backend import Backend, ServiceProblem, backend
-from services.portal.errors import checked_id
-from services.portal.forms import CHECK_FORM, FormErrors
-from services.portal.organizer_common import form_of, organizer_session
-from services.portal.pages import BANKS
-from services.portal.views import render
+from services.portal.adapters.backend import Backend
+from services.portal.api.deps import backend, form_of, organizer_session
+from services.portal.api.pages import BANKS
+from services.portal.api.views import render
+from services.portal.domain.errors import ServiceProblem, checked_id
+from services.portal.domain.forms import CHECK_FORM, FormErrors
 
 log = structlog.get_logger()
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from fastapi import Request
 
 log = structlog.get_logger()
 
@@ -47,14 +46,6 @@ class PlanJob:
         return int((self.finished or time.monotonic()) - self.started)
 
 
-def _jobs(request: Request) -> dict[str, PlanJob]:
-    jobs: dict[str, PlanJob] | None = getattr(request.app.state, "markets_jobs", None)
-    if jobs is None:
-        jobs = {}
-        request.app.state.markets_jobs = jobs
-    return jobs
-
-
 def _forget_old(jobs: dict[str, PlanJob]) -> None:
     now = time.monotonic()
     for key in [k for k, j in jobs.items() if j.finished is not None and now - j.finished > KEEP_FINISHED_S]:
@@ -66,9 +57,9 @@ def _forget_old(jobs: dict[str, PlanJob]) -> None:
         del jobs[oldest.id]
 
 
-def start_job(request: Request, owner: str, programme_id: str, call: Awaitable[Any]) -> PlanJob:
-    """Run the call in the background; the job's id goes into the waiting page's URL."""
-    jobs = _jobs(request)
+def start_job(jobs: dict[str, PlanJob], owner: str, programme_id: str, call: Awaitable[Any]) -> PlanJob:
+    """Run the call in the background, kept in `jobs` (the running portal's); the job's id goes into the waiting
+    page's URL."""
     _forget_old(jobs)
     job_id = secrets.token_urlsafe(12)
     task: asyncio.Task[Any] = asyncio.ensure_future(call)
@@ -86,7 +77,7 @@ def start_job(request: Request, owner: str, programme_id: str, call: Awaitable[A
     return job
 
 
-def find_job(request: Request, job_id: str, owner: str) -> PlanJob | None:
+def find_job(jobs: dict[str, PlanJob], job_id: str, owner: str) -> PlanJob | None:
     """The user's own job, or None (someone else's job is not found either)."""
-    job = _jobs(request).get(job_id)
+    job = jobs.get(job_id)
     return job if job is not None and job.owner == owner else None

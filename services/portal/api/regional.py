@@ -15,20 +15,22 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from services.portal.backend import (
-    Backend,
+from services.portal.adapters.backend import Backend, items, problem_of
+from services.portal.api.deps import backend
+from services.portal.api.session import token_of, viewer
+from services.portal.api.views import lang_of, render
+from services.portal.domain.display import FAIR_STATUS, INVOICE_STATUS, REGISTRATION_STATUS
+from services.portal.domain.errors import (
     NotAuthenticated,
+    PortalError,
     ServiceProblem,
     ServiceUnavailable,
-    backend,
-    items,
+    checked_id,
+    is_id,
 )
-from services.portal.errors import PortalError, checked_id, is_id
-from services.portal.event_words import event_word
-from services.portal.forms import FormErrors
-from services.portal.pages import optional
-from services.portal.session import token_of, viewer
-from services.portal.views import FAIR_STATUS, INVOICE_STATUS, REGISTRATION_STATUS, lang_of, render
+from services.portal.domain.event_words import event_word
+from services.portal.domain.forms import FormErrors
+from services.portal.service.parts import optional
 from shared.auth import Principal, Role
 from shared.contracts import EVENT_CLASSES
 from shared.reference import geo
@@ -275,7 +277,7 @@ def _refusal(response: httpx.Response) -> Exception:
         return NotAuthenticated()
     if response.status_code >= 500 or response.status_code < 400:
         return ServiceUnavailable("subscriptions", f"stream status {response.status_code}")
-    return ServiceProblem.from_response(response)
+    return problem_of(response)
 
 
 @regional_pages.get("/live/stream", summary="The subscriptions service's Server-Sent Events, relayed (regional)")

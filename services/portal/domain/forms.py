@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.portal.backend import ServiceProblem
+from services.portal.domain.errors import ServiceProblem
 
 # Pydantic's error types, in Vietnamese and English; `{n}` is the limit read from the English message.
 _BY_CODE: dict[str, tuple[str, str]] = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Awaitable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -12,18 +11,14 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from services.portal.backend import (
-    Backend,
-    NotAuthenticated,
-    ServiceProblem,
-    ServiceUnavailable,
-    backend,
-    items,
-)
-from services.portal.errors import checked_id, is_id
-from services.portal.forms import REGISTRATION_FIELDS, FormErrors, registration_body
-from services.portal.session import token_of, viewer
-from services.portal.views import LOCAL_TZ, render
+from services.portal.adapters.backend import Backend, items
+from services.portal.api.deps import backend
+from services.portal.api.session import token_of, viewer
+from services.portal.api.views import render
+from services.portal.domain.display import LOCAL_TZ
+from services.portal.domain.errors import NotAuthenticated, ServiceProblem, ServiceUnavailable, checked_id, is_id
+from services.portal.domain.forms import REGISTRATION_FIELDS, FormErrors, registration_body
+from services.portal.service.parts import optional
 from shared.auth import Role
 
 log = structlog.get_logger()
@@ -39,15 +34,6 @@ def required_token(request: Request) -> str:
     if not token:
         raise NotAuthenticated
     return token
-
-
-async def optional(call: Awaitable[Any], what: str) -> Any | None:
-    """A secondary part of a page: when its service fails the page shows without it."""
-    try:
-        return await call
-    except (ServiceUnavailable, ServiceProblem) as exc:
-        log.info("portal.part_missing", part=what, error=str(exc))
-        return None
 
 
 @pages.get("/", response_class=HTMLResponse, summary="Open fairs (anyone)")

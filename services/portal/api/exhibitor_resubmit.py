@@ -9,12 +9,13 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.portal.backend import Backend, ServiceProblem, backend
-from services.portal.errors import checked_id
-from services.portal.exhibitor_pages import exhibitor_session
-from services.portal.forms import REGISTRATION_FIELDS, FormErrors, registration_body
-from services.portal.pages import optional
-from services.portal.views import render
+from services.portal.adapters.backend import Backend
+from services.portal.api.deps import backend
+from services.portal.api.exhibitor import exhibitor_session
+from services.portal.api.views import render
+from services.portal.domain.errors import ServiceProblem, checked_id
+from services.portal.domain.forms import REGISTRATION_FIELDS, FormErrors, registration_body
+from services.portal.service.parts import optional
 
 log = structlog.get_logger()
 

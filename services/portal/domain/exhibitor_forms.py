@@ -7,17 +7,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from services.portal.backend import ServiceProblem
-from services.portal.forms import CHECK_FORM, FormErrors, Text, bilingual, message_of, split_title
+from services.portal.domain.display import kind_choices
+from services.portal.domain.errors import ServiceProblem
+from services.portal.domain.forms import CHECK_FORM, FormErrors, Text, bilingual, message_of, split_title
 from shared.reference import geo
 from shared.text import fold
 
-KINDS: tuple[tuple[str, str, str], ...] = (
-    ("household", "Hộ kinh doanh", "Household business"),
-    ("cooperative", "Hợp tác xã", "Cooperative"),
-    ("cooperative_group", "Tổ hợp tác", "Cooperative group"),
-    ("enterprise", "Doanh nghiệp", "Enterprise"),
-)
+# The profile form offers the smallest kind first.
+KINDS = kind_choices(("household", "cooperative", "cooperative_group", "enterprise"))
 GROUPS: tuple[tuple[str, str, str], ...] = (
     ("agro_food", "Chế biến nông sản, thực phẩm", "Processed farm produce, food"),
     ("handicraft", "Thủ công mỹ nghệ", "Handicraft"),

@@ -16,20 +16,15 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.portal.backend import Backend, ServiceProblem, backend, items
-from services.portal.errors import PortalError, checked_id, is_id
-from services.portal.forms import FormErrors, split_title
-from services.portal.organizer_common import (
-    REGISTRATION_STATES,
-    exhibitor_names,
-    form_of,
-    organizer_session,
-    page_context,
-)
-from services.portal.organizer_floor import floor
-from services.portal.organizer_forms import (
+from services.portal.adapters.backend import Backend, items
+from services.portal.api.deps import backend, form_of, organizer_session, page_context
+from services.portal.api.organizer_floor import floor
+from services.portal.api.views import render
+from services.portal.domain.display import REGISTRATION_STATES
+from services.portal.domain.errors import PortalError, ServiceProblem, checked_id, is_id
+from services.portal.domain.forms import FormErrors, split_title
+from services.portal.domain.organizer_forms import (
     ALLOCATION_MODES,
-    EXHIBITOR_KINDS,
     FAIR_FIELDS,
     FAIR_KINDS,
     FAIR_LABELS,
@@ -38,9 +33,10 @@ from services.portal.organizer_forms import (
     fair_problem,
     province_options,
 )
-from services.portal.pages import optional
-from services.portal.views import render
+from services.portal.service.exhibitors import exhibitor_names
+from services.portal.service.parts import optional
 from shared.auth import Principal
+from shared.contracts.registration import EXHIBITOR_KIND_LABELS
 
 log = structlog.get_logger()
 
@@ -161,7 +157,7 @@ def _fair_form(request: Request, form: dict[str, str], errors: FormErrors, statu
     kinds = set(form.get("eligible_kinds", "").split("\n"))
     return render(request, "organizer/fair_new.html", page_context(
         form=form, errors=errors, fair_kinds=FAIR_KINDS, allocation_modes=ALLOCATION_MODES,
-        exhibitor_kinds=EXHIBITOR_KINDS, chosen_kinds=kinds, provinces=province_options(), labels=FAIR_LABELS),
+        exhibitor_kinds=EXHIBITOR_KIND_LABELS, chosen_kinds=kinds, provinces=province_options(), labels=FAIR_LABELS),
         status_code=status_code)
 
 

@@ -11,16 +11,17 @@ import re
 from datetime import date
 from typing import Any
 
-from services.portal.backend import ServiceProblem
-from services.portal.forms import FormErrors, bilingual, message_of, split_title
+from services.portal.domain.display import kind_choices
+from services.portal.domain.errors import ServiceProblem
+from services.portal.domain.forms import FormErrors, bilingual, message_of, split_title
 
 # The earthly branches in the service's spelling (tones matter: Tý ≠ Tỵ).
 BRANCHES = ("Tý", "Sửu", "Dần", "Mão", "Thìn", "Tỵ", "Ngọ", "Mùi", "Thân", "Dậu", "Tuất", "Hợi")
 WEEKDAYS = ((1, "Thứ Hai", "Monday"), (2, "Thứ Ba", "Tuesday"), (3, "Thứ Tư", "Wednesday"),
             (4, "Thứ Năm", "Thursday"), (5, "Thứ Sáu", "Friday"), (6, "Thứ Bảy", "Saturday"),
             (7, "Chủ nhật", "Sunday"))
-SUPPLIER_KINDS = (("cooperative", "Hợp tác xã", "Cooperative"), ("enterprise", "Doanh nghiệp", "Enterprise"),
-                  ("household", "Hộ kinh doanh", "Household business"))
+# A market session's suppliers: no cooperative groups (the markets service takes these three kinds).
+SUPPLIER_KINDS = kind_choices(("cooperative", "enterprise", "household"))
 
 PROGRAMME_FIELDS = ("name", "year", "province_code", "target_sessions", "session_days", "booth_quota",
                     "enterprise_quota", "budget_vnd", "min_gap_days", "max_concurrent", "blackouts")

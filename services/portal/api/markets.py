@@ -17,16 +17,16 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from services.portal import markets_forms as forms
-from services.portal.backend import Backend, ServiceProblem, backend, items
-from services.portal.errors import PortalError, checked_id
-from services.portal.forms import FormErrors
-from services.portal.markets_calendar import month_chart, month_grid
-from services.portal.markets_jobs import PlanJob, find_job, start_job
-from services.portal.markets_notices import notice_of, notice_query
-from services.portal.organizer_common import organizer_session
-from services.portal.pages import optional
-from services.portal.views import render
+from services.portal.adapters.backend import Backend, items
+from services.portal.api.deps import backend, organizer_session, plan_jobs
+from services.portal.api.views import render
+from services.portal.domain import markets_forms as forms
+from services.portal.domain.errors import PortalError, ServiceProblem, checked_id
+from services.portal.domain.forms import FormErrors
+from services.portal.domain.markets_calendar import month_chart, month_grid
+from services.portal.domain.markets_notices import notice_of, notice_query
+from services.portal.service.markets_jobs import PlanJob, find_job, start_job
+from services.portal.service.parts import optional
 from shared.auth import Principal
 from shared.reference import geo
 
@@ -304,7 +304,7 @@ def _solve(request: Request, principal: Principal, token: str, programme_id: str
     api = backend(request)
     timeout = float(body.get("time_limit_s") or DEFAULT_LIMIT_S) + SLOW_S
     call = (api.post if method == "POST" else api.patch)("markets", path, token=token, json=body, wait_s=timeout)
-    return start_job(request, owner_of(principal), programme_id, call)
+    return start_job(plan_jobs(request), owner_of(principal), programme_id, call)
 
 
 @markets_pages.post("/{programme_id}/plan", summary="Run the scheduler: a new draft or a re-plan (organizer)")
@@ -337,7 +337,7 @@ def _job_next(job: PlanJob) -> str:
 @markets_pages.get("/jobs/{job_id}/status", summary="How a solver run is doing (JSON for the waiting page)")
 async def read_job_status(request: Request, job_id: str) -> Response:
     principal, _ = organizer_session(request)
-    job = find_job(request, checked_id(job_id), owner_of(principal))
+    job = find_job(plan_jobs(request), checked_id(job_id), owner_of(principal))
     if job is None:
         return JSONResponse({"state": "unknown"}, status_code=404)
     return JSONResponse({"state": job.state, "elapsed_s": job.elapsed_s, "next": _job_next(job)},
@@ -347,7 +347,7 @@ async def read_job_status(request: Request, job_id: str) -> Response:
 @markets_pages.get("/jobs/{job_id}", response_class=HTMLResponse, summary="The scheduler at work, or its outcome")
 async def read_job(request: Request, job_id: str) -> Response:
     principal, _ = organizer_session(request)
-    job = find_job(request, checked_id(job_id), owner_of(principal))
+    job = find_job(plan_jobs(request), checked_id(job_id), owner_of(principal))
     if job is None:
         raise PortalError(404, "Không tìm thấy lượt lập lịch (có thể đã quá cũ) / Scheduler run not found")
     back = f"{HOME}/{job.programme_id}"

@@ -16,9 +16,12 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from services.portal.backend import Backend, NotAuthenticated, ServiceProblem, backend, items
-from services.portal.errors import PortalError, checked_id, is_id
-from services.portal.exhibitor_forms import (
+from services.portal.adapters.backend import Backend, items
+from services.portal.api.deps import backend
+from services.portal.api.session import token_of, viewer
+from services.portal.api.views import remember_name, render
+from services.portal.domain.errors import NotAuthenticated, PortalError, ServiceProblem, checked_id, is_id
+from services.portal.domain.exhibitor_forms import (
     GROUPS,
     KINDS,
     LEVELS,
@@ -31,11 +34,9 @@ from services.portal.exhibitor_forms import (
     read_form,
     resolve_province_code,
 )
-from services.portal.exhibitor_history import Entry, history
-from services.portal.forms import FormErrors, message_of, split_title
-from services.portal.pages import optional
-from services.portal.session import token_of, viewer
-from services.portal.views import remember_name, render
+from services.portal.domain.exhibitor_history import Entry, history
+from services.portal.domain.forms import FormErrors, message_of, split_title
+from services.portal.service.parts import optional
 from shared.auth import Principal, Role
 
 log = structlog.get_logger()

@@ -6,8 +6,7 @@ import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from services.portal.errors import PortalError
-from services.portal.session import (
+from services.portal.api.session import (
     DEV_USERS,
     clear_cookie,
     dev_login_enabled,
@@ -16,7 +15,8 @@ from services.portal.session import (
     safe_next,
     set_cookie,
 )
-from services.portal.views import LANG_COOKIE, LANGUAGES, render
+from services.portal.api.views import LANG_COOKIE, LANGUAGES, render
+from services.portal.domain.errors import PortalError
 
 log = structlog.get_logger()
 

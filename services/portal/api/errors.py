@@ -2,58 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.portal.backend import NotAuthenticated, ServiceProblem, ServiceUnavailable
-from services.portal.forms import split_title
-from services.portal.session import login_redirect
-from services.portal.views import render
+from services.portal.api.session import login_redirect
+from services.portal.api.views import render
+from services.portal.domain.errors import MESSAGES, NotAuthenticated, PortalError, ServiceProblem, ServiceUnavailable
+from services.portal.domain.forms import split_title
 from shared.logs import current_correlation_id
 from shared.problems import Problem, problem_response
 
 log = structlog.get_logger()
-
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-MESSAGES: dict[int, tuple[str, str]] = {
-    400: ("Yêu cầu không hợp lệ", "Bad request"),
-    403: ("Không có quyền", "You may not see this page"),
-    404: ("Không tìm thấy trang", "Page not found"),
-    405: ("Không hỗ trợ thao tác này", "Method not allowed"),
-    409: ("Không thực hiện được", "Refused"),
-    422: ("Dữ liệu không hợp lệ", "Invalid input"),
-    500: ("Lỗi hệ thống", "Internal error"),
-    502: ("Dịch vụ tạm thời không trả lời", "A service is not answering"),
-}
-
-
-class PortalError(Exception):
-    """Something the portal itself refuses (a wrong role, a malformed id)."""
-
-    def __init__(self, status: int, title: str | None = None, detail: str | None = None) -> None:
-        vi, _ = MESSAGES.get(status, MESSAGES[400])
-        super().__init__(title or vi)
-        self.status = status
-        self.title = title or vi
-        self.detail = detail
-
-
-def is_id(value: str) -> bool:
-    """Whether the value is safe to put into another service's URL path as one segment."""
-    return bool(_ID.fullmatch(value))
-
-
-def checked_id(value: str) -> str:
-    """An id safe to put into another service's URL path; anything odd is simply not found."""
-    if not is_id(value):
-        raise PortalError(404)
-    return value
-
 
 def error_page(request: Request, status: int, *, title: str | None = None,
                detail: str | None = None) -> Response:
