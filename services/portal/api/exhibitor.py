@@ -7,7 +7,6 @@ portal only refuses other roles up front and turns the services' 403/404 into pa
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -36,6 +35,8 @@ from services.portal.domain.exhibitor_forms import (
 )
 from services.portal.domain.exhibitor_history import Entry, history
 from services.portal.domain.forms import FormErrors, message_of, split_title
+from services.portal.service.booth_pick import pick_context
+from services.portal.service.exhibitors import booths_by_registration, fairs_by_id, read_profile
 from services.portal.service.parts import optional
 from shared.auth import Principal, Role
 
@@ -72,17 +73,6 @@ def notice(done: str | None) -> tuple[str, str] | None:
     return NOTICES.get(done or "")
 
 
-async def read_profile(api: Backend, token: str, exhibitor_id: str) -> dict[str, Any] | None:
-    """The exhibitor's profile, or None before it is created."""
-    try:
-        profile = await api.get("registration", f"/exhibitors/{quote(exhibitor_id, safe='')}", token=token)
-    except ServiceProblem as problem:
-        if problem.status == 404:
-            return None
-        raise
-    return profile if isinstance(profile, dict) else None
-
-
 # ---------------------------------------------------------------- dashboard
 
 
@@ -97,28 +87,11 @@ async def read_dashboard(request: Request, api: BackendDep, done: str | None = N
         remember_name(request, str(principal.exhibitor_id), profile.get("legal_name"))
     rows = items(registrations) if registrations is not None else None
     fair_ids = sorted({str(r.get("fair_id")) for r in rows or [] if is_id(str(r.get("fair_id")))})
-    fairs, booths = await asyncio.gather(_fairs(api, token, fair_ids), _booths_by_registration(api, token, fair_ids))
+    fairs, booths = await asyncio.gather(fairs_by_id(api, token, fair_ids),
+                                         booths_by_registration(api, token, fair_ids))
     return render(request, "exhibitor/dashboard.html", {
         "profile": profile, "registrations": rows, "fairs": fairs, "booths": booths,
         "invoices": items(invoices) if invoices is not None else None, "notice": notice(done)})
-
-
-async def _fairs(api: Backend, token: str, fair_ids: list[str]) -> dict[str, dict[str, Any]]:
-    found = await asyncio.gather(*(optional(api.get("registration", f"/fairs/{f}", token=token), "fair")
-                                   for f in fair_ids))
-    return {f: fair for f, fair in zip(fair_ids, found, strict=True) if isinstance(fair, dict)}
-
-
-async def _booths_by_registration(api: Backend, token: str, fair_ids: list[str]) -> dict[str, list[str]]:
-    """Booth codes assigned to each of the exhibitor's registrations (the booths service shows its own only)."""
-    pages = await asyncio.gather(*(optional(api.get("booths", f"/fairs/{f}/assignments", token=token),
-                                            "assignments") for f in fair_ids))
-    booths: dict[str, list[str]] = {}
-    for page in pages:
-        for row in items(page):
-            if not row.get("released_at"):
-                booths[str(row.get("registration_id"))] = [str(c) for c in row.get("booth_codes") or []]
-    return booths
 
 
 # ---------------------------------------------------------------- profile
@@ -206,82 +179,11 @@ async def cancel_registration(request: Request, registration_id: str, api: Backe
 # ---------------------------------------------------------------- booth picks
 
 
-@dataclass(frozen=True)
-class Box:
-    """A booth drawn on the pick map: position and size in pixels."""
-
-    code: str
-    x: float
-    y: float
-    width: float
-    height: float
-    status: str
-    mine: bool
-
-
-PX_PER_M = 12
-HALL_GAP_PX = 30
-
-
-def plan_boxes(booths: list[dict[str, Any]], registration_id: str) -> tuple[list[Box], float, float]:
-    """The booths laid out to scale, halls one under another; the drawing's width and height."""
-    halls: dict[str, list[dict[str, Any]]] = {}
-    for booth in booths:
-        halls.setdefault(str(booth.get("hall") or ""), []).append(booth)
-    boxes: list[Box] = []
-    top, width = 0.0, 0.0
-    for hall in sorted(halls):
-        rows = halls[hall]
-        depth = 0.0
-        for b in rows:
-            try:
-                x, y = float(b["x_m"]) * PX_PER_M, float(b["y_m"]) * PX_PER_M
-                w, h = float(b["width_m"]) * PX_PER_M, float(b["depth_m"]) * PX_PER_M
-            except (KeyError, TypeError, ValueError):
-                continue
-            boxes.append(Box(str(b.get("code")), x + 2, top + y + 2, w - 2, h - 2, str(b.get("status")),
-                             str(b.get("registration_id") or "") == registration_id))
-            depth, width = max(depth, y + h), max(width, x + w)
-        top += depth + HALL_GAP_PX
-    return boxes, width + 4, max(top - HALL_GAP_PX + 4, 0)
-
-
-async def _pick_context(api: Backend, token: str, registration_id: str) -> dict[str, Any]:
-    registration = await api.get("registration", f"/registrations/{registration_id}", token=token)
-    fair_id = checked_id(str(registration.get("fair_id")))
-    fair, plan, holds, assignments = await asyncio.gather(
-        api.get("registration", f"/fairs/{fair_id}", token=token),
-        optional(api.get("booths", f"/fairs/{fair_id}/floorplan", token=token), "floorplan"),
-        optional(api.get("booths", f"/fairs/{fair_id}/holds", token=token), "holds"),
-        optional(api.get("booths", f"/fairs/{fair_id}/assignments", token=token), "assignments"))
-    hold = next((h for h in items(holds) if str(h.get("registration_id")) == registration_id), None)
-    assignment = next((a for a in items(assignments) if str(a.get("registration_id")) == registration_id
-                       and not a.get("released_at")), None)
-    booths = [b for b in (plan or {}).get("booths") or [] if isinstance(b, dict)]
-    free = [b for b in booths if b.get("status") == "free"]
-    boxes, width, height = plan_boxes(booths, registration_id)
-    expires = _parse_time(hold.get("expires_at")) if hold else None
-    seconds_left = max(int((expires - datetime.now(UTC)).total_seconds()), 0) if expires else 0
-    return {"registration": registration, "fair": fair, "plan": plan, "free": free, "hold": hold,
-            "assignment": assignment, "boxes": boxes, "map_width": width, "map_height": height,
-            "seconds_left": seconds_left, "can_pick": (registration.get("status") == "approved"
-                                                       and fair.get("allocation_mode") == "exhibitor_picks"
-                                                       and hold is None and assignment is None and plan is not None)}
-
-
-def _parse_time(value: Any) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 @exhibitor_pages.get("/registrations/{registration_id}/booths", response_class=HTMLResponse,
                      summary="Pick booths on the floor plan, see the hold and confirm (exhibitor)")
 async def read_booth_pick(request: Request, registration_id: str, api: BackendDep, done: str | None = None) -> Response:
     _, token = exhibitor_session(request)
-    context = await _pick_context(api, token, checked_id(registration_id))
+    context = await pick_context(api, token, checked_id(registration_id), now=datetime.now(UTC))
     return render(request, "exhibitor/booths.html", {**context, "errors": FormErrors(), "chosen": [],
                                                      "notice": notice(done)})
 
@@ -306,7 +208,7 @@ async def hold_booths(request: Request, registration_id: str, api: BackendDep) -
                 raise
             errors, status = _pick_errors(problem), problem.status
     if errors:
-        context = await _pick_context(api, token, registration_id)
+        context = await pick_context(api, token, registration_id, now=datetime.now(UTC))
         return render(request, "exhibitor/booths.html", {**context, "errors": errors, "chosen": chosen,
                                                          "notice": None}, status_code=status)
     log.info("portal.booths_held", registration_id=registration_id, booths=chosen)
@@ -344,7 +246,7 @@ async def confirm_hold(request: Request, registration_id: str, api: BackendDep) 
     except ServiceProblem as problem:
         if problem.status != 409:
             raise
-        context = await _pick_context(api, token, registration_id)
+        context = await pick_context(api, token, registration_id, now=datetime.now(UTC))
         return render(request, "exhibitor/booths.html", {**context, "errors": _pick_errors(problem), "chosen": [],
                                                          "notice": None}, status_code=409)
     log.info("portal.hold_confirmed", registration_id=registration_id, hold_id=hold_id)
