@@ -7,7 +7,6 @@ process (tests, tools): a second `fairs` table would collide with the registrati
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
 from sqlalchemy import Column, ForeignKeyConstraint, Index, Text, UniqueConstraint, text
@@ -15,13 +14,9 @@ from sqlmodel import Field, SQLModel
 
 from services.booths.domain.rules import ClaimState, RequestStatus
 from shared.db import utc_column, utcnow
+from shared.uow import new_id
 
 LIVE = text("released_at IS NULL")
-
-
-def new_id() -> str:
-    """A new identifier."""
-    return uuid.uuid4().hex
 
 
 class BoothFair(SQLModel, table=True):

@@ -7,8 +7,11 @@ import pytest
 from services.booths.domain.allocation.model import Request
 from services.booths.domain.floorplan import Booth, HallGrid, build_grid, cells_outside, rows_outside
 from services.booths.domain.rules import (
+    CLAIM_TRANSITIONS,
+    REQUEST_TRANSITIONS,
     BoothStatus,
     ClaimState,
+    RequestStatus,
     booth_status,
     check_selection,
     corner_count,
@@ -143,3 +146,23 @@ class TestGridCells:
     def test_a_hall_without_a_code_knows_its_cells_by_their_plain_codes(self):
         hall = HallGrid(rows=2, booths_per_row=120)
         assert cells_outside(hall, ["A001", "B120", "A01", "C001"]) == ["A01", "C001"]
+
+
+class TestTransitions:
+    @pytest.mark.parametrize(("current", "target"), [
+        (RequestStatus.SUBMITTED, RequestStatus.WAITING), (RequestStatus.SUBMITTED, RequestStatus.ASSIGNED),
+        (RequestStatus.WAITING, RequestStatus.ASSIGNED), (RequestStatus.ASSIGNED, RequestStatus.WAITING),
+        (RequestStatus.ASSIGNED, RequestStatus.CLOSED), (RequestStatus.WAITING, RequestStatus.WAITING),
+        ("assigned", RequestStatus.ASSIGNED)])  # a stored status is a plain string
+    def test_a_request_moves_as_its_table_allows(self, current, target):
+        REQUEST_TRANSITIONS.check(current, target)
+
+    @pytest.mark.parametrize("target", [RequestStatus.SUBMITTED, RequestStatus.WAITING, RequestStatus.ASSIGNED])
+    def test_a_closed_request_stays_closed(self, target):
+        with pytest.raises(Rejected) as refused:
+            REQUEST_TRANSITIONS.check(RequestStatus.CLOSED, target)
+        assert refused.value.code == "invalid-transition" and refused.value.status == 409
+
+    def test_a_hold_becomes_an_assignment_never_the_reverse(self):
+        CLAIM_TRANSITIONS.check(ClaimState.HELD, ClaimState.ASSIGNED)
+        assert not CLAIM_TRANSITIONS.can(ClaimState.ASSIGNED, ClaimState.HELD)
