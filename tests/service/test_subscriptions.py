@@ -7,7 +7,7 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -31,6 +31,7 @@ from shared.contracts import booths, markets, registration
 from shared.contracts.base import Event
 from shared.envelope import event_headers
 from tests.conftest import running_app, token, unique
+from tests.eventually import eventually
 
 FAST = DeliveryPolicy(base_s=0.01, max_s=0.05, max_attempts=8, timeout_s=2.0)
 
@@ -84,8 +85,7 @@ async def receiver(sock: socket.socket | None = None, **options) -> AsyncIterato
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_config=None, access_log=False,
                                            timeout_graceful_shutdown=1))
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: server.started, what="the receiver's server")
     try:
         yield rec
     finally:
@@ -139,19 +139,6 @@ async def subscribe(client, settings, url: str, *, provinces=("08",), event_type
     return res.json()
 
 
-async def eventually(check: Callable[[], object], *, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
 async def deliveries(client, settings, subscription_id: str, subject: str = "rc-north") -> list[dict]:
     res = await client.get(f"/subscriptions/{subscription_id}/deliveries",
                            headers=rc(settings, subject=subject))
@@ -159,7 +146,8 @@ async def deliveries(client, settings, subscription_id: str, subject: str = "rc-
     return res.json()["data"]
 
 
-async def settled(client, settings, subscription_id: str, count: int, subject: str = "rc-north") -> list[dict]:
+async def settled(client, settings, subscription_id: str, count: int, subject: str = "rc-north", *,
+                  timeout: float = 60) -> list[dict]:
     """The subscription's deliveries once `count` of them exist and none is pending."""
     rows: list[dict] = []
 
@@ -168,7 +156,7 @@ async def settled(client, settings, subscription_id: str, count: int, subject: s
         rows = await deliveries(client, settings, subscription_id, subject=subject)
         return len(rows) == count and all(r["status"] != "pending" for r in rows)
 
-    await eventually(done)
+    await eventually(done, timeout=timeout, what=f"{count} settled deliveries")
     return rows
 
 
@@ -182,8 +170,8 @@ class TestDelivery:
             sent = await feed(app, in_08)
             await feed(app, fair_published("01"))
             await feed(app, registration_approved(in_08.fair_id))  # in 08, but not a fair.* event
+            # A published event is applied before `feed` returns: one delivery owed, and it is settled.
             rows = await settled(client, settings, sub["id"], 1)
-            await asyncio.sleep(0.2)  # nothing else is on its way
         assert len(rec.requests) == 1
         request = rec.requests[0]
         assert Webhook(sub["secret"]).verify(request.body, request.headers)
@@ -234,9 +222,8 @@ class TestDelivery:
             sub = await subscribe(client, settings, rec.url)
             event = fair_published("08")
             headers = await feed(app, event)
-            await feed(app, event, headers=headers)
+            await feed(app, event, headers=headers)  # applied (and found a duplicate) before it returns
             await settled(client, settings, sub["id"], 1)
-            await asyncio.sleep(0.2)
         assert len(rec.requests) == 1
 
     async def test_delivers_a_subscription_events_in_order_even_when_the_first_is_retried(self, settings_for):
@@ -279,9 +266,10 @@ class TestDelivery:
         settings = app.state.settings
         async with receiver() as rec, running_app(app) as client:
             sub = await subscribe(client, settings, rec.url)
-            await asyncio.sleep(0.1)  # the worker's first look is over: it now sleeps for 30 s
+            worker = app.state.delivery_worker
+            await eventually(lambda: worker.looks >= 1, what="the worker's first look")  # now it sleeps 30 s
             await feed(app, fair_published("08"))
-            await eventually(lambda: rec.requests, timeout_s=5)
+            await eventually(lambda: rec.requests, timeout=5, what="the webhook")
         assert len(rec.requests) == 1 and sub["id"]
 
     async def test_a_pending_delivery_survives_a_restart(self, settings_for):
@@ -352,8 +340,7 @@ class TestDelivery:
             res = await client.delete(f"/subscriptions/{sub['id']}",
                                       headers=rc(settings, subject="rc-north"))
             assert res.status_code == 200 and res.json()["active"] is False
-            await feed(app, fair_published("08"))
-            await asyncio.sleep(0.2)
+            await feed(app, fair_published("08"))  # applied before it returns: nothing owed
             assert await deliveries(client, settings, sub["id"]) == []
         assert rec.requests == []
 

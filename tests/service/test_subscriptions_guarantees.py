@@ -16,10 +16,10 @@ from services.subscriptions.domain.delivery import DeliveryPolicy, retry_ceiling
 from services.subscriptions.settings import SubscriptionsSettings
 from shared.contracts import booths, markets
 from tests.conftest import running_app, unique
+from tests.eventually import eventually
 from tests.service.test_subscriptions import (
     Receiver,
     deliveries,
-    eventually,
     fair_published,
     feed,
     free_socket,

@@ -21,6 +21,7 @@ from services.subscriptions.service import eventstore
 from shared.contracts import markets
 from shared.envelope import event_headers
 from tests.conftest import running_app, token, unique
+from tests.eventually import eventually
 from tests.service.test_subscriptions import (
     fair_published,
     feed,
@@ -126,8 +127,7 @@ async def served(app) -> AsyncIterator[httpx.AsyncClient]:
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_config=None, access_log=False,
                                            timeout_graceful_shutdown=1))
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        await asyncio.sleep(0.01)
+    await eventually(lambda: server.started, what="the server")
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{sock.getsockname()[1]}", timeout=10,
                                      trust_env=False) as client:

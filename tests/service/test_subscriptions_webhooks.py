@@ -16,9 +16,9 @@ from services.subscriptions.models import Delivery
 from services.subscriptions.service import delivery
 from services.subscriptions.settings import SubscriptionsSettings
 from tests.conftest import running_app, token
+from tests.eventually import eventually
 from tests.service.test_subscriptions import (
     deliveries,
-    eventually,
     fair_published,
     feed,
     make_app,
@@ -183,7 +183,7 @@ class TestRedeliveryJumpsTheQueue:
                 await session.exec(update(Delivery).where(col(Delivery.event_id) == first["ce_id"])
                                    .values(status="parked"))
             res = await client.post(f"/subscriptions/{sub['id']}/deliveries/redeliver", headers=rc(settings))
-            rows = await settled(client, settings, sub["id"], 2)  # well within the 10 s of `eventually`
+            rows = await settled(client, settings, sub["id"], 2, timeout=20)  # the head's retry: 30 s at least
         assert res.json()["count"] == 1
         assert [r["status"] for r in rows] == ["delivered", "delivered"]
         assert [r.headers["webhook-id"] for r in rec.requests][:2] == [first["ce_id"]] * 2

@@ -14,7 +14,7 @@ from services.subscriptions.domain import delivery, matching, signing
 from services.subscriptions.domain.delivery import DeliveryPolicy, DeliveryStatus
 from services.subscriptions.domain.matching import Placement
 from shared.contracts import EVENT_CLASSES
-from shared.errors import Invalid
+from shared.errors import Invalid, Rejected
 
 KNOWN = [cls.event_name for cls in EVENT_CLASSES]
 
@@ -244,3 +244,25 @@ class TestLatePlacement:
         learned = matching.LearnedPlace(kind="programme", aggregate_id="p1", province_code="15", centre_id="lc")
         placed = matching.placed_later(matching.EventFacts("invoice.issued", None, fair_id="p1"), learned)
         assert (placed.fair_id, placed.programme_id, placed.province_code) == (None, "p1", "15")
+
+
+class TestStatuses:
+    def test_a_delivery_goes_from_pending_to_delivered_or_parked_and_back_only_by_redelivery(self):
+        from services.subscriptions.domain.delivery import DELIVERY_TRANSITIONS
+
+        DELIVERY_TRANSITIONS.check(DeliveryStatus.PENDING, DeliveryStatus.DELIVERED)
+        DELIVERY_TRANSITIONS.check(DeliveryStatus.PENDING, DeliveryStatus.PARKED)
+        DELIVERY_TRANSITIONS.check(DeliveryStatus.PARKED, DeliveryStatus.PENDING)
+        for current, target in ((DeliveryStatus.DELIVERED, DeliveryStatus.PENDING),
+                                (DeliveryStatus.PARKED, DeliveryStatus.DELIVERED)):
+            with pytest.raises(Rejected, match="delivery") as refused:
+                DELIVERY_TRANSITIONS.check(current, target)
+            assert refused.value.code == "invalid-transition"
+
+    def test_a_deactivated_subscription_stays_so(self):
+        from services.subscriptions.domain.subscription import SUBSCRIPTION_TRANSITIONS, SubscriptionStatus, status_of
+
+        assert status_of(active=True) is SubscriptionStatus.ACTIVE
+        SUBSCRIPTION_TRANSITIONS.check(status_of(active=False), SubscriptionStatus.DEACTIVATED)  # staying put
+        with pytest.raises(Rejected, match="cannot go from deactivated"):
+            SUBSCRIPTION_TRANSITIONS.check(SubscriptionStatus.DEACTIVATED, SubscriptionStatus.ACTIVE)

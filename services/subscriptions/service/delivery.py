@@ -70,6 +70,7 @@ class DeliveryWorker:
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._nudges: dict[str, asyncio.Event] = {}  # interrupt a lane's wait (a redelivery jumped ahead)
         self._tls: ssl.SSLContext | None = None
+        self.looks = 0  # passes over the pending work so far (a test waits for the first instead of sleeping)
         metrics = metrics_of(db)
         self._delivered = metrics.counter("hangviet_webhook_deliveries_total",
                                           "Webhook delivery attempts by outcome", ["outcome"])
@@ -113,6 +114,7 @@ class DeliveryWorker:
                     await self._dispatch()
                 except Exception as exc:  # the worker must outlive a database outage
                     log.warning("delivery.dispatch_failed", error=repr(exc))
+                self.looks += 1
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=self._poll_s)
                 except TimeoutError:
