@@ -1,6 +1,6 @@
 """Which webhook addresses are refused, pure: only http(s) URLs the HTTP client can send to, whose host
 resolves to public unicast addresses (loopback only when a setting allows it), an IPv6 address that carries
-an IPv4 one judged by that IPv4 address too; the I/O half (DNS, pinning) is in `net.py`."""
+an IPv4 one judged by that IPv4 address too; the I/O half (DNS, pinning) is in `adapters/net.py`."""
 
 from __future__ import annotations
 

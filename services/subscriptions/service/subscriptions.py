@@ -1,5 +1,6 @@
 """Use cases of the subscriptions service: a subscriber manages its subscriptions (filters, webhook
-secrets, calendar feeds) and their deliveries. One transaction each; events come in through `intake`."""
+secrets, calendar feeds). One transaction each; deliveries are in `deliveries`, events come in through
+`reactions`."""
 
 from __future__ import annotations
 
