@@ -1,4 +1,4 @@
-"""Kafka reactions of the billing service: the mirror of api.py, for events.
+"""Kafka subscribers of the billing service: decode, call a reaction (service/reactions.py); the mirror of api/.
 
 Each handler runs inside the consumer's transaction, beside the inbox record of the event, so a
 redelivered event (same ``ce_id``) changes nothing. A handler that raises is retried a bounded number
@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.billing.domain.vat import DEFAULT_VAT_TABLE, VatRule
-from services.billing.service import reactions as service
+from services.billing.service import reactions
 from shared.contracts import booths, registration
 from shared.contracts.booths import BoothsAssigned
 from shared.contracts.registration import FairInfo, RegistrationApproved, RegistrationCancelled
@@ -21,6 +21,7 @@ from shared.envelope import EventMeta
 from shared.messaging import EventConsumer
 from shared.metrics import SAGA_BUCKETS, metrics_of, observe_after_commit
 from shared.runtime import ServiceRuntime
+from shared.uow import SqlUnitOfWork
 
 Clock = Callable[[], datetime]
 CONSUMER_NAME = "billing"
@@ -33,27 +34,31 @@ def build_consumer(runtime: ServiceRuntime, *, clock: Clock, due_in_days: int,
         "hangviet_saga_approval_to_invoice_seconds",
         "From registration.approved (its approved_at) to the commit of the invoice billing issued for it",
         buckets=SAGA_BUCKETS)
+    source = runtime.db.source
+    if source is None:  # the runtime names it "/services/billing"
+        raise RuntimeError("billing's database has no event source")
 
     async def on_fair(session: AsyncSession, event: FairInfo, meta: EventMeta) -> None:
         """fair.published / fair.updated: keep the fair's booth price and seller."""
-        await service.record_fair(session=session, fair=event)
+        await reactions.record_fair(session=session, fair=event)
 
     async def on_registration_approved(session: AsyncSession, event: RegistrationApproved, meta: EventMeta) -> None:
         """registration.approved: keep the exhibitor as the buyer of the registration's invoice."""
-        await service.record_buyer(session=session, approved=event)
+        await reactions.record_buyer(session=session, approved=event)
 
     async def on_booths_assigned(session: AsyncSession, event: BoothsAssigned, meta: EventMeta) -> None:
         """booths.assigned: issue the invoice, committing a programme's share (emits invoice.issued,
         subsidy.committed, subsidy.exhausted)."""
-        await service.issue_invoice(session=session, assigned=event, now=clock(), due_in_days=due_in_days,
-                                    vat_table=vat_table,
-                                    approved_at=lambda at: observe_after_commit(session, saga_seconds, since=at))
+        await reactions.issue_invoice(uow=SqlUnitOfWork(session, source=source), assigned=event, now=clock(),
+                                      due_in_days=due_in_days, vat_table=vat_table,
+                                      approved_at=lambda at: observe_after_commit(session, saga_seconds, since=at))
 
     async def on_registration_cancelled(session: AsyncSession, event: RegistrationCancelled,
                                         meta: EventMeta) -> None:
         """registration.cancelled: void the registration's unpaid invoices and release their subsidies
         (emits invoice.voided, subsidy.released)."""
-        await service.void_registration_invoices(session=session, cancelled=event, now=clock())
+        await reactions.void_registration_invoices(uow=SqlUnitOfWork(session, source=source), cancelled=event,
+                                                   now=clock())
 
     settings = runtime.settings
     return EventConsumer(

@@ -12,11 +12,13 @@ refers to another.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from services.billing.domain.invoices import InvoiceStatus
+from services.billing.domain.programme_terms import CommitmentStatus
+from services.billing.domain.submissions import SubmissionStatus
 from shared.db import utc_column, utcnow
 from shared.uow import new_id
 
@@ -128,7 +130,7 @@ class Invoice(SQLModel, table=True):
     payable_vnd: int
     paid_vnd: int = 0
     amount_in_words: str = Field(max_length=500)
-    status: str = Field(default="issued", max_length=20, index=True)
+    status: str = Field(default=InvoiceStatus.ISSUED, max_length=20, index=True)
     paid_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     overdue_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     voided_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -218,6 +220,10 @@ class SubsidyProgramme(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
+# The programme's columns holding JSON lists.
+PROGRAMME_LISTS = ("eligible_kinds", "eligible_provinces", "eligible_communes", "fair_ids")
+
+
 class SubsidyUsage(SQLModel, table=True):
     """Booths a programme currently supports for one exhibitor (its per-exhibitor limit, kept exact)."""
 
@@ -246,7 +252,7 @@ class SubsidyCommitment(SQLModel, table=True):
     per_booth_vnd: int
     requested_vnd: int
     amount_vnd: int
-    status: str = Field(default="committed", max_length=10)
+    status: str = Field(default=CommitmentStatus.COMMITTED, max_length=10)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     released_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
@@ -283,17 +289,6 @@ class Credit(SQLModel, table=True):
     invoice_id: str = Field(max_length=64)
     payment_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
-
-
-class SubmissionStatus(StrEnum):
-    """pending → authorised; or → awaiting_authority_code (→ authorised by hand); or → sent (K symbols); or
-    → failed."""
-
-    PENDING = "pending"  # to be sent (again) at next_attempt_at
-    AWAITING_CODE = "awaiting_authority_code"  # handed over (the local folder); the code is not back yet
-    AUTHORISED = "authorised"  # the authority's code is stored
-    SENT = "sent"  # handed over, an invoice without code (K symbol): nothing comes back
-    FAILED = "failed"  # given up: too many failed attempts, or the provider refused the document
 
 
 class InvoiceSubmission(SQLModel, table=True):

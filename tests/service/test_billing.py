@@ -126,8 +126,8 @@ class TestIdempotency:
 
 class TestGaplessNumbering:
     async def issue(self, app, event: BoothsAssigned) -> Invoice | None:
-        async with app.state.runtime.db.transaction() as session:
-            return await service.issue_invoice(session=session, assigned=event, now=MAY_2026)
+        async with app.state.runtime.db.unit_of_work() as uow:
+            return await service.issue_invoice(uow=uow, assigned=event, now=MAY_2026)
 
     async def crash_after_taking_a_number(self, app) -> None:
         async with app.state.runtime.db.transaction() as session:

@@ -52,8 +52,8 @@ class TestConcurrentCommits:
             events = [assigned(fair_id, *await approved_registration(app, fair_id)) for _ in range(20)]
 
             async def issue(event) -> None:
-                async with app.state.runtime.db.transaction() as session:
-                    await service.issue_invoice(session=session, assigned=event, now=MAY_2026)
+                async with app.state.runtime.db.unit_of_work() as uow:
+                    await service.issue_invoice(uow=uow, assigned=event, now=MAY_2026)
 
             await asyncio.gather(*(issue(e) for e in events))
             async with app.state.runtime.db.sessions() as session:
@@ -97,12 +97,12 @@ class TestConcurrentCommits:
             later = [assigned(fair_id, *await approved_registration(app, fair_id, exhibitor_id)) for _ in range(10)]
 
             async def issue(event) -> None:
-                async with app.state.runtime.db.transaction() as session:
-                    await service.issue_invoice(session=session, assigned=event, now=MAY_2026)
+                async with app.state.runtime.db.unit_of_work() as uow:
+                    await service.issue_invoice(uow=uow, assigned=event, now=MAY_2026)
 
             async def cancel(registration_id: str) -> None:
-                async with app.state.runtime.db.transaction() as session:
-                    await service.void_registration_invoices(session=session, now=MAY_2026, cancelled=(
+                async with app.state.runtime.db.unit_of_work() as uow:
+                    await service.void_registration_invoices(uow=uow, now=MAY_2026, cancelled=(
                         RegistrationCancelled(fair_id=fair_id, registration_id=registration_id,
                                               exhibitor_id=exhibitor_id, reason="exhibitor")))
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services.billing.api import admin, invoices, programmes, setup, submissions
+from services.billing.api import admin, extras, invoice_settings, invoices, price_lists, programmes, submissions
 
 # In this order: a path of one router never shadows another's.
-ROUTERS = (*invoices.ROUTERS, *submissions.ROUTERS, *setup.ROUTERS, *programmes.ROUTERS, *admin.ROUTERS)
+ROUTERS = (*invoices.ROUTERS, *submissions.ROUTERS, *price_lists.ROUTERS, *invoice_settings.ROUTERS,
+           *extras.ROUTERS, *programmes.ROUTERS, *admin.ROUTERS)

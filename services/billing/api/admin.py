@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
 
 from services.billing.api.deps import DbDep, NowDep
 from services.billing.domain import invoices as domain
+from services.billing.schemas.admin import OverdueCheck, OverdueCheckResult
 from services.billing.service import overdue
 from shared.auth import Principal, Role, require
 
 admin = APIRouter(prefix="/admin", tags=["operations"])
-
-
-class OverdueCheck(BaseModel):
-    """Run the check as of ``as_of`` (default: today in Vietnam)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    as_of: date | None = Field(default=None, description="the day to check as of; invoices due before it are late")
-
-
-class OverdueCheckResult(BaseModel):
-    """What the check marked overdue."""
-
-    as_of: date
-    marked: list[str]
 
 
 @admin.post("/overdue-check", response_model=OverdueCheckResult,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -11,12 +11,14 @@ from services.billing.adapters.einvoice.hdon import render_hdon
 from services.billing.adapters.einvoice.tbao import render_tbao
 from services.billing.adapters.pdf import render_cancellation, render_invoice
 from services.billing.api.deps import BillingDep, DbDep, NowDep
+from services.billing.domain.invoices import InvoiceStatus
 from services.billing.schemas.invoices import (
     CancellationPublic,
     CreditPublic,
     CreditsPublic,
     InvoiceDetail,
     InvoicesPublic,
+    PaymentCreate,
     PaymentPublic,
     VietQrPublic,
     cancellation_public,
@@ -25,13 +27,11 @@ from services.billing.schemas.invoices import (
     payment_public,
 )
 from services.billing.service import payments, queries
-from services.billing.service.payments import PaymentCreate
 from shared.auth import Organizer, Principal, Role, require
 
 # Exhibitors see their own invoices, organizers their centre's, admins all; regional centres none.
 InvoiceReader = Annotated[Principal, require(Role.EXHIBITOR, Role.ORGANIZER)]
 Id = Annotated[str | None, Query(min_length=1, max_length=64)]
-Status = Literal["issued", "overdue", "paid", "voided"]
 
 invoices = APIRouter(prefix="/invoices", tags=["invoices"])
 credits = APIRouter(prefix="/exhibitors", tags=["payments"])
@@ -40,7 +40,7 @@ credits = APIRouter(prefix="/exhibitors", tags=["payments"])
 @invoices.get("", response_model=InvoicesPublic,
               summary="Invoices the caller may see, with filters (exhibitor: own; organizer: its centre's; admin)")
 async def read_invoices(db: DbDep, principal: InvoiceReader, registration_id: Id = None, exhibitor_id: Id = None,
-                        fair_id: Id = None, status: Status | None = None, programme_id: Id = None,
+                        fair_id: Id = None, status: InvoiceStatus | None = None, programme_id: Id = None,
                         limit: Annotated[int, Query(ge=1, le=500)] = 100,
                         offset: Annotated[int, Query(ge=0)] = 0) -> InvoicesPublic:
     rows, count = await queries.list_invoices(db=db, principal=principal, registration_id=registration_id,
@@ -119,7 +119,8 @@ async def create_payment(invoice_id: str, body: PaymentCreate, db: DbDep, princi
 @invoices.get("/{invoice_id}/vietqr", response_model=VietQrPublic,
               summary="A VietQR transfer payload and QR code (SVG) for what is still owed (same roles)")
 async def read_vietqr(invoice_id: str, db: DbDep, principal: InvoiceReader) -> VietQrPublic:
-    return await payments.vietqr_of(db=db, principal=principal, invoice_id=invoice_id)
+    transfer = await payments.vietqr_of(db=db, principal=principal, invoice_id=invoice_id)
+    return VietQrPublic.model_validate(transfer, from_attributes=True)
 
 
 @credits.get("/{exhibitor_id}/credits", response_model=CreditsPublic,

@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from services.billing.adapters.settlement_xlsx import settlement_xlsx
 from services.billing.api.deps import DbDep, NowDep
+from services.billing.models import PROGRAMME_LISTS, SubsidyProgramme
 from services.billing.schemas.programmes import (
     ProgrammeCreate,
     ProgrammePublic,
     ProgrammesPublic,
     ProgrammeUpdate,
+    SettlementGroup,
+    SettlementLine,
     SettlementReport,
 )
 from services.billing.service import programmes, settlement
-from services.billing.service.programmes import programme_public
 from shared.auth import Organizer
 
 CentreId = Annotated[str | None, Query(min_length=1, max_length=64, description="admins only: which centre")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = APIRouter(prefix="/subsidy-programmes", tags=["subsidy programmes"])
+
+
+def programme_public(row: SubsidyProgramme) -> ProgrammePublic:
+    """Shape a programme: its lists (kept as JSON) and what is left of its budget."""
+    values: dict[str, Any] = row.model_dump()
+    values.update({name: json.loads(getattr(row, name)) for name in PROGRAMME_LISTS})
+    return ProgrammePublic.model_validate({**values, "remaining_vnd": row.budget_vnd - row.committed_vnd})
+
+
+def settlement_public(report: settlement.Settlement) -> SettlementReport:
+    """Shape a settlement report."""
+    return SettlementReport(
+        programme=programme_public(report.programme), budget_vnd=report.budget_vnd,
+        committed_vnd=report.committed_vnd, paid_vnd=report.paid_vnd, released_vnd=report.released_vnd,
+        remaining_vnd=report.remaining_vnd, booths=report.booths, exhibitors=report.exhibitors,
+        by_fair=[SettlementGroup.model_validate(group, from_attributes=True) for group in report.by_fair],
+        by_province=[SettlementGroup.model_validate(group, from_attributes=True) for group in report.by_province],
+        lines=[SettlementLine.model_validate(line, from_attributes=True) for line in report.lines])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ProgrammePublic,
@@ -62,7 +84,7 @@ async def delete_programme(programme_id: str, db: DbDep, principal: Organizer) -
 @router.get("/{programme_id}/settlement", response_model=SettlementReport,
             summary="Settlement report (quyết toán): booths, exhibitors, amounts by fair and province (organizer)")
 async def read_settlement(programme_id: str, db: DbDep, principal: Organizer) -> SettlementReport:
-    return await settlement.settlement_report(db=db, principal=principal, programme_id=programme_id)
+    return settlement_public(await settlement.settlement_report(db=db, principal=principal, programme_id=programme_id))
 
 
 @router.get("/{programme_id}/settlement.xlsx", response_class=Response,
@@ -71,7 +93,7 @@ async def read_settlement(programme_id: str, db: DbDep, principal: Organizer) ->
 async def read_settlement_xlsx(programme_id: str, db: DbDep, principal: Organizer) -> Response:
     report = await settlement.settlement_report(db=db, principal=principal, programme_id=programme_id)
     name = f"quyet-toan-{programme_id}.xlsx"
-    return Response(settlement.settlement_xlsx(report), media_type=XLSX,
+    return Response(settlement_xlsx(report), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
 
 from services.billing.api.deps import DbDep, NowDep
-from services.billing.schemas.invoices import EInvoicePublic, einvoice_public
+from services.billing.schemas.invoices import AuthorityCode, EInvoicePublic, einvoice_public
 from services.billing.service import authority
 from shared.auth import Organizer
 
 submissions = APIRouter(prefix="/invoices", tags=["invoices"])
-
-
-class AuthorityCode(BaseModel):
-    """The tax authority's code of the invoice (MCCQT), as the provider's portal shows it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    authority_code: str = Field(min_length=1, max_length=34, pattern=r"^[0-9A-Za-z]+$")
 
 
 @submissions.post("/{invoice_id}/authority-code", response_model=EInvoicePublic,

@@ -17,6 +17,7 @@ from services.billing.domain.invoice_lines import InvoiceLine, InvoiceTotals, co
 from services.billing.domain.numbering import InvoiceSymbol, format_invoice_number
 from services.billing.domain.pricing import Extra, LineKind, PriceList
 from services.billing.domain.vat import DEFAULT_VAT_TABLE, VatRule, rule_on
+from shared.states import Transitions
 
 # The invoice date is the seller's calendar day, not UTC's: 00:30 on 1 Jan in Hà Nội is still
 # 31 Dec in UTC, and that day decides both the VAT rate and the symbol's year.
@@ -32,6 +33,15 @@ class InvoiceStatus(StrEnum):
     PAID = "paid"
     VOIDED = "voided"
 
+
+# Overdue the day after its due date; paid once the exhibitor's share is settled (at once when a programme pays
+# it all); voided by a cancellation document while not paid in full. Paid and voided are final.
+INVOICE_TRANSITIONS: Transitions[InvoiceStatus] = Transitions("hóa đơn", {
+    InvoiceStatus.ISSUED: {InvoiceStatus.OVERDUE, InvoiceStatus.PAID, InvoiceStatus.VOIDED},
+    InvoiceStatus.OVERDUE: {InvoiceStatus.PAID, InvoiceStatus.VOIDED},
+    InvoiceStatus.PAID: set(),
+    InvoiceStatus.VOIDED: set(),
+})
 
 # Only money not yet received in full may be cancelled by a void; a paid invoice needs a refund instead.
 VOIDABLE: frozenset[InvoiceStatus] = frozenset({InvoiceStatus.ISSUED, InvoiceStatus.OVERDUE})
@@ -211,6 +221,13 @@ def apply_payment(*, status: InvoiceStatus, payable: int, paid: int, amount: int
         raise PaymentRefused(f"an invoice that is {status.value} takes no payment")
     applied = min(amount, max(payable - paid, 0))
     return PaymentOutcome(applied_vnd=applied, credit_vnd=amount - applied, paid_in_full=paid + applied >= payable)
+
+
+def still_owed(*, status: InvoiceStatus | str, payable: int, paid: int) -> int:
+    """What the exhibitor still owes: nothing on a paid or voided invoice, else its share less what it paid."""
+    if status in (InvoiceStatus.PAID, InvoiceStatus.VOIDED):
+        return 0
+    return max(payable - paid, 0)
 
 
 def is_voidable(status: InvoiceStatus) -> bool:

@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from services.billing.domain.invoice_lines import InvoiceLine
 from services.billing.domain.vat import VatRate
+from shared.contracts.registration import EXHIBITOR_KINDS
 
-__all__ = ["BOOTH_UNIT", "EXHIBITOR_KINDS", "Extra", "LineKind", "PriceList", "Surcharge", "percent_half_up"]
+__all__ = ["BOOTH_UNIT", "Extra", "LineKind", "PriceList", "Surcharge", "percent_half_up", "price_list_of_config"]
 
 BOOTH_UNIT = "gian"
-EXHIBITOR_KINDS: frozenset[str] = frozenset({"enterprise", "cooperative", "cooperative_group", "household"})
 
 
 class LineKind:
@@ -129,3 +130,22 @@ class PriceList:
     def per_booth_extras(self) -> tuple[Extra, ...]:
         """Extras charged for every booth whether ordered or not (e.g. lighting)."""
         return tuple(extra for extra in self.extras if extra.per_booth)
+
+
+def price_list_of_config(config: Mapping[str, Any], booth_price_vnd: int) -> PriceList:
+    """The price list kept for a fair: the organizer's part as stored (``{}`` until set: the standard price alone,
+    no surcharges, no extras) with the fair's standard booth price. Each part is checked again on the way in."""
+    def surcharge(stored: Mapping[str, Any] | None) -> Surcharge:
+        stored = stored or {}
+        return Surcharge(amount_vnd=stored.get("amount_vnd", 0), percent=stored.get("percent", 0))
+
+    return PriceList(
+        booth_price_vnd=booth_price_vnd,
+        price_by_kind={str(kind): price for kind, price in (config.get("price_by_kind") or {}).items()},
+        corner=surcharge(config.get("corner_surcharge")), premium=surcharge(config.get("premium_surcharge")),
+        premium_booths=frozenset(config.get("premium_booth_codes") or ()),
+        extras=tuple(Extra(code=extra["code"], name=extra["name"], unit=extra["unit"],
+                           unit_price_vnd=extra["unit_price_vnd"], vat_category=extra.get("vat_category", "service"),
+                           per_booth=extra.get("per_booth", False))
+                     for extra in config.get("extras") or ()),
+        booth_vat_category=config.get("booth_vat_category", "service"))

@@ -2,7 +2,7 @@
 
 Which programme rules apply differs by programme, province and date, so every rule is a field of the
 programme (data), never a branch in the code. Budget accounting needs the database and lives in
-``budget.py``; this module only says how much a programme would pay and whether two overlap.
+``service/budget.py``; this module only says how much a programme would pay and whether two overlap.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from datetime import date
 from enum import StrEnum
 
 from services.billing.domain.vat import VatRate, vat_amount
+from shared.states import Transitions
 
-__all__ = ["Level", "ProgrammeTerms", "Recipient", "SupportBase", "TermsInvalid", "empty_budget_note", "exhausted_note",
-           "first_overlap", "support_note"]
+__all__ = ["COMMITMENT_TRANSITIONS", "CommitmentStatus", "Level", "ProgrammeTerms", "Recipient", "SettlementStatus",
+           "SupportBase", "TermsInvalid", "empty_budget_note", "exhausted_note", "first_overlap", "settlement_status",
+           "support_note"]
 
 
 class Level(StrEnum):
@@ -30,6 +32,34 @@ class SupportBase(StrEnum):
 
     GROSS = "gross"
     NET = "net"
+
+
+class CommitmentStatus(StrEnum):
+    """A programme's share of one invoice: held against the budget, or given back when the invoice was voided."""
+
+    COMMITTED = "committed"
+    RELEASED = "released"
+
+
+COMMITMENT_TRANSITIONS: Transitions[CommitmentStatus] = Transitions("cam kết hỗ trợ", {
+    CommitmentStatus.COMMITTED: {CommitmentStatus.RELEASED},
+    CommitmentStatus.RELEASED: set(),
+})
+
+
+class SettlementStatus(StrEnum):
+    """A commitment as the settlement report counts it: held, delivered (its invoice is paid), or given back."""
+
+    COMMITTED = "committed"
+    PAID = "paid"
+    RELEASED = "released"
+
+
+def settlement_status(commitment: CommitmentStatus | str, *, invoice_paid: bool) -> SettlementStatus:
+    """Released whatever its invoice did; else paid once the exhibitor paid its invoice; else committed."""
+    if commitment == CommitmentStatus.RELEASED:
+        return SettlementStatus.RELEASED
+    return SettlementStatus.PAID if invoice_paid else SettlementStatus.COMMITTED
 
 
 class TermsInvalid(ValueError):

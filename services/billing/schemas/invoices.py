@@ -3,14 +3,34 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.billing.domain.amounts import format_vnd
-from services.billing.domain.invoices import cancellation_reason, issue_date
+from services.billing.domain.invoices import cancellation_reason, issue_date, still_owed
 from services.billing.domain.numbering import format_invoice_number
+from services.billing.domain.submissions import SubmissionStatus
 from services.billing.models import Invoice, InvoiceCancellation, InvoiceLineRow, InvoiceSubmission, Payment
 from services.billing.service.queries import InvoiceView
+from shared.text import TEXT
+
+PaymentMethod = Literal["bank_transfer", "cash"]
+
+
+class PaymentCreate(BaseModel):
+    """Money received for an invoice: a bank transfer (with its bank reference) or cash (with a receipt number)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount_vnd: int = Field(description="whole đồng; must be positive", le=1_000_000_000_000)
+    method: PaymentMethod
+    reference: Annotated[str, Field(max_length=100), TEXT] = Field(
+        default="", description="bank transaction id or receipt number")
+    received_on: date = Field(description="the day the money came in: not before the invoice's date, not in the future")
+    accept_overpayment: bool = Field(
+        default=False, description="confirms an amount above what the invoice still owes (beyond the centre's "
+                                   "tolerance): the excess becomes the exhibitor's credit")
 
 
 class PartyPublic(BaseModel):
@@ -128,6 +148,14 @@ class EInvoicePublic(BaseModel):
     authorised_at: datetime | None
 
 
+class AuthorityCode(BaseModel):
+    """The tax authority's code of the invoice (MCCQT), as the provider's portal shows it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    authority_code: str = Field(min_length=1, max_length=34, pattern=r"^[0-9A-Za-z]+$")
+
+
 class InvoiceDetail(InvoicePublic):
     """An invoice in full: parties, lines, totals per VAT rate, programme's share, payments, cancellation."""
 
@@ -145,22 +173,6 @@ class InvoiceDetail(InvoicePublic):
     cancellation: CancellationPublic | None = None
     einvoice: EInvoicePublic | None = Field(default=None, description=(
         "the submission to the tax authority; null for an invoice issued before submissions existed"))
-
-
-class OrderedExtra(BaseModel):
-    """An extra ordered for a registration; ``invoice_id`` once an invoice charges it."""
-
-    code: str
-    quantity: int
-    invoice_id: str | None
-    ordered_at: datetime
-
-
-class ExtrasOrdered(BaseModel):
-    """The registration's extras; ``invoice_id`` when this order was invoiced at once."""
-
-    items: list[OrderedExtra]
-    invoice_id: str | None = None
 
 
 class CreditPublic(BaseModel):
@@ -211,9 +223,7 @@ def invoice_public(invoice: Invoice) -> InvoicePublic:
 
 def outstanding(invoice: Invoice) -> int:
     """What the exhibitor still owes (nothing on a paid or voided invoice)."""
-    if invoice.status in ("paid", "voided"):
-        return 0
-    return max(invoice.payable_vnd - invoice.paid_vnd, 0)
+    return still_owed(status=invoice.status, payable=invoice.payable_vnd, paid=invoice.paid_vnd)
 
 
 def payment_public(row: Payment) -> PaymentPublic:
@@ -267,4 +277,4 @@ def invoice_detail(view: InvoiceView) -> InvoiceDetail:
 def einvoice_public(row: InvoiceSubmission) -> EInvoicePublic:
     """Shape an invoice's submission to the tax authority."""
     return EInvoicePublic.model_validate({
-        **row.model_dump(), "next_attempt_at": row.next_attempt_at if row.status == "pending" else None})
+        **row.model_dump(), "next_attempt_at": row.next_attempt_at if row.status == SubmissionStatus.PENDING else None})

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.billing.schemas.setup import ExhibitorKind
+from services.billing.domain.programme_terms import SettlementStatus
+from shared.contracts.registration import ExhibitorKind
 from shared.fields import CommuneCodeInput, ProvinceInput
 from shared.text import NAME, TEXT
 
@@ -120,7 +121,7 @@ class SettlementLine(BaseModel):
     per_booth_vnd: int
     requested_vnd: int
     amount_vnd: int
-    status: Literal["committed", "paid", "released"]
+    status: SettlementStatus
 
 
 class SettlementReport(BaseModel):

@@ -13,12 +13,13 @@ import structlog
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.billing.models import Invoice, InvoiceSubmission, SubmissionStatus
+from services.billing.domain.access import check_centre
+from services.billing.domain.submissions import SUBMISSION_TRANSITIONS, SubmissionStatus
+from services.billing.models import Invoice, InvoiceSubmission
 from services.billing.service import submission
-from services.billing.service.configuration import check_centre
-from shared.principal import Principal
 from shared.db import Database
 from shared.errors import NotFound, Rejected
+from shared.principal import Principal
 
 log = structlog.get_logger()
 
@@ -40,8 +41,8 @@ async def _submission_of(session: AsyncSession, principal: Principal, invoice_id
 async def record_authority_code(*, db: Database, principal: Principal, invoice_id: str, code: str,
                                 now: datetime) -> InvoiceSubmission:
     """Store the code the authority gave (once); the same code again changes nothing, another one is refused."""
-    async with db.transaction() as session:
-        invoice, row = await _submission_of(session, principal, invoice_id)
+    async with db.unit_of_work() as uow:
+        invoice, row = await _submission_of(uow.session, principal, invoice_id)
         if not invoice.symbol.startswith("C"):
             raise Rejected("Hóa đơn không có mã của cơ quan thuế / an invoice without code (K) gets none",
                            code="without-code", field="authority_code")
@@ -50,7 +51,7 @@ async def record_authority_code(*, db: Database, principal: Principal, invoice_i
                 raise Rejected(f"Hóa đơn đã có mã {row.authority_code} / the invoice already has its code",
                                code="already-authorised", field="authority_code")
             return row
-        await submission.authorise(session, row, code=code, how="manual", now=now)
+        await submission.authorise(uow, row, code=code, how="manual", now=now)
         return row
 
 
@@ -62,6 +63,7 @@ async def retry_submission(*, db: Database, principal: Principal, invoice_id: st
         if row.status != SubmissionStatus.FAILED:
             raise Rejected(f"Chỉ gửi lại hóa đơn gửi lỗi / only a failed submission is retried (it is {row.status})",
                            code="not-failed")
+        SUBMISSION_TRANSITIONS.check(row.status, SubmissionStatus.PENDING)
         row.status, row.attempts, row.next_attempt_at = SubmissionStatus.PENDING, 0, now
         session.add(row)
         log.info("billing.einvoice_retry_requested", invoice_id=invoice_id, last_error=row.last_error)

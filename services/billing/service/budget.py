@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import structlog
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.billing.models import SubsidyProgramme, SubsidyUsage
+from shared.uow import insert_ignore
 
 log = structlog.get_logger()
 # Each retry follows a concurrent commit that took part of what was left, so a handful always suffices.
@@ -68,10 +67,8 @@ async def give_back_budget(session: AsyncSession, programme_id: str, amount: int
 
 async def take_booths(session: AsyncSession, programme_id: str, exhibitor_id: str, wanted: int, limit: int) -> int:
     """Count up to ``wanted`` booths against the exhibitor's limit in the programme; returns how many."""
-    connection = await session.connection()
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    await session.exec(insert(SubsidyUsage).values(programme_id=programme_id, exhibitor_id=exhibitor_id, booths=0)
-                       .on_conflict_do_nothing(index_elements=["programme_id", "exhibitor_id"]))
+    usage = {"programme_id": programme_id, "exhibitor_id": exhibitor_id, "booths": 0}
+    await insert_ignore(session, SubsidyUsage, usage, index_elements=["programme_id", "exhibitor_id"])
     key = (col(SubsidyUsage.programme_id) == programme_id, col(SubsidyUsage.exhibitor_id) == exhibitor_id)
     for _ in range(MAX_TRIES):
         used = (await session.exec(select(SubsidyUsage.booths).where(*key)

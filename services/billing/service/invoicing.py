@@ -12,8 +12,6 @@ from datetime import datetime
 from functools import lru_cache
 
 import structlog
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,7 +19,7 @@ from services.billing.domain import invoices as domain
 from services.billing.domain.address import postal_address
 from services.billing.domain.invoices import InvoiceDraft, InvoiceStatus, Order
 from services.billing.domain.numbering import InvoiceSymbol, format_invoice_number
-from services.billing.domain.pricing import PriceList
+from services.billing.domain.pricing import PriceList, price_list_of_config
 from services.billing.domain.vat import DEFAULT_VAT_TABLE, VatRule
 from services.billing.models import (
     BuyerSnapshot,
@@ -34,14 +32,11 @@ from services.billing.models import (
     InvoiceSeries,
     InvoiceSubmission,
 )
-from services.billing.schemas.setup import PriceListBody
 from services.billing.service import per_transaction
 from services.billing.service import subsidy_shares as subsidies
 from shared.contracts import billing as ev
-from shared.outbox import add_event
-from shared.uow import new_id
+from shared.uow import UnitOfWork, insert_ignore, new_id
 
-SOURCE = "/services/billing"
 log = structlog.get_logger()
 
 
@@ -54,7 +49,7 @@ def price_list_of(fair: FairPriceList) -> PriceList:
 def _price_list(price_config: str, booth_price_vnd: int) -> PriceList:
     # Keyed by the stored content, so a changed price list is a new key, never a stale answer; PriceList is
     # immutable, so sharing one is safe.
-    return PriceListBody.model_validate(json.loads(price_config)).to_price_list(booth_price_vnd)
+    return price_list_of_config(json.loads(price_config), booth_price_vnd)
 
 
 def symbol_of(centre: CentreSettings | None, year: int) -> InvoiceSymbol:
@@ -65,10 +60,11 @@ def symbol_of(centre: CentreSettings | None, year: int) -> InvoiceSymbol:
                          type_letter=centre.type_letter, series=centre.series, form=centre.form)
 
 
-async def issue(session: AsyncSession, *, fair: FairPriceList, buyer: BuyerSnapshot, order: Order,
+async def issue(uow: UnitOfWork, *, fair: FairPriceList, buyer: BuyerSnapshot, order: Order,
                 assignment_id: str | None, now: datetime, due_in_days: int, with_subsidy: bool = True,
                 vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE) -> Invoice:
     """Price the order at the rates of ``vat_table``, split off the programme's share, number it, stage events."""
+    session = uow.session
     centre = await per_transaction.centre(session, fair.centre_id)
     days = centre.due_in_days if centre is not None and centre.due_in_days is not None else due_in_days
     draft = domain.draft_invoice(order=order, prices=price_list_of(fair), now=now,
@@ -89,14 +85,14 @@ async def issue(session: AsyncSession, *, fair: FairPriceList, buyer: BuyerSnaps
     # saves mappers by module and class name, models.Invoice before models.InvoiceLineRow (docs/billing.md).
     session.add(invoice)
     session.add_all(_line_rows(invoice.id, draft))
-    add_event(session, issued_event(invoice), source=SOURCE)
+    uow.emit(issued_event(invoice))
     # Queued for the tax authority with invoice.issued; submitted in the background (submission.py).
     session.add(InvoiceSubmission(invoice_id=invoice.id, next_attempt_at=now))
     for event in share.events:
-        add_event(session, event, source=SOURCE)
+        uow.emit(event)
     if invoice.payable_vnd == 0:
         # A programme paying everything leaves nothing to collect: paid on issue.
-        mark_paid(session, invoice, now=now)
+        mark_paid(uow, invoice, now=now)
     log.info("billing.invoice_issued", invoice_id=invoice.id, symbol=invoice.symbol, number=number,
              registration_id=invoice.registration_id, total_vnd=invoice.total_vnd, subsidy_vnd=invoice.subsidy_vnd)
     return invoice
@@ -122,11 +118,9 @@ async def _lock_series(session: AsyncSession, centre_id: str, symbol: str) -> In
     series = (await session.exec(locked)).first()
     if series is not None:
         return series
-    connection = await session.connection()
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
     # Concurrent first issues of a new symbol: one insert wins, the others wait for it and do nothing.
-    await session.exec(insert(InvoiceSeries).values(centre_id=centre_id, symbol=symbol, next_number=1)
-                       .on_conflict_do_nothing(index_elements=["centre_id", "symbol"]))
+    await insert_ignore(session, InvoiceSeries, {"centre_id": centre_id, "symbol": symbol, "next_number": 1},
+                        index_elements=["centre_id", "symbol"])
     return (await session.exec(locked)).one()
 
 
@@ -166,19 +160,21 @@ def issued_event(invoice: Invoice) -> ev.InvoiceIssued:
         subsidy_programme_id=invoice.subsidy_programme_id)
 
 
-def mark_paid(session: AsyncSession, invoice: Invoice, *, now: datetime) -> None:
+def mark_paid(uow: UnitOfWork, invoice: Invoice, *, now: datetime) -> None:
     """The exhibitor's share is settled: status paid, invoice.paid staged (once: the status guards it)."""
+    domain.INVOICE_TRANSITIONS.check(invoice.status, InvoiceStatus.PAID)
     invoice.status = InvoiceStatus.PAID
     invoice.paid_at = now
-    session.add(invoice)
-    add_event(session, ev.InvoicePaid(fair_id=invoice.fair_id, invoice_id=invoice.id,
-                                      registration_id=invoice.registration_id, paid_on=domain.issue_date(now),
-                                      paid_vnd=invoice.paid_vnd), source=SOURCE)
+    uow.session.add(invoice)
+    uow.emit(ev.InvoicePaid(fair_id=invoice.fair_id, invoice_id=invoice.id, registration_id=invoice.registration_id,
+                            paid_on=domain.issue_date(now), paid_vnd=invoice.paid_vnd))
     log.info("billing.invoice_paid", invoice_id=invoice.id, paid_vnd=invoice.paid_vnd)
 
 
-async def void(session: AsyncSession, invoice: Invoice, *, reason: str, now: datetime) -> Invoice:
+async def void(uow: UnitOfWork, invoice: Invoice, *, reason: str, now: datetime) -> Invoice:
     """Void by a cancellation document that refers to the invoice; release its subsidy, credit what was paid."""
+    session = uow.session
+    domain.INVOICE_TRANSITIONS.check(invoice.status, InvoiceStatus.VOIDED)
     invoice.status = InvoiceStatus.VOIDED
     invoice.voided_at = now
     session.add(invoice)
@@ -189,11 +185,10 @@ async def void(session: AsyncSession, invoice: Invoice, *, reason: str, now: dat
         # Money received on an invoice that no longer exists is the exhibitor's: kept as a credit.
         session.add(Credit(centre_id=invoice.centre_id, exhibitor_id=invoice.exhibitor_id,
                            amount_vnd=invoice.paid_vnd, reason="voided", invoice_id=invoice.id, created_at=now))
-    add_event(session, ev.InvoiceVoided(fair_id=invoice.fair_id, invoice_id=invoice.id,
-                                        registration_id=invoice.registration_id, reason=reason,
-                                        cancellation_number=cancellation.number), source=SOURCE)
+    uow.emit(ev.InvoiceVoided(fair_id=invoice.fair_id, invoice_id=invoice.id, registration_id=invoice.registration_id,
+                              reason=reason, cancellation_number=cancellation.number))
     for event in await subsidies.release_share(session, invoice, reason=reason, now=now):
-        add_event(session, event, source=SOURCE)
+        uow.emit(event)
     log.info("billing.invoice_voided", invoice_id=invoice.id, registration_id=invoice.registration_id,
              reason=reason, cancellation_number=cancellation.number)
     return invoice

@@ -14,15 +14,13 @@ from datetime import date, datetime
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.billing.domain import invoices as domain
 from services.billing.domain.invoices import InvoiceStatus
 from services.billing.models import Invoice
-from services.billing.service import invoicing
 from shared.contracts import billing as ev
 from shared.db import Database
-from shared.outbox import add_event
+from shared.uow import UnitOfWork
 
 log = structlog.get_logger()
 BATCH = 500
@@ -32,25 +30,26 @@ async def check_overdue(*, db: Database, today: date, now: datetime) -> list[Inv
     """Mark every issued invoice due before ``today`` and not paid in full as overdue; returns them."""
     marked: list[Invoice] = []
     while True:
-        async with db.transaction() as session:
-            rows = (await session.exec(
+        async with db.unit_of_work() as uow:
+            rows = (await uow.session.exec(
                 select(Invoice).where(Invoice.status == InvoiceStatus.ISSUED, col(Invoice.due_on) < today)
                 .order_by(col(Invoice.due_on), col(Invoice.id)).limit(BATCH).with_for_update())).all()
             for invoice in rows:
                 if domain.is_overdue(due_on=invoice.due_on, today=today):
-                    marked.append(_mark(session, invoice, now=now))
+                    marked.append(_mark(uow, invoice, now=now))
         if len(rows) < BATCH:
             return marked
 
 
-def _mark(session: AsyncSession, invoice: Invoice, *, now: datetime) -> Invoice:
+def _mark(uow: UnitOfWork, invoice: Invoice, *, now: datetime) -> Invoice:
+    domain.INVOICE_TRANSITIONS.check(invoice.status, InvoiceStatus.OVERDUE)
     invoice.status = InvoiceStatus.OVERDUE
     invoice.overdue_at = now
-    session.add(invoice)
-    add_event(session, ev.InvoiceOverdue(
+    uow.session.add(invoice)
+    uow.emit(ev.InvoiceOverdue(
         fair_id=invoice.fair_id, invoice_id=invoice.id, registration_id=invoice.registration_id,
         exhibitor_id=invoice.exhibitor_id, due_on=invoice.due_on,
-        outstanding_vnd=max(invoice.payable_vnd - invoice.paid_vnd, 0)), source=invoicing.SOURCE)
+        outstanding_vnd=max(invoice.payable_vnd - invoice.paid_vnd, 0)))
     log.info("billing.invoice_overdue", invoice_id=invoice.id, registration_id=invoice.registration_id,
              due_on=invoice.due_on.isoformat())
     return invoice

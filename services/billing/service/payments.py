@@ -2,50 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from datetime import datetime
 
 import structlog
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.billing.adapters.vietqr import qr_svg, transfer_payload
 from services.billing.domain import invoices as domain
+from services.billing.domain.access import check_centre
 from services.billing.domain.amounts import format_vnd
 from services.billing.domain.invoices import InvoiceStatus, PaymentRefused
 from services.billing.models import CentreSettings, Credit, Invoice, Payment
-from services.billing.schemas.invoices import VietQrPublic, outstanding
+from services.billing.schemas.invoices import PaymentCreate
 from services.billing.service import invoicing, queries
-from services.billing.service.configuration import check_centre
-from shared.principal import Principal, Role
 from shared.contracts import billing as ev
 from shared.db import Database
 from shared.errors import Invalid, NotFound, Rejected
-from shared.outbox import add_event
-from shared.text import TEXT
+from shared.principal import Principal, Role
+from shared.uow import UnitOfWork
 
 log = structlog.get_logger()
-
-PaymentMethod = Literal["bank_transfer", "cash"]
-
-
-class PaymentCreate(BaseModel):
-    """Money received for an invoice: a bank transfer (with its bank reference) or cash (with a receipt number)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    amount_vnd: int = Field(description="whole đồng; must be positive", le=1_000_000_000_000)
-    method: PaymentMethod
-    reference: Annotated[str, Field(max_length=100), TEXT] = Field(
-        default="", description="bank transaction id or receipt number")
-    received_on: date = Field(description="the day the money came in: not before the invoice's date, not in the future")
-    accept_overpayment: bool = Field(
-        default=False, description="confirms an amount above what the invoice still owes (beyond the centre's "
-                                   "tolerance): the excess becomes the exhibitor's credit")
-
 
 async def record_payment(*, db: Database, principal: Principal, invoice_id: str, body: PaymentCreate,
                          now: datetime, overpayment_tolerance_vnd: int = 0) -> Payment:
@@ -56,7 +35,8 @@ async def record_payment(*, db: Database, principal: Principal, invoice_id: str,
     if body.received_on > domain.issue_date(now):
         raise Invalid("Ngày nhận tiền ở tương lai / received_on is in the future", field="received_on")
     try:
-        async with db.transaction() as session:
+        async with db.unit_of_work() as uow:
+            session = uow.session
             invoice = (await session.exec(select(Invoice).where(Invoice.id == invoice_id).with_for_update())).first()
             if invoice is None:
                 raise NotFound(f"Không tìm thấy hóa đơn / invoice {invoice_id} not found", code="not-found")
@@ -64,7 +44,7 @@ async def record_payment(*, db: Database, principal: Principal, invoice_id: str,
             if body.received_on < invoice.issued_on:
                 raise Invalid(f"Ngày nhận tiền trước ngày lập hóa đơn ({invoice.issued_on.isoformat()}) / received_on "
                               "is before the invoice's date", field="received_on", code="received-before-invoice")
-            payment = _apply(session, invoice, body, reference=reference, principal=principal, now=now,
+            payment = _apply(uow, invoice, body, reference=reference, principal=principal, now=now,
                              tolerance=overpayment_tolerance_vnd)
     except IntegrityError as exc:
         raise Rejected("Giao dịch đã được ghi nhận / this payment reference was already recorded",
@@ -72,7 +52,7 @@ async def record_payment(*, db: Database, principal: Principal, invoice_id: str,
     return payment
 
 
-def _apply(session: AsyncSession, invoice: Invoice, body: PaymentCreate, *, reference: str | None,
+def _apply(uow: UnitOfWork, invoice: Invoice, body: PaymentCreate, *, reference: str | None,
            principal: Principal, now: datetime, tolerance: int) -> Payment:
     try:
         outcome = domain.apply_payment(status=InvoiceStatus(invoice.status), payable=invoice.payable_vnd,
@@ -87,6 +67,7 @@ def _apply(session: AsyncSession, invoice: Invoice, body: PaymentCreate, *, refe
                       f"vượt vào số dư có của doanh nghiệp / the amount exceeds what is owed ({owed}) by {excess}: "
                       "confirm with accept_overpayment to keep the excess as the exhibitor's credit",
                       field="amount_vnd", code="overpayment-unconfirmed")
+    session = uow.session
     payment = Payment(invoice_id=invoice.id, amount_vnd=body.amount_vnd, applied_vnd=outcome.applied_vnd,
                       method=body.method, reference=reference, received_on=body.received_on,
                       recorded_by=principal.subject, recorded_at=now)
@@ -97,14 +78,14 @@ def _apply(session: AsyncSession, invoice: Invoice, body: PaymentCreate, *, refe
         session.add(Credit(centre_id=invoice.centre_id, exhibitor_id=invoice.exhibitor_id,
                            amount_vnd=outcome.credit_vnd, reason="overpayment", invoice_id=invoice.id,
                            payment_id=payment.id, created_at=now))
-    add_event(session, ev.PaymentReceived(
+    uow.emit(ev.PaymentReceived(
         fair_id=invoice.fair_id, invoice_id=invoice.id, registration_id=invoice.registration_id,
         payment_id=payment.id, amount_vnd=body.amount_vnd, method=body.method, reference=reference or "",
-        received_on=body.received_on), source=invoicing.SOURCE)
+        received_on=body.received_on))
     log.info("billing.payment_received", invoice_id=invoice.id, payment_id=payment.id, amount_vnd=body.amount_vnd,
              credit_vnd=outcome.credit_vnd)
     if outcome.paid_in_full:
-        invoicing.mark_paid(session, invoice, now=now)
+        invoicing.mark_paid(uow, invoice, now=now)
     return payment
 
 
@@ -122,13 +103,27 @@ async def credit_balance(*, db: Database, principal: Principal, exhibitor_id: st
     return int(total), rows
 
 
-async def vietqr_of(*, db: Database, principal: Principal, invoice_id: str) -> VietQrPublic:
+@dataclass(frozen=True)
+class Transfer:
+    """A VietQR (EMVCo) transfer of what an invoice still owes to its centre's account, and its QR code (SVG)."""
+
+    invoice_id: str
+    amount_vnd: int
+    bank_bin: str
+    bank_account: str
+    bank_account_name: str
+    purpose: str
+    payload: str
+    svg: str
+
+
+async def vietqr_of(*, db: Database, principal: Principal, invoice_id: str) -> Transfer:
     """The transfer payload for what the invoice still owes, to the centre's bank account."""
     view = await queries.get_invoice(db=db, principal=principal, invoice_id=invoice_id)
     invoice = view.invoice
     async with db.sessions() as session:
         centre = await session.get(CentreSettings, invoice.centre_id)
-    owed = outstanding(invoice)
+    owed = domain.still_owed(status=invoice.status, payable=invoice.payable_vnd, paid=invoice.paid_vnd)
     if owed <= 0:
         raise Rejected("Hóa đơn không còn số tiền phải trả / nothing is owed on this invoice", code="nothing-owed")
     if centre is None or not (centre.bank_bin and centre.bank_account):
@@ -137,6 +132,5 @@ async def vietqr_of(*, db: Database, principal: Principal, invoice_id: str) -> V
     purpose = f"{invoice.symbol} {invoice.number:08d}"
     payload = transfer_payload(bank_bin=centre.bank_bin, account=centre.bank_account, amount_vnd=owed,
                                purpose=purpose)
-    return VietQrPublic(invoice_id=invoice.id, amount_vnd=owed, bank_bin=centre.bank_bin,
-                        bank_account=centre.bank_account, bank_account_name=centre.bank_account_name,
-                        purpose=purpose, payload=payload, svg=qr_svg(payload))
+    return Transfer(invoice_id=invoice.id, amount_vnd=owed, bank_bin=centre.bank_bin, bank_account=centre.bank_account,
+                    bank_account_name=centre.bank_account_name, purpose=purpose, payload=payload, svg=qr_svg(payload))

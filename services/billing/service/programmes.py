@@ -12,29 +12,21 @@ from typing import Any
 
 import structlog
 from sqlalchemy import delete, func
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.billing.domain.access import check_centre, own_centre
 from services.billing.domain.programme_terms import TermsInvalid, first_overlap
+from services.billing.models import PROGRAMME_LISTS as LISTS
 from services.billing.models import CentreSettings, FairPriceList, SubsidyCommitment, SubsidyProgramme, SubsidyUsage
-from services.billing.schemas.programmes import ProgrammeCreate, ProgrammePublic, ProgrammeUpdate
-from services.billing.service.configuration import check_centre, own_centre
+from services.billing.schemas.programmes import ProgrammeCreate, ProgrammeUpdate
 from services.billing.service.subsidy_shares import terms_of
-from shared.principal import Principal
 from shared.db import Database, utcnow
 from shared.errors import Invalid, NotFound, Rejected
+from shared.principal import Principal
+from shared.uow import insert_ignore
 
 log = structlog.get_logger()
-LISTS = ("eligible_kinds", "eligible_provinces", "eligible_communes", "fair_ids")
-
-
-def programme_public(row: SubsidyProgramme) -> ProgrammePublic:
-    """Shape a programme."""
-    values: dict[str, Any] = row.model_dump()
-    values.update({name: json.loads(getattr(row, name)) for name in LISTS})
-    return ProgrammePublic.model_validate({**values, "remaining_vnd": row.budget_vnd - row.committed_vnd})
 
 
 def _stored(values: dict[str, Any]) -> dict[str, Any]:
@@ -43,10 +35,8 @@ def _stored(values: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _lock_centre(session: AsyncSession, centre_id: str) -> None:
-    connection = await session.connection()
-    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    await session.exec(insert(CentreSettings).values(centre_id=centre_id, updated_at=utcnow()).on_conflict_do_nothing(
-        index_elements=["centre_id"]))
+    await insert_ignore(session, CentreSettings, {"centre_id": centre_id, "updated_at": utcnow()},
+                        index_elements=["centre_id"])
     await session.exec(select(CentreSettings).where(CentreSettings.centre_id == centre_id).with_for_update())
 
 

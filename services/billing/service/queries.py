@@ -11,9 +11,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.billing.domain.invoice_lines import InvoiceLine, InvoiceTotals, compute_totals
 from services.billing.domain.vat import VatRate
 from services.billing.models import Invoice, InvoiceCancellation, InvoiceLineRow, InvoiceSubmission, Payment
-from shared.principal import Principal, Role
 from shared.db import Database
 from shared.errors import NotFound
+from shared.principal import Principal, Role
 
 
 @dataclass(frozen=True)

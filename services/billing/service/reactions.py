@@ -1,8 +1,9 @@
 """Use cases of the billing service that react to events; each runs in the consumer's transaction.
 
 The consumer applies a batch of events in one transaction (one per event when it falls back) and records
-each event's id in the inbox inside it, so every function here gets that ``session`` and never commits:
-state, invoice number, subsidy commitment and outbox rows are committed together, or not at all.
+each event's id in the inbox inside it, so every function here gets that ``session`` (wrapped in a unit of work,
+``uow``, by the handler when the reaction emits events) and never commits: state, invoice number, subsidy
+commitment and outbox rows are committed together, or not at all.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.billing.domain import invoices as domain
 from services.billing.domain.invoices import InvoiceStatus, Order
-from services.billing.domain.pricing import Extra
 from services.billing.domain.vat import DEFAULT_VAT_TABLE, VatRule
-from services.billing.models import BuyerSnapshot, ExtraOrder, FairPriceList, Invoice
+from services.billing.models import BuyerSnapshot, FairPriceList, Invoice
 from services.billing.service import invoicing, lookup, per_transaction
+from services.billing.service.extras import extras_of, pending_extras
 from services.billing.service.invoicing import take_number
 from services.billing.service.lookup import UnknownFair, UnknownRegistration
 from shared.contracts.booths import BoothsAssigned
 from shared.contracts.registration import FairInfo, RegistrationApproved, RegistrationCancelled
 from shared.db import utcnow
+from shared.uow import UnitOfWork
 
 __all__ = ["UnknownFair", "UnknownRegistration", "issue_invoice", "record_buyer", "record_fair", "take_number",
            "void_registration_invoices"]
@@ -75,7 +77,7 @@ async def record_buyer(*, session: AsyncSession, approved: RegistrationApproved)
     return row
 
 
-async def issue_invoice(*, session: AsyncSession, assigned: BoothsAssigned, now: datetime,
+async def issue_invoice(*, uow: UnitOfWork, assigned: BoothsAssigned, now: datetime,
                         due_in_days: int = domain.DUE_IN_DAYS,
                         vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE,
                         approved_at: Callable[[datetime], None] | None = None) -> Invoice | None:
@@ -86,6 +88,7 @@ async def issue_invoice(*, session: AsyncSession, assigned: BoothsAssigned, now:
     registration.approved it needs. Then it raises NotYet and the consumer parks it until they have come
     (dead-lettered if they never do). An assignment contradicting its registration is dead-lettered.
     """
+    session = uow.session
     found = await lookup.look_up(session, assigned)
     if found.invoiced:
         log.info("billing.assignment_already_invoiced", assignment_id=assigned.assignment_id)
@@ -102,7 +105,7 @@ async def issue_invoice(*, session: AsyncSession, assigned: BoothsAssigned, now:
         orders = await pending_extras(session, buyer.registration_id) if found.pending_extras else []
         order = Order(fair_name=fair.name, booth_codes=tuple(assigned.booth_codes),
                       corner_count=assigned.corner_count, exhibitor_kind=buyer.kind, extras=extras_of(fair, orders))
-        invoice = await invoicing.issue(session, fair=fair, buyer=buyer, order=order,
+        invoice = await invoicing.issue(uow, fair=fair, buyer=buyer, order=order,
                                         assignment_id=assigned.assignment_id, now=now, due_in_days=due_in_days,
                                         vat_table=vat_table)
     lookup.issued_assignments(session).add(assigned.assignment_id)
@@ -114,31 +117,10 @@ async def issue_invoice(*, session: AsyncSession, assigned: BoothsAssigned, now:
     return invoice
 
 
-async def pending_extras(session: AsyncSession, registration_id: str) -> list[ExtraOrder]:
-    """Extras ordered for a registration that no invoice charges yet (this transaction's invoices included)."""
-    rows = (await session.exec(
-        select(ExtraOrder).where(ExtraOrder.registration_id == registration_id,
-                                 col(ExtraOrder.invoice_id).is_(None)).order_by(col(ExtraOrder.id)))).all()
-    # Read without autoflush, a row an invoice of this transaction charges is still NULL in the database; the
-    # session hands back its own object, which knows.
-    return [row for row in rows if row.invoice_id is None]
-
-
-def extras_of(fair: FairPriceList, orders: list[ExtraOrder]) -> tuple[tuple[Extra, int], ...]:
-    """The priced extras of ``orders``; an extra the price list no longer offers is skipped (and logged)."""
-    prices = invoicing.price_list_of(fair)
-    priced: list[tuple[Extra, int]] = []
-    for row in orders:
-        try:
-            priced.append((prices.extra_of(row.code), row.quantity))
-        except KeyError:
-            log.warning("billing.extra_no_longer_offered", fair_id=fair.fair_id, code=row.code)
-    return tuple(priced)
-
-
-async def void_registration_invoices(*, session: AsyncSession, cancelled: RegistrationCancelled,
+async def void_registration_invoices(*, uow: UnitOfWork, cancelled: RegistrationCancelled,
                                      now: datetime) -> list[Invoice]:
     """Void the registration's unpaid invoices by a cancellation document each; paid ones stay."""
+    session = uow.session
     buyer = await session.get(BuyerSnapshot, cancelled.registration_id)
     if buyer is not None and buyer.cancelled_at is None:
         buyer.cancelled_at = now
@@ -151,5 +133,5 @@ async def void_registration_invoices(*, session: AsyncSession, cancelled: Regist
         if not domain.is_voidable(InvoiceStatus(invoice.status)):
             log.info("billing.invoice_not_voided", invoice_id=invoice.id, status=invoice.status)
             continue
-        voided.append(await invoicing.void(session, invoice, reason=cancelled.reason, now=now))
+        voided.append(await invoicing.void(uow, invoice, reason=cancelled.reason, now=now))
     return voided

@@ -40,12 +40,13 @@ from services.billing.adapters.einvoice.provider import (
 )
 from services.billing.adapters.pdf import render_invoice
 from services.billing.domain.numbering import format_invoice_number
-from services.billing.models import Invoice, InvoiceSubmission, SubmissionStatus
-from services.billing.service import invoicing, queries
+from services.billing.domain.submissions import SUBMISSION_TRANSITIONS, SubmissionStatus
+from services.billing.models import Invoice, InvoiceSubmission
+from services.billing.service import queries
 from shared.contracts import billing as ev
 from shared.db import Database
-from shared.outbox import add_event
 from shared.tasks import raise_if_cancelling
+from shared.uow import UnitOfWork
 
 log = structlog.get_logger()
 MAX_BACKOFF_S = 3600.0
@@ -135,7 +136,8 @@ async def _locked(session: AsyncSession, invoice_id: str) -> InvoiceSubmission:
 
 async def _record_receipt(*, db: Database, invoice_id: str, receipt: Receipt, provider: str,
                           now: datetime) -> str:
-    async with db.transaction() as session:
+    async with db.unit_of_work() as uow:
+        session = uow.session
         row = await _locked(session, invoice_id)
         if row.status == SubmissionStatus.AUTHORISED:  # recorded already (another replica, an operator)
             return row.status
@@ -143,11 +145,13 @@ async def _record_receipt(*, db: Database, invoice_id: str, receipt: Receipt, pr
         if receipt.authority_code is None:
             invoice = await session.get(Invoice, invoice_id)
             with_code = invoice is not None and invoice.symbol.startswith("C")
-            row.status = SubmissionStatus.AWAITING_CODE if with_code else SubmissionStatus.SENT
+            handed_over = SubmissionStatus.AWAITING_CODE if with_code else SubmissionStatus.SENT
+            SUBMISSION_TRANSITIONS.check(row.status, handed_over)
+            row.status = handed_over
             session.add(row)
             log.info("billing.einvoice_submitted", invoice_id=invoice_id, provider=provider, reference=row.reference)
             return row.status
-        await authorise(session, row, code=receipt.authority_code, how=provider, now=now)
+        await authorise(uow, row, code=receipt.authority_code, how=provider, now=now)
         return row.status
 
 
@@ -159,6 +163,7 @@ async def _record_failure(*, db: Database, invoice_id: str, error: str, now: dat
             return row.status
         row.last_error = error[:1000]
         if final or row.attempts >= policy.max_attempts:
+            SUBMISSION_TRANSITIONS.check(row.status, SubmissionStatus.FAILED)
             row.status = SubmissionStatus.FAILED
             log.error("billing.einvoice_failed", invoice_id=invoice_id, attempts=row.attempts, error=error)
         else:
@@ -169,18 +174,20 @@ async def _record_failure(*, db: Database, invoice_id: str, error: str, now: dat
         return row.status
 
 
-async def authorise(session: AsyncSession, row: InvoiceSubmission, *, code: str, how: str, now: datetime) -> None:
+async def authorise(uow: UnitOfWork, row: InvoiceSubmission, *, code: str, how: str, now: datetime) -> None:
     """Store the authority's code and stage ``invoice.authorised``, in the caller's transaction (once)."""
+    session = uow.session
     invoice = await session.get(Invoice, row.invoice_id)
     assert invoice is not None  # a submission row refers to its invoice (foreign key)
+    SUBMISSION_TRANSITIONS.check(row.status, SubmissionStatus.AUTHORISED)
     row.status, row.authority_code, row.authorised_at, row.provider = SubmissionStatus.AUTHORISED, code, now, how
     row.last_error = ""
     session.add(row)
-    add_event(session, ev.InvoiceAuthorised(
+    uow.emit(ev.InvoiceAuthorised(
         fair_id=invoice.fair_id, invoice_id=invoice.id, registration_id=invoice.registration_id,
         exhibitor_id=invoice.exhibitor_id, form=invoice.form, symbol=invoice.symbol,
         number=format_invoice_number(invoice.number), authority_code=code, authorised_at=now, provider=how),
-        source=invoicing.SOURCE)
+)
     log.info("billing.invoice_authorised", invoice_id=invoice.id, authority_code=code, provider=how)
 
 

@@ -20,6 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.billing.domain.amounts import format_vnd
 from services.billing.domain.invoices import InvoiceDraft, SubsidySplit
 from services.billing.domain.programme_terms import (
+    COMMITMENT_TRANSITIONS,
+    CommitmentStatus,
     Level,
     ProgrammeTerms,
     Recipient,
@@ -153,13 +155,15 @@ async def release_share(session: AsyncSession, invoice: Invoice, *, reason: str,
     """Return a voided invoice's commitment to its programme's budget; the subsidy.released to stage."""
     commitment = (await session.exec(
         select(SubsidyCommitment).where(SubsidyCommitment.invoice_id == invoice.id,
-                                        SubsidyCommitment.status == "committed").with_for_update())).first()
+                                        SubsidyCommitment.status == CommitmentStatus.COMMITTED)
+        .with_for_update())).first()
     if commitment is None:
         return []
     # The same lock order as issuing (the exhibitor's usage row, then the programme's), or the two deadlock.
     await budget.give_back_booths(session, commitment.programme_id, commitment.exhibitor_id, commitment.booths)
     await budget.give_back_budget(session, commitment.programme_id, commitment.amount_vnd)
-    commitment.status = "released"
+    COMMITMENT_TRANSITIONS.check(commitment.status, CommitmentStatus.RELEASED)
+    commitment.status = CommitmentStatus.RELEASED
     commitment.released_at = now
     session.add(commitment)
     log.info("billing.subsidy_released", programme_id=commitment.programme_id, amount_vnd=commitment.amount_vnd,

@@ -1,26 +1,20 @@
-"""Request and response bodies of a fair's price list and a centre's invoice settings."""
+"""Request and response bodies of a fair's price list."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from services.billing.domain.numbering import TYPE_LETTERS
 from services.billing.domain.pricing import Extra, PriceList, Surcharge
+from services.billing.schemas import Strict
+from shared.contracts.registration import ExhibitorKind
 from shared.text import NAME, TEXT
 
-ExhibitorKind = Literal["enterprise", "cooperative", "cooperative_group", "household"]
 # A category of the VAT table in force (built in: service, standard, zero_rated, not_subject; BILLING_VAT_RULES
 # may add more), checked against that table when the price list is set.
 VatCategory = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")]
-
-
-class Strict(BaseModel):
-    """A request body: unknown fields are refused."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class SurchargeBody(Strict):
@@ -86,54 +80,35 @@ class PriceListBody(Strict):
             booth_vat_category=self.booth_vat_category)
 
 
-class PriceListPublic(PriceListBody):
-    """A fair's price list in full."""
+class SurchargePublic(BaseModel):
+    """A surcharge per booth as set."""
 
-    model_config = ConfigDict(extra="ignore")
+    amount_vnd: int = 0
+    percent: int = 0
 
+
+class ExtraPublic(BaseModel):
+    """An extra the fair offers."""
+
+    code: str
+    name: str
+    unit: str
+    unit_price_vnd: int
+    vat_category: str = "service"
+    per_booth: bool = False
+
+
+class PriceListPublic(BaseModel):
+    """A fair's price list in full: the standard booth price from the fair, the organizer's part as set."""
+
+    price_by_kind: dict[ExhibitorKind, int] = Field(default_factory=dict,
+                                                     description="booth price per exhibitor kind, in đồng")
+    corner_surcharge: SurchargePublic = SurchargePublic()
+    premium_surcharge: SurchargePublic = SurchargePublic()
+    premium_booth_codes: list[str] = Field(default_factory=list)
+    extras: list[ExtraPublic] = Field(default_factory=list)
+    booth_vat_category: str = Field(default="service", description="VAT category of booth rent and surcharges")
     fair_id: str
     fair_name: str
     booth_price_vnd: int = Field(description="standard booth price, from the fair (registration service)")
     updated_at: datetime
-
-
-class ExtraQuantity(Strict):
-    """How many of one extra."""
-
-    code: str = Field(pattern=r"^[a-z0-9_-]{1,40}$")
-    quantity: int = Field(ge=1, le=1000)
-
-
-class ExtrasOrder(Strict):
-    """Extras for a registration: charged on its booth invoice, or on an invoice of their own once that exists."""
-
-    items: list[ExtraQuantity] = Field(min_length=1, max_length=50)
-
-
-class InvoiceSettingsBody(Strict):
-    """A centre's invoicing settings: form and symbol parts, payment terms, bank account for VietQR."""
-
-    form: str = Field(default="1", pattern=r"^[1-9]$")
-    with_tax_authority_code: bool = True
-    type_letter: str = Field(default="T", pattern=r"^[A-Z]$")
-    series: str = Field(default="AA", pattern=r"^[A-Z]{2}$")
-    due_in_days: int | None = Field(default=None, ge=0, le=365)
-    bank_bin: str = Field(default="", pattern=r"^(\d{6})?$", description="NAPAS BIN of the bank, 6 digits")
-    bank_account: str = Field(default="", pattern=r"^[0-9A-Za-z]{0,19}$")
-    bank_account_name: Annotated[str, Field(max_length=100), NAME] = ""
-
-    @field_validator("type_letter")
-    @classmethod
-    def _known_type(cls, value: str) -> str:
-        if value not in TYPE_LETTERS:
-            raise ValueError(f"unknown invoice type letter {value}; one of {''.join(sorted(TYPE_LETTERS))}")
-        return value
-
-
-class InvoiceSettingsPublic(InvoiceSettingsBody):
-    """A centre's invoicing settings and the symbol they give this year."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    centre_id: str
-    symbol_this_year: str
