@@ -12,7 +12,7 @@ from pathlib import Path
 
 import structlog
 
-from devstack.embedded import EmbeddedInfra, create_topics, free_port, start_infra
+from devstack.embedded import EmbeddedInfra, create_topics, start_infra
 from devstack.services import BY_NAME, SERVICE_ORDER, SERVICE_PORTS
 from devstack.supervisor import ServiceSpec, Supervisor
 from shared.contracts import all_topics
@@ -46,6 +46,13 @@ class Platform:
         """Base URL of a service."""
         return f"http://127.0.0.1:{self.ports[service]}"
 
+    def learn_port(self, service: str) -> None:
+        """Record where a started service listens: in `ports`, and in the environment later services get."""
+        port = self.supervisor.port(service)
+        self.ports[service] = port
+        self.env[f"{service.upper()}_PORT"] = str(port)
+        self.env[f"{service.upper()}_URL"] = f"http://127.0.0.1:{port}"
+
     def spec(self, service: str) -> ServiceSpec:
         """How a service is started."""
         return ServiceSpec(service, self.ports[service], BY_NAME[service].module)
@@ -55,6 +62,7 @@ class Platform:
         spec = self.spec(service)
         self.supervisor.start(spec, self.env, self.var_dir / "logs" / f"{service}.log")
         await self.supervisor.wait_ready(spec, timeout=timeout)
+        self.learn_port(service)
 
     async def restart_service(self, service: str, *, kill: bool = False, timeout: float = 90) -> None:  # noqa: ASYNC109
         """Stop (or kill) a service and start it again."""
@@ -90,7 +98,8 @@ def service_env(*, var_dir: Path, bootstrap: str, redis_url: str, ports: Mapping
     }
     for name, port in ports.items():
         env[f"{name.upper()}_PORT"] = str(port)
-        env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
+        if port:  # 0: the service picks one and reports it (told to the others once known)
+            env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
     env.update(extra or {})
     return env
 
@@ -135,16 +144,22 @@ async def start_platform(var_dir: Path, *, ports: Mapping[str, int] | None = Non
     redis_url = external_redis or (infra.redis_url if infra else "")
     if external_kafka:
         await create_topics(bootstrap, all_topics())
-    chosen = dict(ports) if ports else {name: free_port() for name in SERVICE_PORTS}
+    # Without given ports each service binds one the system picks and reports it: no free_port() race.
+    chosen = dict(ports) if ports else dict.fromkeys(SERVICE_PORTS, 0)
     broker_env = embedded_broker_env() if infra is not None and not external_kafka else {}
     env = service_env(var_dir=var_dir, bootstrap=bootstrap, redis_url=redis_url, ports=chosen,
                       extra={**broker_env, **(extra_env or {})})
     platform = Platform(var_dir=var_dir, bootstrap=bootstrap, redis_url=redis_url, ports=chosen, env=env,
                         infra=infra)
     try:
-        for service in services:
-            platform.supervisor.start(platform.spec(service), env, var_dir / "logs" / f"{service}.log")
-        await asyncio.gather(*(platform.supervisor.wait_ready(platform.spec(s), timeout=120) for s in services))
+        # Those that call the others start once the others listen (their ports known: their URLs in the env).
+        waves = ([s for s in services if not BY_NAME[s].calls_others], [s for s in services if BY_NAME[s].calls_others])
+        for wave in waves:
+            for service in wave:
+                platform.supervisor.start(platform.spec(service), platform.env, var_dir / "logs" / f"{service}.log")
+            await asyncio.gather(*(platform.supervisor.wait_ready(platform.spec(s), timeout=120) for s in wave))
+            for service in wave:
+                platform.learn_port(service)
     except BaseException:
         platform.stop()
         raise

@@ -16,6 +16,7 @@ class Service:
 
     name: str
     port: int
+    calls_others: bool = False  # it is told the others' URLs (<NAME>_URL), so it starts once they listen
 
     @property
     def module(self) -> str:
@@ -35,7 +36,7 @@ SERVICES: tuple[Service, ...] = (
     Service("markets", 8003),
     Service("billing", 8004),
     Service("subscriptions", 8005),
-    Service("portal", 8000),
+    Service("portal", 8000, calls_others=True),
 )
 SERVICE_ORDER: tuple[str, ...] = tuple(service.name for service in SERVICES)
 SERVICE_PORTS: dict[str, int] = {service.name: service.port for service in SERVICES}

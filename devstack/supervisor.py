@@ -21,6 +21,7 @@ import httpx
 import structlog
 
 from devstack.embedded import kill_process, log_tail, signal_group, spawn, stop_process
+from shared.serve import PORT_FILE_ENV
 
 log = structlog.get_logger()
 
@@ -31,7 +32,8 @@ class ServiceStartError(RuntimeError):
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """A service started as `python -m <module>`, answering GET /ready on `port`."""
+    """A service started as `python -m <module>`, answering GET /ready on `port`; port 0: the service binds a port
+    the system picks and reports it (shared/serve.py's port file), and keeps it across restarts."""
 
     name: str
     port: int
@@ -65,6 +67,11 @@ class _Child:
     restarts: int = 0  # restarts by the watcher, in all
     consecutive: int = 0  # restarts since the service last stayed up `stable_s`
     restart_at: float | None = None  # when the watcher starts it again (it died)
+    port: int = 0  # where it listens: the spec's, else the one it reported (0 until then)
+
+    @property
+    def port_file(self) -> Path:
+        return self.log_path.with_name(f"{self.spec.name}.port")
 
 
 class Supervisor:
@@ -106,15 +113,24 @@ class Supervisor:
         existing = self._children.get(spec.name)
         if existing is not None and existing.proc.poll() is None:
             raise ServiceStartError(f"service {spec.name!r} is already running (pid {existing.proc.pid})")
+        port = spec.port or (existing.port if existing is not None and existing.spec.name == spec.name else 0)
+        port_file = log_path.with_name(f"{spec.name}.port")
+        port_file.unlink(missing_ok=True)
         # Unbuffered so the log tail in errors shows the child's last words.
-        full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+        full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **env, PORT_FILE_ENV: str(port_file)}
+        if port and not spec.port:  # started again: the port it reported the first time (others were told it)
+            full_env[f"{spec.module.rsplit('.', 1)[-1].upper()}_PORT"] = str(port)
         proc = spawn([sys.executable, "-m", spec.module], log_path, full_env)
-        child = _Child(spec, dict(env), log_path, proc)
+        child = _Child(spec, dict(env), log_path, proc, port=spec.port)
         if existing is not None and existing.spec == spec:  # the counts survive a restart
             child.restarts, child.consecutive = existing.restarts, existing.consecutive
         self._children[spec.name] = child
-        log.info("service_started", service=spec.name, pid=proc.pid, port=spec.port, log=str(log_path))
+        log.info("service_started", service=spec.name, pid=proc.pid, port=port, log=str(log_path))
         return proc
+
+    def port(self, name: str) -> int:
+        """Where service `name` listens (0 while a service started on port 0 has not said yet)."""
+        return self._child(name).port
 
     def restarts(self, name: str) -> int:
         """How many times the watcher has started service `name` again after it died."""
@@ -123,18 +139,21 @@ class Supervisor:
     async def wait_ready(self, spec: ServiceSpec, timeout: float = 60) -> None:  # noqa: ASYNC109
         """Poll GET /ready until 200; raise ServiceStartError with the log tail if it exits or times out."""
         child = self._child(spec.name)
-        url = f"http://127.0.0.1:{spec.port}/ready"
         deadline = time.monotonic() + timeout
         # trust_env=False: a proxy from HTTP(S)_PROXY must never sit between us and a local child.
         async with httpx.AsyncClient(timeout=2.0, trust_env=False) as client:
             while time.monotonic() < deadline:
                 self._raise_if_exited(child)
-                if await _is_ready(client, url):
-                    log.info("service_ready", service=spec.name, port=spec.port)
+                if not child.port:
+                    child.port = _reported_port(child.port_file)
+                url = f"http://127.0.0.1:{child.port or '?'}/ready"
+                if child.port and await _is_ready(client, url):
+                    log.info("service_ready", service=spec.name, port=child.port)
                     return
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.05 if not child.port else 0.1)
         self._raise_if_exited(child)
         tail = log_tail(child.log_path)
+        url = f"http://127.0.0.1:{child.port or '?'}/ready"
         raise ServiceStartError(
             f"service {spec.name!r} not ready at {url} after {timeout}s; log tail:\n{tail}"
         )
@@ -252,6 +271,14 @@ class Supervisor:
             raise ServiceStartError(
                 f"service {child.spec.name!r} exited with code {code}; log tail:\n{log_tail(child.log_path)}"
             )
+
+
+def _reported_port(path: Path) -> int:
+    """The port a service wrote to its port file, 0 while there is none."""
+    try:
+        return int(path.read_text(encoding="ascii").strip() or 0)
+    except (FileNotFoundError, ValueError):
+        return 0
 
 
 async def _is_ready(client: httpx.AsyncClient, url: str) -> bool:

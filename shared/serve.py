@@ -1,8 +1,15 @@
-"""Runs one service as a process: logging configured once, then uvicorn on the service's port."""
+"""Runs one service as a process: logging configured once, then uvicorn on the service's port.
+
+Port 0 asks the system for a free port; the process binds it itself (no bind-release-rebind race) and writes the
+port it got to the file HANGVIET_PORT_FILE names, when set, for whoever started it (devstack's supervisor).
+"""
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -10,11 +17,46 @@ from fastapi import FastAPI
 from shared.logs import configure_logging
 from shared.settings import Settings, load_settings
 
+PORT_FILE_ENV = "HANGVIET_PORT_FILE"
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A socket bound (not yet listening) to host:port; port 0 lets the system choose."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def report_port(port: int, path: str | None = None) -> None:
+    """Write the bound port to the port file (atomically: a reader sees the whole number or no file)."""
+    path = path if path is not None else os.environ.get(PORT_FILE_ENV)
+    if not path:
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.write_text(f"{port}\n", encoding="ascii")
+    partial.replace(target)
+
 
 def run_service(name: str, create_app: Callable[[Settings], FastAPI]) -> None:
     """Build the service's app from the environment and serve it until SIGTERM/SIGINT."""
     settings = load_settings(name)
     configure_logging(name)
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False,
-                timeout_graceful_shutdown=5)
+    sock = bind(settings.host, settings.port)
+    port = sock.getsockname()[1]
+    report_port(port)
+    config = uvicorn.Config(app, host=settings.host, port=port, log_config=None, access_log=False,
+                            timeout_graceful_shutdown=5)
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock])
+    if not server.started:  # the app's startup failed (as uvicorn.run exits)
+        raise SystemExit(3)

@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient
 
-from devstack.embedded import EmbeddedInfra, create_topics, free_port, start_infra
+from devstack.embedded import EmbeddedInfra, create_topics, start_infra
 from devstack.supervisor import ServiceSpec, ServiceStartError, Supervisor
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
@@ -159,7 +159,6 @@ async def test_stop_leaves_no_processes(tmp_path: Path) -> None:
 
 READY_SERVICE = """
 import http.server, os, sys
-port = int(os.environ["TINY_PORT"])
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200 if self.path == "/ready" else 404)
@@ -167,8 +166,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b"ok")
     def log_message(self, *args):
         pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)  # a port the system picks, reported as services do
+port = server.server_address[1]
+with open(os.environ["HANGVIET_PORT_FILE"] + ".partial", "w") as f:
+    f.write(str(port))
+os.replace(os.environ["HANGVIET_PORT_FILE"] + ".partial", os.environ["HANGVIET_PORT_FILE"])
 print("tiny service listening", port, flush=True)
-http.server.HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+server.serve_forever()
 """
 
 CRASHING_SERVICE = """
@@ -194,8 +198,8 @@ def _write_module(tmp_path: Path, name: str, source: str) -> str:
 
 async def test_supervisor_start_kill_restart_stop_all(tmp_path: Path) -> None:
     module = _write_module(tmp_path, "tiny_ready_svc", READY_SERVICE)
-    spec = ServiceSpec(name="tiny", port=free_port(), module=module)
-    env = {"PYTHONPATH": str(tmp_path), "TINY_PORT": str(spec.port)}
+    spec = ServiceSpec(name="tiny", port=0, module=module)
+    env = {"PYTHONPATH": str(tmp_path)}
     log_path = tmp_path / "logs" / "tiny.log"
 
     with Supervisor(stop_timeout=5) as sup:
@@ -220,7 +224,7 @@ async def test_supervisor_start_kill_restart_stop_all(tmp_path: Path) -> None:
 
 async def test_supervisor_wait_ready_reports_early_exit(tmp_path: Path) -> None:
     module = _write_module(tmp_path, "crashing_svc", CRASHING_SERVICE)
-    spec = ServiceSpec(name="crashy", port=free_port(), module=module)
+    spec = ServiceSpec(name="crashy", port=0, module=module)
     with Supervisor() as sup:
         sup.start(spec, {"PYTHONPATH": str(tmp_path)}, tmp_path / "crashy.log")
         started = time.monotonic()
@@ -233,7 +237,7 @@ async def test_supervisor_wait_ready_reports_early_exit(tmp_path: Path) -> None:
 async def test_supervisor_stop_all_kills_stubborn_children_and_grandchildren(tmp_path: Path) -> None:
     module = _write_module(tmp_path, "stubborn_svc", STUBBORN_SERVICE)
     pid_file = tmp_path / "grandchild.pid"
-    spec = ServiceSpec(name="stubborn", port=free_port(), module=module)
+    spec = ServiceSpec(name="stubborn", port=0, module=module)
     env = {"PYTHONPATH": str(tmp_path), "GRANDCHILD_PID_FILE": str(pid_file)}
     with Supervisor(stop_timeout=1) as sup:
         proc = sup.start(spec, env, tmp_path / "stubborn.log")

@@ -20,7 +20,6 @@ import pytest
 import pytest_asyncio
 from aiokafka.partitioner import murmur2
 
-from devstack.embedded import free_port
 from devstack.platform import Platform, start_platform
 from devstack.supervisor import ServiceSpec
 from tests.conftest import POSTGRES_URL, make_postgres_database
@@ -52,12 +51,11 @@ async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pl
                                    extra_env={"HANGVIET_ENV": "test", **databases})
     try:
         for name in REPLICATED:
-            port = free_port()
-            spec = ServiceSpec(f"{name}-2", port, f"services.{name}")
-            running.supervisor.start(spec, {**running.env, f"{name.upper()}_PORT": str(port)},
+            spec = ServiceSpec(f"{name}-2", 0, f"services.{name}")  # port 0: it binds one and reports it
+            running.supervisor.start(spec, {**running.env, f"{name.upper()}_PORT": "0"},
                                      var_dir / "logs" / f"{name}-2.log")
             await running.supervisor.wait_ready(spec, timeout=120)
-            running.ports[f"{name}-2"] = port
+            running.ports[f"{name}-2"] = running.supervisor.port(spec.name)
         yield running
     finally:
         running.stop()

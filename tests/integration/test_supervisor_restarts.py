@@ -16,7 +16,6 @@ import pytest
 import pytest_asyncio
 from structlog.testing import capture_logs
 
-from devstack.embedded import free_port
 from devstack.platform import Platform, start_platform
 from devstack.supervisor import RestartPolicy, ServiceSpec, Supervisor
 from tests.integration.helpers import eventually
@@ -27,15 +26,19 @@ pytestmark = [pytest.mark.integration]
 
 READY_SERVICE = """
 import http.server, os
-port = int(os.environ["TINY_PORT"])
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200 if self.path == "/ready" else 404)
         self.end_headers()
     def log_message(self, *args):
         pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)  # a port the system picks, reported as services do
+port = server.server_address[1]
+with open(os.environ["HANGVIET_PORT_FILE"] + ".partial", "w") as f:
+    f.write(str(port))
+os.replace(os.environ["HANGVIET_PORT_FILE"] + ".partial", os.environ["HANGVIET_PORT_FILE"])
 print("tiny service listening", port, flush=True)
-http.server.HTTPServer(("127.0.0.1", port), Handler).serve_forever()
+server.serve_forever()
 """
 
 CRASHING_SERVICE = """
@@ -47,8 +50,8 @@ sys.exit(3)
 
 def tiny(tmp_path: Path, name: str, source: str) -> tuple[ServiceSpec, dict[str, str], Path]:
     (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
-    spec = ServiceSpec(name=name, port=free_port(), module=name)
-    return spec, {"PYTHONPATH": str(tmp_path), "TINY_PORT": str(spec.port)}, tmp_path / f"{name}.log"
+    spec = ServiceSpec(name=name, port=0, module=name)
+    return spec, {"PYTHONPATH": str(tmp_path)}, tmp_path / f"{name}.log"
 
 
 async def watching(sup: Supervisor) -> asyncio.Task[None]:
