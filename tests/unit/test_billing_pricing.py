@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.billing.domain.pricing import Extra, LineKind, PriceList, Surcharge, percent_half_up
+from services.billing.domain.pricing import Extra, LineKind, PriceList, Surcharge, percent_half_up, price_list_of_config
 from services.billing.domain.vat import VAT_8
+from services.billing.schemas.price_lists import PriceListBody
 
 DESCRIPTION = "Thuê gian hàng tiêu chuẩn 3m×3m – Hội chợ (A01, A02, A03)"
 
@@ -83,3 +86,25 @@ class TestRounding:
     def test_half_up_is_never_more_than_half_a_dong_off(self, amount, percent):
         exact = amount * percent / 100
         assert abs(percent_half_up(amount, percent) - exact) <= 0.5
+
+
+class TestStoredPriceList:
+    """The price list kept for a fair is read back by the domain, never by the request body that set it."""
+
+    def test_nothing_set_is_the_standard_price_alone(self):
+        assert price_list_of_config({}, 5_000_000) == PriceList(booth_price_vnd=5_000_000)
+
+    def test_what_the_body_stored_reads_back_as_the_body_meant_it(self):
+        body = PriceListBody.model_validate({
+            "price_by_kind": {"household": 3_500_000}, "corner_surcharge": {"amount_vnd": 500_000},
+            "premium_surcharge": {"percent": 10}, "premium_booth_codes": ["A01", "B02"],
+            "extras": [{"code": "power", "name": "Điện chiếu sáng", "unit": "bộ", "unit_price_vnd": 200_000,
+                        "per_booth": True}, {"code": "table", "name": "Bàn", "unit": "cái", "unit_price_vnd": 50_000,
+                                             "vat_category": "standard"}],
+            "booth_vat_category": "standard"})
+        stored = json.loads(body.model_dump_json())
+        assert price_list_of_config(stored, 5_000_000) == body.to_price_list(5_000_000)
+
+    def test_a_stored_list_breaking_a_rule_is_refused(self):
+        with pytest.raises(ValueError):
+            price_list_of_config({"price_by_kind": {"ngo": 1}}, 5_000_000)
