@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, cast
 
 from alembic import command
 from alembic.autogenerate import compare_metadata, render
@@ -127,8 +128,10 @@ def options(history: History) -> dict[str, Any]:
             "render_item": _render_item}
 
 
-def run_environment(context: EnvironmentContext) -> None:
-    """The body of every service's `env.py`: run its revisions on the connection `shared.migrations` gives."""
+def run_environment(alembic_context: EnvironmentContext | ModuleType) -> None:
+    """The body of every service's `env.py`: run its revisions on the connection `shared.migrations` gives.
+    `alembic.context` is a module proxying the running EnvironmentContext, so either is taken."""
+    context = cast(EnvironmentContext, alembic_context)
     config = context.config
     history: History = config.attributes["history"]
     connection: Connection = config.attributes["connection"]

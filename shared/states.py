@@ -15,10 +15,11 @@ S = TypeVar("S", bound=StrEnum)
 
 
 class Transitions(Generic[S]):
-    """Which status may follow which: `Transitions("invoice", {ISSUED: {PAID, VOIDED}, ...})`."""
+    """Which status may follow which: `Transitions(("hoá đơn", "invoice"), {ISSUED: {PAID, VOIDED}, ...})`; the
+    subject is named in Vietnamese and English (one language per screen: each half of the message in its own)."""
 
-    def __init__(self, subject: str, allowed: Mapping[S, frozenset[S] | set[S]]) -> None:
-        self.subject = subject
+    def __init__(self, subject: tuple[str, str] | str, allowed: Mapping[S, frozenset[S] | set[S]]) -> None:
+        self.subject_vi, self.subject_en = (subject, subject) if isinstance(subject, str) else subject
         self.allowed: dict[S, frozenset[S]] = {state: frozenset(targets) for state, targets in allowed.items()}
         for targets in list(self.allowed.values()):
             for target in targets:
@@ -32,5 +33,5 @@ class Transitions(Generic[S]):
     def check(self, current: S | str, target: S | str) -> None:
         """Refuse a move the table does not allow (409 `invalid-transition`)."""
         if not self.can(current, target):
-            raise Rejected(f"Không thể chuyển {self.subject} từ '{current}' sang '{target}' / "
-                           f"{self.subject} cannot go from {current} to {target}", code="invalid-transition")
+            raise Rejected(f"Không thể chuyển {self.subject_vi} từ '{current}' sang '{target}' / "
+                           f"a {self.subject_en} cannot go from {current} to {target}", code="invalid-transition")

@@ -16,7 +16,7 @@ class Door(StrEnum):
     LOCKED = "locked"
 
 
-DOOR = Transitions("cửa", {Door.OPEN: {Door.CLOSED}, Door.CLOSED: {Door.OPEN, Door.LOCKED}})
+DOOR = Transitions(("cửa", "door"), {Door.OPEN: {Door.CLOSED}, Door.CLOSED: {Door.OPEN, Door.LOCKED}})
 
 
 @pytest.mark.parametrize(("current", "target"), [(Door.OPEN, Door.CLOSED), (Door.CLOSED, Door.LOCKED),
@@ -33,7 +33,7 @@ def test_other_moves_are_refused_with_both_languages(current, target):
     with pytest.raises(Rejected) as refused:
         DOOR.check(current, target)
     assert refused.value.status == 409 and refused.value.code == "invalid-transition"
-    assert f"từ '{current}' sang '{target}'" in refused.value.message and "cannot go from" in refused.value.message
+    assert f"từ '{current}' sang '{target}'" in refused.value.message and "a door cannot go from" in refused.value.message
 
 
 def test_stored_strings_compare_with_the_members():

@@ -18,7 +18,7 @@ class ProposalStatus(StrEnum):
     SUPERSEDED = "superseded"
 
 
-PROPOSAL_TRANSITIONS = Transitions("phương án lịch", {
+PROPOSAL_TRANSITIONS = Transitions(("phương án lịch", "schedule proposal"), {
     ProposalStatus.DRAFT: {ProposalStatus.CONFIRMED, ProposalStatus.DISCARDED, ProposalStatus.SUPERSEDED},
 })
 

@@ -22,7 +22,7 @@ class SessionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-SESSION_TRANSITIONS = Transitions("phiên chợ", {SessionStatus.SCHEDULED: {SessionStatus.CANCELLED}})
+SESSION_TRANSITIONS = Transitions(("phiên chợ", "market session"), {SessionStatus.SCHEDULED: {SessionStatus.CANCELLED}})
 
 
 class ChangeKind(StrEnum):

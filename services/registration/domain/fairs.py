@@ -25,7 +25,7 @@ class FairStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-FAIR_TRANSITIONS: Transitions[FairStatus] = Transitions("hội chợ", {
+FAIR_TRANSITIONS: Transitions[FairStatus] = Transitions(("hội chợ", "fair"), {
     FairStatus.DRAFT: {FairStatus.OPEN, FairStatus.CANCELLED},
     FairStatus.OPEN: {FairStatus.CLOSED, FairStatus.CANCELLED},
     FairStatus.CLOSED: {FairStatus.RUNNING, FairStatus.OPEN, FairStatus.CANCELLED},

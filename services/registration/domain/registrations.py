@@ -23,7 +23,7 @@ class RegistrationStatus(StrEnum):
 
 # Approved or waitlisted by the organizer's decision (capacity decides which), rejected, sent back for changes and
 # resubmitted, cancelled while live; approved, rejected and cancelled registrations take no decision any more.
-REGISTRATION_TRANSITIONS: Transitions[RegistrationStatus] = Transitions("hồ sơ", {
+REGISTRATION_TRANSITIONS: Transitions[RegistrationStatus] = Transitions(("hồ sơ", "registration"), {
     RegistrationStatus.SUBMITTED: {RegistrationStatus.APPROVED, RegistrationStatus.WAITLISTED,
                                    RegistrationStatus.REJECTED, RegistrationStatus.CHANGES_REQUESTED,
                                    RegistrationStatus.CANCELLED},
