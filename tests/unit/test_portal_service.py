@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -10,7 +10,9 @@ import pytest
 from services.portal.domain.booth_plan import plan_boxes
 from services.portal.domain.errors import ServiceProblem, ServiceUnavailable
 from services.portal.service.booth_pick import pick_context
+from services.portal.service.dashboard import organizer_dashboard
 from services.portal.service.exhibitors import booths_by_registration, exhibitor_names, read_profile
+from shared.principal import Principal, Role
 
 NOW = datetime(2027, 1, 10, 3, 0, tzinfo=UTC)
 BOOTH = {"code": "A1", "hall": "", "x_m": 0, "y_m": 0, "width_m": 3, "depth_m": 3, "status": "free"}
@@ -87,3 +89,21 @@ def test_booths_are_drawn_to_scale_with_the_exhibitors_own_marked():
     boxes, width, height = plan_boxes([{**BOOTH, "registration_id": "r-1"}], "r-1")
     assert [(b.code, b.width, b.mine) for b in boxes] == [("A1", 34.0, True)]
     assert (width, height) == (40.0, 40.0)
+
+
+async def test_the_dashboard_keeps_the_centres_own_fairs_and_only_subsidy_programmes_not_yet_over():
+    api = backend({
+        ("registration", "/fairs"): {"data": [{"id": "f-1", "centre_id": "tq", "status": "draft"},
+                                              {"id": "f-2", "centre_id": "lc", "status": "open"}]},
+        ("registration", "/fairs/f-1/registrations"): {"data": [{"status": "submitted"}, {"status": "submitted"}]},
+        ("markets", "/programmes"): ServiceUnavailable("markets", "unreachable"),
+        ("billing", "/subsidy-programmes"): {"data": [
+            {"id": "s-1", "name": "Cũ", "valid_from": "2026-01-01", "valid_to": "2026-12-31"},
+            {"id": "s-2", "name": "Mới", "valid_from": "2027-01-01", "valid_to": "2027-12-31"}]},
+    })
+    organizer = Principal(role=Role.ORGANIZER, subject="tq", centre_id="tq")
+    dashboard = await organizer_dashboard(api, "tok", organizer, today=date(2027, 1, 10))
+    assert [(r["fair"]["id"], r["counts"], r["booths"]) for r in dashboard["rows"]] == [("f-1", {"submitted": 2}, None)]
+    assert dashboard["year"] == 2027 and dashboard["markets"] is None
+    assert [p["id"] for p in dashboard["subsidies"]] == ["s-2"]
+    assert ("booths", "/fairs/f-1/floorplan", "tok") not in api.asked  # a draft has no plan yet
