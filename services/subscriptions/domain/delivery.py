@@ -19,7 +19,7 @@ class DeliveryStatus(StrEnum):
 
 
 # An attempt moves a pending delivery on; only a redelivery takes a parked one back to pending.
-DELIVERY_TRANSITIONS = Transitions("lần gửi / delivery", {
+DELIVERY_TRANSITIONS = Transitions(("lần gửi", "delivery"), {
     DeliveryStatus.PENDING: {DeliveryStatus.DELIVERED, DeliveryStatus.PARKED},
     DeliveryStatus.PARKED: {DeliveryStatus.PENDING},
     DeliveryStatus.DELIVERED: set(),

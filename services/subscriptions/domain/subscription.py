@@ -17,7 +17,7 @@ class SubscriptionStatus(StrEnum):
     DEACTIVATED = "deactivated"
 
 
-SUBSCRIPTION_TRANSITIONS = Transitions("đăng ký / subscription", {
+SUBSCRIPTION_TRANSITIONS = Transitions(("đăng ký", "subscription"), {
     SubscriptionStatus.ACTIVE: {SubscriptionStatus.DEACTIVATED},
     SubscriptionStatus.DEACTIVATED: set(),
 })

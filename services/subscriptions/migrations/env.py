@@ -1,10 +1,7 @@
 """Alembic environment of the subscriptions service: its tables and the kernel's, run by `hangviet migrate`."""
 
-from typing import cast
-
 from alembic import context
-from alembic.runtime.environment import EnvironmentContext
 
 from shared.migrations import run_environment
 
-run_environment(cast(EnvironmentContext, context))  # alembic's `context` is a module proxying one
+run_environment(context)
