@@ -109,12 +109,12 @@ async def scenario(name: str, *, events: int, rate: float, fast: int, slow: int,
     """Run one scenario on a fresh database, publishing `rate` events a second; latencies of the fast
     subscribers only."""
     db_file = workdir / f"{name}-{time.monotonic_ns()}.db"
-    base = load_settings("subscriptions", database_url=f"sqlite+aiosqlite:///{db_file}",
-                         var_dir=workdir, env="test", webhook_allow_loopback=True)
-    settings = SubscriptionsSettings.from_settings(base, webhook_timeout_s=timeout_s,
-                                                   webhook_max_concurrency=concurrency, webhook_poll_s=0.2,
-                                                   webhook_slow_concurrency=slow_pool, webhook_slow_call_s=slow_call_s)
-    app = create_app(settings)
+    settings = load_settings("subscriptions", database_url=f"sqlite+aiosqlite:///{db_file}",
+                             var_dir=workdir, env="test")
+    own = SubscriptionsSettings(webhook_allow_loopback=True, webhook_timeout_s=timeout_s,
+                                webhook_max_concurrency=concurrency, webhook_poll_s=0.2,
+                                webhook_slow_concurrency=slow_pool, webhook_slow_call_s=slow_call_s)
+    app = create_app(settings, subscriptions=own)
     token = issue_token(settings.jwt_secret, role=Role.REGIONAL, subject="bench", region="north")
     auth = {"Authorization": f"Bearer {token}"}
     async with AsyncExitStack() as stack:
