@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from services.billing.schemas.invoices import InvoiceDetail
-from services.portal.api.billing import budget_bars, parse_vnd
 from services.portal.app import create_app
+from services.portal.domain.billing_forms import parse_vnd
+from services.portal.domain.budget_chart import budget_bars
 from tests.conftest import running_app
 from tests.service.test_portal import (
     CANCELLATION,

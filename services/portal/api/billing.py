@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -16,9 +14,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.portal.adapters.backend import Backend, items
 from services.portal.api.deps import backend, organizer_session
 from services.portal.api.views import render
+from services.portal.domain.billing_forms import (
+    PAYMENT_FIELDS,
+    PROGRAMME_FIELDS,
+    is_overdue,
+    payment_body,
+    programme_body,
+)
+from services.portal.domain.budget_chart import CHART_WIDTH, budget_bars
 from services.portal.domain.display import LOCAL_TZ, kind_choices
 from services.portal.domain.errors import PortalError, ServiceProblem, checked_id, is_id
-from services.portal.domain.forms import FormErrors, by_code
+from services.portal.domain.forms import FormErrors
 from services.portal.service.exhibitors import exhibitor_names
 from services.portal.service.parts import optional
 from shared.auth import Principal
@@ -33,14 +39,8 @@ billing_pages = APIRouter(prefix="/organizer/billing", tags=["billing pages"], i
 
 PAGE_SIZE = 50
 INVOICE_STATUSES = ("issued", "overdue", "paid", "voided")
-PAYMENT_FIELDS = ("amount_vnd", "method", "reference", "received_on")
-PROGRAMME_FIELDS = ("name", "decision", "level", "funder", "funding_province_code", "budget_vnd", "valid_from",
-                    "valid_to", "support_percent", "cap_per_booth_vnd", "max_booths_per_exhibitor", "base",
-                    "cscnnt_only", "eligible_kinds", "eligible_provinces", "eligible_communes", "fair_ids")
 EXHIBITOR_KINDS = kind_choices(CONTRACT_KINDS)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_MONEY_NOISE = re.compile(r"[\s.,_₫đĐ]|VND|vnd")
-_COMMUNE = re.compile(r"\d{5}")
 NOTICES = {
     "recorded": ("Đã ghi nhận khoản thanh toán.", "The payment was recorded."),
     "created": ("Đã tạo chương trình hỗ trợ.", "The programme was created."),
@@ -50,12 +50,6 @@ NOTICES = {
 def today_in_vietnam() -> date:
     """Today's date in Asia/Ho_Chi_Minh (what the services call 'today')."""
     return datetime.now(LOCAL_TZ).date()
-
-
-def parse_vnd(raw: str) -> int | None:
-    """"10.800.000", "10 800 000 ₫" or "10800000" → 10800000; None when it is not a whole amount."""
-    cleaned = _MONEY_NOISE.sub("", raw.strip())
-    return int(cleaned) if cleaned.isdigit() else None
 
 
 def _form(values: Any) -> dict[str, str]:
@@ -69,17 +63,6 @@ def _notice(result: str | None) -> tuple[str, str] | None:
 async def _centre_fairs(api: Backend, token: str, principal: Principal) -> list[dict[str, Any]]:
     fairs = items(await api.get("registration", "/fairs", token=token))
     return [f for f in fairs if principal.is_admin() or f.get("centre_id") == principal.centre_id]
-
-
-def is_overdue(invoice: dict[str, Any], today: date) -> bool:
-    """Marked overdue by billing, or past its due date and not yet paid (the check runs hourly)."""
-    if invoice.get("status") == "overdue":
-        return True
-    try:
-        due = date.fromisoformat(str(invoice.get("due_on")))
-    except ValueError:
-        return False
-    return invoice.get("status") == "issued" and due < today
 
 
 # ---------------------------------------------------------------- invoices
@@ -160,32 +143,6 @@ async def _invoice_page(request: Request, api: Backend, token: str, invoice_id: 
         status_code=status_code)
 
 
-def payment_body(form: dict[str, str]) -> tuple[dict[str, Any], FormErrors]:
-    """The JSON body of billing's PaymentCreate, or the portal's own errors (amount not a number…)."""
-    errors = FormErrors()
-    raw = form.get("amount_vnd", "")
-    amount = parse_vnd(raw)
-    if amount is None:
-        if raw.strip():
-            errors.add("amount_vnd", "Vui lòng nhập số tiền bằng số (đồng).",
-                       "Please enter the amount in digits (đồng).")
-        else:
-            errors.add("amount_vnd", "Vui lòng nhập số tiền.", "Please enter the amount.")
-    method = form.get("method", "")
-    if method not in ("bank_transfer", "cash"):
-        errors.add("method", "Vui lòng chọn hình thức thanh toán.", "Please choose how it was paid.")
-    received_on = form.get("received_on", "").strip()
-    try:
-        date.fromisoformat(received_on)
-    except ValueError:
-        errors.add("received_on", "Vui lòng chọn ngày nhận tiền.", "Please choose the day it was received.")
-    if errors:
-        errors.title, errors.title_en = "Vui lòng kiểm tra lại thông tin", "Please check the form"
-    body = {"amount_vnd": amount, "method": method, "reference": form.get("reference", "").strip(),
-            "received_on": received_on, "accept_overpayment": form.get("accept_overpayment") == "yes"}
-    return body, errors
-
-
 @billing_pages.post("/invoices/{invoice_id}/payments", summary="Record a bank transfer or cash payment (organizer)")
 async def record_payment(request: Request, invoice_id: str, api: BackendDep) -> Response:
     _, token = organizer_session(request)
@@ -235,47 +192,6 @@ async def _programme_form(request: Request, api: Backend, token: str, principal:
         "provinces": provinces(), "is_admin": principal.is_admin()}, status_code=status_code)
 
 
-def programme_body(form: dict[str, Any]) -> tuple[dict[str, Any], FormErrors]:
-    """The JSON body of billing's ProgrammeCreate from the form; numbers and lists read here."""
-    errors = FormErrors()
-
-    def whole(name: str, *, required: bool, money: bool = False) -> int | None:
-        raw = str(form.get(name, "")).strip()
-        if not raw:
-            if required:
-                errors.add(name, by_code("missing"))
-            return None
-        value = parse_vnd(raw) if money else (int(raw) if raw.isdigit() else None)
-        if value is None:
-            errors.add(name, by_code("int_parsing"))
-        return value
-
-    body: dict[str, Any] = {
-        "name": str(form.get("name", "")).strip(), "decision": str(form.get("decision", "")).strip(),
-        "level": form.get("level", ""), "funder": str(form.get("funder", "")).strip(),
-        "budget_vnd": whole("budget_vnd", required=True, money=True),
-        "valid_from": str(form.get("valid_from", "")).strip() or None,
-        "valid_to": str(form.get("valid_to", "")).strip() or None,
-        "support_percent": whole("support_percent", required=True),
-        "max_booths_per_exhibitor": whole("max_booths_per_exhibitor", required=True),
-        "base": form.get("base") or "gross", "cscnnt_only": form.get("cscnnt_only") == "on",
-        "eligible_kinds": list(form.get("eligible_kinds", [])),
-        "eligible_provinces": list(form.get("eligible_provinces", [])),
-        "eligible_communes": _COMMUNE.findall(str(form.get("eligible_communes", ""))),
-        "fair_ids": list(form.get("fair_ids", [])),
-    }
-    if body["level"] not in ("national", "local"):  # a required choice: never pre-selected, so asked for here
-        errors.add("level", "Vui lòng chọn cấp kinh phí.", "Please choose the level of funding.")
-    cap = whole("cap_per_booth_vnd", required=False, money=True)
-    if cap is not None:
-        body["cap_per_booth_vnd"] = cap
-    if body["level"] == "local" and form.get("funding_province_code"):
-        body["funding_province_code"] = form["funding_province_code"]
-    if errors:
-        errors.title, errors.title_en = "Vui lòng kiểm tra lại thông tin", "Please check the form"
-    return body, errors
-
-
 async def _programme_form_values(request: Request) -> dict[str, Any]:
     submitted = await request.form()
     values: dict[str, Any] = {k: v for k, v in submitted.items() if isinstance(v, str)}
@@ -306,33 +222,6 @@ async def create_programme(request: Request, api: BackendDep) -> Response:
     programme_id = checked_id(str(programme.get("id")))
     log.info("portal.programme_created", programme_id=programme_id)
     return RedirectResponse(f"/organizer/billing/programmes/{programme_id}?result=created", status_code=303)
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One bar of the budget chart."""
-
-    key: str
-    vi: str
-    en: str
-    amount: int
-    width: float
-    percent: int
-
-
-CHART_WIDTH = 360  # the bars' length in SVG units for the largest amount
-
-
-def budget_bars(report: dict[str, Any]) -> list[Bar]:
-    """Budget, committed, paid, released and remaining, scaled to the largest of them."""
-    rows = (("budget", "Ngân sách", "Budget"), ("committed", "Đã cam kết", "Committed"),
-            ("paid", "Đã giải ngân", "Paid out"), ("released", "Đã hoàn lại", "Released"),
-            ("remaining", "Còn lại", "Remaining"))
-    amounts = {key: max(int(report.get(f"{key}_vnd") or 0), 0) for key, _, _ in rows}
-    largest = max(amounts.values()) or 1
-    budget = amounts["budget"] or 1
-    return [Bar(key, vi, en, amounts[key], round(CHART_WIDTH * amounts[key] / largest, 1),
-                round(100 * amounts[key] / budget)) for key, vi, en in rows]
 
 
 @billing_pages.get("/programmes/{programme_id}", response_class=HTMLResponse,

@@ -1,0 +1,100 @@
+"""The organizer's billing forms: a payment received, a new subsidy programme; amounts typed the Vietnamese way."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from services.portal.domain.forms import FormErrors, by_code
+
+PAYMENT_FIELDS = ("amount_vnd", "method", "reference", "received_on")
+PROGRAMME_FIELDS = ("name", "decision", "level", "funder", "funding_province_code", "budget_vnd", "valid_from",
+                    "valid_to", "support_percent", "cap_per_booth_vnd", "max_booths_per_exhibitor", "base",
+                    "cscnnt_only", "eligible_kinds", "eligible_provinces", "eligible_communes", "fair_ids")
+_MONEY_NOISE = re.compile(r"[\s.,_₫đĐ]|VND|vnd")
+_COMMUNE = re.compile(r"\d{5}")
+
+
+def parse_vnd(raw: str) -> int | None:
+    """"10.800.000", "10 800 000 ₫" or "10800000" → 10800000; None when it is not a whole amount."""
+    cleaned = _MONEY_NOISE.sub("", raw.strip())
+    return int(cleaned) if cleaned.isdigit() else None
+
+
+def is_overdue(invoice: dict[str, Any], today: date) -> bool:
+    """Marked overdue by billing, or past its due date and not yet paid (the check runs hourly)."""
+    if invoice.get("status") == "overdue":
+        return True
+    try:
+        due = date.fromisoformat(str(invoice.get("due_on")))
+    except ValueError:
+        return False
+    return invoice.get("status") == "issued" and due < today
+
+
+def payment_body(form: dict[str, str]) -> tuple[dict[str, Any], FormErrors]:
+    """The JSON body of billing's PaymentCreate, or the portal's own errors (amount not a number…)."""
+    errors = FormErrors()
+    raw = form.get("amount_vnd", "")
+    amount = parse_vnd(raw)
+    if amount is None:
+        if raw.strip():
+            errors.add("amount_vnd", "Vui lòng nhập số tiền bằng số (đồng).",
+                       "Please enter the amount in digits (đồng).")
+        else:
+            errors.add("amount_vnd", "Vui lòng nhập số tiền.", "Please enter the amount.")
+    method = form.get("method", "")
+    if method not in ("bank_transfer", "cash"):
+        errors.add("method", "Vui lòng chọn hình thức thanh toán.", "Please choose how it was paid.")
+    received_on = form.get("received_on", "").strip()
+    try:
+        date.fromisoformat(received_on)
+    except ValueError:
+        errors.add("received_on", "Vui lòng chọn ngày nhận tiền.", "Please choose the day it was received.")
+    if errors:
+        errors.title, errors.title_en = "Vui lòng kiểm tra lại thông tin", "Please check the form"
+    body = {"amount_vnd": amount, "method": method, "reference": form.get("reference", "").strip(),
+            "received_on": received_on, "accept_overpayment": form.get("accept_overpayment") == "yes"}
+    return body, errors
+
+
+def programme_body(form: dict[str, Any]) -> tuple[dict[str, Any], FormErrors]:
+    """The JSON body of billing's ProgrammeCreate from the form; numbers and lists read here."""
+    errors = FormErrors()
+
+    def whole(name: str, *, required: bool, money: bool = False) -> int | None:
+        raw = str(form.get(name, "")).strip()
+        if not raw:
+            if required:
+                errors.add(name, by_code("missing"))
+            return None
+        value = parse_vnd(raw) if money else (int(raw) if raw.isdigit() else None)
+        if value is None:
+            errors.add(name, by_code("int_parsing"))
+        return value
+
+    body: dict[str, Any] = {
+        "name": str(form.get("name", "")).strip(), "decision": str(form.get("decision", "")).strip(),
+        "level": form.get("level", ""), "funder": str(form.get("funder", "")).strip(),
+        "budget_vnd": whole("budget_vnd", required=True, money=True),
+        "valid_from": str(form.get("valid_from", "")).strip() or None,
+        "valid_to": str(form.get("valid_to", "")).strip() or None,
+        "support_percent": whole("support_percent", required=True),
+        "max_booths_per_exhibitor": whole("max_booths_per_exhibitor", required=True),
+        "base": form.get("base") or "gross", "cscnnt_only": form.get("cscnnt_only") == "on",
+        "eligible_kinds": list(form.get("eligible_kinds", [])),
+        "eligible_provinces": list(form.get("eligible_provinces", [])),
+        "eligible_communes": _COMMUNE.findall(str(form.get("eligible_communes", ""))),
+        "fair_ids": list(form.get("fair_ids", [])),
+    }
+    if body["level"] not in ("national", "local"):  # a required choice: never pre-selected, so asked for here
+        errors.add("level", "Vui lòng chọn cấp kinh phí.", "Please choose the level of funding.")
+    cap = whole("cap_per_booth_vnd", required=False, money=True)
+    if cap is not None:
+        body["cap_per_booth_vnd"] = cap
+    if body["level"] == "local" and form.get("funding_province_code"):
+        body["funding_province_code"] = form["funding_province_code"]
+    if errors:
+        errors.title, errors.title_en = "Vui lòng kiểm tra lại thông tin", "Please check the form"
+    return body, errors
