@@ -19,7 +19,6 @@ import pytest
 from lxml import etree
 
 from devstack.embedded import free_port
-from services.billing.app import create_app
 from services.billing.adapters.einvoice.provider import (
     Document,
     HttpCredentials,
@@ -27,6 +26,7 @@ from services.billing.adapters.einvoice.provider import (
     ProviderRefused,
     ProviderUnavailable,
 )
+from services.billing.app import create_app
 from services.billing.settings import BillingSettings
 from tests.conftest import running_app, unique
 from tests.integration.helpers import eventually

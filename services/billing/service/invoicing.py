@@ -15,7 +15,7 @@ import structlog
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.billing.domain import invoices as domain
+from services.billing.domain import invoices as invoice_rules
 from services.billing.domain.address import postal_address
 from services.billing.domain.invoices import InvoiceDraft, InvoiceStatus, Order
 from services.billing.domain.numbering import InvoiceSymbol, format_invoice_number
@@ -32,8 +32,7 @@ from services.billing.models import (
     InvoiceSeries,
     InvoiceSubmission,
 )
-from services.billing.service import per_transaction
-from services.billing.service import subsidy_shares as subsidies
+from services.billing.service import per_transaction, subsidy_shares
 from shared.contracts import billing as ev
 from shared.uow import UnitOfWork, insert_ignore, new_id
 
@@ -55,7 +54,7 @@ def _price_list(price_config: str, booth_price_vnd: int) -> PriceList:
 def symbol_of(centre: CentreSettings | None, year: int) -> InvoiceSymbol:
     """The centre's symbol for ``year`` (the default C<yy>TAA until it configures one)."""
     if centre is None:
-        return domain.default_symbol(year)
+        return invoice_rules.default_symbol(year)
     return InvoiceSymbol(with_tax_authority_code=centre.with_tax_authority_code, year=year,
                          type_letter=centre.type_letter, series=centre.series, form=centre.form)
 
@@ -67,14 +66,14 @@ async def issue(uow: UnitOfWork, *, fair: FairPriceList, buyer: BuyerSnapshot, o
     session = uow.session
     centre = await per_transaction.centre(session, fair.centre_id)
     days = centre.due_in_days if centre is not None and centre.due_in_days is not None else due_in_days
-    draft = domain.draft_invoice(order=order, prices=price_list_of(fair), now=now,
-                                 symbol=symbol_of(centre, domain.issue_date(now).year), due_in_days=days,
-                                 vat_table=vat_table)
+    draft = invoice_rules.draft_invoice(order=order, prices=price_list_of(fair), now=now,
+                                        symbol=symbol_of(centre, invoice_rules.issue_date(now).year),
+                                        due_in_days=days, vat_table=vat_table)
     invoice_id = new_id()
-    share = subsidies.Share()
+    share = subsidy_shares.Share()
     if with_subsidy:
-        share = await subsidies.commit_share(session, invoice_id=invoice_id, fair=fair, buyer=buyer, draft=draft,
-                                             now=now)
+        share = await subsidy_shares.commit_share(session, invoice_id=invoice_id, fair=fair, buyer=buyer,
+                                                  draft=draft, now=now)
         draft = draft.with_subsidy(share.split)
     # The number is taken last so the series row stays locked as briefly as possible.
     number = await take_number(session, fair.centre_id, str(draft.symbol))
@@ -86,7 +85,7 @@ async def issue(uow: UnitOfWork, *, fair: FairPriceList, buyer: BuyerSnapshot, o
     session.add(invoice)
     session.add_all(_line_rows(invoice.id, draft))
     uow.emit(issued_event(invoice))
-    # Queued for the tax authority with invoice.issued; submitted in the background (submission.py).
+    # Queued for the tax authority with invoice.issued; submitted in the background (service/submission.py).
     session.add(InvoiceSubmission(invoice_id=invoice.id, next_attempt_at=now))
     for event in share.events:
         uow.emit(event)
@@ -162,24 +161,24 @@ def issued_event(invoice: Invoice) -> ev.InvoiceIssued:
 
 def mark_paid(uow: UnitOfWork, invoice: Invoice, *, now: datetime) -> None:
     """The exhibitor's share is settled: status paid, invoice.paid staged (once: the status guards it)."""
-    domain.INVOICE_TRANSITIONS.check(invoice.status, InvoiceStatus.PAID)
+    invoice_rules.INVOICE_TRANSITIONS.check(invoice.status, InvoiceStatus.PAID)
     invoice.status = InvoiceStatus.PAID
     invoice.paid_at = now
     uow.session.add(invoice)
     uow.emit(ev.InvoicePaid(fair_id=invoice.fair_id, invoice_id=invoice.id, registration_id=invoice.registration_id,
-                            paid_on=domain.issue_date(now), paid_vnd=invoice.paid_vnd))
+                            paid_on=invoice_rules.issue_date(now), paid_vnd=invoice.paid_vnd))
     log.info("billing.invoice_paid", invoice_id=invoice.id, paid_vnd=invoice.paid_vnd)
 
 
 async def void(uow: UnitOfWork, invoice: Invoice, *, reason: str, now: datetime) -> Invoice:
     """Void by a cancellation document that refers to the invoice; release its subsidy, credit what was paid."""
     session = uow.session
-    domain.INVOICE_TRANSITIONS.check(invoice.status, InvoiceStatus.VOIDED)
+    invoice_rules.INVOICE_TRANSITIONS.check(invoice.status, InvoiceStatus.VOIDED)
     invoice.status = InvoiceStatus.VOIDED
     invoice.voided_at = now
     session.add(invoice)
     cancellation = InvoiceCancellation(invoice_id=invoice.id, reason=reason, created_at=now,
-                                       number=domain.cancellation_number(invoice.symbol, invoice.number))
+                                       number=invoice_rules.cancellation_number(invoice.symbol, invoice.number))
     session.add(cancellation)
     if invoice.paid_vnd > 0:
         # Money received on an invoice that no longer exists is the exhibitor's: kept as a credit.
@@ -187,7 +186,7 @@ async def void(uow: UnitOfWork, invoice: Invoice, *, reason: str, now: datetime)
                            amount_vnd=invoice.paid_vnd, reason="voided", invoice_id=invoice.id, created_at=now))
     uow.emit(ev.InvoiceVoided(fair_id=invoice.fair_id, invoice_id=invoice.id, registration_id=invoice.registration_id,
                               reason=reason, cancellation_number=cancellation.number))
-    for event in await subsidies.release_share(session, invoice, reason=reason, now=now):
+    for event in await subsidy_shares.release_share(session, invoice, reason=reason, now=now):
         uow.emit(event)
     log.info("billing.invoice_voided", invoice_id=invoice.id, registration_id=invoice.registration_id,
              reason=reason, cancellation_number=cancellation.number)

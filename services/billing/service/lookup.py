@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from services.billing.domain import invoices as domain
+from services.billing.domain import invoices as invoice_rules
 from services.billing.models import BuyerSnapshot, CentreSettings, ExtraOrder, FairPriceList, Invoice, SubsidyProgramme
 from services.billing.service import per_transaction
 from shared.contracts.booths import BoothsAssigned
@@ -27,7 +27,7 @@ _INVOICED = (select(Invoice.id).where(Invoice.assignment_id == bindparam("assign
 _PENDING_EXTRAS = (select(func.count()).select_from(ExtraOrder)
                    .where(ExtraOrder.registration_id == bindparam("registration_id"),
                           col(ExtraOrder.invoice_id).is_(None)).scalar_subquery())
-# The same condition as subsidies.candidate_programmes: none here means that query would find none.
+# The same condition as subsidy_shares.candidate_programmes: none here means that query would find none.
 _PROGRAMMES = (select(func.count()).select_from(SubsidyProgramme)
                .where(SubsidyProgramme.centre_id == FairPriceList.centre_id,
                       col(SubsidyProgramme.valid_from) <= FairPriceList.starts_on,
@@ -65,7 +65,7 @@ class Found:
                                       waits_for=assigned.registration_id)
         buyer = self.buyer
         if buyer.fair_id != assigned.fair_id or buyer.exhibitor_id != assigned.exhibitor_id:
-            raise domain.InconsistentAssignment(
+            raise invoice_rules.InconsistentAssignment(
                 f"registration {assigned.registration_id} is of fair {buyer.fair_id} / exhibitor "
                 f"{buyer.exhibitor_id}, not {assigned.fair_id} / {assigned.exhibitor_id}")
         return self.fair, buyer

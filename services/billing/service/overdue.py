@@ -15,7 +15,7 @@ import structlog
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
-from services.billing.domain import invoices as domain
+from services.billing.domain import invoices as invoice_rules
 from services.billing.domain.invoices import InvoiceStatus
 from services.billing.models import Invoice
 from shared.contracts import billing as ev
@@ -35,14 +35,14 @@ async def check_overdue(*, db: Database, today: date, now: datetime) -> list[Inv
                 select(Invoice).where(Invoice.status == InvoiceStatus.ISSUED, col(Invoice.due_on) < today)
                 .order_by(col(Invoice.due_on), col(Invoice.id)).limit(BATCH).with_for_update())).all()
             for invoice in rows:
-                if domain.is_overdue(due_on=invoice.due_on, today=today):
+                if invoice_rules.is_overdue(due_on=invoice.due_on, today=today):
                     marked.append(_mark(uow, invoice, now=now))
         if len(rows) < BATCH:
             return marked
 
 
 def _mark(uow: UnitOfWork, invoice: Invoice, *, now: datetime) -> Invoice:
-    domain.INVOICE_TRANSITIONS.check(invoice.status, InvoiceStatus.OVERDUE)
+    invoice_rules.INVOICE_TRANSITIONS.check(invoice.status, InvoiceStatus.OVERDUE)
     invoice.status = InvoiceStatus.OVERDUE
     invoice.overdue_at = now
     uow.session.add(invoice)
@@ -60,7 +60,7 @@ async def run_schedule(*, db: Database, clock: Callable[[], datetime], interval_
     while True:
         now = clock()
         try:
-            marked = await check_overdue(db=db, today=domain.issue_date(now), now=now)
+            marked = await check_overdue(db=db, today=invoice_rules.issue_date(now), now=now)
             if marked:
                 log.info("billing.overdue_check", marked=len(marked))
         except (SQLAlchemyError, OSError) as exc:

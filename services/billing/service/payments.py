@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from services.billing.adapters.vietqr import qr_svg, transfer_payload
-from services.billing.domain import invoices as domain
+from services.billing.domain import invoices as invoice_rules
 from services.billing.domain.access import check_centre
 from services.billing.domain.amounts import format_vnd
 from services.billing.domain.invoices import InvoiceStatus, PaymentRefused
@@ -32,7 +32,7 @@ async def record_payment(*, db: Database, principal: Principal, invoice_id: str,
     reference = body.reference.strip() or None
     if body.method == "bank_transfer" and reference is None:
         raise Invalid("Chuyển khoản cần mã giao dịch / a bank transfer needs its reference", field="reference")
-    if body.received_on > domain.issue_date(now):
+    if body.received_on > invoice_rules.issue_date(now):
         raise Invalid("Ngày nhận tiền ở tương lai / received_on is in the future", field="received_on")
     try:
         async with db.unit_of_work() as uow:
@@ -55,8 +55,8 @@ async def record_payment(*, db: Database, principal: Principal, invoice_id: str,
 def _apply(uow: UnitOfWork, invoice: Invoice, body: PaymentCreate, *, reference: str | None,
            principal: Principal, now: datetime, tolerance: int) -> Payment:
     try:
-        outcome = domain.apply_payment(status=InvoiceStatus(invoice.status), payable=invoice.payable_vnd,
-                                       paid=invoice.paid_vnd, amount=body.amount_vnd)
+        outcome = invoice_rules.apply_payment(status=InvoiceStatus(invoice.status), payable=invoice.payable_vnd,
+                                              paid=invoice.paid_vnd, amount=body.amount_vnd)
     except PaymentRefused as exc:
         if exc.field:
             raise Invalid(f"Số tiền phải dương / {exc}", field=exc.field, code="invalid-amount") from exc
@@ -123,7 +123,7 @@ async def vietqr_of(*, db: Database, principal: Principal, invoice_id: str) -> T
     invoice = view.invoice
     async with db.sessions() as session:
         centre = await session.get(CentreSettings, invoice.centre_id)
-    owed = domain.still_owed(status=invoice.status, payable=invoice.payable_vnd, paid=invoice.paid_vnd)
+    owed = invoice_rules.still_owed(status=invoice.status, payable=invoice.payable_vnd, paid=invoice.paid_vnd)
     if owed <= 0:
         raise Rejected("Hóa đơn không còn số tiền phải trả / nothing is owed on this invoice", code="nothing-owed")
     if centre is None or not (centre.bank_bin and centre.bank_account):

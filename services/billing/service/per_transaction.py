@@ -69,6 +69,6 @@ async def centre(session: AsyncSession, centre_id: str) -> CentreSettings | None
 
 
 def programmes(session: AsyncSession) -> dict[tuple[str, date], list[Any]]:
-    """subsidies' candidate programmes (with their terms) per centre and first day of a fair."""
+    """subsidy_shares' candidate programmes (with their terms) per centre and first day of a fair."""
     read: dict[tuple[str, date], list[Any]] = memo(session).setdefault("programmes", {})
     return read

@@ -15,7 +15,7 @@ import structlog
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.billing.domain import invoices as domain
+from services.billing.domain import invoices as invoice_rules
 from services.billing.domain.invoices import InvoiceStatus, Order
 from services.billing.domain.vat import DEFAULT_VAT_TABLE, VatRule
 from services.billing.models import BuyerSnapshot, FairPriceList, Invoice
@@ -78,7 +78,7 @@ async def record_buyer(*, session: AsyncSession, approved: RegistrationApproved)
 
 
 async def issue_invoice(*, uow: UnitOfWork, assigned: BoothsAssigned, now: datetime,
-                        due_in_days: int = domain.DUE_IN_DAYS,
+                        due_in_days: int = invoice_rules.DUE_IN_DAYS,
                         vat_table: Sequence[VatRule] = DEFAULT_VAT_TABLE,
                         approved_at: Callable[[datetime], None] | None = None) -> Invoice | None:
     """Invoice assigned booths (and extras ordered so far), numbered without gaps; None when nothing is due.
@@ -130,7 +130,7 @@ async def void_registration_invoices(*, uow: UnitOfWork, cancelled: Registration
         .order_by(col(Invoice.issued_at)).with_for_update())).all()
     voided = []
     for invoice in invoices:
-        if not domain.is_voidable(InvoiceStatus(invoice.status)):
+        if not invoice_rules.is_voidable(InvoiceStatus(invoice.status)):
             log.info("billing.invoice_not_voided", invoice_id=invoice.id, status=invoice.status)
             continue
         voided.append(await invoicing.void(uow, invoice, reason=cancelled.reason, now=now))
