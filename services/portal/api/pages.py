@@ -15,7 +15,7 @@ from services.portal.adapters.backend import Backend, items
 from services.portal.api.deps import backend
 from services.portal.api.session import token_of, viewer
 from services.portal.api.views import render
-from services.portal.domain.display import LOCAL_TZ
+from services.portal.domain.display import BANKS, LOCAL_TZ
 from services.portal.domain.errors import NotAuthenticated, ServiceProblem, ServiceUnavailable, checked_id, is_id
 from services.portal.domain.forms import REGISTRATION_FIELDS, FormErrors, registration_body
 from services.portal.service.parts import optional
@@ -179,12 +179,6 @@ async def read_invoice_pdf(request: Request, invoice_id: str, api: BackendDep) -
     return Response(answer.content, media_type="application/pdf", headers={
         "Content-Disposition": disposition.replace("inline", "attachment", 1), "X-Content-Type-Options": "nosniff",
         "Cache-Control": "private, no-store"})
-
-
-# Banks of the VietQR network by their NAPAS BIN (the most common; others are shown by their BIN).
-BANKS = {"970436": "Vietcombank", "970415": "VietinBank", "970418": "BIDV", "970405": "Agribank",
-         "970407": "Techcombank", "970422": "MB", "970416": "ACB", "970432": "VPBank", "970403": "Sacombank",
-         "970423": "TPBank", "970441": "VIB", "970443": "SHB", "970431": "Eximbank", "970426": "MSB"}
 
 
 @pages.get("/invoices/{invoice_id}", response_class=HTMLResponse,

@@ -30,6 +30,7 @@ from services.portal.domain.errors import (
 )
 from services.portal.domain.event_words import event_word
 from services.portal.domain.forms import FormErrors
+from services.portal.domain.subscription_forms import SUBSCRIPTION_FIELDS, split_words, subscription_body
 from services.portal.service.parts import optional
 from shared.auth import Principal, Role
 from shared.contracts import EVENT_CLASSES
@@ -41,10 +42,8 @@ BackendDep = Annotated[Backend, Depends(backend)]
 
 regional_pages = APIRouter(prefix="/regional", tags=["regional pages"], include_in_schema=False)
 
-SUBSCRIPTION_FIELDS = ("url", "provinces", "regions", "event_types", "fair_id", "programme_id", "description")
 EVENT_NAMES = tuple(sorted(cls.event_name for cls in EVENT_CLASSES))
 EVENT_PREFIXES = tuple(sorted({name.split(".")[0] + ".*" for name in EVENT_NAMES}))
-_SPLIT = re.compile(r"[\s,;]+")
 NO_STORE = {"Cache-Control": "no-store"}
 NOTICES = {
     "redelivered": ("Đã đưa các lần gửi bị tạm dừng vào hàng đợi gửi lại.", "Parked deliveries were queued again."),
@@ -102,20 +101,6 @@ async def _subscription_form(request: Request, api: Backend, token: str, *, erro
 async def read_subscription_form(request: Request, api: BackendDep) -> Response:
     _, token = regional_session(request)
     return await _subscription_form(request, api, token)
-
-
-def subscription_body(form: dict[str, Any]) -> dict[str, Any]:
-    """The JSON body of the subscriptions service's SubscriptionCreate from the form."""
-    body: dict[str, Any] = {
-        "event_types": [t for t in _SPLIT.split(str(form.get("event_types", ""))) if t],
-        "provinces": list(form.get("provinces", [])), "regions": list(form.get("regions", [])),
-        "description": str(form.get("description", "")).strip(),
-    }
-    for name in ("url", "fair_id", "programme_id"):
-        value = str(form.get(name, "")).strip()
-        if value:
-            body[name] = value
-    return body
 
 
 @regional_pages.post("/subscriptions", summary="Create a subscription; its webhook secret is shown once (regional)")
@@ -250,7 +235,7 @@ async def read_feed(request: Request, name: str, api: BackendDep) -> Response:
 @regional_pages.get("/live", response_class=HTMLResponse, summary="The region's events as they happen (regional)")
 async def read_live(request: Request, types: str = "") -> Response:
     regional_session(request)
-    wanted = ",".join(t for t in _SPLIT.split(types) if t)
+    wanted = ",".join(t for t in split_words(types) if t)
     source = "/regional/live/stream" + (f"?{urlencode({'types': wanted})}" if wanted else "")
     return render(request, "regional/live.html", {"source": source, "types": wanted, "prefixes": EVENT_PREFIXES,
                                                   "event_names": EVENT_NAMES, "labels": live_labels(lang_of(request))})
@@ -283,7 +268,7 @@ def _refusal(response: httpx.Response) -> Exception:
 @regional_pages.get("/live/stream", summary="The subscriptions service's Server-Sent Events, relayed (regional)")
 async def relay_stream(request: Request, api: BackendDep, types: str = "") -> Response:
     _, token = regional_session(request)
-    wanted = [t for t in _SPLIT.split(types) if t]
+    wanted = [t for t in split_words(types) if t]
     path = "/stream" + (f"?{urlencode({'types': ','.join(wanted)})}" if wanted else "")
     headers: dict[str, str] = {}
     last = request.headers.get("last-event-id", "")

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
-from services.portal.domain.forms import FormErrors, by_code
+from services.portal.domain.forms import CHECK_FORM, FormErrors, by_code
 
 PAYMENT_FIELDS = ("amount_vnd", "method", "reference", "received_on")
 PROGRAMME_FIELDS = ("name", "decision", "level", "funder", "funding_province_code", "budget_vnd", "valid_from",
@@ -98,3 +98,50 @@ def programme_body(form: dict[str, Any]) -> tuple[dict[str, Any], FormErrors]:
     if errors:
         errors.title, errors.title_en = "Vui lòng kiểm tra lại thông tin", "Please check the form"
     return body, errors
+
+
+# ---- the centre's payment account and term (billing's invoice settings)
+
+SETTINGS_FIELDS = ("bank_bin", "bank_account", "bank_account_name", "due_in_days")
+KEPT = ("form", "with_tax_authority_code", "type_letter", "series")  # set elsewhere; sent back unchanged
+_ACCOUNT = re.compile(r"^[0-9A-Za-z]{1,19}$")
+_BIN = re.compile(r"^\d{6}$")
+
+
+def settings_body(form: dict[str, str], current: dict[str, Any]) -> tuple[dict[str, Any], FormErrors]:
+    """Billing's InvoiceSettingsBody: the current settings with the form's fields, or every mistake at once."""
+    errors = FormErrors()
+    bank_bin, account = form.get("bank_bin", "").strip(), re.sub(r"[\s.-]", "", form.get("bank_account", ""))
+    name = " ".join(form.get("bank_account_name", "").split())
+    if bank_bin and not _BIN.fullmatch(bank_bin):
+        errors.add("bank_bin", "Vui lòng chọn ngân hàng trong danh sách.", "Please choose a bank from the list.")
+    if account and not _ACCOUNT.fullmatch(account):
+        errors.add("bank_account", "Số tài khoản gồm chữ số và chữ cái, tối đa 19 ký tự.",
+                   "An account number has digits and letters, at most 19.")
+    if len(name) > 100:
+        errors.add("bank_account_name", "Quá dài (tối đa 100 ký tự).", "Too long (at most 100 characters).")
+    if (bank_bin or account or name) and not bank_bin:
+        errors.add("bank_bin", "Vui lòng chọn ngân hàng.", "Please choose the bank.")
+    if (bank_bin or account or name) and not account:
+        errors.add("bank_account", "Vui lòng nhập số tài khoản.", "Please enter the account number.")
+    if (bank_bin or account) and not name:
+        errors.add("bank_account_name", "Vui lòng nhập tên chủ tài khoản.", "Please enter the account holder's name.")
+    raw_days = form.get("due_in_days", "").strip()
+    days: int | None = None
+    if raw_days:
+        days = int(raw_days) if raw_days.isdigit() else None
+        if days is None or days > 365:
+            errors.add("due_in_days", "Vui lòng nhập số ngày từ 0 đến 365.", "Please enter a number of days, 0 to 365.")
+    if errors:
+        errors.title, errors.title_en = CHECK_FORM
+    body = {k: current[k] for k in KEPT if k in current}
+    body.update(bank_bin=bank_bin, bank_account=account, bank_account_name=name, due_in_days=days)
+    return body, errors
+
+
+def settings_form(settings: dict[str, Any]) -> dict[str, str]:
+    """The settings form filled from billing's current settings."""
+    days = settings.get("due_in_days")
+    return {"bank_bin": str(settings.get("bank_bin") or ""), "bank_account": str(settings.get("bank_account") or ""),
+            "bank_account_name": str(settings.get("bank_account_name") or ""),
+            "due_in_days": "" if days is None else str(days)}

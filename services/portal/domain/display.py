@@ -88,3 +88,9 @@ def kind_choices(order: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
     """A form's choice of exhibitor kinds in the order it offers them: (kind, Vietnamese, English), the names
     the registration contract gives them."""
     return tuple((kind, *EXHIBITOR_KIND_LABELS[kind]) for kind in order)
+
+
+# Banks of the VietQR network by their NAPAS BIN (the most common; others are shown by their BIN).
+BANKS = {"970436": "Vietcombank", "970415": "VietinBank", "970418": "BIDV", "970405": "Agribank",
+         "970407": "Techcombank", "970422": "MB", "970416": "ACB", "970432": "VPBank", "970403": "Sacombank",
+         "970423": "TPBank", "970441": "VIB", "970443": "SHB", "970431": "Eximbank", "970426": "MSB"}
