@@ -14,7 +14,7 @@ from services.portal.api.deps import backend
 from services.portal.api.exhibitor import exhibitor_session
 from services.portal.api.views import render
 from services.portal.domain.errors import ServiceProblem, checked_id
-from services.portal.domain.forms import REGISTRATION_FIELDS, FormErrors, registration_body
+from services.portal.domain.forms import RESUBMIT_FIELDS, FormErrors, form_from_registration, resubmit_body
 from services.portal.service.parts import optional
 
 log = structlog.get_logger()
@@ -22,24 +22,6 @@ log = structlog.get_logger()
 BackendDep = Annotated[Backend, Depends(backend)]
 
 resubmit_pages = APIRouter(prefix="/me/registrations", tags=["exhibitor pages"], include_in_schema=False)
-
-RESUBMIT_FIELDS = (*REGISTRATION_FIELDS, "zone")
-
-
-def form_from_registration(registration: dict[str, Any]) -> dict[str, str]:
-    """The form's values from the registration as it was sent."""
-    return {"booths_requested": str(registration.get("booths_requested") or ""),
-            "sector": str(registration.get("sector") or ""), "zone": str(registration.get("zone") or ""),
-            "products": "\n".join(str(p) for p in registration.get("products") or [])}
-
-
-def resubmit_body(form: dict[str, str], fair: dict[str, Any] | None) -> tuple[dict[str, Any], FormErrors]:
-    """The JSON body of registration's `RegistrationUpdate`: every field of the form, the zone if the fair has any."""
-    body, errors = registration_body(form)
-    if isinstance(fair, dict) and fair.get("zones"):
-        body["zone"] = form.get("zone", "").strip()
-    return body, errors
-
 
 async def _page(request: Request, api: Backend, token: str, registration: dict[str, Any], *,
                 form: dict[str, str] | None = None, errors: FormErrors | None = None,

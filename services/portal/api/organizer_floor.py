@@ -20,9 +20,11 @@ from services.portal.adapters.backend import Backend, items
 from services.portal.api.deps import backend, form_of, organizer_session, page_context
 from services.portal.api.views import SECURITY_HEADERS, lang_of, render
 from services.portal.domain.errors import PortalError, ServiceProblem, ServiceUnavailable, checked_id
+from services.portal.domain.floor_swaps import swap_groups
 from services.portal.domain.forms import FormErrors
 from services.portal.domain.organizer_forms import codes, renamed
 from services.portal.domain.organizer_map import BOOTH_STATES, interactive_map
+from services.portal.service.floor_swaps import swap_refusal
 from services.portal.service.parts import optional
 
 log = structlog.get_logger()
@@ -206,7 +208,7 @@ async def operate(request: Request, fair_id: str, op: str, api: BackendDep) -> R
     if op == "swap" and len(pair) != 2:
         missing.append("registration_ids")
     if op == "swap" and not missing:
-        refusal = await _swap_refusal(api, token, fair_id, pair)
+        refusal = await swap_refusal(api, token, fair_id, pair)
         if refusal:
             errors = FormErrors(title="Vui lòng kiểm tra lại thông tin", title_en="Please check the form")
             errors.add("swap-registration_ids", *refusal)
@@ -231,36 +233,6 @@ async def operate(request: Request, fair_id: str, op: str, api: BackendDep) -> R
         return await _refused(request, api, fair_id, op, problem, form)
     log.info("portal.booths_operation", fair_id=fair_id, op=op)
     return _done(fair_id, op)
-
-
-def swap_groups(assignments: list[dict[str, Any]]) -> tuple[list[tuple[int, list[dict[str, Any]]]],
-                                                             list[dict[str, Any]]]:
-    """Assigned registrations by their number of booths: only two with the same number can swap, so the groups
-    of two or more are offered, and those alone with their number are named apart."""
-    by_count: dict[int, list[dict[str, Any]]] = {}
-    for row in assignments:
-        by_count.setdefault(len(row.get("booth_codes") or []), []).append(row)
-    groups = [(n, rows) for n, rows in sorted(by_count.items()) if len(rows) >= 2]
-    alone = [rows[0] for _, rows in sorted(by_count.items()) if len(rows) == 1]
-    return groups, alone
-
-
-async def _swap_refusal(api: Backend, token: str, fair_id: str, pair: list[str]) -> tuple[str, str] | None:
-    """Why two registrations cannot swap (the same one twice, different numbers of booths), or None."""
-    if pair[0] == pair[1]:
-        return "Vui lòng chọn hai doanh nghiệp khác nhau.", "Please choose two different exhibitors."
-    assignments, requests = await asyncio.gather(
-        optional(api.get("booths", f"/fairs/{fair_id}/assignments", token=token), "assignments"),
-        optional(api.get("booths", f"/fairs/{fair_id}/requests", token=token), "requests"))
-    booths = {str(r.get("registration_id")): len(r.get("booth_codes") or []) for r in items(assignments or [])}
-    names = {str(r.get("registration_id")): str(r.get("exhibitor_name") or r.get("exhibitor_id"))
-             for r in items(requests or [])}
-    if not all(r in booths for r in pair) or booths[pair[0]] == booths[pair[1]]:
-        return None  # the booths service decides what the portal does not know
-    (a, n), (b, k) = ((names.get(r, r), booths[r]) for r in pair)
-    return (f"Không đổi được: {a} có {n} gian, {b} có {k} gian. Chỉ đổi được giữa hai doanh nghiệp có cùng số gian.",
-            f"Cannot swap: {a} has {n} booths, {b} has {k}. Only two exhibitors with the same number of booths "
-            "can swap.")
 
 
 # ---- automatic allocation -------------------------------------------------------------------------------

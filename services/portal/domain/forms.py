@@ -149,3 +149,21 @@ def registration_body(form: dict[str, str]) -> tuple[dict[str, Any], FormErrors]
     products = [line.strip() for line in form.get("products", "").splitlines() if line.strip()]
     body = {"booths_requested": booths, "sector": form.get("sector", "").strip(), "products": products}
     return body, errors
+
+
+RESUBMIT_FIELDS = (*REGISTRATION_FIELDS, "zone")
+
+
+def form_from_registration(registration: dict[str, Any]) -> dict[str, str]:
+    """The form's values from the registration as it was sent."""
+    return {"booths_requested": str(registration.get("booths_requested") or ""),
+            "sector": str(registration.get("sector") or ""), "zone": str(registration.get("zone") or ""),
+            "products": "\n".join(str(p) for p in registration.get("products") or [])}
+
+
+def resubmit_body(form: dict[str, str], fair: dict[str, Any] | None) -> tuple[dict[str, Any], FormErrors]:
+    """The JSON body of registration's `RegistrationUpdate`: every field of the form, the zone if the fair has any."""
+    body, errors = registration_body(form)
+    if isinstance(fair, dict) and fair.get("zones"):
+        body["zone"] = form.get("zone", "").strip()
+    return body, errors
