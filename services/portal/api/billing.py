@@ -26,6 +26,7 @@ from services.portal.domain.display import LOCAL_TZ, kind_choices
 from services.portal.domain.errors import PortalError, ServiceProblem, checked_id, is_id
 from services.portal.domain.forms import FormErrors
 from services.portal.service.exhibitors import exhibitor_names
+from services.portal.service.fairs import centre_fairs
 from services.portal.service.parts import optional
 from shared.auth import Principal
 from shared.contracts.registration import EXHIBITOR_KINDS as CONTRACT_KINDS
@@ -60,11 +61,6 @@ def _notice(result: str | None) -> tuple[str, str] | None:
     return NOTICES.get(result or "")
 
 
-async def _centre_fairs(api: Backend, token: str, principal: Principal) -> list[dict[str, Any]]:
-    fairs = items(await api.get("registration", "/fairs", token=token))
-    return [f for f in fairs if principal.is_admin() or f.get("centre_id") == principal.centre_id]
-
-
 # ---------------------------------------------------------------- invoices
 
 @billing_pages.get("", response_class=HTMLResponse, summary="The centre's invoices, filtered (organizer)")
@@ -79,7 +75,7 @@ async def read_invoices(request: Request, api: BackendDep, fair_id: str = "", st
             raise PortalError(404)
         params["status"] = status
     page, fairs = await asyncio.gather(api.get("billing", "/invoices", token=token, params=params),
-                                       _centre_fairs(api, token, principal))
+                                       centre_fairs(api, token, principal))
     invoices = items(page)
     count = int(page.get("count", len(invoices))) if isinstance(page, dict) else len(invoices)
     names = await exhibitor_names(api, token, {str(i.get("exhibitor_id")) for i in invoices})
@@ -182,7 +178,7 @@ async def read_programme_form(request: Request, api: BackendDep) -> Response:
 async def _programme_form(request: Request, api: Backend, token: str, principal: Principal, *,
                           errors: FormErrors | None = None, form: dict[str, Any] | None = None,
                           status_code: int = 200) -> Response:
-    fairs = await optional(_centre_fairs(api, token, principal), "fairs") or []
+    fairs = await optional(centre_fairs(api, token, principal), "fairs") or []
     year = today_in_vietnam().year
     defaults: dict[str, Any] = {"base": "gross", "support_percent": "50",
                                 "max_booths_per_exhibitor": "2", "valid_from": f"{year}-01-01",

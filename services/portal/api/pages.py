@@ -18,6 +18,7 @@ from services.portal.api.views import render
 from services.portal.domain.display import BANKS, LOCAL_TZ
 from services.portal.domain.errors import NotAuthenticated, ServiceProblem, ServiceUnavailable, checked_id, is_id
 from services.portal.domain.forms import REGISTRATION_FIELDS, FormErrors, registration_body
+from services.portal.service.invoices import invoices_of_registration
 from services.portal.service.parts import optional
 from shared.auth import Role
 
@@ -115,7 +116,7 @@ async def read_registration(request: Request, registration_id: str, api: Backend
     fair_id = checked_id(str(registration.get("fair_id")))
     fair, invoices, assignments = await asyncio.gather(
         optional(api.get("registration", f"/fairs/{fair_id}", token=token), "fair"),
-        _invoices_of(api, token, registration),
+        invoices_of_registration(api, token, registration),
         optional(api.get("booths", f"/fairs/{fair_id}/assignments", token=token), "assignments"))
     booths = next((a.get("booth_codes") or [] for a in items(assignments)
                    if a.get("registration_id") == registration.get("id") and not a.get("released_at")), [])
@@ -154,18 +155,6 @@ def _when(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-async def _invoices_of(api: Backend, token: str, registration: dict[str, Any]) -> list[dict[str, Any]] | None:
-    """The registration's invoices in full (the list has no lines); None when billing cannot say."""
-    page = await optional(api.get("billing", "/invoices", token=token,
-                                  params={"registration_id": str(registration.get("id"))}), "invoices")
-    if page is None:
-        return None
-    rows = [r for r in items(page) if is_id(str(r.get("id")))]
-    details = await asyncio.gather(*(optional(api.get("billing", f"/invoices/{r['id']}", token=token), "invoice")
-                                     for r in rows))
-    return [detail if isinstance(detail, dict) else row for row, detail in zip(rows, details, strict=True)]
 
 
 # Declared before /invoices/{invoice_id}; the id check would refuse "x.pdf" anyway.

@@ -32,6 +32,7 @@ from services.portal.domain.event_words import event_word
 from services.portal.domain.forms import FormErrors
 from services.portal.domain.subscription_forms import SUBSCRIPTION_FIELDS, split_words, subscription_body
 from services.portal.service.parts import optional
+from services.portal.service.regional import reach_of
 from shared.auth import Principal, Role
 from shared.contracts import EVENT_CLASSES
 from shared.reference import geo
@@ -78,20 +79,9 @@ async def read_subscriptions(request: Request, api: BackendDep, result: str | No
                                                            "notice": _notice(result)})
 
 
-async def _reach(api: Backend, token: str) -> tuple[list[str] | None, list[dict[str, Any]]]:
-    """The provinces the caller may see (None: all) and the regions that lie within them."""
-    me, regions = await asyncio.gather(optional(api.get("subscriptions", "/subscribers/me", token=token), "me"),
-                                       optional(api.get("subscriptions", "/regions", token=token), "regions"))
-    reach = me.get("provinces") if isinstance(me, dict) else None
-    rows = [r for r in regions if isinstance(r, dict)] if isinstance(regions, list) else []
-    if reach is not None:
-        rows = [r for r in rows if set(r.get("provinces") or []) <= set(reach)]
-    return reach, rows
-
-
 async def _subscription_form(request: Request, api: Backend, token: str, *, errors: FormErrors | None = None,
                              form: dict[str, Any] | None = None, status_code: int = 200) -> Response:
-    reach, regions = await _reach(api, token)
+    reach, regions = await reach_of(api, token)
     return render(request, "regional/subscription_new.html", {
         "errors": errors or FormErrors(), "form": form or {"event_types": "fair.*, session.*"},
         "reach": reach or [], "regions": regions, "prefixes": EVENT_PREFIXES}, status_code=status_code)
