@@ -16,7 +16,7 @@ from typing import Any
 
 import structlog
 
-from devstack.services import BY_NAME, SERVICE_ORDER, SERVICE_PORTS
+from devstack.services import BY_NAME, SERVICE_ORDER, SERVICE_PORTS, SERVICES
 from shared.auth import Role, issue_token
 from shared.logs import configure_logging
 from shared.settings import load_settings
@@ -63,6 +63,10 @@ def settings_refusal() -> str | None:
 
     try:
         load_settings("cli")
+        for service in SERVICES:  # each service's own settings (e.g. subscriptions refuses loopback webhooks)
+            own = service.settings_class()
+            if own is not None:
+                own()
     except ValidationError as exc:
         return "; ".join(str(error["msg"]) for error in exc.errors())
     return None

@@ -7,7 +7,10 @@ services/, its compose and Kubernetes entries), never a kernel change.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,19 @@ class Service:
     def app_module(self) -> str:
         """The module with the service's `create_app`."""
         return f"services.{self.name}.app"
+
+    def settings_class(self) -> Any:
+        """The service's own settings class (the one BaseSettings of services/<name>/settings.py), None without."""
+        from pydantic_settings import BaseSettings
+
+        try:
+            module = importlib.import_module(f"services.{self.name}.settings")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"services.{self.name}.settings":
+                raise
+            return None
+        return next((value for value in vars(module).values() if inspect.isclass(value)
+                     and issubclass(value, BaseSettings) and value.__module__ == module.__name__), None)
 
 
 # Start order: the portal, which calls the others, last.

@@ -48,8 +48,6 @@ class Settings(BaseSettings):
     # before the newest send are published again, once per broker epoch (shared/replay.py); 0 = never.
     outbox_replay_window_s: float = Field(default=0.0, ge=0, validation_alias="HANGVIET_OUTBOX_REPLAY_WINDOW_S")
     broker_epoch: str = Field(default="", max_length=64, validation_alias="HANGVIET_BROKER_EPOCH")
-    webhook_allow_loopback: bool = False
-    service_urls: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _refuse_development_secret_outside_development(self) -> Settings:
@@ -57,25 +55,11 @@ class Settings(BaseSettings):
             raise ValueError("JWT_SECRET must be set outside development (the development default is refused)")
         return self
 
-    @model_validator(mode="after")
-    def _refuse_loopback_webhooks_in_production(self) -> Settings:
-        # A webhook to 127.0.0.1 or ::1 would reach the platform's own unauthenticated ports (Redis, the broker).
-        if self.env == "production" and self.webhook_allow_loopback:
-            raise ValueError("WEBHOOK_ALLOW_LOOPBACK=true is refused in production (HANGVIET_ENV=production): "
-                             "webhooks to loopback addresses are for development and tests only")
-        return self
-
     def resolved_database_url(self) -> str:
         """The database URL: the explicit one, else a SQLite file under var/."""
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.var_dir / (self.service + '.db')}"
-
-    def service_url(self, name: str) -> str:
-        """Base URL of another service's HTTP API (the portal calls them)."""
-        if name in self.service_urls:
-            return self.service_urls[name]
-        return f"http://{name}:{DEFAULT_PORT}"
 
 
 def load_settings(service: str, **overrides: object) -> Settings:
@@ -89,10 +73,5 @@ def load_settings(service: str, **overrides: object) -> Settings:
         values["database_url"] = os.environ[f"{prefix}_DATABASE_URL"]
     if os.environ.get(f"{prefix}_PORT"):
         values["port"] = int(os.environ[f"{prefix}_PORT"])
-    urls = {key[:-4].lower(): value for key, value in os.environ.items()
-            if key.endswith("_URL") and value and key not in ("REDIS_URL", "DATABASE_URL")
-            and not key.endswith("_DATABASE_URL")}
-    if urls:
-        values["service_urls"] = urls
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
