@@ -23,6 +23,7 @@ import pytest
 from fastapi import FastAPI
 from faststream.kafka import TestKafkaBroker
 
+from devstack.services import SERVICE_ORDER
 from shared.auth import Role, issue_token
 from shared.settings import Settings, load_settings
 
@@ -173,8 +174,24 @@ def _reaches_a_process(func: Any, seen: set[int]) -> bool:
     return False
 
 
+# Services with no table of their own (no models.py): their tests on PostgreSQL would test nothing SQLite does not.
+_NO_TABLES = tuple(name for name in SERVICE_ORDER
+                   if not (Path(__file__).resolve().parents[1] / "services" / name / "models.py").exists())
+
+
+def _postgres_adds_nothing(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return (callspec is not None and callspec.params.get("database_url") == "postgres"
+            and any(name in item.nodeid.lower() for name in _NO_TABLES))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark `integration` every test that starts a process or opens a port (see _PROCESS_NAMES)."""
+    """Mark `integration` every test that starts a process or opens a port (see _PROCESS_NAMES); leave out the
+    PostgreSQL pass of the tests of a service without tables."""
+    dropped = [item for item in items if _postgres_adds_nothing(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not _postgres_adds_nothing(item)]
     for item in items:
         if item.get_closest_marker("integration") or not isinstance(item, pytest.Function):
             continue
@@ -211,7 +228,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Drop the PostgreSQL databases this session created."""
+    """Stop the worker processes a test left (a service's process pool, e.g. billing's PDF worker: the
+    interpreter would wait for it at exit, seconds after the summary), then drop the PostgreSQL databases this
+    session created."""
+    import multiprocessing
+
+    children = multiprocessing.active_children()
+    for child in children:
+        child.terminate()
+    for child in children:
+        child.join(timeout=2)
     if not (POSTGRES_URL and _created_databases):
         return
     import asyncio
