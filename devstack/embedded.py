@@ -371,14 +371,29 @@ async def start_infra(
     kafka_port: int | None = None,
     redis_port: int | None = None,
 ) -> EmbeddedInfra:
-    """Start broker + redis under `var_dir`, wait until ready, create topics."""
-    infra = _launch(var_dir, kafka_port or free_port(), redis_port or free_port())
-    try:
-        await wait_broker_ready(infra.bootstrap, proc=infra.broker_proc, log_path=infra.broker_log)
-        await wait_redis_ready(infra.redis_url, proc=infra.redis_proc, log_path=infra.redis_log)
-        await create_topics(infra.bootstrap, topics)
-    except BaseException:
-        infra.stop()
-        raise
+    """Start broker + redis under `var_dir`, wait until ready, create topics.
+
+    Neither the broker (it advertises its address) nor redis-server can bind port 0 and say which port it got, so
+    a port left to us is one free_port() found; if another process took it before the child bound it, the child
+    exits and both start again on other ports (three tries)."""
+    for attempt in range(1, 4):
+        infra = _launch(var_dir, kafka_port or free_port(), redis_port or free_port())
+        try:
+            await wait_broker_ready(infra.bootstrap, proc=infra.broker_proc, log_path=infra.broker_log)
+            await wait_redis_ready(infra.redis_url, proc=infra.redis_proc, log_path=infra.redis_log)
+            _ensure_alive(infra.broker_proc, "broker", infra.broker_log)  # not another process on its port
+            _ensure_alive(infra.redis_proc, "redis", infra.redis_log)
+            await create_topics(infra.bootstrap, topics)
+        except InfraStartError as exc:
+            died = infra.broker_proc.poll() is not None or infra.redis_proc.poll() is not None
+            infra.stop()
+            if not died or attempt == 3 or (kafka_port is not None and redis_port is not None):
+                raise
+            log.warning("infra_port_taken", attempt=attempt, error=str(exc).splitlines()[0])
+            continue
+        except BaseException:
+            infra.stop()
+            raise
+        break
     log.info("infra_started", bootstrap=infra.bootstrap, redis_url=infra.redis_url)
     return infra
