@@ -131,16 +131,18 @@ async def rush(client: httpx.AsyncClient, platform: Platform, fair_id: str, peop
                     polled[name].append((await http.timed(poller.get(f"{url}{path}"))).ms)
                 await asyncio.sleep(0.05)
 
-    load_start = procs.load_average()
+    load_start, cpu_before = procs.load_average(), procs.cpu_snapshot(stack_pids(platform))
     poller = asyncio.create_task(poll())
     submits = await http.pool(people, lambda p: http.timed(client.post(
         f"{url}/fairs/{fair_id}/registrations", json={"booths_requested": 1}, headers=p.headers)), opts.concurrency)
+    cpu_after = procs.cpu_snapshot(stack_pids(platform))
     stop.set()
     await poller
     ids = [c.body["id"] for c in submits if c.status == "201"]
     return {"concurrency": opts.concurrency, "exhibitors": len(people),
             "health_floor": http.calls_summary(health, "200"), "submits": http.calls_summary(submits, "201"),
             "polled": {name: summarize(values) for name, values in polled.items()},
+            "cpu_ms_per_submit": procs.cpu_ms_per(cpu_before, cpu_after, len(ids)),
             "load_average": {"start": load_start, "end": procs.load_average()}}, ids
 
 
@@ -193,6 +195,7 @@ async def phases(client: httpx.AsyncClient, platform: Platform, reader: EventRea
                  opts: Options) -> list[dict[str, Any]]:
     """Each phase on fresh registrations; after its sends, a bounded wait for its invoices."""
     approve, done, out = approver(client, platform), list[Approval](), list[dict[str, Any]]()
+    pids = stack_pids(platform)
     plan: list[tuple[str, float | None, int]] = [(f"{r:g}/s", r, round(r * opts.duration_s)) for r in opts.rates]
     plan.append(("burst", None, opts.burst))
     for name, rate, count in plan:
@@ -201,11 +204,14 @@ async def phases(client: httpx.AsyncClient, platform: Platform, reader: EventRea
             print(f"warning: phase {name} gets {len(batch)} registrations, not {count}", file=sys.stderr)
         backlog = sum(1 for a in done if a.ok and reader.log.step(a.registration_id, "issued") is None)
         load_start, started = procs.load_average(), time.monotonic()
+        cpu_before = procs.cpu_snapshot(pids)
         approvals = await (at_rate(batch, rate, approve) if rate else burst(batch, opts.burst_concurrency, approve))
         sent_s = time.monotonic() - started
         wanted = [a.registration_id for a in approvals if a.ok]
         drained = await reader.wait_for(functools.partial(all_issued, reader, wanted), opts.drain_s)
+        cpu_after = procs.cpu_snapshot(pids)
         figures = phase_figures(name, approvals, reader.log.step, offered_per_s=rate, backlog_at_start=backlog)
+        figures["cpu_ms_per_saga"] = procs.cpu_ms_per(cpu_before, cpu_after, figures["completed"])
         figures.update({"sending_s": round(sent_s, 1), "drained": drained,
                         "waited_after_sending_s": round(time.monotonic() - started - sent_s, 1),
                         "load_average": {"start": load_start, "end": procs.load_average()}})

@@ -65,3 +65,30 @@ async def idle_cost(pids: Mapping[str, int], seconds: float) -> dict[str, Any]:
     return {"seconds": round(elapsed, 1), "per_process": per,
             "cpu_pct_of_core": round(sum(p["cpu_pct_of_core"] for p in per.values()), 2),
             "rss_mib": round(sum(p["rss_mib"] for p in per.values()), 1)}
+
+
+CpuSnapshot = dict[str, dict[int, float]]
+
+
+def cpu_snapshot(pids: Mapping[str, int]) -> CpuSnapshot:
+    """User + system CPU seconds of each named process, and apart of its descendants (worker processes), by pid —
+    a load-robust cost: on a shared machine latency moves with the neighbours' load, CPU seconds barely."""
+    snapshot: CpuSnapshot = {}
+    for name, pid in pids.items():
+        tree = _tree(pid)
+        snapshot[name] = _cpu_seconds(tree[:1])
+        if tree[1:]:  # billing's PDF worker: background work at low priority, shown apart from the service's own
+            snapshot[f"{name} workers"] = _cpu_seconds(tree[1:])
+    return snapshot
+
+
+def cpu_ms_per(before: CpuSnapshot, after: CpuSnapshot, units: int) -> dict[str, float | None]:
+    """CPU milliseconds per unit of work (a saga, a submit) of each named process between two snapshots, and
+    their total. A process that appeared meanwhile counts from zero; one gone counts for nothing."""
+    per: dict[str, float | None] = {}
+    for name, now in after.items():
+        spent = sum(seconds - before.get(name, {}).get(pid, 0.0) for pid, seconds in now.items())
+        per[name] = round(spent * 1000 / units, 2) if units else None
+    known = [v for v in per.values() if v is not None]
+    per["total"] = round(sum(known), 2) if known else None
+    return per

@@ -59,6 +59,8 @@ def print_report(report: dict[str, Any], judged: list[Row]) -> None:
                     f"{' GROWS' if p['tail']['grows'] else ''}" if index == 0 else "")
             w(f"{p['phase'] if index == 0 else '':<8}{hop:<24}{_ms(s['p50']):>8}{_ms(s['p95']):>8}"
               f"{_ms(s['p99']):>8}{tail}\n")
+    _cpu_table(w, [(p["phase"], p.get("cpu_ms_per_saga") or {}) for p in report["phases"]]
+               + [("rush", report["rush"].get("cpu_ms_per_submit") or {})])
     r = report["rush"]
     w(f"\nrush: {r['submits']['n']} submits in {r['submits']['seconds']:.1f} s, statuses {r['submits']['statuses']}; "
       f"/health floor {r['health_floor']['n']} calls, statuses {r['health_floor']['statuses']}; load {_load(r)}\n")
@@ -72,3 +74,16 @@ def print_report(report: dict[str, Any], judged: list[Row]) -> None:
     w(f"\ntargets: {t['met']} met, {t['missed']} missed, {t['unknown']} not judged; "
       f"events read {report['events']['records_read']}, waitlisted {report['events']['waitlisted']}, "
       f"dead letters {report['events']['dead_letters'] or 0}\n")
+
+
+def _cpu_table(w: Any, parts: list[tuple[str, dict[str, float | None]]]) -> None:
+    """CPU ms per saga (per submit for the rush) of each process over each phase — utime + stime from the
+    kernel, worker processes apart ("wk"), so it holds on a loaded machine where the latencies do not."""
+    names = list(dict.fromkeys(name for _, cpu in parts for name in cpu))
+    if not names:
+        return
+    short = {name: name.replace(" (tansu)", "").replace(" workers", " wk")[:11] for name in names}
+    w("\nCPU ms per saga (utime+stime over the phase ÷ sagas completed in it; rush: per submit)\n"
+      f"{'phase':<8}" + "".join(f"{short[n]:>12}" for n in names) + "\n")
+    for phase, cpu in parts:
+        w(f"{phase:<8}" + "".join(f"{_ms(cpu.get(n)):>12}" for n in names) + "\n")

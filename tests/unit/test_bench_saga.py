@@ -270,3 +270,29 @@ class TestReport:
         out = capsys.readouterr().out
         assert "50/s" in out and "never" in out and "targets (issue 12)" in out and "booths" in out
         json.dumps(jsonable(report), allow_nan=False)
+
+
+class TestCpuPerSaga:
+    def test_cpu_ms_per_saga_counts_each_process_and_a_worker_that_appeared(self) -> None:
+        from bench.support.procs import cpu_ms_per
+        before = {"booths": {10: 1.0}, "billing": {20: 2.0}}
+        after = {"booths": {10: 1.5}, "billing": {20: 2.2}, "billing workers": {21: 0.3}}
+        per = cpu_ms_per(before, after, 100)
+        assert per == {"booths": 5.0, "billing": 2.0, "billing workers": 3.0, "total": 10.0}
+        assert cpu_ms_per(before, after, 0)["booths"] is None
+
+    def test_the_snapshot_reads_this_process(self) -> None:
+        import os
+
+        from bench.support.procs import cpu_snapshot
+        snap = cpu_snapshot({"me": os.getpid()})
+        assert snap["me"][os.getpid()] > 0
+
+    def test_the_report_prints_the_cpu_table(self, capsys: pytest.CaptureFixture[str]) -> None:
+        import sys
+
+        from bench.support.saga_tables import _cpu_table
+        _cpu_table(sys.stdout.write, [("50/s", {"registration": 7.4, "billing workers": 80.0, "total": 87.4}),
+                                      ("rush", {})])
+        out = capsys.readouterr().out
+        assert "CPU ms per saga" in out and "billing wk" in out and "7.4" in out
