@@ -22,12 +22,13 @@ run: bootstrap ## run the whole platform on embedded defaults, seed demo data on
 test: bootstrap ## unit, service and integration tests (PostgreSQL too when TEST_POSTGRES_URL is set)
 	$(PYTEST) --durations=15 $(PYTEST_ARGS)
 
-test-fast: bootstrap ## everything but the real-process integration tests
+test-fast: bootstrap ## unit and service tests: no child process, no port (tests/conftest.py marks the rest integration)
 	$(PYTEST) -m "not integration" $(PYTEST_ARGS)
 
-lint: bootstrap ## ruff on everything, mypy on the shared kernel, compose file validated
+lint: bootstrap ## ruff on everything, strict mypy on the kernel, the services and devstack, the import rules, compose and Kubernetes validated
 	$(UV) run ruff check .
-	$(UV) run mypy shared
+	$(UV) run mypy shared services devstack --exclude 'services/[a-z]+/migrations/versions/'
+	$(UV) run lint-imports
 	$(MAKE) --no-print-directory compose-check
 	$(UV) run python -m deploy.k8s.check
 
