@@ -12,8 +12,10 @@ refers to another.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from services.billing.domain.invoices import InvoiceStatus
@@ -21,6 +23,15 @@ from services.billing.domain.programme_terms import CommitmentStatus
 from services.billing.domain.submissions import SubmissionStatus
 from shared.db import utc_column, utcnow
 from shared.uow import new_id
+
+# JSON documents: JSONB on PostgreSQL, text on SQLite; SQLAlchemy (de)serialises them. In-place changes of a loaded
+# value are not tracked: assign a new value.
+JSON_TYPE = JSON().with_variant(JSONB(), "postgresql")
+
+
+def json_column() -> Any:
+    """A JSON column (NOT NULL; the model's default_factory gives the empty value)."""
+    return Column(JSON_TYPE, nullable=False)
 
 
 class FairPriceList(SQLModel, table=True):
@@ -39,8 +50,8 @@ class FairPriceList(SQLModel, table=True):
     seller_address: str = Field(default="", max_length=500)
     seller_province_code: str | None = Field(default=None, max_length=2)
     province_code: str | None = Field(default=None, max_length=2)
-    # The organizer's part of the price list (surcharges, extras, prices per kind) as JSON; see pricing.py.
-    price_config: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    # The organizer's part of the price list (surcharges, extras, prices per kind); see pricing.py.
+    price_config: dict[str, Any] = Field(default_factory=dict, sa_column=json_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
@@ -211,11 +222,11 @@ class SubsidyProgramme(SQLModel, table=True):
     max_booths_per_exhibitor: int
     base: str = Field(default="gross", max_length=5)
     cscnnt_only: bool = False
-    # JSON lists; empty means "any".
-    eligible_kinds: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
-    eligible_provinces: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
-    eligible_communes: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
-    fair_ids: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))
+    # JSON lists (sorted, without duplicates); empty means "any".
+    eligible_kinds: list[str] = Field(default_factory=list, sa_column=json_column())
+    eligible_provinces: list[str] = Field(default_factory=list, sa_column=json_column())
+    eligible_communes: list[str] = Field(default_factory=list, sa_column=json_column())
+    fair_ids: list[str] = Field(default_factory=list, sa_column=json_column())
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 

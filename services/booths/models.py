@@ -8,8 +8,10 @@ process (tests, tools): a second `fairs` table would collide with the registrati
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, ForeignKeyConstraint, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, ForeignKeyConstraint, Index, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from services.booths.domain.rules import ClaimState, RequestStatus
@@ -17,6 +19,15 @@ from shared.db import utc_column, utcnow
 from shared.uow import new_id
 
 LIVE = text("released_at IS NULL")
+
+# JSON documents: JSONB on PostgreSQL, text on SQLite; SQLAlchemy (de)serialises them. In-place changes of a loaded
+# value are not tracked: assign a new value.
+JSON_TYPE = JSON().with_variant(JSONB(), "postgresql")
+
+
+def json_column() -> Any:
+    """A JSON column (NOT NULL; the model's default_factory gives the empty value)."""
+    return Column(JSON_TYPE, nullable=False)
 
 
 class BoothFair(SQLModel, table=True):
@@ -46,7 +57,7 @@ class BoothZone(SQLModel, table=True):
     code: str = Field(max_length=20)
     name: str = Field(default="", max_length=200)
     kind: str = Field(max_length=10)
-    sectors: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # a JSON list
+    sectors: list[str] = Field(default_factory=list, sa_column=json_column())
     province_code: str | None = Field(default=None, max_length=2)
 
 
@@ -155,7 +166,7 @@ class AuditEntry(SQLModel, table=True):
     actor: str = Field(max_length=200)
     action: str = Field(max_length=30)
     registration_id: str | None = Field(default=None, max_length=64)
-    booth_codes: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # a JSON list
+    booth_codes: list[str] = Field(default_factory=list, sa_column=json_column())
     detail: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 

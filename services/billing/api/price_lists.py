@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -20,8 +19,8 @@ router = APIRouter(prefix="/fairs", tags=["price lists"])
 
 
 def price_list_public(fair: FairPriceList) -> PriceListPublic:
-    """Shape a price list: the organizer's part as set (kept as JSON), with the fair's standard price."""
-    return PriceListPublic.model_validate({**json.loads(fair.price_config or "{}"), "fair_id": fair.fair_id,
+    """Shape a price list: the organizer's part as set, with the fair's standard price."""
+    return PriceListPublic.model_validate({**fair.price_config, "fair_id": fair.fair_id,
                                            "fair_name": fair.name, "booth_price_vnd": fair.booth_price_vnd,
                                            "updated_at": fair.updated_at})
 

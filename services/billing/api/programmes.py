@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
 from services.billing.adapters.settlement_xlsx import settlement_xlsx
 from services.billing.api.deps import DbDep, NowDep
-from services.billing.models import PROGRAMME_LISTS, SubsidyProgramme
+from services.billing.models import SubsidyProgramme
 from services.billing.schemas.programmes import (
     ProgrammeCreate,
     ProgrammePublic,
@@ -29,9 +28,8 @@ router = APIRouter(prefix="/subsidy-programmes", tags=["subsidy programmes"])
 
 
 def programme_public(row: SubsidyProgramme) -> ProgrammePublic:
-    """Shape a programme: its lists (kept as JSON) and what is left of its budget."""
+    """Shape a programme: its lists and what is left of its budget."""
     values: dict[str, Any] = row.model_dump()
-    values.update({name: json.loads(getattr(row, name)) for name in PROGRAMME_LISTS})
     return ProgrammePublic.model_validate({**values, "remaining_vnd": row.budget_vnd - row.committed_vnd})
 
 

@@ -6,10 +6,8 @@ committed together, or not at all.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache
 
 import structlog
 from sqlmodel import select
@@ -39,16 +37,21 @@ from shared.uow import UnitOfWork, insert_ignore, new_id
 log = structlog.get_logger()
 
 
+# Keyed by the stored content (the repr of the decoded JSON, exact for its values), so a changed price list is a new
+# key, never a stale answer; PriceList is immutable, so sharing one is safe.
+_PRICE_LISTS: dict[tuple[str, int], PriceList] = {}
+
+
 def price_list_of(fair: FairPriceList) -> PriceList:
     """The fair's price list: its standard price and the organizer's configuration."""
-    return _price_list(fair.price_config or "{}", fair.booth_price_vnd)
-
-
-@lru_cache(maxsize=256)
-def _price_list(price_config: str, booth_price_vnd: int) -> PriceList:
-    # Keyed by the stored content, so a changed price list is a new key, never a stale answer; PriceList is
-    # immutable, so sharing one is safe.
-    return price_list_of_config(json.loads(price_config), booth_price_vnd)
+    config = fair.price_config or {}
+    key = (repr(config), fair.booth_price_vnd)
+    found = _PRICE_LISTS.get(key)
+    if found is None:
+        if len(_PRICE_LISTS) >= 256:
+            _PRICE_LISTS.clear()
+        found = _PRICE_LISTS[key] = price_list_of_config(config, fair.booth_price_vnd)
+    return found
 
 
 def symbol_of(centre: CentreSettings | None, year: int) -> InvoiceSymbol:

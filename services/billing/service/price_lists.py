@@ -49,7 +49,7 @@ async def set_price_list(*, db: Database, principal: Principal, fair_id: str, bo
             raise Invalid(f"Không có nhóm thuế suất này / no such VAT category; one of "
                           f"{', '.join(sorted(categories(vat_table)))}", field=unknown, code="unknown-vat-category")
         body.to_price_list(fair.booth_price_vnd)  # the pure model re-checks every rule
-        fair.price_config = body.model_dump_json()
+        fair.price_config = body.model_dump(mode="json")
         fair.updated_at = utcnow()
         session.add(fair)
     log.info("billing.price_list_set", fair_id=fair_id, extras=len(body.extras))

@@ -6,7 +6,6 @@ overlapping programmes created at the same moment cannot both pass the overlap c
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -30,8 +29,8 @@ log = structlog.get_logger()
 
 
 def _stored(values: dict[str, Any]) -> dict[str, Any]:
-    """Lists as the JSON text the table keeps (sorted, without duplicates)."""
-    return {k: json.dumps(sorted(set(v)), ensure_ascii=False) if k in LISTS else v for k, v in values.items()}
+    """Lists as the table keeps them (sorted, without duplicates)."""
+    return {k: sorted(set(v)) if k in LISTS else v for k, v in values.items()}
 
 
 async def _lock_centre(session: AsyncSession, centre_id: str) -> None:

@@ -8,7 +8,6 @@ the exhibitor the rest (``subsidy.exhausted``); an empty one hands over to the n
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -44,10 +43,10 @@ def terms_of(programme: SubsidyProgramme) -> ProgrammeTerms:
         level=Level(programme.level), funder=programme.funder, funding_province_code=programme.funding_province_code,
         valid_from=programme.valid_from, valid_to=programme.valid_to, support_percent=programme.support_percent,
         cap_per_booth_vnd=programme.cap_per_booth_vnd, max_booths_per_exhibitor=programme.max_booths_per_exhibitor,
-        eligible_kinds=frozenset(json.loads(programme.eligible_kinds)), cscnnt_only=programme.cscnnt_only,
-        eligible_provinces=frozenset(json.loads(programme.eligible_provinces)),
-        eligible_communes=frozenset(json.loads(programme.eligible_communes)),
-        fair_ids=frozenset(json.loads(programme.fair_ids)), base=SupportBase(programme.base))
+        eligible_kinds=frozenset(programme.eligible_kinds), cscnnt_only=programme.cscnnt_only,
+        eligible_provinces=frozenset(programme.eligible_provinces),
+        eligible_communes=frozenset(programme.eligible_communes),
+        fair_ids=frozenset(programme.fair_ids), base=SupportBase(programme.base))
 
 
 async def candidate_programmes(session: AsyncSession, centre_id: str, starts_on: date) -> list[SubsidyProgramme]:

@@ -4,4 +4,4 @@ from alembic import context
 
 from shared.migrations import run_environment
 
-run_environment(context)  # type: ignore[arg-type]  # alembic.context proxies an EnvironmentContext
+run_environment(context)  # alembic.context proxies an EnvironmentContext

@@ -3,7 +3,6 @@ CSV import. One transaction each; a refused plan changes nothing."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 
@@ -61,7 +60,7 @@ async def set_zones(*, ctx: Context, principal: Principal, fair_id: str, zones: 
                            "hold booths of the plan", code="zone-in-use", field="code")
         await session.exec(delete(BoothZone).where(col(BoothZone.fair_id) == fair.id))
         session.add_all([BoothZone(fair_id=fair.id, code=z.code, name=z.name, kind=z.kind.value,
-                                   sectors=json.dumps(list(z.sectors), ensure_ascii=False),
+                                   sectors=list(z.sectors),
                                    province_code=z.province_code) for z in wanted])
         ctx.layouts.forget(fair.id)
         vacancy.forget(session, fair.id)

@@ -9,7 +9,6 @@ a hold or an unpaid assignment.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
@@ -173,5 +172,4 @@ async def list_audit(*, db: Database, fair_id: str, principal: Principal, limit:
 
 def audit_codes(entry: AuditEntry) -> list[str]:
     """The booth codes an audit entry names."""
-    codes: list[str] = json.loads(entry.booth_codes)
-    return codes
+    return list(entry.booth_codes)

@@ -4,7 +4,6 @@ its event, its audit entry and its live update in the same transaction."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -166,7 +165,7 @@ async def zones_of(session: AsyncSession, fair_id: str) -> list[Zone]:
 
 def to_zone(row: BoothZone) -> Zone:
     """The pure zone of a stored one."""
-    return Zone(code=row.code, name=row.name, kind=ZoneKind(row.kind), sectors=tuple(json.loads(row.sectors)),
+    return Zone(code=row.code, name=row.name, kind=ZoneKind(row.kind), sectors=tuple(row.sectors),
                 province_code=row.province_code)
 
 
@@ -196,7 +195,7 @@ def audit(session: AsyncSession, *, fair_id: str, actor: str, action: str, regis
           codes: Sequence[str] = (), detail: str = "") -> None:
     """Append one entry to the fair's audit log."""
     entry = AuditEntry(fair_id=fair_id, actor=actor, action=action, registration_id=registration_id,
-                       booth_codes=json.dumps(list(codes)), detail=detail[:4000])
+                       booth_codes=list(codes), detail=detail[:4000])
     session.add(entry)
     vacancy.noted(session, entry)
 
