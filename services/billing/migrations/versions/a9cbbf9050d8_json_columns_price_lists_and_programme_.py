@@ -23,6 +23,7 @@ Create Date: 2026-12-06 22:15:17.387041
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -39,7 +40,7 @@ COLUMNS = {
 }
 
 
-def _rebuild_sqlite(bind: Connection, table: str, columns: Sequence[str], type_: sa.types.TypeEngine) -> None:
+def _rebuild_sqlite(bind: Connection, table: str, columns: Sequence[str], type_: sa.types.TypeEngine[Any]) -> None:
     """Give `columns` of `table` a new declared type, keeping every row and stored value as it is."""
     reflected = sa.Table(table, sa.MetaData(), autoload_with=bind)  # with the tables its foreign keys name
     names = ", ".join(f'"{column.name}"' for column in reflected.columns)
