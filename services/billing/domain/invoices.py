@@ -36,7 +36,7 @@ class InvoiceStatus(StrEnum):
 
 # Overdue the day after its due date; paid once the exhibitor's share is settled (at once when a programme pays
 # it all); voided by a cancellation document while not paid in full. Paid and voided are final.
-INVOICE_TRANSITIONS: Transitions[InvoiceStatus] = Transitions("hóa đơn", {
+INVOICE_TRANSITIONS: Transitions[InvoiceStatus] = Transitions(("hóa đơn", "invoice"), {
     InvoiceStatus.ISSUED: {InvoiceStatus.OVERDUE, InvoiceStatus.PAID, InvoiceStatus.VOIDED},
     InvoiceStatus.OVERDUE: {InvoiceStatus.PAID, InvoiceStatus.VOIDED},
     InvoiceStatus.PAID: set(),

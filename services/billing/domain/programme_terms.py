@@ -41,7 +41,7 @@ class CommitmentStatus(StrEnum):
     RELEASED = "released"
 
 
-COMMITMENT_TRANSITIONS: Transitions[CommitmentStatus] = Transitions("cam kết hỗ trợ", {
+COMMITMENT_TRANSITIONS: Transitions[CommitmentStatus] = Transitions(("cam kết hỗ trợ", "subsidy commitment"), {
     CommitmentStatus.COMMITTED: {CommitmentStatus.RELEASED},
     CommitmentStatus.RELEASED: set(),
 })

@@ -20,7 +20,7 @@ class SubmissionStatus(StrEnum):
 
 # A late answer wins: a send that outlived its lease may still bring the documents' receipt or the code after a
 # second try gave up (failed); an operator may type the code in at any point before it is stored.
-SUBMISSION_TRANSITIONS: Transitions[SubmissionStatus] = Transitions("gửi hóa đơn", {
+SUBMISSION_TRANSITIONS: Transitions[SubmissionStatus] = Transitions(("lần gửi hóa đơn", "invoice submission"), {
     SubmissionStatus.PENDING: {SubmissionStatus.AWAITING_CODE, SubmissionStatus.SENT, SubmissionStatus.AUTHORISED,
                                SubmissionStatus.FAILED},
     SubmissionStatus.AWAITING_CODE: {SubmissionStatus.AUTHORISED},

@@ -47,7 +47,7 @@ class ClaimState(StrEnum):
 
 
 # A hold becomes an assignment when confirmed; an assignment stays one (a release ends either: `released_at`).
-CLAIM_TRANSITIONS = Transitions("lượt giữ gian / booth claim", {ClaimState.HELD: {ClaimState.ASSIGNED}})
+CLAIM_TRANSITIONS = Transitions(("lượt giữ gian", "booth claim"), {ClaimState.HELD: {ClaimState.ASSIGNED}})
 
 
 class RequestStatus(StrEnum):
@@ -59,7 +59,7 @@ class RequestStatus(StrEnum):
     CLOSED = "closed"  # rejected or cancelled: it needs no booths
 
 
-REQUEST_TRANSITIONS = Transitions("hồ sơ xếp gian / booth request", {
+REQUEST_TRANSITIONS = Transitions(("hồ sơ xếp gian", "booth request"), {
     RequestStatus.SUBMITTED: {RequestStatus.WAITING, RequestStatus.ASSIGNED, RequestStatus.CLOSED},
     RequestStatus.WAITING: {RequestStatus.ASSIGNED, RequestStatus.CLOSED},
     RequestStatus.ASSIGNED: {RequestStatus.WAITING, RequestStatus.CLOSED},  # released by an organizer; cancelled
