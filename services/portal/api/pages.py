@@ -18,8 +18,10 @@ from services.portal.api.views import render
 from services.portal.domain.display import BANKS, LOCAL_TZ
 from services.portal.domain.errors import NotAuthenticated, ServiceProblem, ServiceUnavailable, checked_id, is_id
 from services.portal.domain.forms import REGISTRATION_FIELDS, FormErrors, registration_body
+from services.portal.domain.product_picks import ProductChoice, registered_products
 from services.portal.service.invoices import invoices_of_registration
 from services.portal.service.parts import optional
+from services.portal.service.product_picks import profile_products
 from shared.auth import Role
 
 log = structlog.get_logger()
@@ -53,32 +55,45 @@ async def read_fair(request: Request, fair_id: str, api: BackendDep) -> Response
 
 
 async def _fair_page(request: Request, api: Backend, fair_id: str, *, errors: FormErrors | None = None,
-                     form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+                     form: dict[str, str] | None = None, picked: list[str] | None = None,
+                     status_code: int = 200) -> Response:
     fair = await api.get("registration", f"/fairs/{fair_id}", token=token_of(request))
     principal = viewer(request)
     can_register = (principal is not None and principal.role is Role.EXHIBITOR
                     and fair.get("status") == "open")
+    choices = await _choices(api, request) if can_register else []
     return render(request, "fair.html", {"fair": fair, "can_register": can_register, "errors": errors or FormErrors(),
-                                         "form": form or {"booths_requested": "1"}}, status_code=status_code)
+                                         "form": form or {"booths_requested": "1"}, "choices": choices,
+                                         "picked": picked or []}, status_code=status_code)
 
 
 @pages.post("/fairs/{fair_id}/register", summary="Submit the exhibitor's registration (exhibitor)")
 async def register_for_fair(request: Request, fair_id: str, api: BackendDep) -> Response:
     fair_id = checked_id(fair_id)
     token = required_token(request)
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    posted = await request.form()
+    form = {k: v for k, v in posted.items() if isinstance(v, str)}
+    picked = [v for v in posted.getlist("product_pick") if isinstance(v, str)]
     body, errors = registration_body(form)
+    body["products"] = registered_products(picked, body["products"], await _choices(api, request))
     if errors:
-        return await _fair_page(request, api, fair_id, errors=errors, form=form, status_code=422)
+        return await _fair_page(request, api, fair_id, errors=errors, form=form, picked=picked, status_code=422)
     try:
         registration = await api.post("registration", f"/fairs/{fair_id}/registrations", token=token, json=body)
     except ServiceProblem as problem:
         if problem.status not in (409, 422):
             raise
         errors = FormErrors.from_problem(problem, REGISTRATION_FIELDS)
-        return await _fair_page(request, api, fair_id, errors=errors, form=form, status_code=problem.status)
+        return await _fair_page(request, api, fair_id, errors=errors, form=form, picked=picked,
+                                status_code=problem.status)
     log.info("portal.registration_submitted", fair_id=fair_id, registration_id=registration.get("id"))
     return RedirectResponse(f"/registrations/{checked_id(str(registration.get('id')))}", status_code=303)
+
+
+async def _choices(api: Backend, request: Request) -> list[ProductChoice]:
+    principal = viewer(request)
+    exhibitor_id = principal.exhibitor_id if principal is not None and principal.role is Role.EXHIBITOR else None
+    return await profile_products(api, token_of(request), exhibitor_id)
 
 
 PLACEHOLDER_SVG = (
