@@ -1,0 +1,1 @@
+"""Outbound adapters: SMTP, mail templates, billing's invoice PDF, the development mailbox."""

@@ -1,0 +1,1 @@
+"""Rules of exhibitor notices, pure Python."""
