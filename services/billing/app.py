@@ -18,9 +18,9 @@ from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import create_service_app
 
-EMITS: list[type[Event]] = [ev.InvoiceIssued, ev.PaymentReceived, ev.InvoicePaid, ev.InvoiceOverdue,
-                            ev.InvoiceVoided, ev.InvoiceAuthorised, ev.SubsidyCommitted, ev.SubsidyReleased,
-                            ev.SubsidyExhausted]
+EMITS: list[type[Event]] = [ev.InvoiceIssued, ev.PaymentReceived, ev.PaymentReversed, ev.InvoicePaid,
+                            ev.InvoiceOverdue, ev.InvoiceVoided, ev.InvoiceAuthorised, ev.SubsidyCommitted,
+                            ev.SubsidyReleased, ev.SubsidyExhausted]
 
 
 def make_provider(billing: BillingSettings, settings: Settings) -> EInvoiceProvider:

@@ -287,6 +287,23 @@ class Payment(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
+class PaymentReversal(SQLModel, table=True):
+    """A mistaken payment taken back: a new entry referring to the original, which is never edited or deleted."""
+
+    __tablename__ = "billing_payment_reversals"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    # Unique: a payment is reversed at most once (a second reversal is refused, even by a racing request).
+    payment_id: str = Field(foreign_key="billing_payments.id", unique=True, max_length=64)
+    invoice_id: str = Field(foreign_key="invoices.id", index=True, max_length=64)
+    amount_vnd: int
+    applied_vnd: int
+    credit_vnd: int
+    reason: str = Field(max_length=500)
+    reversed_by: str = Field(max_length=100)
+    reversed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
 class Credit(SQLModel, table=True):
     """Money an exhibitor has with a centre beyond what it owed: an overpayment, or paid on a voided invoice."""
 
@@ -322,4 +339,5 @@ class InvoiceSubmission(SQLModel, table=True):
 
 
 TABLES = (FairPriceList, BuyerSnapshot, CentreSettings, InvoiceSeries, Invoice, InvoiceLineRow, InvoiceCancellation,
-          ExtraOrder, SubsidyProgramme, SubsidyUsage, SubsidyCommitment, Payment, Credit, InvoiceSubmission)
+          ExtraOrder, SubsidyProgramme, SubsidyUsage, SubsidyCommitment, Payment, PaymentReversal, Credit,
+          InvoiceSubmission)

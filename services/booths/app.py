@@ -32,7 +32,8 @@ def create_app(settings: Settings, *, booths: BoothsSettings | None = None, cloc
     subscribe(make_consumer(runtime, ctx), settings,
               description="Builds a fair's floor plan on fair.published, follows fair.updated/cancelled, records "
                           "registrations, assigns booths on registration.approved (automatic mode), releases them "
-                          "on registration.cancelled, and learns from invoice.paid which names the public map shows.")
+                          "on registration.cancelled, and learns from invoice.paid which names the public map shows."
+                          " (payment.reversed takes a name back off).")
     document_publisher(runtime.broker, ev.TOPIC, EMITS)
 
     async def start_hold_sweeper(rt: ServiceRuntime) -> None:

@@ -52,11 +52,15 @@ def make_handlers(ctx: Context) -> dict[type, Handler]:
         """An invoice was paid: the exhibitor's name may show on the public map."""
         await reactions.mark_paid(uow=ctx.joined(session), event=event)
 
+    async def on_payment_reversed(session: AsyncSession, event: bill.PaymentReversed, meta: EventMeta) -> None:
+        """A payment was taken back: if the invoice owes again, the name leaves the public map."""
+        await reactions.unmark_paid(uow=ctx.joined(session), event=event)
+
     handlers: dict[type, Any] = {
         reg.FairPublished: on_fair_published, reg.FairUpdated: on_fair_updated, reg.FairCancelled: on_fair_cancelled,
         reg.RegistrationSubmitted: on_submitted, reg.RegistrationApproved: on_approved,
         reg.RegistrationRejected: on_rejected, reg.RegistrationCancelled: on_cancelled,
-        bill.InvoicePaid: on_invoice_paid,
+        bill.InvoicePaid: on_invoice_paid, bill.PaymentReversed: on_payment_reversed,
     }
     return handlers
 

@@ -30,6 +30,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     markets.SessionReported,
     billing.InvoiceIssued,
     billing.PaymentReceived,
+    billing.PaymentReversed,
     billing.InvoicePaid,
     billing.InvoiceOverdue,
     billing.InvoiceVoided,

@@ -54,6 +54,20 @@ class PaymentReceived(InvoiceEvent):
     received_on: date
 
 
+class PaymentReversed(InvoiceEvent):
+    """An organizer took back a mistaken payment: a reversal entry refers to it (the payment is never deleted).
+    `invoice_paid` says whether the invoice is still paid in full afterwards; when it is not, a consumer that
+    acted on `invoice.paid` (booths shows paid exhibitors' names on the public map) undoes it."""
+
+    event_name = "payment.reversed"
+    payment_id: str
+    reversal_id: str
+    amount_vnd: int = Field(gt=0)
+    reason: str
+    invoice_status: str
+    invoice_paid: bool
+
+
 class InvoicePaid(InvoiceEvent):
     """The invoice's payable amount (the exhibitor's share) is fully paid. Sent once per invoice, by the
     payment that completes it, or on issue when a programme pays everything. Not sent for a credit."""

@@ -41,6 +41,9 @@ CALLS = [
     Call("GET", "/invoices/{invoice_id}/cancellation.pdf", reader, url="/invoices/{voided_id}/cancellation.pdf"),
     Call("POST", "/invoices/{invoice_id}/payments", may("organizer", ok=201),
          body=lambda o: {**PAYMENT, "reference": unique("FT")}),
+    # A payment is reversed once: each call expected to succeed reverses a new payment.
+    Call("POST", "/invoices/{invoice_id}/payments/{payment_id}/reverse", may("organizer", ok=201), fresh=True,
+         body={"reason": "Nhập nhầm / entered by mistake"}),
     Call("GET", "/invoices/{invoice_id}/vietqr", reader),
     Call("POST", "/invoices/{invoice_id}/authority-code", organizer, body={"authority_code": "M1A2B3C4D5"}),
     # Only a failed submission is sent again: the invoice's organizers are let in and refused by that rule (409).
@@ -99,15 +102,25 @@ class BillingWorld(World):
             registration_id, made["voided_id"] = await self._invoice(made)
             await feed(self.app, RegistrationCancelled(fair_id=made["fair_id"], registration_id=registration_id,
                                                        exhibitor_id=made["exhibitor_id"], reason="organizer"))
+            made["payment_id"] = await self._payment(side, made["invoice_id"])
             made.update(await self.fresh(side, {"programme_id"}))
             self.objects[side] = made
         return self
 
     async def fresh(self, side: str, names: set[str]) -> Objects:
+        if "payment_id" in names:
+            invoice_id = self.objects[side]["invoice_id"]
+            return {"invoice_id": invoice_id, "payment_id": await self._payment(side, invoice_id)}
         res = await self.client.post("/subsidy-programmes", json={**LOCAL, "funder": unique("Sở Công Thương ")},
                                      headers=headers_of(self.app.state.settings, ORGANIZER_OF[side]))
         assert res.status_code == 201, res.text
         return {"programme_id": res.json()["id"]}
+
+    async def _payment(self, side: str, invoice_id: str) -> str:
+        res = await self.client.post(f"/invoices/{invoice_id}/payments", json={**PAYMENT, "reference": unique("FT")},
+                                     headers=headers_of(self.app.state.settings, ORGANIZER_OF[side]))
+        assert res.status_code == 201, res.text
+        return str(res.json()["id"])
 
     async def _invoice(self, made: Objects) -> tuple[str, str]:
         registration_id = unique("reg-")

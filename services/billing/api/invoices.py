@@ -20,11 +20,14 @@ from services.billing.schemas.invoices import (
     InvoicesPublic,
     PaymentCreate,
     PaymentPublic,
+    PaymentReverse,
+    ReversalPublic,
     VietQrPublic,
     cancellation_public,
     invoice_detail,
     invoice_public,
     payment_public,
+    reversal_public,
 )
 from services.billing.service import payments, queries
 from shared.auth import Organizer, Principal, Role, require
@@ -114,6 +117,18 @@ async def create_payment(invoice_id: str, body: PaymentCreate, db: DbDep, princi
     row = await payments.record_payment(db=db, principal=principal, invoice_id=invoice_id, body=body, now=now,
                                         overpayment_tolerance_vnd=billing.overpayment_tolerance_vnd)
     return payment_public(row)
+
+
+@invoices.post("/{invoice_id}/payments/{payment_id}/reverse", status_code=status.HTTP_201_CREATED,
+               response_model=ReversalPublic,
+               summary="Reverse a mistaken payment by a reversal entry referring to it (never a delete): the invoice "
+                       "owes it again, its credit is taken back; 409 if already reversed (organizer of the centre; "
+                       "admin)")
+async def reverse_payment(invoice_id: str, payment_id: str, body: PaymentReverse, db: DbDep, principal: Organizer,
+                          now: NowDep) -> ReversalPublic:
+    row = await payments.reverse_payment(db=db, principal=principal, invoice_id=invoice_id, payment_id=payment_id,
+                                         body=body, now=now)
+    return reversal_public(row)
 
 
 @invoices.get("/{invoice_id}/vietqr", response_model=VietQrPublic,

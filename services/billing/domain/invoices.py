@@ -35,11 +35,12 @@ class InvoiceStatus(StrEnum):
 
 
 # Overdue the day after its due date; paid once the exhibitor's share is settled (at once when a programme pays
-# it all); voided by a cancellation document while not paid in full. Paid and voided are final.
+# it all); voided by a cancellation document while not paid in full. Voided is final; a paid invoice is issued
+# again (owing) only when an organizer reverses a mistaken payment — the overdue check then applies as before.
 INVOICE_TRANSITIONS: Transitions[InvoiceStatus] = Transitions(("hóa đơn", "invoice"), {
     InvoiceStatus.ISSUED: {InvoiceStatus.OVERDUE, InvoiceStatus.PAID, InvoiceStatus.VOIDED},
     InvoiceStatus.OVERDUE: {InvoiceStatus.PAID, InvoiceStatus.VOIDED},
-    InvoiceStatus.PAID: set(),
+    InvoiceStatus.PAID: {InvoiceStatus.ISSUED},
     InvoiceStatus.VOIDED: set(),
 })
 
@@ -221,6 +222,34 @@ def apply_payment(*, status: InvoiceStatus, payable: int, paid: int, amount: int
         raise PaymentRefused(f"an invoice that is {status.value} takes no payment")
     applied = min(amount, max(payable - paid, 0))
     return PaymentOutcome(applied_vnd=applied, credit_vnd=amount - applied, paid_in_full=paid + applied >= payable)
+
+
+@dataclass(frozen=True)
+class ReversalOutcome:
+    """How taking a payment back lands: what the invoice no longer counts as paid, the credit taken back,
+    and the invoice's status afterwards."""
+
+    applied_vnd: int
+    credit_vnd: int
+    status: InvoiceStatus
+
+
+def reverse_payment(*, status: InvoiceStatus, payable: int, paid: int, amount: int,
+                    applied: int) -> ReversalOutcome:
+    """Take back a payment of ``amount`` of which ``applied`` paid the invoice (the rest became a credit).
+
+    The applied part no longer counts as paid: a paid invoice that now owes something is issued again. On a
+    voided invoice the money paid was moved to a credit by the void, so the whole amount comes off the credit.
+    """
+    if not 0 <= applied <= amount:
+        raise ValueError(f"applied {applied} outside 0..{amount}")
+    if status is InvoiceStatus.VOIDED:
+        return ReversalOutcome(applied_vnd=min(applied, paid), credit_vnd=amount, status=status)
+    applied = min(applied, paid)
+    after = status
+    if status is InvoiceStatus.PAID and paid - applied < payable:
+        after = InvoiceStatus.ISSUED
+    return ReversalOutcome(applied_vnd=applied, credit_vnd=amount - applied, status=after)
 
 
 def still_owed(*, status: InvoiceStatus | str, payable: int, paid: int) -> int:

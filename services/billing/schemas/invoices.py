@@ -11,7 +11,14 @@ from services.billing.domain.amounts import format_vnd
 from services.billing.domain.invoices import cancellation_reason, issue_date, still_owed
 from services.billing.domain.numbering import format_invoice_number
 from services.billing.domain.submissions import SubmissionStatus
-from services.billing.models import Invoice, InvoiceCancellation, InvoiceLineRow, InvoiceSubmission, Payment
+from services.billing.models import (
+    Invoice,
+    InvoiceCancellation,
+    InvoiceLineRow,
+    InvoiceSubmission,
+    Payment,
+    PaymentReversal,
+)
 from services.billing.service.queries import InvoiceView
 from shared.text import TEXT
 
@@ -31,6 +38,28 @@ class PaymentCreate(BaseModel):
     accept_overpayment: bool = Field(
         default=False, description="confirms an amount above what the invoice still owes (beyond the centre's "
                                    "tolerance): the excess becomes the exhibitor's credit")
+
+
+class PaymentReverse(BaseModel):
+    """Why a mistaken payment is taken back (kept with the reversal entry, with who and when)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, Field(min_length=1, max_length=500), TEXT]
+
+
+class ReversalPublic(BaseModel):
+    """A reversal entry: a payment taken back, referring to it; the payment itself is kept."""
+
+    id: str
+    payment_id: str
+    invoice_id: str
+    amount_vnd: int
+    applied_vnd: int = Field(description="what the invoice no longer counts as paid")
+    credit_vnd: int = Field(description="the credit taken back (the payment's excess)")
+    reason: str
+    reversed_by: str
+    reversed_at: datetime
 
 
 class PartyPublic(BaseModel):
@@ -131,6 +160,7 @@ class PaymentPublic(BaseModel):
     reference: str | None
     received_on: date
     recorded_at: datetime
+    reversal: ReversalPublic | None = Field(default=None, description="set once the payment was reversed")
 
 
 class EInvoicePublic(BaseModel):
@@ -226,9 +256,16 @@ def outstanding(invoice: Invoice) -> int:
     return still_owed(status=invoice.status, payable=invoice.payable_vnd, paid=invoice.paid_vnd)
 
 
-def payment_public(row: Payment) -> PaymentPublic:
-    """Shape a payment."""
-    return PaymentPublic.model_validate({**row.model_dump(), "credit_vnd": row.amount_vnd - row.applied_vnd})
+def payment_public(row: Payment, reversal: PaymentReversal | None = None) -> PaymentPublic:
+    """Shape a payment, with its reversal entry if it was taken back."""
+    return PaymentPublic.model_validate({
+        **row.model_dump(), "credit_vnd": row.amount_vnd - row.applied_vnd,
+        "reversal": None if reversal is None else reversal_public(reversal)})
+
+
+def reversal_public(row: PaymentReversal) -> ReversalPublic:
+    """Shape a reversal entry."""
+    return ReversalPublic.model_validate(row.model_dump())
 
 
 def _subsidy_public(invoice: Invoice) -> SubsidyPublic | None:
@@ -268,7 +305,7 @@ def invoice_detail(view: InvoiceView) -> InvoiceDetail:
                      for code, net in view.totals.net_by_rate.items()],
         subsidy=_subsidy_public(inv),
         subsidy_note=inv.subsidy_note,
-        payments=[payment_public(row) for row in view.payments],
+        payments=[payment_public(row, view.reversals.get(row.id)) for row in view.payments],
         cancellation=None if view.cancellation is None else cancellation_public(inv, view.cancellation),
         einvoice=None if view.submission is None else einvoice_public(view.submission),
     )

@@ -15,8 +15,8 @@ from services.billing.domain import invoices as invoice_rules
 from services.billing.domain.access import check_centre
 from services.billing.domain.amounts import format_vnd
 from services.billing.domain.invoices import InvoiceStatus, PaymentRefused
-from services.billing.models import CentreSettings, Credit, Invoice, Payment
-from services.billing.schemas.invoices import PaymentCreate
+from services.billing.models import CentreSettings, Credit, Invoice, Payment, PaymentReversal
+from services.billing.schemas.invoices import PaymentCreate, PaymentReverse
 from services.billing.service import invoicing, queries
 from shared.contracts import billing as ev
 from shared.db import Database
@@ -87,6 +87,67 @@ def _apply(uow: UnitOfWork, invoice: Invoice, body: PaymentCreate, *, reference:
     if outcome.paid_in_full:
         invoicing.mark_paid(uow, invoice, now=now)
     return payment
+
+
+async def reverse_payment(*, db: Database, principal: Principal, invoice_id: str, payment_id: str,
+                          body: PaymentReverse, now: datetime) -> PaymentReversal:
+    """Take back a mistaken payment by a reversal entry that refers to it (who, when, why); the payment stays.
+
+    The invoice no longer counts the payment's applied part as paid (a paid invoice is issued again), and the
+    credit its excess made is taken back by a negative credit entry. Once per payment: 409 after that.
+    """
+    reason = body.reason.strip()
+    if not reason:
+        raise Invalid("Cần nêu lý do huỷ khoản thu / a reason is required", field="reason", code="reason-required")
+    try:
+        async with db.unit_of_work() as uow:
+            session = uow.session
+            invoice = (await session.exec(select(Invoice).where(Invoice.id == invoice_id).with_for_update())).first()
+            if invoice is None:
+                raise NotFound(f"Không tìm thấy hóa đơn / invoice {invoice_id} not found", code="not-found")
+            check_centre(principal, invoice.centre_id)
+            payment = (await session.exec(select(Payment).where(
+                Payment.id == payment_id, Payment.invoice_id == invoice.id))).first()
+            if payment is None:
+                raise NotFound(f"Không tìm thấy khoản thu / payment {payment_id} not found", code="not-found")
+            if (await session.exec(select(PaymentReversal).where(PaymentReversal.payment_id == payment.id))).first():
+                raise Rejected("Khoản thu này đã được huỷ / this payment was already reversed",
+                               code="already-reversed")
+            reversal = _reverse(uow, invoice, payment, reason=reason, principal=principal, now=now)
+    except IntegrityError as exc:
+        raise Rejected("Khoản thu này đã được huỷ / this payment was already reversed",
+                       code="already-reversed") from exc
+    return reversal
+
+
+def _reverse(uow: UnitOfWork, invoice: Invoice, payment: Payment, *, reason: str, principal: Principal,
+             now: datetime) -> PaymentReversal:
+    session = uow.session
+    outcome = invoice_rules.reverse_payment(status=InvoiceStatus(invoice.status), payable=invoice.payable_vnd,
+                                            paid=invoice.paid_vnd, amount=payment.amount_vnd,
+                                            applied=payment.applied_vnd)
+    reversal = PaymentReversal(payment_id=payment.id, invoice_id=invoice.id, amount_vnd=payment.amount_vnd,
+                               applied_vnd=outcome.applied_vnd, credit_vnd=outcome.credit_vnd, reason=reason,
+                               reversed_by=principal.subject, reversed_at=now)
+    session.add(reversal)
+    invoice.paid_vnd -= outcome.applied_vnd
+    if outcome.status != invoice.status:
+        invoice_rules.INVOICE_TRANSITIONS.check(invoice.status, outcome.status)
+        invoice.status = outcome.status
+        invoice.paid_at = None
+    session.add(invoice)
+    if outcome.credit_vnd:
+        session.add(Credit(centre_id=invoice.centre_id, exhibitor_id=invoice.exhibitor_id,
+                           amount_vnd=-outcome.credit_vnd, reason="reversal", invoice_id=invoice.id,
+                           payment_id=payment.id, created_at=now))
+    uow.emit(ev.PaymentReversed(
+        fair_id=invoice.fair_id, invoice_id=invoice.id, registration_id=invoice.registration_id,
+        payment_id=payment.id, reversal_id=reversal.id, amount_vnd=payment.amount_vnd, reason=reason,
+        invoice_status=invoice.status, invoice_paid=invoice.status == InvoiceStatus.PAID))
+    log.info("billing.payment_reversed", invoice_id=invoice.id, payment_id=payment.id, reversal_id=reversal.id,
+             amount_vnd=payment.amount_vnd, applied_vnd=outcome.applied_vnd, credit_vnd=outcome.credit_vnd,
+             reversed_by=principal.subject, status=invoice.status)
+    return reversal
 
 
 async def credit_balance(*, db: Database, principal: Principal, exhibitor_id: str) -> tuple[int, list[Credit]]:

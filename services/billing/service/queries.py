@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, false, func, true
 from sqlmodel import col, select
@@ -10,7 +10,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.billing.domain.invoice_lines import InvoiceLine, InvoiceTotals, compute_totals
 from services.billing.domain.vat import VatRate
-from services.billing.models import Invoice, InvoiceCancellation, InvoiceLineRow, InvoiceSubmission, Payment
+from services.billing.models import (
+    Invoice,
+    InvoiceCancellation,
+    InvoiceLineRow,
+    InvoiceSubmission,
+    Payment,
+    PaymentReversal,
+)
 from shared.db import Database
 from shared.errors import NotFound
 from shared.principal import Principal, Role
@@ -27,6 +34,7 @@ class InvoiceView:
     cancellation: InvoiceCancellation | None
     payments: list[Payment]
     submission: InvoiceSubmission | None = None
+    reversals: dict[str, PaymentReversal] = field(default_factory=dict)  # by payment id
 
     @property
     def authority_code(self) -> str | None:
@@ -85,8 +93,10 @@ async def view_of(session: AsyncSession, invoice: Invoice) -> InvoiceView:
     payments = list((await session.exec(
         select(Payment).where(Payment.invoice_id == invoice.id).order_by(col(Payment.recorded_at)))).all())
     submission = await session.get(InvoiceSubmission, invoice.id)
+    reversals = {row.payment_id: row for row in (await session.exec(
+        select(PaymentReversal).where(PaymentReversal.invoice_id == invoice.id))).all()}
     return InvoiceView(invoice=invoice, lines=lines, totals=compute_totals(map(line_of, lines)),
-                       cancellation=cancellation, payments=payments, submission=submission)
+                       cancellation=cancellation, payments=payments, submission=submission, reversals=reversals)
 
 
 async def get_cancellation(*, db: Database, principal: Principal,

@@ -186,3 +186,14 @@ async def mark_paid(*, uow: UnitOfWork, event: bill.InvoicePaid) -> None:
         request.paid = True
         session.add(request)
 
+
+async def unmark_paid(*, uow: UnitOfWork, event: bill.PaymentReversed) -> None:
+    """A reversed payment left the invoice owing: the name leaves the public map until it is paid again."""
+    if event.invoice_paid:
+        return
+    session = uow.session
+    request = await session.get(BoothRequest, event.registration_id)
+    if request is not None and request.paid:
+        request.paid = False
+        session.add(request)
+
