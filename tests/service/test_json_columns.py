@@ -51,9 +51,13 @@ def build(service: str, settings_for):
     return app, History.of(service, app.state.runtime.tables), app.state.runtime.db
 
 
-def before_head(history: History) -> str:
-    """The revision before the JSON columns (the head's parent)."""
-    previous = ScriptDirectory(str(history.directory)).get_revision(history.head()).down_revision
+# The revisions that made the columns JSON (later revisions build on them).
+JSON_REVISION = {"billing": "a9cbbf9050d8", "booths": "b27d02114b41"}
+
+
+def before_json(history: History) -> str:
+    """The revision before the JSON columns."""
+    previous = ScriptDirectory(str(history.directory)).get_revision(JSON_REVISION[history.service]).down_revision
     assert isinstance(previous, str)
     return previous
 
@@ -119,7 +123,7 @@ class TestBilling:
     async def test_old_rows_read_back_equal_after_the_upgrade_and_the_downgrade(self, settings_for):
         app, history, db = build("billing", settings_for)
         try:
-            await upgrade(db.engine, history, before_head(history))
+            await upgrade(db.engine, history, before_json(history))
             await self.write_old_rows(db)
             await upgrade(db.engine, history)
             assert await compare(db.engine, history) == []
@@ -155,8 +159,8 @@ class TestBilling:
 
         down = Database(db.url)
         try:  # JSONB back to text: the previous code's json.loads reads the same values
-            await downgrade(down.engine, history, "-1")
-            assert await revision_of(down.engine, history) == before_head(history)
+            await downgrade(down.engine, history, before_json(history))
+            assert await revision_of(down.engine, history) == before_json(history)
             configs = await raw_values(down, "SELECT price_config FROM billing_fairs ORDER BY fair_id")
             assert [json.loads(config) for config in configs] == [PRICE_CONFIG, {}, PRICE_CONFIG]
             for name, values in PROGRAMME_LISTS.items():
@@ -187,7 +191,7 @@ class TestBooths:
     async def test_old_rows_read_back_equal_after_the_upgrade_and_the_downgrade(self, settings_for):
         app, history, db = build("booths", settings_for)
         try:
-            await upgrade(db.engine, history, before_head(history))
+            await upgrade(db.engine, history, before_json(history))
             await self.write_old_rows(db)
             await upgrade(db.engine, history)
             assert await compare(db.engine, history) == []
@@ -213,8 +217,8 @@ class TestBooths:
 
         down = Database(db.url)
         try:
-            await downgrade(down.engine, history, "-1")
-            assert await revision_of(down.engine, history) == before_head(history)
+            await downgrade(down.engine, history, before_json(history))
+            assert await revision_of(down.engine, history) == before_json(history)
             sectors = await raw_values(down, "SELECT sectors FROM booth_zones ORDER BY code")
             assert [json.loads(s) for s in sectors] == [[], SECTORS]
             codes = await raw_values(down, "SELECT booth_codes FROM booth_audit ORDER BY id")
