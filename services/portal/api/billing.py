@@ -27,6 +27,7 @@ from services.portal.domain.errors import PortalError, ServiceProblem, checked_i
 from services.portal.domain.forms import FormErrors
 from services.portal.service.exhibitors import exhibitor_names
 from services.portal.service.fairs import centre_fairs
+from services.portal.service.invoice_booths import invoice_booths
 from services.portal.service.parts import optional
 from shared.auth import Principal
 from shared.contracts.registration import EXHIBITOR_KINDS as CONTRACT_KINDS
@@ -133,6 +134,7 @@ async def _invoice_page(request: Request, api: Backend, token: str, invoice_id: 
     defaults = {"method": "bank_transfer", "received_on": today_in_vietnam().isoformat(),
                 "amount_vnd": str(outstanding) if isinstance(outstanding, int) and outstanding > 0 else ""}
     return render(request, "billing/invoice.html", {
+        **await invoice_booths(api, token, invoice),
         "invoice": invoice, "credits": credits, "errors": errors or FormErrors(), "form": form or defaults,
         "notice": notice, "late": is_overdue(invoice, today_in_vietnam()),
         "can_pay": invoice.get("status") in ("issued", "overdue"), "today": today_in_vietnam().isoformat()},

@@ -19,6 +19,7 @@ from services.portal.domain.display import BANKS, LOCAL_TZ
 from services.portal.domain.errors import NotAuthenticated, ServiceProblem, ServiceUnavailable, checked_id, is_id
 from services.portal.domain.forms import REGISTRATION_FIELDS, FormErrors, registration_body
 from services.portal.domain.product_picks import ProductChoice, registered_products
+from services.portal.service.invoice_booths import invoice_booths
 from services.portal.service.invoices import invoices_of_registration
 from services.portal.service.parts import optional
 from services.portal.service.product_picks import profile_products
@@ -208,6 +209,7 @@ async def read_invoice(request: Request, invoice_id: str, api: BackendDep) -> Re
         if svg.lstrip().startswith(("<svg", "<?xml")):
             qr_image = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
     return render(request, "invoice.html", {
+        **await invoice_booths(api, token, invoice),
         "invoice": invoice, "owes": owes, "payment": payment if isinstance(payment, dict) else None,
         "qr_image": qr_image, "unpublished": unpublished,
         "is_exhibitor": principal is not None and principal.role is Role.EXHIBITOR,
