@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.notifications.adapters.billing import invoice_pdf_fetcher
 from services.notifications.adapters.smtp import SmtpServer
 from services.notifications.api import ROUTERS
 from services.notifications.handlers import make_consumer
@@ -26,9 +27,9 @@ def create_app(settings: Settings, *, notifications: NotificationsSettings | Non
     server = SmtpServer(host=config.smtp_host, port=config.smtp_port, user=config.smtp_user,
                         password=config.smtp_password.get_secret_value(), starttls=config.smtp_starttls,
                         timeout_s=config.smtp_timeout_s)
-    sender = MailSender(runtime.db, Outgoing(server=server, sender=config.sender, billing_url=config.billing_url,
-                                             portal_url=config.portal_url, jwt_secret=settings.jwt_secret),
-                        policy=config.policy(), poll_s=config.poll_s)
+    pdf = invoice_pdf_fetcher(billing_url=config.billing_url, jwt_secret=settings.jwt_secret)
+    sender = MailSender(runtime.db, Outgoing(server=server, sender=config.sender, portal_url=config.portal_url,
+                                             invoice_pdf=pdf), policy=config.policy(), poll_s=config.poll_s)
     consumer = make_consumer(db=runtime.db, broker=runtime.broker, settings=settings, wake=sender.wake)
     subscribe(consumer, settings, description="notifications owes each exhibitor the e-mail an event brings them "
                                               "(mail outbox), sent through SMTP by its sender.")

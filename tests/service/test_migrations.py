@@ -33,7 +33,7 @@ from shared.migrations import (
 from tests.conftest import running_app, token, unique
 from tests.service.fixtures import exhibitor_body, fair_body
 
-SERVICES = ["registration", "booths", "markets", "billing", "subscriptions", "portal"]
+SERVICES = ["registration", "booths", "markets", "billing", "subscriptions", "notifications", "portal"]
 
 
 def build(service: str, settings_for):

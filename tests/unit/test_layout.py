@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("registration", "booths", "markets", "billing", "subscriptions", "portal")
+SERVICES = ("registration", "booths", "markets", "billing", "subscriptions", "notifications", "portal")
 
 # Every service has these; the portal has no tables of its own and no API schemas (it renders pages).
 REQUIRED = {"__init__.py", "__main__.py", "app.py", "settings.py", "README.md", "api", "service", "domain",

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import httpx
 import structlog
 
 from shared.auth import Role, issue_token
 
 log = structlog.get_logger()
+
+
+def invoice_pdf_fetcher(*, billing_url: str, jwt_secret: str,
+                        timeout_s: float = 10.0) -> Callable[[str], Awaitable[bytes | None]]:
+    """What the sender calls with an invoice id to get its PDF."""
+
+    async def fetch(invoice_id: str) -> bytes | None:
+        return await invoice_pdf(billing_url=billing_url, jwt_secret=jwt_secret, invoice_id=invoice_id,
+                                 timeout_s=timeout_s)
+
+    return fetch
 
 
 async def invoice_pdf(*, billing_url: str, jwt_secret: str, invoice_id: str, timeout_s: float = 10.0) -> bytes | None:

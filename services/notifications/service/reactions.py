@@ -155,17 +155,15 @@ async def owe(uow: UnitOfWork, meta: EventMeta, wake: Callable[[], None], *, exh
     copy = await session.get(RegistrationCopy, registration_id)
     address = recipient.email if recipient is not None else None
     status = MailStatus.PENDING if address else MailStatus.NO_ADDRESS
-    row = {"event_id": meta.event_id, "exhibitor_id": exhibitor_id, "kind": kind.value, "status": status.value,
-           "to_address": address, "language": recipient.language if recipient else Language.VI.value,
-           "facts": {**facts, "registration_id": registration_id, "fair_id": fair_id,
-                     "fair_name": fair.name if fair else "", "fair_venue": fair.venue if fair else "",
-                     "fair_starts_on": fair.starts_on if fair else "", "fair_ends_on": fair.ends_on if fair else "",
-                     "exhibitor_name": copy.exhibitor_name if copy else "", "event_time": meta.time}}
+    mail = Mail(event_id=meta.event_id, exhibitor_id=exhibitor_id, kind=kind.value, status=status.value,
+                to_address=address, language=recipient.language if recipient else Language.VI.value,
+                facts={**facts, "registration_id": registration_id, "fair_id": fair_id,
+                       "fair_name": fair.name if fair else "", "fair_venue": fair.venue if fair else "",
+                       "fair_starts_on": fair.starts_on if fair else "", "fair_ends_on": fair.ends_on if fair else "",
+                       "exhibitor_name": copy.exhibitor_name if copy else "", "event_time": meta.time})
     await session.flush()  # the copies above first: the insert goes straight to the database
-    defaults = Mail(**row)
-    row.update(next_attempt_at=defaults.next_attempt_at, created_at=defaults.created_at, attempts=0, attached=False,
-               subject="")
-    if not await insert_ignore(session, Mail, row, index_elements=("event_id", "exhibitor_id", "kind")):
+    if not await insert_ignore(session, Mail, mail.model_dump(exclude={"id"}),
+                               index_elements=("event_id", "exhibitor_id", "kind")):
         return
     log.info("notice.owed", exhibitor_id=exhibitor_id, kind=kind.value, status=status.value, event_id=meta.event_id)
     if status is MailStatus.PENDING:

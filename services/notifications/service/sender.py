@@ -4,13 +4,14 @@ attempt. A row is claimed (`locked_until`) while it is sent, so two replicas nev
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
 from sqlmodel import col, or_, select, update
 
-from services.notifications.adapters import billing, smtp, templates
+from services.notifications.adapters import smtp, templates
 from services.notifications.domain import sending
 from services.notifications.domain.notices import Language, NoticeKind
 from services.notifications.domain.sending import MAIL_TRANSITIONS, MailStatus, SendPolicy
@@ -25,13 +26,12 @@ CLAIM_S = 60.0
 
 @dataclass(frozen=True)
 class Outgoing:
-    """Where mails go from and through, and where invoices are found."""
+    """Where mails go from and through, and how an invoice's PDF is fetched (None: not to be had, link instead)."""
 
     server: smtp.SmtpServer
     sender: str
-    billing_url: str
     portal_url: str
-    jwt_secret: str
+    invoice_pdf: Callable[[str], Awaitable[bytes | None]]
 
 
 class MailSender:
@@ -89,8 +89,7 @@ class MailSender:
         attachments: tuple[smtp.Attachment, ...] = ()
         invoice_id = str(mail.facts.get("invoice_id", ""))
         if kind is NoticeKind.INVOICE_ISSUED:
-            pdf = await billing.invoice_pdf(billing_url=self._out.billing_url, jwt_secret=self._out.jwt_secret,
-                                            invoice_id=invoice_id)
+            pdf = await self._out.invoice_pdf(invoice_id)
             if pdf is not None:
                 attachments = (smtp.Attachment(f"hoa-don-{mail.facts.get('number', invoice_id)}.pdf", pdf),)
         words = templates.render(kind, language, mail.facts, attached=bool(attachments),
