@@ -4,4 +4,5 @@ CREATE DATABASE booths;
 CREATE DATABASE markets;
 CREATE DATABASE billing;
 CREATE DATABASE subscriptions;
+CREATE DATABASE notifications;
 CREATE DATABASE portal;

@@ -16,11 +16,12 @@ from shared.contracts import all_topics
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 OVERLAYS = ("base", "production")
-APIS = {"registration", "booths", "markets", "billing", "subscriptions"}
+APIS = {"registration", "booths", "markets", "billing", "subscriptions", "notifications"}
 # What each consumer reads (docs/architecture.md); the ScaledObjects must watch exactly these topics.
 CONSUMES = {"registration": {"billing.events"}, "booths": {"registration.events", "billing.events"},
             "billing": {"registration.events", "booths.events"},
-            "subscriptions": {"registration.events", "booths.events", "markets.events", "billing.events"}}
+            "subscriptions": {"registration.events", "booths.events", "markets.events", "billing.events"},
+            "notifications": {"registration.events", "booths.events", "billing.events"}}
 PRIVATE_RANGES = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8"}
 SECRET_WORDS = ("SECRET", "PASSWORD", "API_KEY", "TOKEN", "DATABASE_URL")
 
@@ -193,6 +194,8 @@ def expected_egress(overlay: str) -> dict[str, set[tuple[str, str]]]:
     out["portal"] |= {(api, "http/TCP") for api in APIS}
     out["subscriptions"].add(("internet", "any"))
     out["billing"].add(("internet", "443/TCP"))
+    out["notifications"] |= {("internet", "587/TCP"), ("internet", "465/TCP"), ("internet", "25/TCP"),
+                             ("billing", "http/TCP")}
     out["migrate"] = dns | {postgres}
     out["topics"] = dns | {kafka}
     return out
@@ -214,6 +217,7 @@ class TestNetworkPolicies:
         expected = {name: set(outside) for name in SERVICE_PORTS}
         for name in APIS:
             expected[name].add(("portal", "http/TCP"))
+        expected["billing"].add(("notifications", "http/TCP"))  # the invoice PDF a mail attaches
         expected |= {"migrate": set(), "topics": set()}
         assert allowed(objects, "Ingress") == expected
 
