@@ -60,6 +60,7 @@ LOGIN = {
                            "/organizer/billing/programmes/new", "/organizer/billing/programmes/{programme_id}",
                            "/organizer/billing/programmes/{programme_id}/settlement.xlsx")),
     *(("post", p) for p in ("/organizer/billing/overdue-check", "/organizer/billing/invoices/{invoice_id}/payments",
+                            "/organizer/billing/invoices/{invoice_id}/payments/{payment_id}/reverse",
                             "/organizer/billing/programmes")),
     *(("get", p) for p in ("/organizer/markets", "/organizer/markets/new", "/organizer/markets/{programme_id}",
                            "/organizer/markets/{programme_id}/sites", "/organizer/markets/{programme_id}/suppliers",
@@ -126,7 +127,7 @@ def coverage_problems(app: Any) -> list[str]:
 def url_of(path: str) -> str:
     names = {n: PARAMS.get(n, SOME_ID) for n in ("fair_id", "registration_id", "invoice_id", "programme_id",
                                                    "job_id", "proposal_id", "session_id", "site_id",
-                                                   "subscription_id", *PARAMS)}
+                                                   "subscription_id", "payment_id", *PARAMS)}
     return path.format(**names)
 
 

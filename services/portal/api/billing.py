@@ -17,9 +17,11 @@ from services.portal.api.views import render
 from services.portal.domain.billing_forms import (
     PAYMENT_FIELDS,
     PROGRAMME_FIELDS,
+    REVERSAL_FIELDS,
     is_overdue,
     payment_body,
     programme_body,
+    reversal_body,
 )
 from services.portal.domain.budget_chart import CHART_WIDTH, budget_bars
 from services.portal.domain.display import LOCAL_TZ, kind_choices
@@ -45,6 +47,8 @@ EXHIBITOR_KINDS = kind_choices(CONTRACT_KINDS)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOTICES = {
     "recorded": ("Đã ghi nhận khoản thanh toán.", "The payment was recorded."),
+    "reversed": ("Đã huỷ khoản thu; hóa đơn ghi nhận lại số tiền còn phải thu.",
+                 "The payment was reversed; the invoice owes its amount again."),
     "created": ("Đã tạo chương trình hỗ trợ.", "The programme was created."),
 }
 
@@ -124,7 +128,8 @@ async def read_invoice(request: Request, invoice_id: str, api: BackendDep, resul
 
 async def _invoice_page(request: Request, api: Backend, token: str, invoice_id: str, *,
                         errors: FormErrors | None = None, form: dict[str, str] | None = None,
-                        notice: tuple[str, str] | None = None, status_code: int = 200) -> Response:
+                        notice: tuple[str, str] | None = None, status_code: int = 200,
+                        reversal: tuple[str, FormErrors, dict[str, str]] | None = None) -> Response:
     invoice = await api.get("billing", f"/invoices/{invoice_id}", token=token)
     exhibitor_id = str(invoice.get("exhibitor_id"))
     credits = None
@@ -137,7 +142,9 @@ async def _invoice_page(request: Request, api: Backend, token: str, invoice_id: 
         **await invoice_booths(api, token, invoice),
         "invoice": invoice, "credits": credits, "errors": errors or FormErrors(), "form": form or defaults,
         "notice": notice, "late": is_overdue(invoice, today_in_vietnam()),
-        "can_pay": invoice.get("status") in ("issued", "overdue"), "today": today_in_vietnam().isoformat()},
+        "can_pay": invoice.get("status") in ("issued", "overdue"), "today": today_in_vietnam().isoformat(),
+        "reverse_for": reversal[0] if reversal else None, "reverse_errors": reversal[1] if reversal else FormErrors(),
+        "reverse_form": reversal[2] if reversal else {}},
         status_code=status_code)
 
 
@@ -160,6 +167,30 @@ async def record_payment(request: Request, invoice_id: str, api: BackendDep) -> 
     log.info("portal.payment_recorded", invoice_id=invoice_id, payment_id=payment.get("id"),
              amount_vnd=body["amount_vnd"])
     return RedirectResponse(f"/organizer/billing/invoices/{invoice_id}?result=recorded", status_code=303)
+
+
+@billing_pages.post("/invoices/{invoice_id}/payments/{payment_id}/reverse",
+                    summary="Reverse a mistaken payment, with a reason and a confirmation (organizer)")
+async def reverse_payment(request: Request, invoice_id: str, payment_id: str, api: BackendDep) -> Response:
+    _, token = organizer_session(request)
+    invoice_id, payment_id = checked_id(invoice_id), checked_id(payment_id)
+    form = _form(await request.form())
+    body, errors = reversal_body(form)
+    if errors:
+        return await _invoice_page(request, api, token, invoice_id, reversal=(payment_id, errors, form),
+                                   status_code=422)
+    try:
+        reversal = await api.post("billing", f"/invoices/{invoice_id}/payments/{payment_id}/reverse", token=token,
+                                  json=body)
+    except ServiceProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        errors = FormErrors.from_problem(problem, REVERSAL_FIELDS)
+        return await _invoice_page(request, api, token, invoice_id, reversal=(payment_id, errors, form),
+                                   status_code=problem.status)
+    log.info("portal.payment_reversed", invoice_id=invoice_id, payment_id=payment_id,
+             reversal_id=reversal.get("id") if isinstance(reversal, dict) else None)
+    return RedirectResponse(f"/organizer/billing/invoices/{invoice_id}?result=reversed", status_code=303)
 
 
 # ---------------------------------------------------------------- subsidy programmes

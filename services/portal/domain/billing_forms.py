@@ -9,6 +9,7 @@ from typing import Any
 from services.portal.domain.forms import CHECK_FORM, FormErrors, by_code
 
 PAYMENT_FIELDS = ("amount_vnd", "method", "reference", "received_on")
+REVERSAL_FIELDS = ("reason", "confirm")
 PROGRAMME_FIELDS = ("name", "decision", "level", "funder", "funding_province_code", "budget_vnd", "valid_from",
                     "valid_to", "support_percent", "cap_per_booth_vnd", "max_booths_per_exhibitor", "base",
                     "cscnnt_only", "eligible_kinds", "eligible_provinces", "eligible_communes", "fair_ids")
@@ -145,3 +146,18 @@ def settings_form(settings: dict[str, Any]) -> dict[str, str]:
     return {"bank_bin": str(settings.get("bank_bin") or ""), "bank_account": str(settings.get("bank_account") or ""),
             "bank_account_name": str(settings.get("bank_account_name") or ""),
             "due_in_days": "" if days is None else str(days)}
+
+
+def reversal_body(form: dict[str, str]) -> tuple[dict[str, Any], FormErrors]:
+    """Billing's body to reverse a payment: a reason, and the organizer's explicit confirmation (no script)."""
+    errors = FormErrors()
+    reason = " ".join(form.get("reason", "").split())
+    if not reason:
+        errors.add("reason", "Hãy nêu lý do huỷ khoản thu.", "Give the reason for reversing the payment.")
+    elif len(reason) > 500:
+        errors.add("reason", "Lý do dài quá 500 ký tự.", "The reason is longer than 500 characters.")
+    if form.get("confirm") != "yes":
+        errors.add("confirm", "Hãy đánh dấu ô xác nhận để huỷ khoản thu.", "Tick the box to confirm the reversal.")
+    if errors:
+        errors.title, errors.title_en = "Chưa huỷ được khoản thu", "The payment was not reversed"
+    return {"reason": reason}, errors
