@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ class MailboxHandler:
     folder: Path
     received: list[bytes] = field(default_factory=list)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's hook
+    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:
         content = envelope.original_content or envelope.content or b""
         data = content if isinstance(content, bytes) else content.encode()
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -67,11 +69,34 @@ class MailboxServer:
         await self.stop()
 
 
-async def serve(folder: Path, host: str, port: int) -> None:
-    """Serve until cancelled."""
+async def serve(folder: Path, host: str, port: int, port_file: Path | None = None) -> None:
+    """Serve until cancelled; with `port_file`, write the port there once listening (port 0: the system's pick)."""
     async with MailboxServer(folder, host=host, port=port) as server:
+        if port_file is not None:
+            port_file.write_text(str(server.port))
         log.info("mailbox.listening", host=host, port=server.port, folder=str(folder))
         await asyncio.Event().wait()
+
+
+async def start_mailbox(var_dir: Path, timeout: float = 30) -> tuple[subprocess.Popen[bytes], dict[str, str]]:  # noqa: ASYNC109
+    """Start the local SMTP server as a child process on a port the system picks, storing mails in
+    `var_dir`/mailbox; returns it and the environment that points the notifications service at it."""
+    from devstack.embedded import InfraStartError, log_tail, spawn
+
+    folder, port_file, log_path = var_dir / "mailbox", var_dir / "mailbox.port", var_dir / "logs" / "mailbox.log"
+    port_file.unlink(missing_ok=True)
+    proc = spawn([sys.executable, "-m", "devstack.mailbox", "--port", "0", "--dir", str(folder),
+                  "--port-file", str(port_file)], log_path)
+    deadline = time.monotonic() + timeout
+    while not (port_file.is_file() and port_file.read_text().strip()):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise InfraStartError(f"the local SMTP server did not start:\n{log_tail(log_path)}")
+        await asyncio.sleep(0.05)
+    port = port_file.read_text().strip()
+    log.info("mailbox_ready", port=port, folder=str(folder))
+    return proc, {"NOTIFICATIONS_SMTP_HOST": "127.0.0.1", "NOTIFICATIONS_SMTP_PORT": port,
+                  "NOTIFICATIONS_SMTP_STARTTLS": "false", "NOTIFICATIONS_MAILBOX_DIR": str(folder)}
 
 
 def main() -> None:
@@ -79,8 +104,9 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8025)
     parser.add_argument("--dir", type=Path, default=Path("var/mailbox"))
+    parser.add_argument("--port-file", type=Path, default=None, help="write the port there once listening")
     args = parser.parse_args()
-    asyncio.run(serve(args.dir, args.host, args.port))
+    asyncio.run(serve(args.dir, args.host, args.port, args.port_file))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import structlog
 
-from devstack.embedded import EmbeddedInfra, create_topics, start_infra
+from devstack.embedded import EmbeddedInfra, create_topics, start_infra, stop_process
+from devstack.mailbox import start_mailbox
 from devstack.services import BY_NAME, SERVICE_ORDER, SERVICE_PORTS
 from devstack.supervisor import ServiceSpec, Supervisor
 from shared.contracts import all_topics
@@ -41,6 +43,7 @@ class Platform:
     supervisor: Supervisor = field(default_factory=Supervisor)
     infra: EmbeddedInfra | None = None
     watcher: asyncio.Task[None] | None = None
+    mailbox: subprocess.Popen[bytes] | None = None  # the local SMTP server (devstack/mailbox.py)
 
     def url(self, service: str) -> str:
         """Base URL of a service."""
@@ -85,6 +88,8 @@ class Platform:
         self.supervisor.stop_all()
         if self.infra is not None:
             self.infra.stop()
+        if self.mailbox is not None:
+            stop_process(self.mailbox)
 
 
 def service_env(*, var_dir: Path, bootstrap: str, redis_url: str, ports: Mapping[str, int],
@@ -147,10 +152,13 @@ async def start_platform(var_dir: Path, *, ports: Mapping[str, int] | None = Non
     # Without given ports each service binds one the system picks and reports it: no free_port() race.
     chosen = dict(ports) if ports else dict.fromkeys(SERVICE_PORTS, 0)
     broker_env = embedded_broker_env() if infra is not None and not external_kafka else {}
+    # Mails go to a local SMTP server storing them under var/mailbox/, unless the environment names a real one.
+    mailbox, mail_env = (None, {}) if os.environ.get("NOTIFICATIONS_SMTP_HOST") or "notifications" not in services \
+        else await start_mailbox(var_dir)
     env = service_env(var_dir=var_dir, bootstrap=bootstrap, redis_url=redis_url, ports=chosen,
-                      extra={**broker_env, **(extra_env or {})})
+                      extra={**broker_env, **mail_env, **(extra_env or {})})
     platform = Platform(var_dir=var_dir, bootstrap=bootstrap, redis_url=redis_url, ports=chosen, env=env,
-                        infra=infra)
+                        infra=infra, mailbox=mailbox)
     try:
         # Those that call the others start once the others listen (their ports known: their URLs in the env).
         waves = ([s for s in services if not BY_NAME[s].calls_others], [s for s in services if BY_NAME[s].calls_others])

@@ -52,7 +52,7 @@ SERVICES: tuple[Service, ...] = (
     Service("markets", 8003),
     Service("billing", 8004),
     Service("subscriptions", 8005),
-    Service("notifications", 8006),
+    Service("notifications", 8006, calls_others=True),  # fetches invoice PDFs from billing
     Service("portal", 8000, calls_others=True),
 )
 SERVICE_ORDER: tuple[str, ...] = tuple(service.name for service in SERVICES)
