@@ -29,7 +29,7 @@ class Recipient(SQLModel, table=True):
 class FairCopy(SQLModel, table=True):
     """A fair as the mails name it (from fair.published / fair.updated)."""
 
-    __tablename__ = "fairs"
+    __tablename__ = "fair_copies"
 
     fair_id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=300)
@@ -42,7 +42,7 @@ class FairCopy(SQLModel, table=True):
 class RegistrationCopy(SQLModel, table=True):
     """A registration: whose it is and whether it waited on the list (a later approval is a promotion)."""
 
-    __tablename__ = "registrations"
+    __tablename__ = "registration_copies"
 
     registration_id: str = Field(primary_key=True, max_length=64)
     fair_id: str = Field(max_length=64)
@@ -55,7 +55,7 @@ class RegistrationCopy(SQLModel, table=True):
 class InvoiceCopy(SQLModel, table=True):
     """An invoice: whose it is and its number, for the payment notices that carry neither."""
 
-    __tablename__ = "invoices"
+    __tablename__ = "invoice_copies"
 
     invoice_id: str = Field(primary_key=True, max_length=64)
     registration_id: str = Field(max_length=64)

@@ -24,6 +24,7 @@ from tests.service import (
     authz_billing,
     authz_booths,
     authz_markets,
+    authz_notifications,
     authz_portal,
     authz_registration,
     authz_subscriptions,
@@ -114,6 +115,20 @@ class TestSubscriptions:
                 forged = await forged_token_answers(client, app, world, authz_subscriptions.CALLS)
             finally:
                 world.closed.close()
+        assert_answers(wrong, made, forged)
+
+
+class TestNotifications:
+    def test_every_route_has_exactly_one_row(self, settings_for, tmp_path):
+        app = authz_notifications.app_for(settings_for, tmp_path)
+        assert coverage_problems(app, authz_notifications.CALLS) == []
+
+    async def test_every_route_answers_every_principal_as_its_rule_says(self, settings_for, tmp_path):
+        app = authz_notifications.app_for(settings_for, tmp_path)
+        async with running_app(app) as client:
+            world = await authz_notifications.NotificationsWorld(client, app).setup()
+            wrong, made = await run_matrix(client, app.state.settings, world, authz_notifications.CALLS)
+            forged = await forged_token_answers(client, app, world, authz_notifications.CALLS)
         assert_answers(wrong, made, forged)
 
 
