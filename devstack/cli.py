@@ -95,7 +95,7 @@ async def _up(args: argparse.Namespace) -> int:
     if failure:
         _out(f"Không cập nhật được CSDL / migration failed:\n{failure}")
         return 2
-    _out("hangviet: khởi động / starting the broker, Redis and six services…")
+    _out("hangviet: khởi động / starting the broker, Redis, the local SMTP server and seven services…")
     platform = await start_platform(var_dir, ports=ports, kafka_port=kafka_port, redis_port=redis_port,
                                     extra_env=development_env())
     try:
@@ -121,6 +121,9 @@ def _print_urls(platform: object) -> None:
     for name in (n for n in SERVICE_ORDER if n != "portal"):
         _out(f"  {name:<14} API {platform.url(name)}/docs   AsyncAPI {platform.url(name)}/asyncapi")
     _out(f"  Kafka (Tansu)  {platform.bootstrap}    Redis {platform.redis_url}")
+    if platform.mailbox is not None:
+        _out(f"  Mailbox        smtp://127.0.0.1:{platform.env['NOTIFICATIONS_SMTP_PORT']}  "
+             f"{platform.var_dir / 'mailbox'}  (GET {platform.url('notifications')}/mailbox)")
     _out(f"  Logs           {platform.var_dir / 'logs'}")
     _out("")
     _out("hangviet is ready — sẵn sàng. Ctrl-C to stop.")
