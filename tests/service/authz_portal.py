@@ -40,7 +40,8 @@ LOGIN = {
     *(("get", p) for p in ("/organizer/fairs/{fair_id}/floorplan", "/organizer/fairs/{fair_id}/floorplan/map",
                            "/organizer/fairs/{fair_id}/floorplan/stream", "/organizer", "/organizer/fairs/new",
                            "/organizer/fairs/{fair_id}", "/organizer/fairs/{fair_id}/audit",
-                           "/organizer/fairs/{fair_id}/registrations.{kind}")),
+                           "/organizer/fairs/{fair_id}/registrations.{kind}",
+                           "/organizer/registrations/{registration_id}")),
     *(("post", p) for p in ("/organizer/fairs/{fair_id}/floorplan/grid", "/organizer/fairs/{fair_id}/floorplan/csv",
                             "/organizer/fairs/{fair_id}/booths/{op}", "/organizer/fairs/{fair_id}/allocate",
                             "/organizer/fairs", "/organizer/fairs/{fair_id}/lifecycle/{move}",
@@ -171,4 +172,6 @@ OBJECT_PAGES = [
     Call("GET", "/invoices/{invoice_id}.pdf", exhibitor_or_organizer),
     Call("GET", "/organizer/billing/invoices/{invoice_id}", may("organizer", anonymous=303)),
     Call("GET", "/organizer/billing/invoices/{invoice_id}.pdf", may("organizer", anonymous=303)),
+    # The review page: the portal's gate for the role, the registration service for the tenant.
+    Call("GET", "/organizer/registrations/{registration_id}", may("organizer", anonymous=303)),
 ]

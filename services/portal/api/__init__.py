@@ -8,9 +8,10 @@ from services.portal.api.exhibitor_resubmit import resubmit_pages
 from services.portal.api.login import login
 from services.portal.api.markets import markets_pages
 from services.portal.api.organizer import organizer
+from services.portal.api.organizer_review import review_pages
 from services.portal.api.pages import pages
 from services.portal.api.regional import regional_pages
 
 # In this order: a router's paths are matched before the next one's.
-ROUTERS = (pages, login, organizer, exhibitor_pages, resubmit_pages, billing_pages, billing_settings, markets_pages,
-           regional_pages)
+ROUTERS = (pages, login, organizer, review_pages, exhibitor_pages, resubmit_pages, billing_pages, billing_settings,
+           markets_pages, regional_pages)

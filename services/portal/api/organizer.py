@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from services.portal.adapters.backend import Backend, items
 from services.portal.api.deps import backend, form_of, organizer_session, page_context
 from services.portal.api.organizer_floor import floor
+from services.portal.api.organizer_review import REASON_FIELDS, decision_errors, review_page
 from services.portal.api.views import render
 from services.portal.domain.display import REGISTRATION_STATES
 from services.portal.domain.errors import PortalError, ServiceProblem, checked_id, is_id
@@ -269,6 +270,8 @@ async def _decide(request: Request, api: Backend, registration_id: str, action: 
                   needs_reason: bool) -> Response:
     _, token = organizer_session(request)
     form = await form_of(request)
+    if form.get("from") == "review":
+        return await _decide_on_review(request, api, token, registration_id, action, form, needs_reason=needs_reason)
     fair_id = form.get("fair_id", "")
     view = QueueView.of(form, prefix="back_")
     body = None
@@ -292,6 +295,28 @@ async def _decide(request: Request, api: Backend, registration_id: str, action: 
     fair_id = checked_id(str(registration.get("fair_id")))
     query = urlencode([("result", str(registration.get("status"))), *view.pairs()])
     return RedirectResponse(f"/organizer/fairs/{fair_id}?{query}", status_code=303)
+
+
+async def _decide_on_review(request: Request, api: Backend, token: str, registration_id: str, action: str,
+                            form: dict[str, str], *, needs_reason: bool) -> Response:
+    """A decision taken on the review page: its errors shown there, next to the decision's reason field."""
+    reason = " ".join(form.get("reason", "").split())
+    shown = {REASON_FIELDS[action]: form.get("reason", "")} if action in REASON_FIELDS else {}
+    if needs_reason and not reason:
+        return await review_page(request, api, token, registration_id, errors=decision_errors(action), form=shown,
+                                 status_code=422)
+    try:
+        registration = await api.post("registration", f"/registrations/{registration_id}/{action}", token=token,
+                                      json={"reason": reason} if needs_reason else None)
+    except ServiceProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        return await review_page(request, api, token, registration_id, errors=decision_errors(action, problem),
+                                 form=shown, status_code=problem.status)
+    log.info("portal.registration_decided", registration_id=registration_id, action=action,
+             status=registration.get("status"), page="review")
+    query = urlencode({"result": str(registration.get("status"))})
+    return RedirectResponse(f"/organizer/registrations/{registration_id}?{query}", status_code=303)
 
 
 @organizer.post("/fairs/{fair_id}/bulk", summary="Approve or reject the checked registrations together")

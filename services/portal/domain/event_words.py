@@ -20,6 +20,7 @@ EVENT_WORDS: dict[str, tuple[str, str]] = {
     "invoice.paid": ("Hóa đơn đã thanh toán", "Invoice paid"),
     "invoice.voided": ("Hóa đơn đã hủy", "Invoice voided"),
     "payment.received": ("Đã nhận tiền thanh toán", "Payment received"),
+    "payment.reversed": ("Đã huỷ một khoản thu", "Payment reversed"),
     "programme.created": ("Đã tạo chương trình chợ phiên", "Market programme created"),
     "registration.approved": ("Hồ sơ được duyệt", "Registration approved"),
     "registration.cancelled": ("Hồ sơ bị hủy", "Registration cancelled"),
