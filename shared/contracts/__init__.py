@@ -14,6 +14,7 @@ EVENT_CLASSES: tuple[type[Event], ...] = (
     registration.RegistrationApproved,
     registration.RegistrationWaitlisted,
     registration.RegistrationRejected,
+    registration.RegistrationChangesRequested,
     registration.RegistrationCancelled,
     booths.FloorplanPublished,
     booths.BoothsHeld,

@@ -175,6 +175,15 @@ class RegistrationRejected(RegistrationEvent):
     reason: str
 
 
+class RegistrationChangesRequested(RegistrationEvent):
+    """The organizer sent the registration back to its exhibitor, saying what to change (`reason`); the exhibitor
+    resubmits it (then it is reviewed again: no event until approved, waitlisted or rejected). Sent once per
+    request; not sent for a refused request (a registration already decided, a fair no longer deciding)."""
+
+    event_name = "registration.changes_requested"
+    reason: str
+
+
 class RegistrationCancelled(RegistrationEvent):
     """The registration ended before the fair: by the exhibitor, the organizer, an unpaid invoice or
     the fair's cancellation. Booths release its booths; billing voids its invoice."""

@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from devstack.mailbox import MailboxServer
 from services.notifications.app import create_app
+from services.notifications.domain.notices import NoticeKind
 from services.notifications.models import Mail
 from services.notifications.settings import NotificationsSettings
 from shared.contracts import billing, booths, registration
@@ -255,7 +256,7 @@ class TestRecipients:
             unknown = await client.put("/recipients/me", headers=exhibitor(settings, "ex-9"),
                                        json={"email": "a@b.vn", "language": "fr"})
         assert mine.status_code == 200 and mine.json()["email"] is None and mine.json()["language"] == "vi"
-        assert len(mine.json()["notices"]) == 10
+        assert mine.json()["notices"] == [kind.value for kind in NoticeKind]
         assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
         assert unknown.status_code == 422
 
@@ -266,3 +267,21 @@ class TestRecipients:
         async with running_app(app) as client:
             res = await client.get("/mailbox", headers=token(app.state.settings, "admin"))
         assert res.status_code == 404
+
+
+class TestChangesRequested:
+    async def test_tells_the_exhibitor_what_the_organizer_asks_to_change(self, settings_for, tmp_path, ids):
+        fair_id, exhibitor_id, registration_id = ids
+        async with smtp_mailbox(tmp_path / "mailbox") as server:
+            app = make_app(settings_for, tmp_path, server.port)
+            async with running_app(app) as client:
+                await client.put("/recipients/me", headers=exhibitor(app.state.settings, exhibitor_id),
+                                 json={"email": "htx@example.vn", "language": "en"})
+                await feed(app, fair(fair_id))
+                await feed(app, registration.RegistrationChangesRequested(
+                    fair_id=fair_id, registration_id=registration_id, exhibitor_id=exhibitor_id,
+                    reason="Attach the CNNT certificate"))
+                rows = await settled(app, 1)
+        assert rows[0].kind == "changes_requested" and rows[0].status == "sent"
+        mail = read_eml(server.handler.received[0])
+        assert mail["Subject"].startswith("Changes requested") and "Attach the CNNT certificate" in body_of(mail)

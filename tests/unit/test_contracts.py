@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_event_type_is_unique_and_documented() -> None:
-    assert len(EVENTS_BY_TYPE) == len(EVENT_CLASSES) == 32
+    assert len(EVENTS_BY_TYPE) == len(EVENT_CLASSES) == 33
     for cls in EVENT_CLASSES:
         assert cls.__doc__ and len(cls.__doc__.strip()) > 20, cls
         assert cls.ce_type() == f"vn.hangviet.{cls.event_name}.v1"

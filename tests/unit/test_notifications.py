@@ -27,6 +27,7 @@ FACTS = {
     NoticeKind.PROMOTED: {"booth_codes": [], "picks": True},
     NoticeKind.WAITLISTED: {"position": 3},
     NoticeKind.REJECTED: {"reason": "Hồ sơ thiếu giấy phép"},
+    NoticeKind.CHANGES_REQUESTED: {"reason": "Bổ sung giấy chứng nhận sản phẩm CNNT tiêu biểu"},
     NoticeKind.CANCELLED: {"cause": "unpaid", "note": ""},
     NoticeKind.INVOICE_ISSUED: {"invoice_id": "i1", "number": "C27TAA-0000042", "issued_on": "2027-01-07",
                                 "due_on": "2027-01-17", "net_vnd": 7_000_000, "vat_vnd": 560_000,

@@ -10,6 +10,7 @@ class NoticeKind(StrEnum):
     """One kind of e-mail; each has a template per language (templates/<language>/<kind>.txt)."""
 
     RECEIVED = "received"  # registration.submitted
+    CHANGES_REQUESTED = "changes_requested"  # registration.changes_requested
     APPROVED = "approved"  # booths.assigned (with the booths), or registration.approved in exhibitor_picks fairs
     PROMOTED = "promoted"  # the same, for a registration that came off the waitlist
     WAITLISTED = "waitlisted"  # registration.waitlisted

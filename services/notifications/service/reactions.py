@@ -83,6 +83,13 @@ async def registration_rejected(uow: UnitOfWork, event: registration.Registratio
               registration_id=event.registration_id, reason=event.reason)
 
 
+async def changes_requested(uow: UnitOfWork, event: registration.RegistrationChangesRequested, meta: EventMeta,
+                            wake: Callable[[], None]) -> None:
+    """Tell the exhibitor what the organizer asks them to change."""
+    await owe(uow, meta, wake, exhibitor_id=event.exhibitor_id, kind=NoticeKind.CHANGES_REQUESTED,
+              fair_id=event.fair_id, registration_id=event.registration_id, reason=event.reason)
+
+
 async def registration_cancelled(uow: UnitOfWork, event: registration.RegistrationCancelled, meta: EventMeta,
                                  wake: Callable[[], None]) -> None:
     """Tell the exhibitor it was cancelled, by whom or why."""
@@ -194,6 +201,7 @@ REACTIONS: dict[type[Event], Reaction] = {
     registration.RegistrationApproved: registration_approved,
     registration.RegistrationWaitlisted: registration_waitlisted,
     registration.RegistrationRejected: registration_rejected,
+    registration.RegistrationChangesRequested: changes_requested,
     registration.RegistrationCancelled: registration_cancelled,
     booths.BoothsAssigned: booths_assigned,
     billing.InvoiceIssued: invoice_issued,

@@ -170,7 +170,8 @@ async def _locked(session: AsyncSession, principal: Principal, registration_id: 
 async def request_changes(*, db: Database, principal: Principal, registration_id: str,
                           reason: str) -> Registration:
     """The organizer sends a registration back to its exhibitor, saying what to change."""
-    async with db.transaction() as session:
+    async with db.unit_of_work() as uow:
+        session = uow.session
         fair, registration = await _locked(session, principal, registration_id)
         if not owns_fair(principal, fair):
             raise registration_not_found(registration_id)
@@ -181,6 +182,8 @@ async def request_changes(*, db: Database, principal: Principal, registration_id
         registration.decision_reason = reason
         registration.updated_at = utcnow()
         session.add(registration)
+        uow.emit(ev.RegistrationChangesRequested(fair_id=fair.id, registration_id=registration.id,
+                                                 exhibitor_id=registration.exhibitor_id, reason=reason))
         audit.record(session, Actor.of(principal), "registration.changes_requested", entity="registration",
                      entity_id=registration.id, fair_id=fair.id,
                      changes={"status": [before, registration.status]}, reason=reason)
