@@ -55,6 +55,7 @@ async def test_the_booths_page_marks_the_exhibitors_booths_on_a_plan_drawn_one_t
     assert 'aria-describedby="my-map-text"' in vi and '<div class="map-scroll" tabindex="0"' in vi
     assert "gian của bạn</li>" in vi and "10 m (gian tiêu chuẩn 3 m × 3 m)" in vi
     assert '<script src="/static/js/my-map.js" defer></script>' in vi
+    assert '<a href="/fairs/f-1/floorplan.svg">Mở sơ đồ cỡ lớn để phóng to</a>' in vi  # the service's full plan
     assert "Your booths: <strong>A02, A03</strong>" in en and "your booths</li>" in en and "gian của bạn" not in en
 
 
