@@ -41,6 +41,8 @@ class ExhibitorInfo(PartyInfo):
     exhibitor_id: str
     kind: ExhibitorKind
     is_cscnnt: bool = False
+    email: str | None = Field(default=None, description=(
+        "the profile's contact e-mail (absent from older producers): the default address of its notices"))
 
 
 class FairInfo(FairEvent):

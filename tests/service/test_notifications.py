@@ -217,6 +217,21 @@ class TestSending:
 
 
 class TestRecipients:
+    async def test_the_profile_email_the_event_carries_is_the_default_address(self, settings_for, tmp_path, ids):
+        fair_id, exhibitor_id, registration_id = ids
+        event = submitted(fair_id, exhibitor_id, registration_id)
+        event = event.model_copy(update={"exhibitor": party(exhibitor_id).model_copy(
+            update={"email": "lienhe@htx.vn"})})
+        async with smtp_mailbox(tmp_path / "mailbox") as server:
+            app = make_app(settings_for, tmp_path, server.port)
+            async with running_app(app) as client:
+                await feed(app, event)
+                rows = await settled(app, 1)
+                mine = await client.get("/recipients/me", headers=exhibitor(app.state.settings, exhibitor_id))
+        assert (rows[0].status, rows[0].to_address) == ("sent", "lienhe@htx.vn")
+        assert read_eml(server.handler.received[0])["To"] == "lienhe@htx.vn"
+        assert mine.json()["email"] == "lienhe@htx.vn"
+
     async def test_a_notice_for_an_exhibitor_without_address_is_recorded_not_sent(self, settings_for, tmp_path, ids):
         fair_id, exhibitor_id, registration_id = ids
         async with smtp_mailbox(tmp_path / "mailbox") as server:

@@ -46,6 +46,7 @@ async def registration_received(uow: UnitOfWork, event: registration.Registratio
     copy = await _registration(uow.session, event.registration_id, event.fair_id, event.exhibitor_id)
     copy.exhibitor_name = event.exhibitor.name
     uow.session.add(copy)
+    await _default_address(uow.session, event.exhibitor)
     await owe(uow, meta, wake, exhibitor_id=event.exhibitor_id, kind=NoticeKind.RECEIVED, fair_id=event.fair_id,
               registration_id=event.registration_id, booths_requested=event.booths_requested,
               submitted_at=event.submitted_at.isoformat())
@@ -59,6 +60,7 @@ async def registration_approved(uow: UnitOfWork, event: registration.Registratio
     copy.exhibitor_name = event.exhibitor.name
     copy.promoted = event.promoted or copy.waitlisted
     uow.session.add(copy)
+    await _default_address(uow.session, event.exhibitor)
     fair = await uow.session.get(FairCopy, event.fair_id)
     if fair is not None and fair.allocation_mode == "exhibitor_picks":
         await owe(uow, meta, wake, exhibitor_id=event.exhibitor_id, fair_id=event.fair_id,
@@ -175,6 +177,13 @@ async def owe(uow: UnitOfWork, meta: EventMeta, wake: Callable[[], None], *, exh
     log.info("notice.owed", exhibitor_id=exhibitor_id, kind=kind.value, status=status.value, event_id=meta.event_id)
     if status is MailStatus.PENDING:
         uow.after_commit(wake)
+
+
+async def _default_address(session: AsyncSession, exhibitor: registration.ExhibitorInfo) -> None:
+    """An exhibitor who never set a recipient gets their profile's e-mail (carried by the event), in Vietnamese."""
+    if exhibitor.email and await session.get(Recipient, exhibitor.exhibitor_id) is None:
+        session.add(Recipient(exhibitor_id=exhibitor.exhibitor_id, email=exhibitor.email))
+        await session.flush()
 
 
 async def _registration(session: AsyncSession, registration_id: str, fair_id: str,

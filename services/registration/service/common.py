@@ -181,7 +181,7 @@ def exhibitor_info(exhibitor: Exhibitor) -> ev.ExhibitorInfo:
     return ev.ExhibitorInfo(
         exhibitor_id=exhibitor.id, name=exhibitor.legal_name, tax_code=exhibitor.tax_code,
         address=exhibitor.address, province_code=exhibitor.province_code, commune_code=exhibitor.commune_code,
-        kind=exhibitor.kind, is_cscnnt=exhibitor.is_cscnnt,
+        kind=exhibitor.kind, is_cscnnt=exhibitor.is_cscnnt, email=exhibitor.email,
     )
 
 
