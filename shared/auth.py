@@ -63,7 +63,7 @@ _bearer = HTTPBearer(auto_error=False)
 async def current_principal(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
-    """The caller, from the Authorization header (or the portal's cookie)."""
+    """The caller, from the Authorization header (or the browser session's cookie)."""
     token = credentials.credentials if credentials else request.cookies.get("hangviet_token")
     if not token:
         raise Problem(401, "Cần đăng nhập / Authentication required", type_="unauthorized")

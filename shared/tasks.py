@@ -1,6 +1,6 @@
 """Background loops that stop when asked, and a stop that cannot hang.
 
-A cancellation can be swallowed by a library in an await a loop makes (seen under load on PostgreSQL: the booths
+A cancellation can be swallowed by a library in an await a loop makes (seen under load on PostgreSQL: a service's
 hold sweeper, cancelled at shutdown, kept sweeping every 50 ms and the app's shutdown waited for it forever — two
 300 s test timeouts in CI). So a loop checks, after each round, whether its task is being cancelled, and the
 runtime's stop cancels again, a bounded number of times, any task that did not end, saying which and where.
