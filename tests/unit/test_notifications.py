@@ -104,3 +104,10 @@ class TestSending:
         assert MAIL_TRANSITIONS.can(MailStatus.PARKED, MailStatus.PENDING)
         assert not MAIL_TRANSITIONS.can(MailStatus.SENT, MailStatus.PENDING)
         assert not MAIL_TRANSITIONS.can(MailStatus.NO_ADDRESS, MailStatus.PENDING)
+
+
+def test_a_mail_missing_a_fact_its_template_names_is_a_render_error():
+    from services.notifications.adapters.templates import RenderError
+
+    with pytest.raises(RenderError, match="invoice_issued/vi"):
+        render(NoticeKind.INVOICE_ISSUED, Language.VI, COMMON)

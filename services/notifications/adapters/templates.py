@@ -8,12 +8,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 from services.notifications.domain import formatting
 from services.notifications.domain.notices import Language, NoticeKind
 
 FOLDER = Path(__file__).resolve().parents[1] / "templates"
+
+
+class RenderError(Exception):
+    """A mail could not be rendered (a template missing, or a fact it names): the mail's attempt fails."""
 
 
 @dataclass(frozen=True)
@@ -37,9 +41,12 @@ def render(kind: NoticeKind, language: Language, facts: dict[str, Any], *, attac
            invoice_link: str = "", portal_url: str = "") -> Rendered:
     """The mail of `kind` in `language` for these facts; `attached` says whether the invoice PDF goes with it
     (else the body links to `invoice_link`)."""
-    template = _environment().get_template(f"{language.value}/{kind.value}.txt")
-    context = template.new_context({**facts, "attached": attached, "invoice_link": invoice_link,
-                                    "portal_url": portal_url})
-    subject = " ".join("".join(template.blocks["subject"](context)).split())
-    body = "".join(template.blocks["body"](context)).strip() + "\n"
+    try:
+        template = _environment().get_template(f"{language.value}/{kind.value}.txt")
+        context = template.new_context({**facts, "attached": attached, "invoice_link": invoice_link,
+                                        "portal_url": portal_url})
+        subject = " ".join("".join(template.blocks["subject"](context)).split())
+        body = "".join(template.blocks["body"](context)).strip() + "\n"
+    except (TemplateError, KeyError, ValueError, TypeError) as exc:
+        raise RenderError(f"{kind.value}/{language.value}: {exc!r}") from exc
     return Rendered(subject=subject, body=body)

@@ -17,6 +17,7 @@ from services.notifications.domain.notices import Language, NoticeKind
 from services.notifications.domain.sending import MAIL_TRANSITIONS, MailStatus, SendPolicy
 from services.notifications.models import Mail
 from shared.db import Database, utcnow
+from shared.metrics import metrics_of
 from shared.tasks import raise_if_cancelling
 
 log = structlog.get_logger()
@@ -44,6 +45,9 @@ class MailSender:
         self._poll_s = poll_s
         self._wake = asyncio.Event()
         self.passes = 0
+        self._attempts = metrics_of(db).counter("hangviet_mail_attempts_total",
+                                                "Mail sending attempts by outcome (sent, retrying, parked)",
+                                                ["outcome"])
 
     def wake(self) -> None:
         """Look for due mails now."""
@@ -92,8 +96,13 @@ class MailSender:
             pdf = await self._out.invoice_pdf(invoice_id)
             if pdf is not None:
                 attachments = (smtp.Attachment(f"hoa-don-{mail.facts.get('number', invoice_id)}.pdf", pdf),)
-        words = templates.render(kind, language, mail.facts, attached=bool(attachments),
-                                 invoice_link=f"{self._out.portal_url}/exhibitor", portal_url=self._out.portal_url)
+        try:
+            words = templates.render(kind, language, mail.facts, attached=bool(attachments),
+                                     invoice_link=f"{self._out.portal_url}/exhibitor",
+                                     portal_url=self._out.portal_url)
+        except templates.RenderError as exc:  # counted as a failed attempt: retried, then parked with the reason
+            await self._record(mail.id or 0, error=str(exc)[:1000], subject="", attached=False)
+            return
         message = smtp.compose(sender=self._out.sender, to=mail.to_address or "", subject=words.subject,
                                body=words.body, language=language.value, mail_id=mail.id or 0,
                                attachments=attachments)
@@ -116,5 +125,6 @@ class MailSender:
             elif status is MailStatus.PENDING:
                 mail.next_attempt_at = now + timedelta(seconds=sending.retry_delay_s(mail.attempts, self._policy))
             session.add(mail)
+        self._attempts.labels("retrying" if status is MailStatus.PENDING else status.value).inc()
         log_method = log.info if error is None else log.warning
         log_method("mail.attempted", mail_id=mail_id, status=status.value, attempt=mail.attempts, error=error)
