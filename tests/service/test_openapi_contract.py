@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 from services.billing.app import create_app as billing_app
 from services.booths.app import create_app as booths_app
 from services.markets.app import create_app as markets_app
+from services.notifications.app import create_app as notifications_app
 from services.registration.app import create_app as registration_app
 from services.subscriptions.app import create_app as subscriptions_app
 from shared.openapi import operations
@@ -42,6 +43,7 @@ APPS: dict[str, Callable[..., Any]] = {
     "markets": lambda settings_for, redis: markets_app(settings_for("markets")),
     "billing": lambda settings_for, redis: billing_app(settings_for("billing")),
     "subscriptions": lambda settings_for, redis: subscriptions_app(settings_for("subscriptions")),
+    "notifications": lambda settings_for, redis: notifications_app(settings_for("notifications")),
 }
 
 
