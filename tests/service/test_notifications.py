@@ -27,6 +27,10 @@ from shared.envelope import event_headers
 from tests.conftest import running_app, token, unique
 from tests.eventually import eventually
 
+# A real SMTP server listens on a port for most of these: the integration tier, as tests/conftest.py puts every
+# test that opens a port (its detector does not see aiosmtpd's server).
+pytestmark = pytest.mark.integration
+
 
 @asynccontextmanager
 async def smtp_mailbox(folder: Path) -> AsyncIterator[MailboxServer]:
