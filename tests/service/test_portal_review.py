@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import running_app
 from tests.service.test_portal import REGISTRATION, database_url, log_in, problem, text_of  # noqa: F401
+from tests.service.test_portal_languages import other_language, visible
 from tests.service.test_portal_organizer import portal  # noqa: F401 - the fixture
 
 PROFILE = {
@@ -73,6 +74,16 @@ class TestReviewPage:
                      "Registration submitted", "Changes requested", "Submitted → Changes requested", "Organizer"):
             assert text in page, text
         assert "Đăng ký sớm" not in page and "Nộp hồ sơ đăng ký" not in page
+
+    @pytest.mark.parametrize("lang", ["vi", "en"])
+    async def test_speaks_one_language_even_with_a_decisions_errors(self, review, lang):
+        app, _ = review
+        async with running_app(app) as client:
+            await log_in(client, "organizer-tq")
+            await client.get(f"/lang/{lang}")
+            shown = visible(text_of(await client.get(PAGE)))
+            refused = visible(text_of(await client.post(f"{PAGE}/reject", data={"from": "review", "reason": ""})))
+        assert other_language(shown, lang) == [] and other_language(refused, lang) == []
 
     async def test_the_queue_links_to_the_review_page(self, review):
         app, _ = review
