@@ -22,6 +22,7 @@ from services.billing.domain.invoices import InvoiceStatus
 from services.billing.domain.programme_terms import CommitmentStatus
 from services.billing.domain.submissions import SubmissionStatus
 from shared.db import utc_column, utcnow
+from shared.money import MONEY
 from shared.uow import new_id
 
 # JSON documents: JSONB on PostgreSQL, text on SQLite; SQLAlchemy (de)serialises them. In-place changes of a loaded
@@ -44,7 +45,7 @@ class FairPriceList(SQLModel, table=True):
     name: str = Field(max_length=300)
     starts_on: date
     ends_on: date
-    booth_price_vnd: int
+    booth_price_vnd: int = Field(sa_type=MONEY)
     seller_name: str = Field(max_length=300)
     seller_tax_code: str = Field(max_length=14)
     seller_address: str = Field(default="", max_length=500)
@@ -130,16 +131,16 @@ class Invoice(SQLModel, table=True):
     buyer_tax_code: str = Field(max_length=14)
     buyer_address: str = Field(default="", max_length=500)
     buyer_province_code: str | None = Field(default=None, max_length=2)
-    net_vnd: int
-    vat_vnd: int
-    total_vnd: int
+    net_vnd: int = Field(sa_type=MONEY)
+    vat_vnd: int = Field(sa_type=MONEY)
+    total_vnd: int = Field(sa_type=MONEY)
     # The programme's share (second payer) and what is left for the exhibitor: payable = total - subsidy.
-    subsidy_vnd: int = 0
-    subsidy_requested_vnd: int = 0
+    subsidy_vnd: int = Field(default=0, sa_type=MONEY)
+    subsidy_requested_vnd: int = Field(default=0, sa_type=MONEY)
     subsidy_programme_id: str | None = Field(default=None, max_length=64)
     subsidy_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    payable_vnd: int
-    paid_vnd: int = 0
+    payable_vnd: int = Field(sa_type=MONEY)
+    paid_vnd: int = Field(default=0, sa_type=MONEY)
     amount_in_words: str = Field(max_length=500)
     status: str = Field(default=InvoiceStatus.ISSUED, max_length=20, index=True)
     paid_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -160,11 +161,11 @@ class InvoiceLineRow(SQLModel, table=True):
     description: str = Field(sa_column=Column(Text, nullable=False))
     unit: str = Field(max_length=20)
     quantity: int
-    unit_price_vnd: int
-    net_vnd: int
+    unit_price_vnd: int = Field(sa_type=MONEY)
+    net_vnd: int = Field(sa_type=MONEY)
     vat_rate: str = Field(max_length=10)
     vat_percent: int | None = None
-    vat_vnd: int
+    vat_vnd: int = Field(sa_type=MONEY)
     vat_basis: str = Field(default="", max_length=300)
 
 
@@ -213,12 +214,12 @@ class SubsidyProgramme(SQLModel, table=True):
     level: str = Field(max_length=10)
     funder: str = Field(max_length=300)
     funding_province_code: str | None = Field(default=None, max_length=2)
-    budget_vnd: int
-    committed_vnd: int = 0
+    budget_vnd: int = Field(sa_type=MONEY)
+    committed_vnd: int = Field(default=0, sa_type=MONEY)
     valid_from: date
     valid_to: date
     support_percent: int
-    cap_per_booth_vnd: int | None = None
+    cap_per_booth_vnd: int | None = Field(default=None, sa_type=MONEY)
     max_booths_per_exhibitor: int
     base: str = Field(default="gross", max_length=5)
     cscnnt_only: bool = False
@@ -260,9 +261,9 @@ class SubsidyCommitment(SQLModel, table=True):
     province_code: str | None = Field(default=None, max_length=2)
     fair_id: str = Field(index=True, max_length=64)
     booths: int
-    per_booth_vnd: int
-    requested_vnd: int
-    amount_vnd: int
+    per_booth_vnd: int = Field(sa_type=MONEY)
+    requested_vnd: int = Field(sa_type=MONEY)
+    amount_vnd: int = Field(sa_type=MONEY)
     status: str = Field(default=CommitmentStatus.COMMITTED, max_length=10)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     released_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
@@ -277,8 +278,8 @@ class Payment(SQLModel, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     invoice_id: str = Field(foreign_key="invoices.id", index=True, max_length=64)
-    amount_vnd: int
-    applied_vnd: int
+    amount_vnd: int = Field(sa_type=MONEY)
+    applied_vnd: int = Field(sa_type=MONEY)
     method: str = Field(max_length=20)
     # NULL when absent, so that many cash payments without a receipt number coexist.
     reference: str | None = Field(default=None, max_length=100)
@@ -296,9 +297,9 @@ class PaymentReversal(SQLModel, table=True):
     # Unique: a payment is reversed at most once (a second reversal is refused, even by a racing request).
     payment_id: str = Field(foreign_key="billing_payments.id", unique=True, max_length=64)
     invoice_id: str = Field(foreign_key="invoices.id", index=True, max_length=64)
-    amount_vnd: int
-    applied_vnd: int
-    credit_vnd: int
+    amount_vnd: int = Field(sa_type=MONEY)
+    applied_vnd: int = Field(sa_type=MONEY)
+    credit_vnd: int = Field(sa_type=MONEY)
     reason: str = Field(max_length=500)
     reversed_by: str = Field(max_length=100)
     reversed_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
@@ -312,7 +313,7 @@ class Credit(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     centre_id: str = Field(index=True, max_length=64)
     exhibitor_id: str = Field(index=True, max_length=64)
-    amount_vnd: int
+    amount_vnd: int = Field(sa_type=MONEY)
     reason: str = Field(max_length=20)
     invoice_id: str = Field(max_length=64)
     payment_id: str | None = Field(default=None, max_length=64)

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from services.notifications.domain.notices import Language
 from services.notifications.domain.sending import MailStatus
 from shared.db import utc_column, utcnow
+from shared.money import MONEY
 
 
 class Recipient(SQLModel, table=True):
@@ -61,7 +62,7 @@ class InvoiceCopy(SQLModel, table=True):
     registration_id: str = Field(max_length=64)
     exhibitor_id: str = Field(max_length=64)
     number: str = Field(max_length=40)
-    payable_vnd: int = 0
+    payable_vnd: int = Field(default=0, sa_type=MONEY)
 
 
 class Mail(SQLModel, table=True):

@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 from services.registration.domain.fairs import FairStatus
 from services.registration.domain.registrations import RegistrationStatus
 from shared.db import utc_column, utcnow
+from shared.money import MONEY
 from shared.uow import new_id
 
 
@@ -38,7 +39,7 @@ class Fair(SQLModel, table=True):
     registration_closes_at: datetime = Field(sa_column=utc_column())
     cancellation_deadline: datetime = Field(sa_column=utc_column())
     capacity_booths: int
-    booth_price_vnd: int
+    booth_price_vnd: int = Field(sa_type=MONEY)
     # A free fair (booths at no charge, e.g. a fully funded showcase) says so: a price of 0 is refused otherwise.
     is_free: bool = False
     max_booths_per_exhibitor: int
