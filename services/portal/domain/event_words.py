@@ -24,6 +24,7 @@ EVENT_WORDS: dict[str, tuple[str, str]] = {
     "programme.created": ("Đã tạo chương trình chợ phiên", "Market programme created"),
     "registration.approved": ("Hồ sơ được duyệt", "Registration approved"),
     "registration.cancelled": ("Hồ sơ bị hủy", "Registration cancelled"),
+    "registration.changes_requested": ("Hồ sơ được yêu cầu bổ sung, sửa đổi", "Changes requested on a registration"),
     "registration.rejected": ("Hồ sơ bị từ chối", "Registration rejected"),
     "registration.submitted": ("Hồ sơ mới nộp", "Registration submitted"),
     "registration.waitlisted": ("Hồ sơ vào danh sách chờ", "Registration waitlisted"),
