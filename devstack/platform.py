@@ -160,9 +160,12 @@ async def start_platform(var_dir: Path, *, ports: Mapping[str, int] | None = Non
     platform = Platform(var_dir=var_dir, bootstrap=bootstrap, redis_url=redis_url, ports=chosen, env=env,
                         infra=infra, mailbox=mailbox)
     try:
-        # Those that call the others start once the others listen (their ports known: their URLs in the env).
-        waves = ([s for s in services if not BY_NAME[s].calls_others], [s for s in services if BY_NAME[s].calls_others])
-        for wave in waves:
+        # Those that call the others start once the others listen (their ports known: their URLs in the env); the
+        # portal last, as it calls notifications too (which itself calls billing).
+        callers = [s for s in services if BY_NAME[s].calls_others]
+        waves = ([s for s in services if not BY_NAME[s].calls_others], [s for s in callers if s != "portal"],
+                 [s for s in callers if s == "portal"])
+        for wave in (w for w in waves if w):
             for service in wave:
                 platform.supervisor.start(platform.spec(service), platform.env, var_dir / "logs" / f"{service}.log")
             await asyncio.gather(*(platform.supervisor.wait_ready(platform.spec(s), timeout=120) for s in wave))

@@ -10,7 +10,7 @@ from services.portal.domain.markets_forms import SUPPLIER_KINDS
 from services.portal.settings import PortalSettings
 from shared.contracts.registration import EXHIBITOR_KIND_LABELS, EXHIBITOR_KINDS
 
-BACKENDS = ("registration", "booths", "markets", "billing", "subscriptions")
+BACKENDS = ("registration", "booths", "markets", "billing", "subscriptions", "notifications")
 
 
 @pytest.fixture
@@ -25,7 +25,8 @@ def test_without_environment_the_services_are_on_their_development_ports(clean_e
     settings = PortalSettings()
     assert settings.service_urls() == {"registration": "http://127.0.0.1:8001", "booths": "http://127.0.0.1:8002",
                                        "markets": "http://127.0.0.1:8003", "billing": "http://127.0.0.1:8004",
-                                       "subscriptions": "http://127.0.0.1:8005"}
+                                       "subscriptions": "http://127.0.0.1:8005",
+                                       "notifications": "http://127.0.0.1:8006"}
     assert settings.backend_timeout_s == 5.0
 
 
