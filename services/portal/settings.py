@@ -2,7 +2,8 @@
 
 The portal is the only service that calls others. Each backend's base URL is read from `<NAME>_URL`
 (REGISTRATION_URL, BOOTHS_URL, MARKETS_URL, BILLING_URL, SUBSCRIPTIONS_URL, NOTIFICATIONS_URL — the names
-`make run` and the deployment set); without it the development port on 127.0.0.1. The portal's own knobs read `PORTAL_*`."""
+`make run` and the deployment set); without it the development port on 127.0.0.1. The portal's own knobs read
+`PORTAL_*`."""
 
 from __future__ import annotations
 
