@@ -9,9 +9,12 @@ from typing import Any
 from sqlmodel import select
 
 from services.billing.models import Credit, InvoiceLineRow, Payment, PaymentReversal, SubsidyCommitment
+from services.notifications.models import InvoiceCopy, Mail
 from tests.conftest import running_app, unique
 from tests.service import billing_support
 from tests.service.billing_support import admin, create, invoice_for, organizer, programme, publish_fair
+from tests.service.test_notifications import closed_port, issued, make_app
+from tests.service.test_notifications import feed as notify
 
 # The shared fixtures, by assignment (an import would be flagged as shadowed by the test arguments).
 app, clock = billing_support.app, billing_support.clock
@@ -76,3 +79,19 @@ class TestBillingAboveInt32:
         assert sorted(c.amount_vnd for c in credits) == [-1_000, 1_000]  # the credit, and taken back
         assert (after_reversal["status"], after_reversal["paid_vnd"], after_reversal["outstanding_vnd"]) == (
             "issued", 0, payable)
+
+
+class TestNotificationsAboveInt32:
+    async def test_an_invoice_of_over_six_ty_is_kept_and_told_exactly(self, settings_for, tmp_path):
+        app = make_app(settings_for, tmp_path, closed_port())  # nothing is sent: what is kept is the point
+        fair_id, exhibitor_id, registration_id = unique("fair-"), unique("ex-"), unique("reg-")
+        event = issued(fair_id, exhibitor_id, registration_id).model_copy(update=dict(
+            net_vnd=6_000_000_000, vat_vnd=480_000_000, total_vnd=6_480_000_000, subsidy_vnd=3_240_000_000,
+            payable_vnd=3_240_000_000, amount_in_words="Sáu tỷ bốn trăm tám mươi triệu đồng"))
+        async with running_app(app):
+            await notify(app, event)
+            async with app.state.runtime.db.sessions() as session:
+                copy = await session.get(InvoiceCopy, event.invoice_id)
+                [mail] = (await session.exec(select(Mail))).all()
+        assert copy is not None and copy.payable_vnd == 3_240_000_000 > INT32_MAX
+        assert (mail.facts["total_vnd"], mail.facts["payable_vnd"]) == (6_480_000_000, 3_240_000_000)
