@@ -4,10 +4,10 @@ Revision ID: 497a1fcad592
 Revises: 99ce45456f3f
 Create Date: 2026-12-06 22:53:45
 
-The registration columns holding money (integer VND) become BIGINT on PostgreSQL: an INTEGER refuses anything past
-2,147,483,647 đồng (about 2.1 tỷ), which a booth price may pass (billing multiplies it into invoices that do). On
-SQLite nothing is done: its INTEGER is 64-bit already and the models keep that name there (shared/money.py), so the
-table is not rebuilt.
+The registration column holding money (a fair's booth price, integer VND) becomes BIGINT on PostgreSQL, as billing's
+and markets' money columns are: an INTEGER refuses anything past 2,147,483,647 đồng (about 2.1 tỷ). The API caps a
+booth price at 1 tỷ today; the column no longer sets a lower limit of its own. On SQLite nothing is done: its
+INTEGER is 64-bit already and the models keep that name there (shared/money.py), so the table is not rebuilt.
 
 The downgrade narrows them back to INTEGER, which PostgreSQL refuses ("integer out of range") while a row holds more
 than 2^31 - 1: take such rows out first, or stay on this revision.
