@@ -122,11 +122,31 @@ def fair_not_found(fair_id: str) -> NotFound:
 
 async def lock_fair(session: AsyncSession, fair_id: str) -> BoothFair:
     """The fair, locked: one writer of a fair's booths at a time (PostgreSQL row lock; SQLite's BEGIN
-    IMMEDIATE already serialises writers). The unique index stays the final guard if anything slips past."""
-    fair = (await session.exec(select(BoothFair).where(BoothFair.id == fair_id).with_for_update())).first()
+    IMMEDIATE already serialises writers). The unique index stays the final guard if anything slips past.
+
+    A lock lasts as long as its transaction, so the fair is read once per transaction: the consumer applies a
+    batch of approvals of one fair in one transaction, and each asked for the lock it already held (a query,
+    and an autoflush of the approval before it)."""
+    locked = _locked_fairs(session)
+    fair = locked.get(fair_id)
     if fair is None:
-        raise fair_not_found(fair_id)
+        fair = (await session.exec(select(BoothFair).where(BoothFair.id == fair_id).with_for_update())).first()
+        if fair is None:
+            raise fair_not_found(fair_id)
+        locked[fair_id] = fair
     return fair
+
+
+_LOCKED = "booths.locked_fairs"
+
+
+def _locked_fairs(session: AsyncSession) -> dict[str, BoothFair]:
+    """The fairs locked in the session's current transaction (a session's info outlives its transactions)."""
+    owner = session.sync_session.get_transaction()
+    kept: tuple[object, dict[str, BoothFair]] | None = session.info.get(_LOCKED)
+    if kept is None or kept[0] is not owner or owner is None:
+        kept = session.info[_LOCKED] = (owner, {})
+    return kept[1]
 
 
 async def organizer_fair(session: AsyncSession, fair_id: str, principal: Principal) -> BoothFair:
