@@ -50,8 +50,9 @@ LOGIN = {
                             "/organizer/registrations/{registration_id}/request-changes",
                             "/organizer/fairs/{fair_id}/bulk")),
     *(("get", p) for p in ("/me", "/me/profile", "/me/registrations/{registration_id}/booths",
-                           "/me/registrations/{registration_id}/edit")),
-    *(("post", p) for p in ("/me/profile", "/me/registrations/{registration_id}/cancel",
+                           "/me/registrations/{registration_id}/edit", "/me/notifications")),
+    ("get", "/organizer/mailbox"),  # development only: 404 in production, before the login
+    *(("post", p) for p in ("/me/profile", "/me/notifications", "/me/registrations/{registration_id}/cancel",
                             "/me/registrations/{registration_id}/booths/hold",
                             "/me/registrations/{registration_id}/booths/confirm",
                             "/me/registrations/{registration_id}/booths/release",

@@ -10,9 +10,11 @@ import pytest
 from services.portal.api.session import viewer_label
 from shared.auth import Principal, Role
 from tests.conftest import running_app
-from tests.service.test_portal import database_url, log_in, text_of  # noqa: F401 - SQLite only
+from tests.service.test_portal import database_url, log_in, problem, text_of  # noqa: F401 - SQLite only
 from tests.service.test_portal_exhibitor import portal as exhibitor_portal  # noqa: F401 - the fixture
 from tests.service.test_portal_exhibitor import profile_form
+from tests.service.test_portal_notifications import BAD_ADDRESS
+from tests.service.test_portal_notifications import portal as notifications_portal  # noqa: F401 - the fixture
 from tests.service.test_portal_organizer import FAIR_FORM
 from tests.service.test_portal_organizer import portal as organizer_portal  # noqa: F401 - the fixture
 from tests.service.test_portal_regional import portal as regional_portal  # noqa: F401 - the fixture
@@ -93,3 +95,19 @@ async def test_the_exhibitors_pages_speak_one_language(exhibitor_portal, lang): 
         refused = visible(text_of(await client.post("/me/profile", data=profile_form(kind="", commune_code=""))))
     assert found == {}
     assert other_language(refused, lang) == []
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+async def test_the_email_notice_pages_speak_one_language(notifications_portal, lang):  # noqa: F811
+    app, fake = notifications_portal
+    fake.on("PUT", "notifications", "/recipients/me", problem(422, "Dữ liệu không hợp lệ / Invalid input",
+                                                              BAD_ADDRESS))
+    async with running_app(app) as client:
+        await log_in(client, "ex-meovac")
+        found = await walk(client, ("/me/notifications",), lang)
+        refused = visible(text_of(await client.post("/me/notifications", data={"email": "htx-meovac"})))
+        await client.post("/logout")
+        await log_in(client, "organizer-tq")
+        found |= await walk(client, ("/organizer/mailbox",), lang)
+    assert found == {}
+    assert other_language(refused, lang) == [] and ("Vui lòng" in refused) == (lang == "vi")

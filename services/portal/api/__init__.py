@@ -7,6 +7,7 @@ from services.portal.api.exhibitor import exhibitor_pages
 from services.portal.api.exhibitor_resubmit import resubmit_pages
 from services.portal.api.login import login
 from services.portal.api.markets import markets_pages
+from services.portal.api.notifications import notification_pages
 from services.portal.api.organizer import organizer
 from services.portal.api.organizer_review import review_pages
 from services.portal.api.pages import pages
@@ -14,4 +15,4 @@ from services.portal.api.regional import regional_pages
 
 # In this order: a router's paths are matched before the next one's.
 ROUTERS = (pages, login, organizer, review_pages, exhibitor_pages, resubmit_pages, billing_pages, billing_settings,
-           markets_pages, regional_pages)
+           markets_pages, regional_pages, notification_pages)
