@@ -37,7 +37,7 @@ COLUMNS: dict[str, list[tuple[str, bool]]] = {
 }
 
 
-def _alter(to: sa.types.TypeEngine, was: sa.types.TypeEngine) -> None:
+def _alter(to: sa.types.TypeEngine[int], was: sa.types.TypeEngine[int]) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite: INTEGER holds 64 bits already (module docstring)
     for table, columns in COLUMNS.items():
