@@ -26,16 +26,20 @@ log = structlog.get_logger()
 CENTRE_ID = "tq"
 SELLER = {"name": "Trung tâm Khuyến công và Xúc tiến thương mại tỉnh Tuyên Quang", "tax_code": "5000123459",
           "address": "Phường Minh Xuân, tỉnh Tuyên Quang"}
+# Each with an e-mail address, so `make run`'s local mailbox shows the notices they are sent.
 EXHIBITORS: list[dict[str, Any]] = [
     {"id": "ex-dongvan", "legal_name": "HTX Chè Shan tuyết Đồng Văn", "kind": "cooperative", "is_cscnnt": True,
      "tax_code": "5100123452", "province_code": "Hà Giang", "commune_code": "00721",
-     "address": "Xã Đồng Văn, tỉnh Tuyên Quang", "phone": "0912345678", "booths": 2, "approve": True},
+     "address": "Xã Đồng Văn, tỉnh Tuyên Quang", "phone": "0912345678",
+     "email": "htx.dongvan@example.com", "booths": 2, "approve": True},
     {"id": "ex-meovac", "legal_name": "Hộ kinh doanh Mèn mén Mèo Vạc", "kind": "household", "is_cscnnt": True,
      "tax_code": "002085001234", "province_code": "08", "commune_code": "00769",
-     "address": "Xã Mèo Vạc, tỉnh Tuyên Quang", "phone": "0987654321", "booths": 1, "approve": False},
+     "address": "Xã Mèo Vạc, tỉnh Tuyên Quang", "phone": "0987654321",
+     "email": "menmen.meovac@example.com", "booths": 1, "approve": False},
     {"id": "ex-yenminh", "legal_name": "Công ty TNHH Mật ong bạc hà Yên Minh", "kind": "enterprise",
      "is_cscnnt": True, "tax_code": "5300456787", "province_code": "08", "commune_code": "00820",
-     "address": "Xã Yên Minh, tỉnh Tuyên Quang", "phone": "0911222333", "booths": 3, "approve": True},
+     "address": "Xã Yên Minh, tỉnh Tuyên Quang", "phone": "0911222333",
+     "email": "matong.yenminh@example.com", "booths": 3, "approve": True},
 ]
 
 

@@ -90,3 +90,32 @@ async def test_the_portal_shows_the_fair_the_subsidy_programme_and_the_market_se
     assert fair["name"] in fair_page.text and "70" in fair_page.text
     assert f"({SCHEMES} đề án)" in subsidies.text
     assert programme["name"] in markets.text and programme["name"] in year.text
+
+
+async def test_the_demo_exhibitors_get_their_notices_in_the_local_mailbox(platform: Platform):
+    """Each demo exhibitor has an address: the local SMTP server receives the notice of its registration, and the
+    approved ones the notice of their booths (in Vietnamese, their language by default)."""
+    from email import message_from_bytes, policy
+
+    from devstack.demo import EXHIBITORS
+
+    folder = platform.var_dir / "mailbox"
+
+    def received() -> dict[str, list[str]]:
+        mails: dict[str, list[str]] = {}
+        for path in sorted(folder.glob("*.eml")) if folder.is_dir() else []:
+            message = message_from_bytes(path.read_bytes(), policy=policy.default)
+            mails.setdefault(str(message["To"]), []).append(str(message["Subject"]))
+        return mails
+
+    approved = [ex["email"] for ex in EXHIBITORS if ex["approve"]]
+
+    async def all_noticed() -> dict[str, list[str]] | None:
+        mails = received()
+        everyone = all(any(ex["email"] in to for to in mails) for ex in EXHIBITORS)
+        booths = all(sum(1 for to, subjects in mails.items() if email in to for _ in subjects) >= 2
+                     for email in approved)
+        return mails if everyone and booths else None
+
+    mails = await eventually(all_noticed, timeout=90, what="the demo exhibitors' notices in the mailbox")
+    assert all(subject for subjects in mails.values() for subject in subjects)
