@@ -4,9 +4,9 @@ with the correlation id; the traceparent still travels when nothing traces; logs
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,6 +25,7 @@ from shared.contracts.markets import SessionCancelled
 from shared.messaging import make_broker
 from shared.outbox import OutboxMessage, add_event
 from tests.conftest import running_app, unique
+from tests.eventually import eventually
 from tests.service.test_registration_support import new_exhibitor, open_fair, organizer, register
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -64,6 +65,34 @@ async def issued(billing) -> bool:
     return any(row.event_type.endswith("invoice.issued.v1") for row in rows)
 
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def write_trace(trace: list[ReadableSpan], by_id: dict[int, ReadableSpan], root: ReadableSpan) -> None:
+    """The trace as an indented tree of its service-level spans (database spans counted, not listed), under
+    test-artifacts/traces/ — the evidence a reader can open."""
+    children: dict[int | None, list[ReadableSpan]] = {}
+    for span in sorted(trace, key=lambda s: s.start_time or 0):
+        children.setdefault(span.parent.span_id if span.parent else None, []).append(span)
+    lines = [f"trace {root.context.trace_id:032x}: {len(trace)} spans"]
+
+    def walk(span: ReadableSpan, depth: int) -> None:
+        below = children.get(span.context.span_id, [])
+        database = sum(1 for s in below if (s.attributes or {}).get("db.system"))
+        service = (span.attributes or {}).get(tracing.SERVICE_ATTRIBUTE, "")
+        took = ((span.end_time or 0) - (span.start_time or 0)) / 1e6
+        lines.append(f"{'  ' * depth}{span.name} [{service}] {took:.1f} ms"
+                     + (f" (+{database} database spans)" if database else ""))
+        for child in below:
+            if not (child.attributes or {}).get("db.system"):
+                walk(child, depth + 1)
+
+    walk(root, 0)
+    folder = ARTIFACTS / "traces"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "approval.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def ancestry(span: ReadableSpan, by_id: dict[int, ReadableSpan]) -> list[ReadableSpan]:
     """The span and its parents, up to the root."""
     chain = [span]
@@ -84,14 +113,15 @@ class TestOneApprovalIsOneTrace:
         approved = await client.post(f"/registrations/{registration['id']}/approve",
                                      headers={**org, "X-Correlation-ID": correlation_id})
         assert approved.status_code == 200, approved.text
-        for _ in range(200):
-            if await issued(apps["billing"]):
-                break
-            await asyncio.sleep(0.05)
-        assert await issued(apps["billing"]), "billing issued no invoice"
-        await asyncio.sleep(0.3)  # subscriptions applies invoice.issued once billing's relay published it
+        assert await eventually(lambda: issued(apps["billing"]), timeout=10, what="billing's invoice")
 
-        spans = exporter.get_finished_spans()
+        def subscriptions_took_the_invoice() -> list[ReadableSpan] | None:
+            spans = list(exporter.get_finished_spans())
+            done = any(s.name.startswith("subscriptions process") and s.name.endswith("invoice.issued.v1")
+                       for s in spans)
+            return spans if done else None
+
+        spans = await eventually(subscriptions_took_the_invoice, timeout=10, what="subscriptions' span of the invoice")
         server = next(s for s in spans if s.kind == tracing.SpanKind.SERVER and s.attributes
                       and s.attributes.get(tracing.CORRELATION_ATTRIBUTE) == correlation_id)
         trace = [s for s in spans if s.context.trace_id == server.context.trace_id]
@@ -106,6 +136,7 @@ class TestOneApprovalIsOneTrace:
             if span.kind in (tracing.SpanKind.CONSUMER, tracing.SpanKind.PRODUCER):
                 assert span.attributes and span.attributes[tracing.CORRELATION_ATTRIBUTE] == correlation_id, span.name
         assert any(s.name.startswith("SELECT") or s.name.startswith("INSERT") for s in trace), "no database span"
+        write_trace(trace, by_id, server)
 
 
 class TestTraceparentWithoutTracing:
