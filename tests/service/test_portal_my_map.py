@@ -65,3 +65,17 @@ async def test_the_registration_page_links_the_plan_once_booths_are_assigned(por
         await log_in(client, "ex-dongvan")
         page = text_of(await client.get("/registrations/r-1"))
     assert '<a href="/me/registrations/r-1/booths">Xem gian của bạn trên sơ đồ</a>' in page
+
+
+async def test_why_these_booths_is_said_in_the_page_language_only(portal):
+    app, fake = portal
+    reason = "điểm ưu tiên 38; khối liền kề A02–A03 / priority 38; contiguous block A02–A03"
+    fake.on("GET", "booths", "/fairs/f-1/assignments", httpx.Response(200, json={
+        "data": [{**ASSIGNMENTS["data"][0], "reason": reason}], "count": 1}))
+    async with running_app(app) as client:
+        await log_in(client, "ex-dongvan")
+        vi = text_of(await client.get("/me/registrations/r-1/booths"))
+        client.cookies.set("hangviet_lang", "en")
+        en = text_of(await client.get("/me/registrations/r-1/booths"))
+    assert '<p class="note">điểm ưu tiên 38; khối liền kề A02–A03</p>' in vi and "contiguous" not in vi
+    assert '<p class="note">priority 38; contiguous block A02–A03</p>' in en and "liền kề" not in en
