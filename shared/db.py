@@ -161,6 +161,13 @@ class Database:
                 for callback in self._on_events_committed:
                     callback()
 
+    def joined(self, session: AsyncSession) -> SqlUnitOfWork:
+        """A unit of work over a session of this database opened elsewhere (a consumer's or a group commit's
+        batch): its events go to this database's outbox under its source."""
+        from shared.uow import SqlUnitOfWork  # the unit of work stages outbox rows; the outbox imports this module
+
+        return SqlUnitOfWork(session, source=self.source)
+
     @asynccontextmanager
     async def unit_of_work(self, *, source: str | None = None) -> AsyncIterator[SqlUnitOfWork]:
         """`transaction()` as a unit of work: `uow.session`, `uow.emit(event)`, `uow.after_commit(fn)`."""

@@ -49,12 +49,14 @@ class UnitOfWork(Protocol):
 class SqlUnitOfWork:
     """A unit of work over one SQLAlchemy session: events go to the outbox table in the same transaction."""
 
-    def __init__(self, session: AsyncSession, *, source: str) -> None:
+    def __init__(self, session: AsyncSession, *, source: str | None) -> None:
         self.session = session
-        self.source = source
+        self.source = source  # None: a database built without one (a service that emits nothing, a test)
 
     def emit(self, event: Event) -> None:
         """Stage `event` in the outbox, in this transaction."""
+        if self.source is None:
+            raise RuntimeError("Database has no event source: pass source= to Database()")
         add_event(self.session, event, source=self.source)
 
     def after_commit(self, action: AfterCommit) -> None:

@@ -21,7 +21,6 @@ from shared.envelope import EventMeta
 from shared.messaging import EventConsumer
 from shared.metrics import SAGA_BUCKETS, metrics_of, observe_after_commit
 from shared.runtime import ServiceRuntime
-from shared.uow import SqlUnitOfWork
 
 Clock = Callable[[], datetime]
 CONSUMER_NAME = "billing"
@@ -34,9 +33,6 @@ def build_consumer(runtime: ServiceRuntime, *, clock: Clock, due_in_days: int,
         "hangviet_saga_approval_to_invoice_seconds",
         "From registration.approved (its approved_at) to the commit of the invoice billing issued for it",
         buckets=SAGA_BUCKETS)
-    source = runtime.db.source
-    if source is None:  # the runtime names it "/services/billing"
-        raise RuntimeError("billing's database has no event source")
 
     async def on_fair(session: AsyncSession, event: FairInfo, meta: EventMeta) -> None:
         """fair.published / fair.updated: keep the fair's booth price and seller."""
@@ -49,7 +45,7 @@ def build_consumer(runtime: ServiceRuntime, *, clock: Clock, due_in_days: int,
     async def on_booths_assigned(session: AsyncSession, event: BoothsAssigned, meta: EventMeta) -> None:
         """booths.assigned: issue the invoice, committing a programme's share (emits invoice.issued,
         subsidy.committed, subsidy.exhausted)."""
-        await reactions.issue_invoice(uow=SqlUnitOfWork(session, source=source), assigned=event, now=clock(),
+        await reactions.issue_invoice(uow=runtime.db.joined(session), assigned=event, now=clock(),
                                       due_in_days=due_in_days, vat_table=vat_table,
                                       approved_at=lambda at: observe_after_commit(session, saga_seconds, since=at))
 
@@ -57,7 +53,7 @@ def build_consumer(runtime: ServiceRuntime, *, clock: Clock, due_in_days: int,
                                         meta: EventMeta) -> None:
         """registration.cancelled: void the registration's unpaid invoices and release their subsidies
         (emits invoice.voided, subsidy.released)."""
-        await reactions.void_registration_invoices(uow=SqlUnitOfWork(session, source=source), cancelled=event,
+        await reactions.void_registration_invoices(uow=runtime.db.joined(session), cancelled=event,
                                                    now=clock())
 
     settings = runtime.settings

@@ -14,7 +14,6 @@ from shared.db import Database
 from shared.envelope import EventMeta
 from shared.messaging import EventConsumer, Handler
 from shared.settings import Settings
-from shared.uow import SqlUnitOfWork
 
 CONSUMER = "notifications"
 TOPICS = (registration.TOPIC, booths.TOPIC, billing.TOPIC)
@@ -22,11 +21,10 @@ TOPICS = (registration.TOPIC, booths.TOPIC, billing.TOPIC)
 
 def make_consumer(*, db: Database, broker: KafkaBroker, settings: Settings, wake: Callable[[], None]) -> EventConsumer:
     """One consumer for the three topics; `wake` tells the sender once a transaction owing mails commits."""
-    source = db.source or f"/services/{CONSUMER}"
 
     async def on_event(session: AsyncSession, event: Event, meta: EventMeta) -> None:
         """Keep what the mails need and owe the exhibitor the event's notice."""
-        await reactions.take_event(SqlUnitOfWork(session, source=source), event=event, meta=meta, wake=wake)
+        await reactions.take_event(db.joined(session), event=event, meta=meta, wake=wake)
 
     handlers: dict[type[Event], Handler] = dict.fromkeys(reactions.REACTIONS, on_event)
     return EventConsumer(name=CONSUMER, topics=TOPICS, handlers=handlers, db=db, broker=broker,

@@ -15,7 +15,6 @@ from shared.db import Database
 from shared.envelope import EventMeta
 from shared.messaging import EventConsumer, Handler
 from shared.settings import Settings
-from shared.uow import SqlUnitOfWork
 
 CONSUMER = "subscriptions"
 
@@ -24,7 +23,6 @@ def make_consumer(*, db: Database, broker: KafkaBroker, settings: Settings, wake
                   stored: Callable[[], None] = lambda: None) -> EventConsumer:
     """One consumer for all four topics; once a transaction of events commits, `stored` tells the live
     streams and `wake` the delivery worker (when some event is owed to a webhook)."""
-    source = db.source or f"/services/{CONSUMER}"
 
     def committed(intake: Intake) -> None:
         # Waking before the commit would let the readers look too early and miss the new rows.
@@ -34,7 +32,7 @@ def make_consumer(*, db: Database, broker: KafkaBroker, settings: Settings, wake
 
     async def on_event(session: AsyncSession, event: Event, meta: EventMeta) -> None:
         """Store the event and owe it to the subscriptions that want it."""
-        await reactions.take_event(SqlUnitOfWork(session, source=source), event=event, meta=meta,
+        await reactions.take_event(db.joined(session), event=event, meta=meta,
                                    committed=committed)
 
     handlers: dict[type[Event], Handler] = {cls: on_event for cls in EVENT_CLASSES}

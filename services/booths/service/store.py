@@ -27,7 +27,7 @@ from shared.contracts.booths import BoothsAssigned, BoothsReleased
 from shared.db import Database, utcnow
 from shared.errors import NotFound
 from shared.principal import Principal, Role
-from shared.uow import SqlUnitOfWork, UnitOfWork, new_id
+from shared.uow import UnitOfWork, new_id
 
 Clock = Callable[[], datetime]
 
@@ -95,9 +95,7 @@ class Context:
 
     def joined(self, session: AsyncSession) -> UnitOfWork:
         """A unit of work over the consumer's session (an event reaction runs in the consumer's transaction)."""
-        if self.db.source is None:
-            raise RuntimeError("the booths database has no event source")
-        return SqlUnitOfWork(session, source=self.db.source)
+        return self.db.joined(session)
 
 
 def organizes(principal: Principal | None, fair: BoothFair) -> bool:

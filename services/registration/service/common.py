@@ -18,7 +18,7 @@ from shared.contracts import registration as ev
 from shared.db import Database
 from shared.errors import Forbidden, NotFound
 from shared.principal import Principal, Role
-from shared.uow import SqlUnitOfWork, UnitOfWork
+from shared.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,7 @@ class Actor:
 def joined(db: Database, session: AsyncSession) -> UnitOfWork:
     """A unit of work over a session opened for `db` elsewhere (a group commit's batch, a consumer's batch): its
     events go to `db`'s outbox under the service's source."""
-    if db.source is None:
-        raise RuntimeError("Database has no event source: pass source= to Database()")
-    return SqlUnitOfWork(session, source=db.source)
+    return db.joined(session)
 
 
 def fair_not_found(fair_id: str) -> NotFound:
