@@ -10,12 +10,15 @@ import pytest
 from bench import scheduling as bench
 from services.markets.domain.planning import Limits
 
-LIMITS = Limits(time_limit_s=4.0, workers=2, seed=0)
+# Generous: the small row solves in about 0.2 s (the baseline proves its optimum in about 3 s), but under a
+# loaded CI machine a 4 s budget ran out once (NoPlanInTime), which is the machine, not the bench's code.
+LIMITS = Limits(time_limit_s=20.0, workers=2, seed=0)
 
 
 def test_a_small_row_is_checked_judged_and_compared_with_the_baseline() -> None:
     row = json.loads(json.dumps(bench.run_row(3, 2, LIMITS)))  # what main() writes
     o, m, v = row["ours"], row["monolithic"], row["verdict"]
+    assert "error" not in o, o["error"]
     assert o["checker_errors"] == 0 and o["dates_status"] == "optimal" and o["dates_gap"] == 0
     assert o["objective"] <= o["best_bound"]
     assert o["total_s"] <= LIMITS.time_limit_s + 1.0
