@@ -10,16 +10,23 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST = PYTHONDONTWRITEBYTECODE= $(UV) run pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
-.PHONY: bootstrap run test test-fast lint bench clean compose-check
+.PHONY: bootstrap browser run test test-fast lint bench clean compose-check
 
 bootstrap:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --quiet
 
+browser: ## Debian's Chromium for the browser journeys (tests/e2e), installed when missing and apt-get can
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing Chromium for the browser tests (apt-get)"; \
+			(apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }) >/dev/null; \
+		else echo "Chromium is missing: install it (e.g. apt-get install -y chromium) for tests/e2e" >&2; fi; }
+
 run: bootstrap ## run the whole platform on embedded defaults, seed demo data once
 	$(UV) run hangviet up
 
-test: bootstrap ## unit, service and integration tests (PostgreSQL too when TEST_POSTGRES_URL is set)
+test: bootstrap browser ## unit, service and integration tests (PostgreSQL too when TEST_POSTGRES_URL is set)
 	$(PYTEST) --durations=15 $(PYTEST_ARGS)
 
 test-fast: bootstrap ## unit and service tests: no child process, no port (tests/conftest.py marks the rest integration)
