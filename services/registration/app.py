@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.exc import SQLAlchemyError
 
+from services.registration.adapters.storage import Storage, storage_from
 from services.registration.api import ROUTERS
 from services.registration.api.idempotency import IdempotencyMiddleware
 from services.registration.handlers import make_consumer
@@ -45,10 +46,24 @@ async def _start_sweeper(runtime: ServiceRuntime) -> None:
     runtime.spawn(_sweep_windows(runtime))
 
 
+async def _close_on_stop(storage: Storage) -> None:
+    """Hold the documents' storage for the life of the service; its connections close when the service stops."""
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await storage.close()
+
+
+async def _spawn_closer(runtime: ServiceRuntime, storage: Storage) -> None:
+    runtime.spawn(_close_on_stop(storage))
+
+
 def create_app(settings: Settings, *, registration: RegistrationSettings | None = None) -> FastAPI:
     """The registration service: fairs, exhibitor profiles and registrations (`registration`: its own settings,
     read from the environment when not given)."""
     runtime = ServiceRuntime.build(settings, tables=TABLES, uses_redis=True)  # idempotency keys
+    rules = registration or RegistrationSettings()
+    storage = storage_from(rules, settings.var_dir)  # the files of documents: a folder or an S3-compatible store
     subscribe(make_consumer(runtime), settings,
               description="Cancels the registration of an unpaid invoice on invoice.overdue (reason unpaid) and "
                           "promotes the best waitlisted registrations into the booths it freed.")
@@ -56,8 +71,9 @@ def create_app(settings: Settings, *, registration: RegistrationSettings | None 
     app = create_service_app(
         runtime=runtime, title="hangviet registration",
         description="Hội chợ, hồ sơ doanh nghiệp và đăng ký gian hàng / fairs, exhibitors and registrations",
-        routers=ROUTERS, on_startup=[_start_sweeper])
-    app.state.rules = registration or RegistrationSettings()
+        routers=ROUTERS, on_startup=[_start_sweeper, lambda rt: _spawn_closer(rt, storage)])
+    app.state.rules = rules
+    app.state.storage = storage
     app.add_middleware(IdempotencyMiddleware, redis=lambda: runtime.redis, secret=lambda: settings.jwt_secret,
                        namespace="registration")
     return app

@@ -115,6 +115,40 @@ def products_of(registration: Registration) -> list[str]:
     return value
 
 
+class DocumentRequirement(SQLModel, table=True):
+    """A document a fair requires of one exhibitor kind (`domain/documents.py`: the catalogue of types)."""
+
+    __tablename__ = "document_requirements"
+
+    fair_id: str = Field(foreign_key="fairs.id", primary_key=True, max_length=64)
+    kind: str = Field(primary_key=True, max_length=30)
+    doc_type: str = Field(primary_key=True, max_length=60)
+
+
+class RegistrationDocument(SQLModel, table=True):
+    """The current document of one type attached to a registration; its file lives in the storage under
+    `storage_key` (an upload of the same type replaces it: a new key, back to pending)."""
+
+    __tablename__ = "registration_documents"
+    __table_args__ = (UniqueConstraint("registration_id", "doc_type", name="uq_registration_document_type"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    registration_id: str = Field(foreign_key="registrations.id", index=True, max_length=64)
+    fair_id: str = Field(foreign_key="fairs.id", index=True, max_length=64)
+    exhibitor_id: str = Field(foreign_key="exhibitors.id", max_length=64)
+    doc_type: str = Field(max_length=60)
+    status: str = Field(default="pending", max_length=20)
+    storage_key: str = Field(max_length=300)
+    filename: str = Field(max_length=260)
+    media_type: str = Field(max_length=60)
+    size_bytes: int
+    sha256: str = Field(max_length=64)
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    reviewed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    reviewed_by: str | None = Field(default=None, max_length=200)
+    review_message: str | None = Field(default=None, max_length=1000)
+
+
 class AuditEntry(SQLModel, table=True):
     """One change, as it happened: who, when, what, why. Rows are only ever inserted (a trigger refuses the rest)."""
 
@@ -149,4 +183,4 @@ _GUARDS = [
 for _guard in _GUARDS:
     event.listen(AuditEntry.__table__, "after_create", _guard)  # type: ignore[attr-defined]
 
-TABLES: list[type[SQLModel]] = [Fair, Exhibitor, Registration, AuditEntry]
+TABLES: list[type[SQLModel]] = [Fair, Exhibitor, Registration, DocumentRequirement, RegistrationDocument, AuditEntry]

@@ -52,6 +52,12 @@ LOGIN = {
     *(("get", p) for p in ("/me", "/me/profile", "/me/registrations/{registration_id}/booths",
                            "/me/registrations/{registration_id}/edit", "/me/notifications")),
     ("get", "/organizer/mailbox"),  # development only: 404 in production, before the login
+    # Documents (issue 16): the organizer's required documents and reviews, the exhibitor's upload, a file.
+    ("get", "/organizer/fairs/{fair_id}/documents"), ("post", "/organizer/fairs/{fair_id}/documents"),
+    ("post", "/organizer/registrations/{registration_id}/documents/{document_id}/accept"),
+    ("post", "/organizer/registrations/{registration_id}/documents/{document_id}/request-new"),
+    ("post", "/me/registrations/{registration_id}/documents"),
+    ("get", "/registrations/{registration_id}/documents/{document_id}"),
     *(("post", p) for p in ("/me/profile", "/me/notifications", "/me/registrations/{registration_id}/cancel",
                             "/me/registrations/{registration_id}/booths/hold",
                             "/me/registrations/{registration_id}/booths/confirm",
@@ -129,7 +135,7 @@ def coverage_problems(app: Any) -> list[str]:
 def url_of(path: str) -> str:
     names = {n: PARAMS.get(n, SOME_ID) for n in ("fair_id", "registration_id", "invoice_id", "programme_id",
                                                    "job_id", "proposal_id", "session_id", "site_id",
-                                                   "subscription_id", "payment_id", *PARAMS)}
+                                                   "subscription_id", "payment_id", "document_id", *PARAMS)}
     return path.format(**names)
 
 
@@ -175,4 +181,7 @@ OBJECT_PAGES = [
     Call("GET", "/organizer/billing/invoices/{invoice_id}.pdf", may("organizer", anonymous=303)),
     # The review page: the portal's gate for the role, the registration service for the tenant.
     Call("GET", "/organizer/registrations/{registration_id}", may("organizer", anonymous=303)),
+    # A document's file, relayed: its exhibitor, the fair's organizers and admins; a regional centre is refused
+    # for its role, another tenant finds nothing.
+    Call("GET", "/registrations/{registration_id}/documents/{document_id}", exhibitor_or_organizer),
 ]

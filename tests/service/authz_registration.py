@@ -22,6 +22,7 @@ from tests.service.test_registration_support import next_tax_code
 EXHIBITOR_OF = {"x": "exhibitor_a", "y": "exhibitor_b"}
 ORGANIZER_OF = {"x": "organizer_x", "y": "organizer_y"}
 REASON = {"reason": "Hồ sơ chưa đủ"}
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 # Health, readiness and the AsyncAPI document are public in every service; the delivery state is the admin's.
 KERNEL = [
@@ -78,6 +79,22 @@ CALLS = [
     Call("GET", "/exhibitors/{exhibitor_id}", exhibitor_or_organizer),
     Call("PATCH", "/exhibitors/{exhibitor_id}", may("exhibitor"), body={"phone": "0912345679"}),
     Call("GET", "/exhibitors/{exhibitor_id}/audit", exhibitor_or_organizer),
+    # Documents (issue 16): the catalogue and a published fair's requirements are public; only the fair's
+    # organizers set them. A registration's documents are read by its exhibitor, the fair's organizers and admins
+    # (a regional centre is refused for its role), uploaded by its exhibitor only (an admin acts for no
+    # exhibitor: not found), reviewed by the fair's organizers.
+    Call("GET", "/document-types", anyone()),
+    Call("GET", "/fairs/{fair_id}/document-requirements", anyone()),
+    Call("PUT", "/fairs/{fair_id}/document-requirements", organizer,
+         body={"requirements": {"enterprise": ["business_registration"]}}),
+    Call("GET", "/registrations/{registration_id}/documents", may("exhibitor", "organizer")),
+    Call("POST", "/registrations/{registration_id}/documents",
+         may("exhibitor", ok=201).but({("admin", "x"): 404, ("admin", "y"): 404}),
+         body={"doc_type": "ocop_certificate"}, files={"file": ("ocop.pdf", PDF, "application/pdf")}),
+    Call("GET", "/registrations/{registration_id}/documents/{document_id}/file", may("exhibitor", "organizer")),
+    Call("POST", "/registrations/{registration_id}/documents/{document_id}/accept", organizer, fresh=True),
+    Call("POST", "/registrations/{registration_id}/documents/{document_id}/request-new", organizer, body=REASON,
+         fresh=True),
     # Last: B registered at X's fair may then be read by X's organizer. Any exhibitor may register at any open
     # fair (it is public, the registration its own); an admin is no exhibitor and has no profile to register.
     Call("POST", "/fairs/{fair_id}/registrations",
@@ -92,8 +109,13 @@ EXTRA_CALLS = [
     Call("PATCH", "/fairs/{fair_id}", organizer, url="/fairs/{draft_id}", body={"venue": "Nhà văn hoá tỉnh"}),
 ]
 
-# Decisions on the other tenant's registration through an own fair: nobody may make them.
+# Decisions on the other tenant's registration through an own fair, and another tenant's document under an own
+# registration: nobody may make them.
 MIXED_CALLS = [
+    Call("GET", "/registrations/{registration_id}/documents/{document_id}/file", nobody("exhibitor", "organizer"),
+         url="/registrations/{registration_id}/documents/{other_document_id}/file"),
+    Call("POST", "/registrations/{registration_id}/documents/{document_id}/accept", nobody("organizer"),
+         url="/registrations/{registration_id}/documents/{other_document_id}/accept"),
     Call("POST", "/fairs/{fair_id}/registrations/approve", nobody("organizer"),
          body=lambda o: {"registration_ids": [o["other_registration_id"]]}),
     Call("POST", "/fairs/{fair_id}/registrations/reject", nobody("organizer"),
@@ -121,6 +143,8 @@ class RegistrationWorld(World):
         if names & {"fair_id", "registration_id"}:
             made["fair_id"] = await self._fair(side, publish=True)
             made["registration_id"] = await self._register(side, made["fair_id"])
+        if "document_id" in names:
+            made["document_id"] = await self._upload(side, made["registration_id"])
         if "draft_id" in names:
             made["draft_id"] = await self._fair(side, publish=False)
         if "open_id" in names:
@@ -146,10 +170,18 @@ class RegistrationWorld(World):
             await self._ok("POST", f"/fairs/{fair['id']}/publish", ORGANIZER_OF[side])
         return str(fair["id"])
 
+    async def _upload(self, side: str, registration_id: str) -> str:
+        res = await self.client.post(f"/registrations/{registration_id}/documents",
+                                     data={"doc_type": "business_registration"},
+                                     files={"file": ("gcn.pdf", PDF, "application/pdf")},
+                                     headers=headers_of(self.settings, EXHIBITOR_OF[side]))
+        assert res.status_code == 201, res.text
+        return str(res.json()["id"])
+
     async def _register(self, side: str, fair_id: str) -> str:
         reg = await self._ok("POST", f"/fairs/{fair_id}/registrations", EXHIBITOR_OF[side],
                              json={"booths_requested": 1})
         return str(reg["id"])
 
 
-NAMES = ("fair_id", "registration_id", "draft_id", "open_id", "closed_id", "changes_id", "exhibitor_id")
+NAMES = ("fair_id", "registration_id", "document_id", "draft_id", "open_id", "closed_id", "changes_id", "exhibitor_id")

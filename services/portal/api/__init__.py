@@ -3,6 +3,7 @@ error pages and the session in errors.py, session.py; views.py renders; deps.py 
 
 from services.portal.api.billing import billing_pages
 from services.portal.api.billing_settings import billing_settings
+from services.portal.api.documents import document_pages
 from services.portal.api.exhibitor import exhibitor_pages
 from services.portal.api.exhibitor_resubmit import resubmit_pages
 from services.portal.api.login import login
@@ -15,4 +16,4 @@ from services.portal.api.regional import regional_pages
 
 # In this order: a router's paths are matched before the next one's.
 ROUTERS = (pages, login, organizer, review_pages, exhibitor_pages, resubmit_pages, billing_pages, billing_settings,
-           markets_pages, regional_pages, notification_pages)
+           markets_pages, regional_pages, notification_pages, document_pages)

@@ -14,6 +14,7 @@ from services.portal.adapters.backend import Backend, items
 from services.portal.api.deps import backend, organizer_session
 from services.portal.api.views import render
 from services.portal.domain.display import REGISTRATION_STATES
+from services.portal.domain.documents import doc_types, document_rows
 from services.portal.domain.errors import ServiceProblem, checked_id
 from services.portal.domain.exhibitor_forms import GROUPS, LEVELS
 from services.portal.domain.forms import FormErrors
@@ -29,12 +30,15 @@ review_pages = APIRouter(prefix="/organizer", tags=["organizer pages"], include_
 # The decisions' reason fields, by action: each has its own id on the page.
 REASON_FIELDS = {"reject": "reject_reason", "request-changes": "changes_reason"}
 DECIDABLE = ("submitted", "changes_requested", "waitlisted")
+LIVE = ("submitted", "changes_requested", "waitlisted", "approved")
 OUTCOMES: dict[str, tuple[str, str]] = {
     "approved": ("Đã duyệt hồ sơ.", "The registration was approved."),
     "waitlisted": ("Hội chợ hết gian trống: hồ sơ được đưa vào danh sách chờ.",
                    "The fair is full: the registration was put on the waiting list."),
     "rejected": ("Đã từ chối hồ sơ.", "The registration was rejected."),
     "changes_requested": ("Đã gửi yêu cầu bổ sung cho doanh nghiệp.", "The exhibitor was asked for changes."),
+    "document_accepted": ("Đã chấp nhận giấy tờ.", "The document was accepted."),
+    "document_asked": ("Đã yêu cầu doanh nghiệp nộp bản mới.", "The exhibitor was asked for a new document."),
 }
 
 
@@ -80,12 +84,17 @@ async def review_page(request: Request, api: Backend, token: str, registration_i
     registration = await api.get("registration", f"/registrations/{registration_id}", token=token)
     fair_id = checked_id(str(registration.get("fair_id")))
     exhibitor_id = checked_id(str(registration.get("exhibitor_id")))
-    fair, exhibitor, audit, assignments = await asyncio.gather(
+    fair, exhibitor, audit, assignments, standing, catalogue = await asyncio.gather(
         optional(api.get("registration", f"/fairs/{fair_id}", token=token), "fair"),
         optional(api.get("registration", f"/exhibitors/{exhibitor_id}", token=token), "exhibitor"),
         optional(api.get("registration", f"/fairs/{fair_id}/audit", token=token,
                          params={"registration_id": registration_id}), "audit"),
-        optional(api.get("booths", f"/fairs/{fair_id}/assignments", token=token), "assignments"))
+        optional(api.get("booths", f"/fairs/{fair_id}/assignments", token=token), "assignments"),
+        optional(api.get("registration", f"/registrations/{registration_id}/documents", token=token), "documents"),
+        optional(api.get("registration", "/document-types", token=None), "document types"))
+    types = doc_types(catalogue)
+    required, other_documents = document_rows(types, standing)
+    labels = {d.code: d.label for d in types}
     booths = next((a.get("booth_codes") or [] for a in items(assignments)
                    if a.get("registration_id") == registration_id and not a.get("released_at")), [])
     profile = exhibitor if isinstance(exhibitor, dict) else None
@@ -96,8 +105,11 @@ async def review_page(request: Request, api: Backend, token: str, registration_i
         "commune": _commune((profile or {}).get("commune_code")),
         "products": _products(profile, list(registration.get("products") or [])),
         "state": REGISTRATION_STATES.get(status, (status, status)), "booths": booths,
-        "reasons": registration.get("priority_reasons") or [], "history": history(audit, registration_id),
+        "reasons": registration.get("priority_reasons") or [], "history": history(audit, registration_id, labels),
         "can_decide": status in DECIDABLE, "errors": errors or FormErrors(), "form": form or {},
+        "documents_read": standing is not None, "required_documents": required,
+        "other_documents": other_documents, "can_review_documents": status in LIVE,
+        "outstanding": [r for r in required if r["state"] != "accepted"],
         "notice": notice}, status_code=status_code)
 
 

@@ -16,6 +16,7 @@ from services.portal.api.deps import backend
 from services.portal.api.session import token_of, viewer
 from services.portal.api.views import render
 from services.portal.domain.display import BANKS, LOCAL_TZ
+from services.portal.domain.documents import doc_types, document_rows
 from services.portal.domain.errors import NotAuthenticated, ServiceProblem, ServiceUnavailable, checked_id, is_id
 from services.portal.domain.forms import REGISTRATION_FIELDS, FormErrors, registration_body
 from services.portal.domain.product_picks import ProductChoice, registered_products
@@ -128,12 +129,21 @@ async def read_floorplan(request: Request, fair_id: str, api: BackendDep) -> Res
 async def read_registration(request: Request, registration_id: str, api: BackendDep,
                             done: str | None = None) -> Response:
     token = required_token(request)
+    return await registration_page(request, api, token, checked_id(registration_id), done=done)
+
+
+async def registration_page(request: Request, api: Backend, token: str, registration_id: str, *,
+                            done: str | None = None, upload_errors: FormErrors | None = None,
+                            upload_form: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    """A registration's page (also shown again with an upload's errors next to its fields)."""
     registration = await api.get("registration", f"/registrations/{checked_id(registration_id)}", token=token)
     fair_id = checked_id(str(registration.get("fair_id")))
-    fair, invoices, assignments = await asyncio.gather(
+    fair, invoices, assignments, standing, catalogue = await asyncio.gather(
         optional(api.get("registration", f"/fairs/{fair_id}", token=token), "fair"),
         invoices_of_registration(api, token, registration),
-        optional(api.get("booths", f"/fairs/{fair_id}/assignments", token=token), "assignments"))
+        optional(api.get("booths", f"/fairs/{fair_id}/assignments", token=token), "assignments"),
+        optional(api.get("registration", f"/registrations/{registration_id}/documents", token=token), "documents"),
+        optional(api.get("registration", "/document-types", token=None), "document types"))
     booths = next((a.get("booth_codes") or [] for a in items(assignments)
                    if a.get("registration_id") == registration.get("id") and not a.get("released_at")), [])
     principal = viewer(request)
@@ -143,12 +153,17 @@ async def read_registration(request: Request, registration_id: str, api: Backend
                   and (deadline is None or deadline > datetime.now(UTC)))
     can_pick = (is_exhibitor and registration.get("status") == "approved" and not booths
                 and isinstance(fair, dict) and fair.get("allocation_mode") == "exhibitor_picks")
+    types = doc_types(catalogue)
+    required, other_documents = document_rows(types, standing)
     return render(request, "registration.html", {
         "registration": registration, "fair": fair, "invoices": invoices, "booths": booths,
         "can_cancel": can_cancel, "can_pick": can_pick, "is_exhibitor": is_exhibitor,
         "watch": registration.get("status") in WAITING_STATUSES,
         "can_resubmit": is_exhibitor and registration.get("status") == "changes_requested",
-        "done": done if done in ("cancelled", "resubmitted") else None})
+        "documents_read": standing is not None, "required_documents": required, "other_documents": other_documents,
+        "doc_types": types, "can_upload": is_exhibitor and registration.get("status") in LIVE_STATUSES,
+        "upload_errors": upload_errors or FormErrors(), "upload_form": upload_form or {},
+        "done": done if done in ("cancelled", "resubmitted", "uploaded") else None}, status_code=status_code)
 
 
 LIVE_STATUSES = ("submitted", "approved", "waitlisted", "changes_requested")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.portal.domain.display import REGISTRATION_STATES
+from services.portal.domain.documents import STATES as DOCUMENT_STATES
 from services.portal.domain.exhibitor_history import ACTORS
 
 Pair = tuple[str, str]  # (Vietnamese, English)
@@ -21,12 +22,16 @@ ACTIONS: dict[str, Pair] = {
     "registration.resubmitted": ("Nộp lại hồ sơ đã sửa", "Registration resubmitted"),
     "registration.cancelled": ("Hủy hồ sơ", "Registration cancelled"),
     "registration.rescored": ("Tính lại điểm ưu tiên", "Priority score recomputed"),
+    "document.uploaded": ("Tải giấy tờ lên", "Document uploaded"),
+    "document.accepted": ("Chấp nhận giấy tờ", "Document accepted"),
+    "document.replace_requested": ("Yêu cầu nộp bản mới của giấy tờ", "A new document asked for"),
 }
 FACTS: dict[str, Pair] = {
     "status": ("Trạng thái", "Status"), "booths_requested": ("Số gian xin", "Booths requested"),
     "sector": ("Ngành hàng", "Sector"), "zone": ("Khu", "Zone"), "products": ("Sản phẩm", "Products"),
     "priority_score": ("Điểm ưu tiên", "Priority score"), "waitlist_position": ("Vị trí chờ", "Waiting list place"),
-    "cancel_reason": ("Lý do hủy", "Cancellation reason"),
+    "cancel_reason": ("Lý do hủy", "Cancellation reason"), "doc_type": ("Giấy tờ", "Document"),
+    "filename": ("Tệp", "File"),
 }
 CANCEL_REASONS: dict[str, Pair] = {
     "exhibitor": ("Doanh nghiệp tự hủy", "Withdrawn by the exhibitor"),
@@ -56,11 +61,13 @@ class Entry:
     facts: list[Fact]
 
 
-def _value(name: str, value: Any) -> Pair:
+def _value(name: str, value: Any, doc_labels: dict[str, Pair] | None = None) -> Pair:
     if value is None or value == "" or value == []:
         return "—", "—"
     if name == "status":
-        return REGISTRATION_STATES.get(str(value), (str(value), str(value)))
+        return REGISTRATION_STATES.get(str(value)) or DOCUMENT_STATES.get(str(value), (str(value), str(value)))
+    if name == "doc_type":
+        return (doc_labels or {}).get(str(value), (str(value), str(value)))
     if name == "cancel_reason":
         return CANCEL_REASONS.get(str(value), (str(value), str(value)))
     if isinstance(value, list):
@@ -69,7 +76,7 @@ def _value(name: str, value: Any) -> Pair:
     return str(value), str(value)
 
 
-def _facts(changes: dict[str, Any]) -> list[Fact]:
+def _facts(changes: dict[str, Any], doc_labels: dict[str, Pair] | None = None) -> list[Fact]:
     rows = []
     for name, label in FACTS.items():  # a fixed order; facts the portal does not know are left out
         if name not in changes:
@@ -83,12 +90,12 @@ def _facts(changes: dict[str, Any]) -> list[Fact]:
                 isinstance(v, list) for v in value):
             rows.append(Fact(label, _value(name, value[0]), _value(name, value[1])))
         else:
-            rows.append(Fact(label, None, _value(name, value)))
+            rows.append(Fact(label, None, _value(name, value, doc_labels)))
     return rows
 
 
-def history(page: Any, registration_id: str) -> list[Entry]:
-    """The registration's entries in the fair's audit page, newest first."""
+def history(page: Any, registration_id: str, doc_labels: dict[str, Pair] | None = None) -> list[Entry]:
+    """The registration's entries in the fair's audit page, newest first (`doc_labels`: document types' names)."""
     rows = page.get("data") if isinstance(page, dict) else None
     entries = []
     for row in reversed(rows if isinstance(rows, list) else []):
@@ -100,5 +107,5 @@ def history(page: Any, registration_id: str) -> list[Entry]:
             at=str(row.get("at") or ""),
             action=ACTIONS.get(action, ("Thay đổi hồ sơ", "Registration changed")),
             actor=ACTORS.get(role, ("Hệ thống", "System")), reason=str(row.get("reason") or ""),
-            facts=_facts(raw if isinstance(raw, dict) else {})))
+            facts=_facts(raw if isinstance(raw, dict) else {}, doc_labels)))
     return entries

@@ -1,6 +1,15 @@
 """Request and response bodies of the registration API, one module per resource."""
 
 from services.registration.schemas.common import OptionalReasonBody, ReasonBody
+from services.registration.schemas.documents import (
+    DocumentPublic,
+    DocumentRequirementsIn,
+    DocumentRequirementsPublic,
+    DocumentsPublic,
+    DocumentTypePublic,
+    DocumentTypesPublic,
+    RequiredDocument,
+)
 from services.registration.schemas.exhibitors import (
     ExhibitorCreate,
     ExhibitorPublic,
@@ -30,8 +39,10 @@ from services.registration.schemas.registrations import (
 )
 
 __all__ = [
-    "AuditEntryPublic", "AuditLogPublic", "BulkApprove", "BulkReject", "EligibilityIn", "ExhibitorCreate",
-    "ExhibitorPublic", "ExhibitorUpdate", "ExhibitorsPublic", "FairCreate", "FairPublic", "FairUpdate", "FairsPublic",
-    "OptionalReasonBody", "PriorityPolicyIn", "ProductIn", "ReasonBody", "RecognitionIn", "RegistrationCreate",
-    "RegistrationPublic", "RegistrationUpdate", "RegistrationsPublic", "SellerIn",
+    "AuditEntryPublic", "AuditLogPublic", "BulkApprove", "BulkReject", "DocumentPublic", "DocumentRequirementsIn",
+    "DocumentRequirementsPublic", "DocumentTypePublic", "DocumentTypesPublic", "DocumentsPublic", "EligibilityIn",
+    "ExhibitorCreate", "ExhibitorPublic", "ExhibitorUpdate", "ExhibitorsPublic", "FairCreate", "FairPublic",
+    "FairUpdate", "FairsPublic", "OptionalReasonBody", "PriorityPolicyIn", "ProductIn", "ReasonBody", "RecognitionIn",
+    "RegistrationCreate", "RegistrationPublic", "RegistrationUpdate", "RegistrationsPublic", "RequiredDocument",
+    "SellerIn",
 ]

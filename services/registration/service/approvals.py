@@ -36,6 +36,7 @@ from services.registration.service.common import (
     waitlist_candidates,
     waitlist_place,
 )
+from services.registration.service.documents import DocumentState, document_state
 from shared.contracts import registration as ev
 from shared.db import Database, utcnow
 from shared.errors import NotFound, Rejected
@@ -64,6 +65,7 @@ class _Deciding:
     registrations: dict[str, Registration]
     exhibitors: list[Exhibitor]
     granted: dict[str, int]
+    documents: DocumentState
 
 
 async def approve_registration(*, db: Database, principal: Principal, registration_id: str) -> Registration:
@@ -93,8 +95,9 @@ async def _load_approvals(session: AsyncSession, batch: Sequence[_Approval]) -> 
         .order_by(col(Registration.id)).with_for_update(of=Registration)
         .execution_options(populate_existing=True))).all()
     granted = await approved_booths_by_fair(session, {f.id for f in fairs})
+    documents = await document_state(session, {f.id for f in fairs}, {r.id for r, _ in rows})
     return _Deciding({r.id: r.fair_id for r, _ in rows}, {f.id: f for f in fairs}, {r.id: r for r, _ in rows},
-                     [e for _, e in rows], granted)
+                     [e for _, e in rows], granted, documents)
 
 
 async def _approve(uow: UnitOfWork, batch: _Deciding, approval: _Approval) -> Registration:
@@ -106,6 +109,10 @@ async def _approve(uow: UnitOfWork, batch: _Deciding, approval: _Approval) -> Re
         raise fair_not_found(fair_id)
     registration = batch.registrations[approval.registration_id]
     fair_rules.check_fair_deciding(FairStatus(fair.status))
+    if batch.documents.requirements.get(fair.id) and registration_rules.may_become(
+            RegistrationStatus(registration.status), RegistrationStatus.APPROVED):
+        exhibitor = next(e for e in batch.exhibitors if e.id == registration.exhibitor_id)
+        batch.documents.check(registration, exhibitor)
     batch.granted[fair.id] = await decide(uow, fair, registration, Actor.of(approval.principal),
                                           batch.granted[fair.id])
     return registration
@@ -123,6 +130,11 @@ async def bulk_approve(*, db: Database, principal: Principal, fair_id: str,
                 raise Rejected(f"Không thể duyệt hồ sơ {registration.id} ở trạng thái '{registration.status}' / "
                                f"cannot approve a {registration.status} registration",
                                code="invalid-transition", field=f"registration_ids.{index}")
+        documents = await document_state(uow.session, [fair.id], registration_ids)
+        exhibitors = {e.id: e for e in (await uow.session.exec(select(Exhibitor).where(
+            col(Exhibitor.id).in_({r.exhibitor_id for r in registrations})))).all()}
+        for index, registration in enumerate(registrations):
+            documents.check(registration, exhibitors[registration.exhibitor_id], index=index)
         granted = await approved_booths(uow.session, fair.id)
         actor = Actor.of(principal)
         for registration in sorted(registrations, key=lambda r: capacity.rank_key(candidate(r))):
