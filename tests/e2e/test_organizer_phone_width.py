@@ -1,7 +1,8 @@
 """The organizer's main pages on a 390×844 phone in real Chromium (issue 16): no page scrolls sideways
 (document.scrollWidth ≤ the viewport) and no control (button, field, link styled as a button) sticks out of the
 screen or is clipped by a box that hides its overflow; one in a box meant to scroll sideways (a wide table, the plan)
-must fit that box's width, so scrolling shows all of it. Every page's screenshot is
+must fit that box's width, so scrolling shows all of it. The review queue, a registration's review page and the
+required documents do not even scroll inside a box: their tables stack (issue 16). Every page's screenshot is
 saved in test-artifacts/e2e/organizer-phone/, in Vietnamese and in English."""
 
 from __future__ import annotations
@@ -35,8 +36,15 @@ MEASURE = """() => {
     .filter(({el, r}) => r.width > 0 && (clipped(el, r) || (!scrolls(el) && (r.left < -1 || r.right > width + 1))))
     .map(({el, r}) => `${el.tagName.toLowerCase()}#${el.id || ''}.${el.className || ''} `
       + `"${(el.innerText || el.name || '').trim().slice(0, 30)}" ${Math.round(r.left)}–${Math.round(r.right)}`);
-  return {width, scrollWidth: document.documentElement.scrollWidth, cut};
+  // boxes that scroll sideways: wider content inside a box that lets it scroll
+  const sideways = [...document.querySelectorAll('body *')]
+    .filter(el => { const x = getComputedStyle(el).overflowX; return (x === 'auto' || x === 'scroll')
+      && el.scrollWidth > el.clientWidth + 1; })
+    .map(el => `${el.tagName.toLowerCase()}.${el.className || ''} ${el.scrollWidth}>${el.clientWidth}`);
+  return {width, scrollWidth: document.documentElement.scrollWidth, cut, sideways};
 }"""
+# Pages with nothing meant to scroll sideways, not even inside a box (the review queue's rows stack).
+NO_SIDEWAYS_BOX = {"review-queue", "review", "documents"}
 
 
 async def test_organizer_pages_fit_a_phone(platform: Platform, browser: Any) -> None:
@@ -64,7 +72,8 @@ async def test_organizer_pages_fit_a_phone(platform: Platform, browser: Any) -> 
         "invoices": "/organizer/billing", "invoice": f"/organizer/billing/invoices/{invoice}",
         "programmes": "/organizer/billing/programmes", "new-programme": "/organizer/billing/programmes/new",
         "payment-settings": "/organizer/billing/settings", "markets": "/organizer/markets",
-        "new-market-programme": "/organizer/markets/new",
+        "new-market-programme": "/organizer/markets/new", "review": f"/organizer/registrations/{registration_id}",
+        "documents": f"/organizer/fairs/{fair_id}/documents",
     }
     failures: dict[str, Any] = {}
     for lang in ("vi", "en"):  # English words run longer
@@ -74,7 +83,8 @@ async def test_organizer_pages_fit_a_phone(platform: Platform, browser: Any) -> 
             assert res is not None and res.status == 200, (path, res.status if res else None)
             measured = await page.evaluate(MEASURE)
             await shot(page, f"{name}-{lang}")
-            if measured["scrollWidth"] > measured["width"] or measured["cut"]:
+            if (measured["scrollWidth"] > measured["width"] or measured["cut"]
+                    or (name in NO_SIDEWAYS_BOX and measured["sideways"])):
                 failures[f"{name}-{lang}"] = measured
     assert failures == {}, failures
     # The measure itself catches what it is for: a control wider than the phone.
@@ -82,4 +92,9 @@ async def test_organizer_pages_fit_a_phone(platform: Platform, browser: Any) -> 
         b.style.width = '600px'; document.querySelector('main, body').appendChild(b); }""")
     planted = await page.evaluate(MEASURE)
     assert planted["scrollWidth"] > planted["width"] and any('"rộng"' in c for c in planted["cut"]), planted
+    # And a table too wide for its scrolling box is seen scrolling sideways.
+    await page.evaluate("""() => { const d = document.createElement('div'); d.className = 'scroll';
+        const wide = document.createElement('p'); wide.textContent = 'rộng'; wide.style.width = '900px';
+        d.appendChild(wide); document.querySelector('main, body').appendChild(d); }""")
+    assert any(s.startswith("div.scroll") for s in (await page.evaluate(MEASURE))["sideways"])
     await context.close()

@@ -43,7 +43,7 @@ class TestRequirements:
 
 
 class TestApproval:
-    REQUIRED = ["business_registration", "food_safety_certificate", "ocop_certificate"]
+    REQUIRED = ("business_registration", "food_safety_certificate", "ocop_certificate")
 
     def test_only_accepted_documents_count(self):
         statuses = {"business_registration": "accepted", "food_safety_certificate": "pending"}
@@ -142,15 +142,15 @@ class TestFolderStorage:
 
 
 class TestPortalWords:
-    TYPES = [page.DocType("business_registration", ("Giấy chứng nhận ĐKDN", "Business registration"), False),
-             page.DocType("ocop_certificate", ("Giấy chứng nhận OCOP", "OCOP certificate"), False)]
+    TYPES = (page.DocType("business_registration", ("Giấy chứng nhận ĐKDN", "Business registration"), False),
+             page.DocType("ocop_certificate", ("Giấy chứng nhận OCOP", "OCOP certificate"), False))
 
     def test_the_grid_round_trips_through_the_form(self):
-        grid = page.requirements_grid(self.TYPES, {"household": ["ocop_certificate"]})
+        grid = page.requirements_grid(list(self.TYPES), {"household": ["ocop_certificate"]})
         assert [row.kind for row in grid] == list(EXHIBITOR_KINDS)
         ticked = {name for row in grid for _, name, on in row.cells if on}
         assert ticked == {"req-household-ocop_certificate"}
-        back = page.requirements_from_form(self.TYPES, dict.fromkeys(ticked, "1"))
+        back = page.requirements_from_form(list(self.TYPES), dict.fromkeys(ticked, "1"))
         assert back["household"] == ["ocop_certificate"] and back["enterprise"] == []
 
     def test_rows_pair_each_required_document_with_its_upload(self):
@@ -158,8 +158,8 @@ class TestPortalWords:
                              {"doc_type": "food_safety_certificate", "status": "accepted", "id": "d2"}],
                     "required": [{"doc_type": "business_registration", "state": "missing"},
                                  {"doc_type": "ocop_certificate", "state": "pending"}]}
-        required, others = page.document_rows(self.TYPES, standing)
+        required, others = page.document_rows(list(self.TYPES), standing)
         assert [(r["code"], r["state_words"][0], bool(r["document"])) for r in required] == [
             ("business_registration", "Chưa nộp", False), ("ocop_certificate", "Chờ ban tổ chức xem xét", True)]
         assert [o["code"] for o in others] == ["food_safety_certificate"]
-        assert page.document_rows(self.TYPES, None) == ([], [])
+        assert page.document_rows(list(self.TYPES), None) == ([], [])

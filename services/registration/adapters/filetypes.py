@@ -3,10 +3,10 @@ or the type a client claims."""
 
 from __future__ import annotations
 
+import filetype
+
 
 def media_type_of(data: bytes) -> str | None:
     """The media type found in the first bytes of `data` (e.g. "application/pdf", "image/png"), or None."""
-    import filetype
-
     found = filetype.guess(data[:8192])
     return str(found.mime) if found is not None else None

@@ -16,7 +16,7 @@ import structlog
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.registration.adapters.storage import Storage, StoredFileMissing
+from services.registration.adapters.storage import Storage, StorageUnavailable, StoredFileMissing
 from services.registration.domain import documents as rules
 from services.registration.domain.documents import DocumentStatus
 from services.registration.domain.fairs import FairStatus
@@ -39,6 +39,11 @@ from shared.uow import new_id
 
 log = structlog.get_logger()
 Requirements = dict[str, list[str]]
+
+
+def _store_down() -> Rejected:
+    return Rejected("Kho lưu trữ giấy tờ tạm thời không phản hồi, vui lòng thử lại / the documents' store is "
+                    "unavailable, try again", code="storage-unavailable", status=503)
 
 
 def _document_not_found(document_id: str) -> NotFound:
@@ -165,7 +170,10 @@ async def upload_document(*, db: Database, storage: Storage, principal: Principa
         _check_live(registration)
     document_id = new_id()
     key = f"documents/{registration_id}/{document_id}"
-    await storage.put(key, data, media_type=media_type)
+    try:
+        await storage.put(key, data, media_type=media_type)
+    except StorageUnavailable as exc:
+        raise _store_down() from exc
     try:
         document, replaced = await _record_upload(db, principal, registration_id, document_id, key, doc_type,
                                                   rules.safe_filename(filename, media_type), media_type, data)
@@ -237,6 +245,8 @@ async def read_document_file(*, db: Database, storage: Storage, principal: Princ
             raise _document_not_found(document_id)
     try:
         return document, await storage.get(document.storage_key)
+    except StorageUnavailable as exc:
+        raise _store_down() from exc
     except StoredFileMissing as exc:
         log.error("documents.file_missing", document_id=document.id, key=document.storage_key)
         raise NotFound("Tệp của giấy tờ không còn trong kho lưu trữ / the document's file is missing from the store",
