@@ -119,10 +119,12 @@ class DocumentRequirement(SQLModel, table=True):
     """A document a fair requires of one exhibitor kind (`domain/documents.py`: the catalogue of types)."""
 
     __tablename__ = "document_requirements"
+    __table_args__ = (UniqueConstraint("fair_id", "kind", "doc_type", name="uq_document_requirement"),)
 
-    fair_id: str = Field(foreign_key="fairs.id", primary_key=True, max_length=64)
-    kind: str = Field(primary_key=True, max_length=30)
-    doc_type: str = Field(primary_key=True, max_length=60)
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
+    fair_id: str = Field(foreign_key="fairs.id", max_length=64)
+    kind: str = Field(max_length=30)
+    doc_type: str = Field(max_length=60)
 
 
 class RegistrationDocument(SQLModel, table=True):

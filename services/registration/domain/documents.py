@@ -135,9 +135,10 @@ def check_file(*, size: int, detected: str | None, max_bytes: int) -> str:
     if size == 0:
         raise Invalid("Tệp rỗng / the file is empty", code="empty-file", field="file")
     if detected not in ALLOWED_MEDIA_TYPES:
-        found = detected or "không rõ / unknown"
-        raise Invalid(f"Chỉ nhận PDF, JPEG hoặc PNG; nội dung tệp là {found} / only PDF, JPEG or PNG files are "
-                      f"accepted; the content is {found}", code="unsupported-file-type", field="file")
+        vi = f"nội dung tệp là {detected}" if detected else "không nhận ra nội dung tệp"
+        en = f"the content is {detected}" if detected else "the content is not recognised"
+        raise Invalid(f"Chỉ nhận tệp PDF, JPEG hoặc PNG; {vi} / only PDF, JPEG or PNG files are accepted; {en}",
+                      code="unsupported-file-type", field="file")
     return detected
 
 
