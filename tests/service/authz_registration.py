@@ -88,9 +88,9 @@ CALLS = [
     Call("PUT", "/fairs/{fair_id}/document-requirements", organizer,
          body={"requirements": {"enterprise": ["business_registration"]}}),
     Call("GET", "/registrations/{registration_id}/documents", may("exhibitor", "organizer")),
-    Call("POST", "/registrations/{registration_id}/documents",
+    Call("PUT", "/registrations/{registration_id}/documents/{doc_type}",
          may("exhibitor", ok=201).but({("admin", "x"): 404, ("admin", "y"): 404}),
-         body={"doc_type": "ocop_certificate"}, files={"file": ("ocop.pdf", PDF, "application/pdf")}),
+         url="/registrations/{registration_id}/documents/ocop_certificate", raw=PDF),
     Call("GET", "/registrations/{registration_id}/documents/{document_id}/file", may("exhibitor", "organizer")),
     Call("POST", "/registrations/{registration_id}/documents/{document_id}/accept", organizer, fresh=True),
     Call("POST", "/registrations/{registration_id}/documents/{document_id}/request-new", organizer, body=REASON,
@@ -171,10 +171,9 @@ class RegistrationWorld(World):
         return str(fair["id"])
 
     async def _upload(self, side: str, registration_id: str) -> str:
-        res = await self.client.post(f"/registrations/{registration_id}/documents",
-                                     data={"doc_type": "business_registration"},
-                                     files={"file": ("gcn.pdf", PDF, "application/pdf")},
-                                     headers=headers_of(self.settings, EXHIBITOR_OF[side]))
+        res = await self.client.put(f"/registrations/{registration_id}/documents/business_registration",
+                                    content=PDF, params={"filename": "gcn.pdf"},
+                                    headers=headers_of(self.settings, EXHIBITOR_OF[side]))
         assert res.status_code == 201, res.text
         return str(res.json()["id"])
 

@@ -131,7 +131,7 @@ class Call:
     stream: bool = False
     hides: str | None = None
     csv: str | None = None  # a text/csv body instead of JSON
-    files: dict[str, Any] | None = None  # a multipart body: these files, and `body` as its form fields
+    raw: bytes | None = None  # a body of bytes (a file) instead of JSON
 
     @property
     def key(self) -> tuple[str, str]:
@@ -209,10 +209,10 @@ async def send(client: httpx.AsyncClient, call: Call, objects: Objects, headers:
     body = call.body(objects) if callable(call.body) else call.body
     params = call.params(objects) if callable(call.params) else call.params
     kwargs: dict[str, Any] = {"headers": headers, "params": params}
-    if call.files is not None:
-        kwargs.update(files=call.files, data=body)
-    elif body is not None:
+    if body is not None:
         kwargs["json"] = body
+    if call.raw is not None:
+        kwargs["content"] = call.raw
     if call.csv is not None:
         kwargs.update(content=call.csv.encode(), headers={**headers, "Content-Type": "text/csv"})
     if call.stream:  # an answer let in would never end (on a real socket): its status is enough

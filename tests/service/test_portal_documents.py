@@ -110,12 +110,11 @@ async def test_the_reviewer_sees_each_document_through_the_portal_accepts_or_ask
         portal, api, fair, reg = s["portal"], s["api"], s["fair"], s["reg"]
         await api.put(f"/fairs/{fair['id']}/document-requirements", headers=s["org"],
                       json={"requirements": {"cooperative": ["business_registration", "food_safety_certificate"]}})
-        licence = (await api.post(f"/registrations/{reg['id']}/documents", headers=s["ex"],
-                                  data={"doc_type": "business_registration"},
-                                  files={"file": ("gcn.pdf", PDF, "application/pdf")})).json()
-        safety = (await api.post(f"/registrations/{reg['id']}/documents", headers=s["ex"],
-                                 data={"doc_type": "food_safety_certificate"},
-                                 files={"file": ("attp.jpg", JPEG, "image/jpeg")})).json()
+        docs = f"/registrations/{reg['id']}/documents"
+        licence = (await api.put(f"{docs}/business_registration", headers=s["ex"], params={"filename": "gcn.pdf"},
+                                 content=PDF)).json()
+        safety = (await api.put(f"{docs}/food_safety_certificate", headers=s["ex"], params={"filename": "attp.jpg"},
+                                content=JPEG)).json()
         review = f"/organizer/registrations/{reg['id']}"
         before = await portal.get(review, headers=s["org_cookie"])
         blocked = await portal.post(f"{review}/approve", headers=s["org_cookie"], data={"from": "review"})
@@ -131,8 +130,8 @@ async def test_the_reviewer_sees_each_document_through_the_portal_accepts_or_ask
         accepted = await portal.post(f"{review}/documents/{licence['id']}/accept", headers=s["org_cookie"])
         middle = await portal.get(review, headers=s["org_cookie"])
         exhibitor_sees = await portal.get(f"/registrations/{reg['id']}", headers=s["ex_cookie"])
-        await api.post(f"/registrations/{reg['id']}/documents", headers=s["ex"],
-                       data={"doc_type": "food_safety_certificate"}, files={"file": ("attp.pdf", PDF, "x/y")})
+        await api.put(f"{docs}/food_safety_certificate", headers=s["ex"], params={"filename": "attp.pdf"},
+                      content=PDF)
         await portal.post(f"{review}/documents/{safety['id']}/accept", headers=s["org_cookie"])
         approved = await portal.post(f"{review}/approve", headers=s["org_cookie"], data={"from": "review"})
         languages = await one_language(portal, review, s["org_cookie"])
@@ -160,9 +159,8 @@ async def test_the_reviewer_sees_each_document_through_the_portal_accepts_or_ask
 @pytest.mark.parametrize("who", ["exhibitor_b", "organizer_y"])
 async def test_another_tenant_cannot_read_a_document_through_the_portal(settings_for, who):
     async with stack(settings_for) as s:
-        doc = (await s["api"].post(f"/registrations/{s['reg']['id']}/documents", headers=s["ex"],
-                                   data={"doc_type": "business_registration"},
-                                   files={"file": ("gcn.pdf", PDF, "application/pdf")})).json()
+        doc = (await s["api"].put(f"/registrations/{s['reg']['id']}/documents/business_registration",
+                                  headers=s["ex"], params={"filename": "gcn.pdf"}, content=PDF)).json()
         res = await s["portal"].get(f"/registrations/{s['reg']['id']}/documents/{doc['id']}",
                                     headers=cookie_of(s["settings"], who))
     assert res.status_code == 404 and PDF not in res.content

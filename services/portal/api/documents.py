@@ -70,6 +70,11 @@ async def save_requirements(request: Request, fair_id: str, api: BackendDep) -> 
     return RedirectResponse(f"/organizer/fairs/{fair_id}/documents?result=saved", status_code=303)
 
 
+def _doc_type(value: str) -> str:
+    """The chosen type as a path segment: letters and underscores only (anything else is the service's 422)."""
+    return value if value and all(c.islower() or c == "_" for c in value) and len(value) <= 60 else "unknown"
+
+
 @document_pages.post("/me/registrations/{registration_id}/documents",
                      summary="Upload a document to the exhibitor's registration (exhibitor)")
 async def upload_document(request: Request, registration_id: str, api: BackendDep) -> Response:
@@ -82,19 +87,21 @@ async def upload_document(request: Request, registration_id: str, api: BackendDe
     form = await request.form(max_files=1, max_fields=5)
     doc_type = str(form.get("doc_type") or "")
     upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    has_file = isinstance(upload, UploadFile) and bool(upload.filename)
+    if not has_file or not doc_type:  # every mistake at once, before the service is asked
         return await registration_page(request, api, token, registration_id, status_code=422,
-                                       upload_errors=words.upload_errors(missing_file=True),
+                                       upload_errors=words.upload_errors(missing_file=not has_file,
+                                                                         missing_type=not doc_type),
                                        upload_form={"doc_type": doc_type})
+    assert isinstance(upload, UploadFile)
     data = await upload.read(words.MAX_UPLOAD_BYTES + 1)
     if len(data) > words.MAX_UPLOAD_BYTES:
         return await registration_page(request, api, token, registration_id, upload_errors=words.too_big(len(data)),
                                        status_code=413)
     try:
         # The client's content type is not passed on: the service judges the file by its content.
-        await api.post_raw("registration", f"/registrations/{registration_id}/documents", token=token,
-                           data={"doc_type": doc_type},
-                           files={"file": (upload.filename, data, "application/octet-stream")})
+        await api.put_raw("registration", f"/registrations/{registration_id}/documents/{_doc_type(doc_type)}",
+                          token=token, content=data, params={"filename": upload.filename})
     except ServiceProblem as problem:
         if problem.status not in (409, 413, 422):
             raise

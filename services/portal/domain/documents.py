@@ -83,10 +83,13 @@ def document_rows(types: list[DocType], standing: Any) -> tuple[list[dict[str, A
     return required, others
 
 
-def upload_errors(problem: ServiceProblem | None = None, *, missing_file: bool = False) -> FormErrors:
+def upload_errors(problem: ServiceProblem | None = None, *, missing_file: bool = False,
+                  missing_type: bool = False) -> FormErrors:
     """An upload's refusal, next to the field it names (the file, the document type)."""
     if problem is None:
         errors = FormErrors(title="Chưa tải lên được", title_en="Nothing was uploaded")
+        if missing_type:
+            errors.add("doc_type", "Vui lòng chọn loại giấy tờ.", "Please choose the document type.")
         if missing_file:
             errors.add("file", "Vui lòng chọn tệp PDF, JPEG hoặc PNG.", "Please choose a PDF, JPEG or PNG file.")
         return errors

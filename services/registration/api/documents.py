@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from services.registration.adapters.filetypes import media_type_of
 from services.registration.adapters.storage import Storage
@@ -27,8 +27,6 @@ from shared.auth import Exhibitor, Organizer, Principal, Role, require
 
 router = APIRouter(tags=["documents"])
 ExhibitorOrOrganizer = Annotated[Principal, require(Role.EXHIBITOR, Role.ORGANIZER)]
-# A multipart body carries a little more than the file itself: headers of its parts, the type's field.
-MULTIPART_OVERHEAD = 16 * 1024
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 
 
@@ -82,26 +80,41 @@ async def read_documents(registration_id: str, db: DbDep, principal: ExhibitorOr
                            complete=not left)
 
 
-@router.post("/registrations/{registration_id}/documents", status_code=status.HTTP_201_CREATED,
-             response_model=DocumentPublic,
-             responses={413: {"description": "Tệp quá lớn / the file is larger than the limit (field `file`)",
-                              "content": PROBLEM},
-                        422: {"description": "Không phải PDF, JPEG hay PNG theo nội dung tệp, tệp rỗng, loại giấy tờ "
-                                             "không có / not a PDF, JPEG or PNG by its content, empty, or an "
-                                             "unknown document type (`errors` names `file` or `doc_type`)"}},
-             summary="Attach a document (PDF, JPEG or PNG, judged by its content) of a type, replacing the one "
-                     "before; it waits for review (its exhibitor)")
-async def upload_document(registration_id: str, request: Request, db: DbDep, storage: StorageDep, rules: RulesDep,
-                          principal: Exhibitor, doc_type: Annotated[str, Form(max_length=60)],
-                          file: Annotated[UploadFile, File(description="PDF, JPEG or PNG")]) -> DocumentPublic:
-    declared = int(request.headers.get("content-length") or 0)
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.put("/registrations/{registration_id}/documents/{doc_type}", status_code=status.HTTP_201_CREATED,
+            response_model=DocumentPublic,
+            openapi_extra={"requestBody": {"required": True, "description": "the file's bytes (PDF, JPEG or PNG)",
+                                           "content": {"application/pdf": BINARY, "image/jpeg": BINARY,
+                                                       "image/png": BINARY, "application/octet-stream": BINARY}}},
+            responses={200: {"description": "the document of this type was replaced (back to review)",
+                             "model": DocumentPublic},
+                       201: {"description": "the first document of this type"},
+                       413: {"description": "Tệp quá lớn / the file is larger than the limit (field `file`)",
+                             "content": PROBLEM},
+                       422: {"description": "Không phải PDF, JPEG hay PNG theo nội dung tệp, tệp rỗng, loại giấy tờ "
+                                            "không có / not a PDF, JPEG or PNG by its content, empty, or an "
+                                            "unknown document type (`errors` names `file` or `doc_type`)"}},
+            summary="Attach the document of a type, the file as the body (PDF, JPEG or PNG, judged by its content, "
+                    "not by its name or Content-Type), replacing the one before; it waits for review (its exhibitor)")
+async def upload_document(registration_id: str, doc_type: str, request: Request, response: Response, db: DbDep,
+                          storage: StorageDep, rules: RulesDep, principal: Exhibitor,
+                          filename: Annotated[str | None, Query(max_length=255, description="the file's name, "
+                                                               "shown to the reviewer")] = None) -> DocumentPublic:
     limit = rules.documents_max_bytes
-    if declared > limit + MULTIPART_OVERHEAD:
-        check_file(size=declared, detected=None, max_bytes=limit)  # 413 before anything more is read
-    data = await file.read(limit + 1)
-    document = await cases.upload_document(
+    if int(request.headers.get("content-length") or 0) > limit:
+        check_file(size=int(request.headers["content-length"]), detected=None, max_bytes=limit)  # 413, unread
+    data = bytearray()
+    async for chunk in request.stream():  # read no further than one byte past the limit
+        data += chunk
+        if len(data) > limit:
+            break
+    document, replaced = await cases.upload_document(
         db=db, storage=storage, principal=principal, registration_id=registration_id, doc_type=doc_type,
-        filename=file.filename, data=data, detected=media_type_of(data), max_bytes=limit)
+        filename=filename, data=bytes(data), detected=media_type_of(bytes(data)), max_bytes=limit)
+    if replaced:
+        response.status_code = status.HTTP_200_OK
     return _document(document)
 
 

@@ -157,10 +157,11 @@ async def list_documents(*, db: Database, principal: Principal, registration_id:
 
 async def upload_document(*, db: Database, storage: Storage, principal: Principal, registration_id: str,
                           doc_type: str, filename: str | None, data: bytes, detected: str | None,
-                          max_bytes: int) -> RegistrationDocument:
+                          max_bytes: int) -> tuple[RegistrationDocument, bool]:
     """Attach (or replace) the registration's document of a type: its exhibitor only, while the registration is
     live. `detected` is the media type read from the content's magic bytes. The file is stored first, then its row
-    committed (pending review); a replaced file is deleted afterwards."""
+    committed (pending review); a replaced file is deleted afterwards. Returns the document and whether it
+    replaced one."""
     rules.check_document_type(doc_type)
     media_type = rules.check_file(size=len(data), detected=detected, max_bytes=max_bytes)
     async with db.sessions() as session:  # checked before anything is stored; re-checked under the lock below
@@ -182,7 +183,7 @@ async def upload_document(*, db: Database, storage: Storage, principal: Principa
         raise
     if replaced:
         await _forget(storage, replaced)
-    return document
+    return document, replaced is not None
 
 
 def _check_live(registration: Registration) -> None:
