@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from shared.db import _FewerHops, make_engine
+from shared.db import Database, _FewerHops, make_engine
 
 CALLS: list[tuple[str, bool]] = []  # (call, ran in the caller's thread)
 
@@ -82,3 +82,105 @@ async def test_a_file_database_gets_the_connection_and_writers_still_serialise(t
             assert (await conn.execute(text("SELECT n FROM c"))).scalar_one() == 20
     finally:
         await engine.dispose()
+
+
+class _TracedStatements(sqlite3.Connection):
+    """Records each statement (its first word or two), commit and rollback with whether it ran in the caller's
+    thread."""
+
+    def cursor(self, factory: Any = None) -> Any:
+        return super().cursor(factory or _StatementCursor)
+
+    def commit(self) -> None:
+        CALLS.append(("commit", threading.current_thread() is threading.main_thread()))
+        super().commit()
+
+    def rollback(self) -> None:
+        CALLS.append(("rollback", threading.current_thread() is threading.main_thread()))
+        super().rollback()
+
+
+class _StatementCursor(sqlite3.Cursor):
+    def execute(self, sql: str, *args: Any) -> Any:
+        words = sql.split()
+        verb = " ".join(words[:2]) if words[0] == "BEGIN" else words[0]
+        CALLS.append((verb, threading.current_thread() is threading.main_thread()))
+        return super().execute(sql, *args)
+
+
+def without_resets() -> list[tuple[str, bool]]:
+    """The calls but the rollbacks, once every rollback is known to have run in the caller's thread."""
+    assert all(here for call, here in CALLS if call == "rollback")
+    return [c for c in CALLS if c[0] != "rollback"]
+
+
+@pytest.fixture
+def traced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite3, "connect", partial(sqlite3.connect, factory=_TracedStatements))
+
+
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("traced")
+async def test_what_cannot_wait_runs_in_the_callers_thread(tmp_path: Path) -> None:
+    """A write transaction hops for BEGIN IMMEDIATE and COMMIT only; a read (WAL) and a rollback do not hop."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    try:
+        async with db.transaction() as session:
+            await session.exec(text("CREATE TABLE c (n INTEGER)"))  # type: ignore[call-overload]
+        CALLS.clear()
+        async with db.transaction() as session:
+            await session.exec(text("INSERT INTO c VALUES (1)"))  # type: ignore[call-overload]
+            assert (await session.exec(text("SELECT count(*) FROM c"))).one()[0] == 1  # type: ignore[call-overload]
+        # (the pool's reset on return is a rollback with nothing to roll back: here too)
+        assert without_resets() == [("BEGIN IMMEDIATE", False), ("INSERT", True), ("SELECT", True),
+                                    ("commit", False)]
+        async with db.sessions() as session:  # the reader's connection opened (its PRAGMAs hop)
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        CALLS.clear()
+        async with db.sessions() as session:
+            assert (await session.exec(text("SELECT n FROM c"))).one()[0] == 1  # type: ignore[call-overload]
+        assert without_resets() == [("BEGIN", True), ("SELECT", True)]
+        CALLS.clear()
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as session:
+                await session.exec(text("INSERT INTO c VALUES (2)"))  # type: ignore[call-overload]
+                raise RuntimeError("rolled back")
+        assert CALLS[:3] == [("BEGIN IMMEDIATE", False), ("INSERT", True), ("rollback", True)]
+        assert without_resets() == CALLS[:2]
+        async with db.sessions() as session:
+            assert (await session.exec(text("SELECT count(*) FROM c"))).one()[0] == 1  # type: ignore[call-overload]
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_writer_waiting_for_another_process_does_not_stop_the_loop(tmp_path: Path) -> None:
+    """Another process holds the write lock: our writer waits on its connection's thread while the event loop
+    goes on and reads answer; it commits once the lock is let go."""
+    path = tmp_path / "p.db"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        async with db.transaction() as session:
+            await session.exec(text("CREATE TABLE c (n INTEGER)"))  # type: ignore[call-overload]
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO c VALUES (7)")
+
+        async def write() -> None:
+            async with db.transaction() as session:
+                await session.exec(text("INSERT INTO c VALUES (8)"))  # type: ignore[call-overload]
+
+        writer = asyncio.create_task(write())
+        for _ in range(50):  # the loop turns, and reads answer, while the writer waits for the lock
+            await asyncio.sleep(0)
+            async with db.sessions() as session:
+                assert (await session.exec(text("SELECT count(*) FROM c"))).one()[0] == 0  # type: ignore[call-overload]
+        assert not writer.done()
+        other.execute("COMMIT")
+        await asyncio.wait_for(writer, 30)
+        async with db.sessions() as session:
+            rows = (await session.exec(text("SELECT n FROM c ORDER BY n"))).all()  # type: ignore[call-overload]
+        assert [r[0] for r in rows] == [7, 8]
+    finally:
+        other.close()
+        await db.dispose()
