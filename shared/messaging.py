@@ -19,6 +19,7 @@ redelivery waits a growing backoff and is logged, never a silent spin.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -610,7 +611,13 @@ def subscribe(consumer: EventConsumer, settings: Settings, *, description: str =
         # arriving then waits up to that long. getmany already returns as soon as records arrive and waits
         # up to the timeout otherwise: without the extra sleep the wait is cheap and costs no latency.
         batches = await kafka_consumer.getmany(timeout_ms=wait_ms, max_records=max_records)
-        return tuple(chain.from_iterable(batches.values()))
+        if len(batches) < 2:
+            return tuple(chain.from_iterable(batches.values()))
+        # Partitions interleaved by the time each record was produced, each partition's own order kept (a merge
+        # only ever takes the head of a partition): an event and the one it caused on another topic (an approval
+        # and its booths) come in that order when one fetch brings both, instead of the effect first — parked,
+        # its batch rolled back and split.
+        return tuple(heapq.merge(*batches.values(), key=_produced_at))
 
     subscriber.get_msg = next_batch  # type: ignore[method-assign,assignment]
 
@@ -620,6 +627,11 @@ def subscribe(consumer: EventConsumer, settings: Settings, *, description: str =
         await consumer.handle_batch(records if isinstance(records, (list, tuple)) else [records])
 
     _SUBSCRIBED.setdefault(consumer.broker, []).append((consumer, subscriber))
+
+
+def _produced_at(record: Any) -> int:
+    timestamp = getattr(record, "timestamp", None)
+    return timestamp if isinstance(timestamp, int) else 0
 
 
 def consumers_of(broker: KafkaBroker) -> list[EventConsumer]:
