@@ -160,6 +160,8 @@ async def test_documents_set_uploaded_reviewed_and_approval_waits_for_them(platf
     answer = await regional.goto(f"{base}{links[0]}")
     assert answer is not None and answer.status == 403
     assert (await answer.body())[:4] != b"%PDF"
+    refused = await regional.locator("main").inner_text()
+    assert "Chỉ doanh nghiệp của hồ sơ và ban tổ chức" in refused and "may not" not in refused
     await shot(regional, "regional-refused")
     for context in (organizer_context, exhibitor_context, regional_context):
         await context.close()

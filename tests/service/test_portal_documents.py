@@ -145,6 +145,7 @@ async def test_the_reviewer_sees_each_document_through_the_portal_accepts_or_ask
     assert viewed.headers["content-disposition"].startswith("inline")
     assert downloaded.content == PDF and downloaded.headers["content-disposition"].startswith("attachment")
     assert by_region.status_code == 403 and PDF not in by_region.content
+    assert "Chỉ doanh nghiệp của hồ sơ" in text_of(by_region) and "may not call" not in by_region.text
     assert empty_reason.status_code == 422 and f'id="document_message-{safety["id"]}-error"' in empty_reason.text
     assert (asked.status_code, accepted.status_code) == (303, 303)
     middle_text = text_of(middle)

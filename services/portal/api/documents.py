@@ -19,7 +19,7 @@ from services.portal.api.organizer_review import review_page
 from services.portal.api.pages import registration_page, required_token
 from services.portal.api.views import render
 from services.portal.domain import documents as words
-from services.portal.domain.errors import ServiceProblem, checked_id
+from services.portal.domain.errors import PortalError, ServiceProblem, checked_id
 from services.portal.domain.forms import FormErrors
 
 log = structlog.get_logger()
@@ -118,7 +118,15 @@ async def read_document(request: Request, registration_id: str, document_id: str
                         download: bool = False) -> Response:
     token = required_token(request)
     path = f"/registrations/{checked_id(registration_id)}/documents/{checked_id(document_id)}/file"
-    answer = await api.get_raw("registration", path, token=token)
+    try:
+        answer = await api.get_raw("registration", path, token=token)
+    except ServiceProblem as problem:
+        if problem.status != 403:
+            raise
+        # The service's 403 says why in English only (the kernel's role check): the page says it in words.
+        raise PortalError(403, "Không có quyền / Forbidden",
+                          "Chỉ doanh nghiệp của hồ sơ và ban tổ chức hội chợ xem được giấy tờ này. / Only the "
+                          "registration's exhibitor and the fair's organizers can see this document.") from problem
     kept = {k: v for k, v in answer.headers.items() if k.lower() in {"content-disposition", "content-type"}}
     if not download:
         kept["content-disposition"] = kept.get("content-disposition", "attachment").replace("attachment", "inline", 1)
