@@ -4,10 +4,12 @@ ever — is refused with a 401 problem, like a forged or expired one."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import jwt
 import pytest
 
+import shared.auth as auth_module
 from shared.auth import ALGORITHM, ISSUER, Role, decode_token, issue_token
 from shared.problems import Problem
 from tests.conftest import running_app
@@ -50,6 +52,24 @@ class TestDecodeToken:
         stale = claims(exp=int((datetime.now(UTC) - timedelta(minutes=1)).timestamp()))
         with pytest.raises(Problem) as refused:
             decode_token(SECRET, jwt.encode(stale, SECRET, algorithm=ALGORITHM))
+        assert refused.value.status == 401
+
+    def test_a_token_accepted_once_is_refused_once_it_expired(self, monkeypatch):
+        """Checked tokens are remembered (the signature is not checked again), their expiry is checked each time."""
+        token = jwt.encode(claims(exp=int(datetime.now(UTC).timestamp()) + 60), SECRET, algorithm=ALGORITHM)
+        assert decode_token(SECRET, token).subject == "rc-north"
+        assert decode_token(SECRET, token).subject == "rc-north"
+        later = datetime.now(UTC).timestamp() + 61
+        monkeypatch.setattr(auth_module, "time", SimpleNamespace(time=lambda: later))
+        with pytest.raises(Problem) as refused:
+            decode_token(SECRET, token)
+        assert refused.value.status == 401 and "expired" in str(refused.value.detail)
+
+    def test_a_remembered_token_is_not_valid_under_another_secret(self):
+        token = jwt.encode(claims(), SECRET, algorithm=ALGORITHM)
+        assert decode_token(SECRET, token).subject == "rc-north"
+        with pytest.raises(Problem) as refused:
+            decode_token(SECRET + "-rotated", token)
         assert refused.value.status == 401
 
 
