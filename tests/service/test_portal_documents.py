@@ -165,3 +165,16 @@ async def test_another_tenant_cannot_read_a_document_through_the_portal(settings
         res = await s["portal"].get(f"/registrations/{s['reg']['id']}/documents/{doc['id']}",
                                     headers=cookie_of(s["settings"], who))
     assert res.status_code == 404 and PDF not in res.content
+
+
+async def test_the_approvals_reason_is_shown_in_the_pages_language_on_the_queue_and_the_registration(settings_for):
+    async with stack(settings_for) as s:
+        approved = await s["api"].post(f"/registrations/{s['reg']['id']}/approve", headers=s["org"])
+        assert " / " in approved.json()["decision_reason"]  # the service writes "Vietnamese / English"
+        queue = text_of(await s["portal"].get(f"/organizer/fairs/{s['fair']['id']}", headers=s["org_cookie"]))
+        mine = text_of(await s["portal"].get(f"/registrations/{s['reg']['id']}", headers=s["ex_cookie"]))
+        queue_en = text_of(await s["portal"].get(f"/organizer/fairs/{s['fair']['id']}", headers={
+            "Cookie": f"{s['org_cookie']['Cookie']}; hangviet_lang=en"}))
+    for page in (queue, mine):
+        assert "được duyệt" in page and "free booths" not in page
+    assert "free booths granted" in queue_en and "gian trống" not in queue_en
