@@ -48,18 +48,20 @@ class _FewerHops(aiosqlite.Connection):
     loop through its self-pipe: in py-spy profiles of the saga at 50/s the hand-offs were 10–40 % of a consuming
     service's busy samples.
 
-    Here only what may wait runs on the connection's thread: BEGIN IMMEDIATE (it waits for another process's
-    writer), COMMIT (it may checkpoint the WAL: file writes and an fsync), and any statement outside a
-    transaction that holds the write lock other than a read. Everything else runs in the caller's thread, where it
-    cannot block: opening and closing cursors and fetching rows; a SELECT outside a write transaction (with WAL a
-    reader never waits for a writer); and, once BEGIN IMMEDIATE has taken the write lock, the statements of that
-    transaction (no other writer can be in the way) and a rollback. A transaction of three statements is then
-    two hops instead of five, a read none. The calls of one connection never overlap: SQLAlchemy awaits each
+    Here only what may wait runs on the connection's thread: BEGIN IMMEDIATE while another process holds the
+    write lock (it is first tried here with no busy wait, and only waited for there when refused), COMMIT (it may
+    checkpoint the WAL: file writes and an fsync), and any statement outside a transaction that holds the write
+    lock other than a read. Everything else runs in the caller's thread, where it cannot block: opening and
+    closing cursors and fetching rows; a SELECT outside a write transaction (with WAL a reader never waits for a
+    writer); and, once BEGIN IMMEDIATE has taken the write lock, the statements of that transaction (no other
+    writer can be in the way) and a rollback. A transaction of three statements is then one hop instead of five,
+    a read none. The calls of one connection never overlap: SQLAlchemy awaits each
     before the next, and sqlite3 is built serialized (threadsafety 3)."""
 
     _write_locked = False  # BEGIN IMMEDIATE succeeded and no COMMIT or ROLLBACK since
     _wrote_unlocked = False  # a statement other than a read ran outside a write lock: its COMMIT may wait
     reads_here = False  # set once the file is known to be in WAL mode (without WAL a reader may wait for a writer)
+    _busy_timeout_ms: int | None = None  # the connection's own, read at its first write
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or self._connection is None:
@@ -85,12 +87,35 @@ class _FewerHops(aiosqlite.Connection):
         if self._write_locked or (self.reads_here and not self._wrote_unlocked and (
                 verb.startswith("SELECT") or verb.rstrip(" ;") in ("BEGIN", "BEGIN DEFERRED"))):
             return fn(*args, **kwargs)
+        if verb.startswith("BEGIN IMMEDIATE") and self.reads_here and not self._wrote_unlocked:
+            taken, result = self._begin_if_free(fn, *args, **kwargs)
+            if taken:
+                self._write_locked = True
+                return result
         result = await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
         if verb.startswith(("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")):
             self._write_locked = True
         elif not verb.startswith(("SELECT", "BEGIN")):
             self._wrote_unlocked = True
         return result
+
+    def _begin_if_free(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+        """BEGIN IMMEDIATE here when the write lock is free (the usual case: this process's writers already queue
+        on an asyncio lock), without waiting: SQLite's busy timeout is 0 for the attempt. Taken by another
+        process: (False, None), and the caller waits for it on the connection's thread as before."""
+        connection = self._connection
+        assert connection is not None
+        if self._busy_timeout_ms is None:
+            self._busy_timeout_ms = int(connection.execute("PRAGMA busy_timeout").fetchone()[0])
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            return True, fn(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            if (getattr(exc, "sqlite_errorcode", 0) & 0xFF) != sqlite3.SQLITE_BUSY:
+                raise
+            return False, None
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms:d}")
 
     async def _ending(self, fn: Callable[..., Any], name: str, *args: Any, **kwargs: Any) -> Any:
         """COMMIT on the connection's thread when the transaction wrote (a checkpoint may follow); a rollback, or

@@ -122,7 +122,8 @@ def traced(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("traced")
 async def test_what_cannot_wait_runs_in_the_callers_thread(tmp_path: Path) -> None:
-    """A write transaction hops for BEGIN IMMEDIATE and COMMIT only; a read (WAL) and a rollback do not hop."""
+    """A write transaction hops for its COMMIT only (BEGIN IMMEDIATE is taken here, with no busy wait, when no
+    other process holds the lock); a read (WAL) and a rollback do not hop."""
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
     try:
         async with db.transaction() as session:
@@ -132,7 +133,7 @@ async def test_what_cannot_wait_runs_in_the_callers_thread(tmp_path: Path) -> No
             await session.exec(text("INSERT INTO c VALUES (1)"))  # type: ignore[call-overload]
             assert (await session.exec(text("SELECT count(*) FROM c"))).one()[0] == 1  # type: ignore[call-overload]
         # (the pool's reset on return is a rollback with nothing to roll back: here too)
-        assert without_resets() == [("BEGIN IMMEDIATE", False), ("INSERT", True), ("SELECT", True),
+        assert without_resets() == [("BEGIN IMMEDIATE", True), ("INSERT", True), ("SELECT", True),
                                     ("commit", False)]
         async with db.sessions() as session:  # the reader's connection opened (its PRAGMAs hop)
             await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
@@ -145,7 +146,7 @@ async def test_what_cannot_wait_runs_in_the_callers_thread(tmp_path: Path) -> No
             async with db.transaction() as session:
                 await session.exec(text("INSERT INTO c VALUES (2)"))  # type: ignore[call-overload]
                 raise RuntimeError("rolled back")
-        assert CALLS[:3] == [("BEGIN IMMEDIATE", False), ("INSERT", True), ("rollback", True)]
+        assert CALLS[:3] == [("BEGIN IMMEDIATE", True), ("INSERT", True), ("rollback", True)]
         assert without_resets() == CALLS[:2]
         async with db.sessions() as session:
             assert (await session.exec(text("SELECT count(*) FROM c"))).one()[0] == 1  # type: ignore[call-overload]
@@ -170,7 +171,7 @@ async def test_a_writer_waiting_for_another_process_does_not_stop_the_loop(tmp_p
             async with db.transaction() as session:
                 await session.exec(text("INSERT INTO c VALUES (8)"))  # type: ignore[call-overload]
 
-        writer = asyncio.create_task(write())
+        writer = asyncio.create_task(write())  # refused at once here, then waits on the connection's thread
         for _ in range(50):  # the loop turns, and reads answer, while the writer waits for the lock
             await asyncio.sleep(0)
             async with db.sessions() as session:
