@@ -134,6 +134,8 @@ async def test_documents_set_uploaded_reviewed_and_approval_waits_for_them(platf
     assert await documents.get_by_text("Ảnh chụp mờ, xin bản PDF của quyết định").count() == 1
     assert await documents.get_by_text("Cần nộp bản mới").count() == 1
     await shot(exhibitor, "exhibitor-asked-again")
+    await documents.get_by_role("link", name="Tải lên giấy tờ này").click()  # the form comes with its type chosen
+    assert await exhibitor.get_by_label("Loại giấy tờ").input_value() == "cscnnt_product_decision"
     await upload(exhibitor, DECISION, "quyet-dinh.pdf", "application/pdf", PDF)
     await exhibitor.get_by_text("Đã tải giấy tờ lên").wait_for()
 

@@ -82,6 +82,7 @@ async def test_the_exhibitor_uploads_and_a_wrong_file_is_named_next_to_its_field
         await s["api"].put(f"/fairs/{fair['id']}/document-requirements", headers=s["org"],
                            json={"requirements": {"cooperative": ["business_registration"]}})
         page = await portal.get(f"/registrations/{reg['id']}", headers=s["ex_cookie"])
+        chosen = await portal.get(f"/registrations/{reg['id']}?upload=business_registration", headers=s["ex_cookie"])
         url = f"/me/registrations/{reg['id']}/documents"
         wrong = await portal.post(url, headers=s["ex_cookie"], data={"doc_type": "business_registration"},
                                   files={"file": ("giay-phep.pdf", b"name,tax\nHTX,1\n", "application/pdf")})
@@ -95,6 +96,8 @@ async def test_the_exhibitor_uploads_and_a_wrong_file_is_named_next_to_its_field
     body = text_of(page)
     assert "Giấy chứng nhận đăng ký doanh nghiệp" in body and "Chưa nộp" in body
     assert re.search(r'<label for="file">', page.text) and 'enctype="multipart/form-data"' in page.text
+    assert f'href="/registrations/{reg["id"]}?upload=business_registration#upload"' in page.text
+    assert re.search(r'<option value="business_registration"\s+selected', chosen.text)
     assert wrong.status_code == 422
     error = re.search(r'<p class="field-error" id="file-error">(.*?)</p>', text_of(wrong))
     assert error and "PDF, JPEG" in error.group(1) and "only PDF" not in error.group(1)  # Vietnamese only

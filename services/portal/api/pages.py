@@ -127,9 +127,10 @@ async def read_floorplan(request: Request, fair_id: str, api: BackendDep) -> Res
 @pages.get("/registrations/{registration_id}", response_class=HTMLResponse,
            summary="A registration and its invoice (its exhibitor, the organizer)")
 async def read_registration(request: Request, registration_id: str, api: BackendDep,
-                            done: str | None = None) -> Response:
+                            done: str | None = None, upload: str | None = None) -> Response:
     token = required_token(request)
-    return await registration_page(request, api, token, checked_id(registration_id), done=done)
+    chosen = {"doc_type": upload} if upload and upload.replace("_", "").isalpha() and len(upload) <= 60 else None
+    return await registration_page(request, api, token, checked_id(registration_id), done=done, upload_form=chosen)
 
 
 async def registration_page(request: Request, api: Backend, token: str, registration_id: str, *,
