@@ -130,6 +130,10 @@ def calls_summary(calls: Sequence[Call], ok: str) -> dict[str, Any]:
 
 
 def client(concurrency: int) -> httpx.AsyncClient:
-    """A client with room for `concurrency` connections; no proxy between us and local children."""
-    limits = httpx.Limits(max_connections=concurrency + 10, max_keepalive_connections=concurrency + 10)
+    """A client with room for `concurrency` connections; no proxy between us and local children. An idle
+    connection is dropped after 2 s: uvicorn closes its side after 5 s (`timeout_keep_alive`), httpx's own
+    default is the same 5 s, and a call sent on a connection the server was closing at that moment failed with
+    RemoteProtocolError or ReadError (1–2 approvals in some runs, counted as sagas lost)."""
+    limits = httpx.Limits(max_connections=concurrency + 10, max_keepalive_connections=concurrency + 10,
+                          keepalive_expiry=2.0)
     return httpx.AsyncClient(timeout=60, limits=limits, trust_env=False)
