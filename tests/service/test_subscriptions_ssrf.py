@@ -28,6 +28,9 @@ from tests.service.test_subscriptions import (
     settled,
 )
 
+# What addresses a webhook may reach is decided from the URL and its DNS answers, before any row is written.
+pytestmark = pytest.mark.sqlite_only(reason="URL and address checks do not depend on the database")
+
 HOST = "hooks.partner-centre.example"
 PUBLIC = "93.184.215.14"
 TWO_ATTEMPTS = DeliveryPolicy(base_s=0.01, max_s=0.02, max_attempts=2, timeout_s=2)
