@@ -28,7 +28,9 @@ YEAR = date.today().year + 1
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:
     var_dir: Path = tmp_path_factory.mktemp("markets-platform")
-    running = await start_platform(var_dir, extra_env={"HANGVIET_ENV": "test", "MARKETS_SOLVER_TIME_LIMIT_S": "20"})
+    # Markets alone: the plan goes to Kafka and the calendar; no other service takes part.
+    running = await start_platform(var_dir, services=("markets",),
+                                   extra_env={"HANGVIET_ENV": "test", "MARKETS_SOLVER_TIME_LIMIT_S": "20"})
     yield running
     running.stop()
 
