@@ -1,7 +1,9 @@
 """Demo data loaded once by `make run`, through the services' own HTTP APIs (so every event flows).
 
 The source programme of the seeds (the Hà Giang centre's year, Hà Giang now part of Tuyên Quang, code 08):
-- the fair of 70 standard booths, with three exhibitors (two approved, so booths and invoices follow);
+- the fair of 70 standard booths, with three exhibitors (two approved, so booths and invoices follow); the fair
+  asks each kind for its documents (`devstack/demo_documents.py`): the approved exhibitors' are accepted (an
+  approval waits for them), Mèo Vạc's registration certificate waits for review and its food safety one is missing;
 - the khuyến công support of 18 schemes worth 1.765.000.000 đ as a subsidy programme of billing, which pays
   part of the approved CSCNNT exhibitors' booths and so has a settlement report;
 - 22 "Đưa hàng Việt về miền núi, biên giới" sessions across the old Hà Giang's mountain communes: two made by
@@ -16,6 +18,7 @@ from typing import Any
 import httpx
 import structlog
 
+from devstack.demo_documents import DEMO_DOCUMENTS, DEMO_REQUIREMENTS, certificate_pdf, certificate_png
 from devstack.platform import Platform
 from shared.auth import Role, issue_token
 from shared.reference import geo
@@ -117,16 +120,40 @@ async def seed_demo(platform: Platform) -> None:
                               subsidy_programme(date.fromisoformat(fair_body["starts_on"])), organizer)
         fair = await _post(client, f"{reg}/fairs", fair_body, organizer)
         await _post(client, f"{reg}/fairs/{fair['id']}/publish", None, organizer)
+        await _put(client, f"{reg}/fairs/{fair['id']}/document-requirements", organizer,
+                   json={"requirements": DEMO_REQUIREMENTS})
         for ex in EXHIBITORS:
             headers = _headers(secret, role=Role.EXHIBITOR, exhibitor_id=ex["id"])
             profile = {k: v for k, v in ex.items() if k not in ("id", "booths", "approve")}
             await _post(client, f"{reg}/exhibitors", profile, headers)
             registration = await _post(client, f"{reg}/fairs/{fair['id']}/registrations",
                                        {"booths_requested": ex["booths"], "sector": "nông sản, thực phẩm"}, headers)
+            # Documents before the decision: an approval needs every required document accepted.
+            await _documents(client, reg, ex, registration["id"], headers, organizer)
             if ex["approve"]:
                 await _post(client, f"{reg}/registrations/{registration['id']}/approve", None, organizer)
         programme = await _market_programme(client, markets, organizer)
     log.info("demo.seeded", fair_id=fair["id"], programme_id=programme["id"], subsidy_programme_id=subsidy["id"])
+
+
+async def _put(client: httpx.AsyncClient, url: str, headers: dict[str, str], **content: Any) -> Any:
+    response = await client.put(url, headers=headers, **content)
+    if response.status_code >= 400:
+        raise RuntimeError(f"demo seeding: PUT {url} → {response.status_code} {response.text[:500]}")
+    return response.json()
+
+
+async def _documents(client: httpx.AsyncClient, reg: str, ex: dict[str, Any], registration_id: str,
+                     exhibitor: dict[str, str], organizer: dict[str, str]) -> None:
+    """Upload the exhibitor's demo files (real PDF/PNG bytes) and accept those the organizer has accepted."""
+    for doc_type, title, form, accepted in DEMO_DOCUMENTS.get(ex["id"], []):
+        data = certificate_pdf(title, ex["legal_name"], ex["tax_code"]) if form == "pdf" else certificate_png()
+        document = await _put(client, f"{reg}/registrations/{registration_id}/documents/{doc_type}",
+                              {**exhibitor, "Content-Type": f"application/{form}" if form == "pdf" else "image/png"},
+                              content=data, params={"filename": f"{doc_type.replace('_', '-')}.{form}"})
+        if accepted:
+            await _post(client, f"{reg}/registrations/{registration_id}/documents/{document['id']}/accept", None,
+                        organizer)
 
 
 async def _market_programme(client: httpx.AsyncClient, markets: str, organizer: dict[str, str]) -> Any:

@@ -119,3 +119,41 @@ async def test_the_demo_exhibitors_get_their_notices_in_the_local_mailbox(platfo
 
     mails = await eventually(all_noticed, timeout=90, what="the demo exhibitors' notices in the mailbox")
     assert all(subject for subjects in mails.values() for subject in subjects)
+
+
+async def test_the_fair_asks_for_documents_and_the_organizer_sees_them_on_the_review_page(platform: Platform):
+    """The fair asks each kind for its documents; the approved exhibitors' are accepted, Mèo Vạc's registration
+    certificate (a real PDF) waits for review and its food safety certificate is missing, and the organizer reads
+    them on the review page and opens the file."""
+    from devstack.demo import EXHIBITORS
+    from devstack.demo_documents import DEMO_REQUIREMENTS
+
+    reg = platform.url("registration")
+    [fair] = (await get(f"{reg}/fairs"))["data"]
+    assert (await get(f"{reg}/fairs/{fair['id']}/document-requirements"))["requirements"] == DEMO_REQUIREMENTS
+    by_exhibitor = {r["exhibitor_id"]: r for r in items_of(await get(f"{reg}/fairs/{fair['id']}/registrations"))}
+    approved = {ex["id"] for ex in EXHIBITORS if ex["approve"]}
+    assert {e for e, r in by_exhibitor.items() if r["status"] == "approved"} == approved
+    standing = {e: await get(f"{reg}/registrations/{r['id']}/documents") for e, r in by_exhibitor.items()}
+    for exhibitor in approved:
+        assert standing[exhibitor]["complete"] and standing[exhibitor]["count"] >= 1
+        assert {d["status"] for d in standing[exhibitor]["data"]} == {"accepted"}
+    waiting = standing["ex-meovac"]
+    assert [(d["doc_type"], d["status"], d["media_type"]) for d in waiting["data"]] == [
+        ("business_registration", "pending", "application/pdf")]
+    assert [(o["doc_type"], o["state"]) for o in waiting["outstanding"]] == [
+        ("business_registration", "pending"), ("food_safety_certificate", "missing")]
+    assert {d["media_type"] for s in standing.values() for d in s["data"]} == {"application/pdf", "image/png"}
+
+    registration = by_exhibitor["ex-meovac"]
+    [document] = waiting["data"]
+    async with httpx.AsyncClient(base_url=platform.url("portal"), timeout=30, follow_redirects=True) as client:
+        review = await client.post("/login", data={"user": "organizer-tq",
+                                                   "next": f"/organizer/registrations/{registration['id']}"})
+        file = await client.get(f"/registrations/{registration['id']}/documents/{document['id']}")
+    assert review.status_code == 200 and document["filename"] in review.text
+    assert file.status_code == 200 and file.content.startswith(b"%PDF")
+
+
+def items_of(page: Any) -> list[dict[str, Any]]:
+    return list(page["data"] if isinstance(page, dict) else page)
