@@ -20,7 +20,8 @@ def main() -> int:
     root = Path(__file__).resolve().parent.parent
     # The file requires these secrets from the operator; placeholders suffice to validate its shape.
     env = {"JWT_SECRET": "validation-only", "POSTGRES_PASSWORD": "validation-only",
-           "NOTIFICATIONS_SMTP_HOST": "smtp.example.vn", **os.environ}
+           "NOTIFICATIONS_SMTP_HOST": "smtp.example.vn", "MINIO_ROOT_PASSWORD": "validation-only",
+           "REGISTRATION_S3_SECRET_ACCESS_KEY": "validation-only", **os.environ}
     result = subprocess.run([str(compose_binary()), "-f", str(root / "compose.yaml"), "config", "--quiet"],
                             capture_output=True, text=True, check=False, env=env)
     if result.returncode != 0:

@@ -191,6 +191,7 @@ def expected_egress(overlay: str) -> dict[str, set[tuple[str, str]]]:
         out[name].add(kafka)
     for name in ("registration", "booths"):
         out[name].add(redis)
+    out["registration"].add((store("minio"), "9000/TCP"))  # the documents' S3-compatible store
     out["portal"] |= {(api, "http/TCP") for api in APIS}
     out["subscriptions"].add(("internet", "any"))
     out["billing"].add(("internet", "443/TCP"))
