@@ -87,6 +87,7 @@ CALLS = [
     Call("GET", "/fairs/{fair_id}/document-requirements", anyone()),
     Call("PUT", "/fairs/{fair_id}/document-requirements", organizer,
          body={"requirements": {"enterprise": ["business_registration"]}}),
+    Call("GET", "/fairs/{fair_id}/document-tallies", organizer),  # the review queue's column: the fair's organizers
     Call("GET", "/registrations/{registration_id}/documents", may("exhibitor", "organizer")),
     Call("PUT", "/registrations/{registration_id}/documents/{doc_type}",
          may("exhibitor", ok=201).but({("admin", "x"): 404, ("admin", "y"): 404}),

@@ -22,6 +22,7 @@ from services.portal.api.organizer_floor import floor
 from services.portal.api.organizer_review import REASON_FIELDS, decision_errors, review_page
 from services.portal.api.views import render
 from services.portal.domain.display import REGISTRATION_STATES
+from services.portal.domain.documents import queue_documents
 from services.portal.domain.errors import PortalError, ServiceProblem, checked_id, is_id
 from services.portal.domain.forms import FormErrors, split_title
 from services.portal.domain.organizer_forms import (
@@ -199,9 +200,11 @@ async def _fair_page(request: Request, api: Backend, fair_id: str, *, notice: tu
                      summary: tuple[str, str] | None = None, status_code: int = 200) -> Response:
     _, token = organizer_session(request)
     view = view or QueueView()
-    fair, page = await asyncio.gather(
+    fair, page, tallies = await asyncio.gather(
         api.get("registration", f"/fairs/{fair_id}", token=token),
-        api.get("registration", f"/fairs/{fair_id}/registrations", token=token, params={"order": view.order}))
+        api.get("registration", f"/fairs/{fair_id}/registrations", token=token, params={"order": view.order}),
+        # How far each registration's required documents are: which rows the documents let be approved.
+        optional(api.get("registration", f"/fairs/{fair_id}/document-tallies", token=token), "document tallies"))
     registrations = items(page)
     counts = Counter(str(r.get("status")) for r in registrations)
     matching = [r for r in registrations if view.status is None or r.get("status") == view.status]
@@ -217,6 +220,7 @@ async def _fair_page(request: Request, api: Backend, fair_id: str, *, notice: tu
     return render(request, "organizer/fair.html", page_context(
         fair=fair, registrations=shown, total=len(registrations), matching=len(matching), first_row=start + 1,
         counts=counts, waitlist=waitlist, names=names, notice=notice, summary=summary, alert=_alert(alert),
+        documents=queue_documents(tallies), documents_known=tallies is not None,
         view=view, status_filter=view.status, orders=ORDERS, last_page=last,
         pages=page_numbers(view.page, last), moves=MOVES.get(status, ()), cancellable=status in CANCELLABLE,
         decidable=DECIDABLE), status_code=status_code)

@@ -1,5 +1,6 @@
 """Documents on the portal's pages, pure: document types and their states in words, a fair's requirements as a
-grid of checkboxes (read back from the form), a registration's documents as rows, the upload's errors."""
+grid of checkboxes (read back from the form), a registration's documents as rows, the upload's errors, and each
+review queue row's documents counted in words."""
 
 from __future__ import annotations
 
@@ -106,3 +107,41 @@ def too_big(size: int) -> FormErrors:
     errors.add("file", f"Tệp quá lớn ({size // 1024} KB); tối đa {mib} MB.",
                f"The file is too large ({size // 1024} KB); at most {mib} MB.")
     return errors
+
+
+@dataclass(frozen=True)
+class QueueDocuments:
+    """A review queue row's documents in words: how many of the required are accepted (`2/3 giấy tờ đã chấp
+    nhận`), what the rest are waiting for, and whether the documents allow an approval."""
+
+    headline: tuple[str, str]
+    details: list[tuple[str, str]]
+    ready: bool
+
+
+TALLY_WORDS: tuple[tuple[str, str, str], ...] = (
+    ("pending", "chờ xem xét", "waiting for review"),
+    ("replace_requested", "cần nộp bản mới", "a new one asked for"),
+    ("missing", "chưa nộp", "not uploaded"),
+)
+
+
+def queue_documents(tallies: Any) -> dict[str, QueueDocuments]:
+    """Each registration's documents in words, by registration id, from the registration service's
+    `GET /fairs/{id}/document-tallies` (empty when it could not be read: the queue shows no column then)."""
+    rows = tallies.get("data", []) if isinstance(tallies, dict) else []
+    found: dict[str, QueueDocuments] = {}
+    for row in rows:
+        if not isinstance(row, dict) or not row.get("registration_id"):
+            continue
+        required, accepted = int(row.get("required") or 0), int(row.get("accepted") or 0)
+        if required == 0:
+            found[str(row["registration_id"])] = QueueDocuments(
+                ("Không yêu cầu giấy tờ", "No documents required"), [], True)
+            continue
+        details = [(f"{row[key]} {vi}", f"{row[key]} {en}") for key, vi, en in TALLY_WORDS if int(row.get(key) or 0)]
+        found[str(row["registration_id"])] = QueueDocuments(
+            (f"{accepted}/{required} giấy tờ đã chấp nhận",
+             f"{accepted} of {required} document{'s' if required > 1 else ''} accepted"),
+            details, accepted >= required)
+    return found

@@ -17,6 +17,8 @@ from services.registration.schemas import (
     DocumentRequirementsIn,
     DocumentRequirementsPublic,
     DocumentsPublic,
+    DocumentTalliesPublic,
+    DocumentTallyPublic,
     DocumentTypePublic,
     DocumentTypesPublic,
     ReasonBody,
@@ -66,6 +68,17 @@ async def put_requirements(fair_id: str, body: DocumentRequirementsIn, db: DbDep
     found = await cases.set_requirements(db=db, principal=principal, fair_id=fair_id,
                                          requirements=body.requirements)
     return DocumentRequirementsPublic(fair_id=fair_id, requirements=found)
+
+
+@router.get("/fairs/{fair_id}/document-tallies", response_model=DocumentTalliesPublic, tags=["fairs"],
+            summary="Each registration of the fair with how many of its required documents are accepted, waiting "
+                    "for review, sent back or missing (the fair's organizers; the review queue's column)")
+async def read_document_tallies(fair_id: str, db: DbDep, principal: Organizer) -> DocumentTalliesPublic:
+    found = await cases.fair_document_tallies(db=db, principal=principal, fair_id=fair_id)
+    rows = [DocumentTallyPublic(registration_id=registration_id, required=t.required, accepted=t.accepted,
+                                pending=t.pending, replace_requested=t.replace_requested, missing=t.missing,
+                                complete=t.complete) for registration_id, t in found]
+    return DocumentTalliesPublic(fair_id=fair_id, data=rows, count=len(rows))
 
 
 @router.get("/registrations/{registration_id}/documents", response_model=DocumentsPublic,

@@ -106,6 +106,31 @@ def outstanding(required: Iterable[str], statuses: Mapping[str, str]) -> list[Ou
             if statuses.get(code) != DocumentStatus.ACCEPTED]
 
 
+@dataclass(frozen=True)
+class Tally:
+    """How far a registration's required documents are: how many it needs, and how many are accepted, waiting for
+    review, sent back or not uploaded (what the review queue shows on each row)."""
+
+    required: int
+    accepted: int
+    pending: int
+    replace_requested: int
+    missing: int
+
+    @property
+    def complete(self) -> bool:
+        """Every required document accepted: the documents do not hold its approval back."""
+        return self.accepted == self.required
+
+
+def tally(required: Iterable[str], statuses: Mapping[str, str]) -> Tally:
+    """Count the required documents by where they stand (`statuses`: the current document's status by type)."""
+    states = [statuses.get(code, "missing") for code in required]
+    return Tally(required=len(states), accepted=states.count(DocumentStatus.ACCEPTED),
+                 pending=states.count(DocumentStatus.PENDING),
+                 replace_requested=states.count(DocumentStatus.REPLACE_REQUESTED), missing=states.count("missing"))
+
+
 STATE_WORDS: dict[str, tuple[str, str]] = {
     "missing": ("chưa nộp", "not uploaded"),
     DocumentStatus.PENDING: ("chờ xem xét", "waiting for review"),

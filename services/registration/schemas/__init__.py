@@ -6,6 +6,8 @@ from services.registration.schemas.documents import (
     DocumentRequirementsIn,
     DocumentRequirementsPublic,
     DocumentsPublic,
+    DocumentTalliesPublic,
+    DocumentTallyPublic,
     DocumentTypePublic,
     DocumentTypesPublic,
     RequiredDocument,
@@ -40,7 +42,8 @@ from services.registration.schemas.registrations import (
 
 __all__ = [
     "AuditEntryPublic", "AuditLogPublic", "BulkApprove", "BulkReject", "DocumentPublic", "DocumentRequirementsIn",
-    "DocumentRequirementsPublic", "DocumentTypePublic", "DocumentTypesPublic", "DocumentsPublic", "EligibilityIn",
+    "DocumentRequirementsPublic", "DocumentTalliesPublic", "DocumentTallyPublic", "DocumentTypePublic",
+    "DocumentTypesPublic", "DocumentsPublic", "EligibilityIn",
     "ExhibitorCreate", "ExhibitorPublic", "ExhibitorUpdate", "ExhibitorsPublic", "FairCreate", "FairPublic",
     "FairUpdate", "FairsPublic", "OptionalReasonBody", "PriorityPolicyIn", "ProductIn", "ReasonBody", "RecognitionIn",
     "RegistrationCreate", "RegistrationPublic", "RegistrationUpdate", "RegistrationsPublic", "RequiredDocument",

@@ -68,6 +68,26 @@ class RequiredDocument(BaseModel):
     state: str = Field(description="missing | pending | replace_requested | accepted")
 
 
+class DocumentTallyPublic(BaseModel):
+    """How far one registration's required documents are."""
+
+    registration_id: str
+    required: int = Field(description="documents the fair requires of this registration")
+    accepted: int
+    pending: int = Field(description="uploaded, waiting for review")
+    replace_requested: int = Field(description="sent back: a new one was asked for")
+    missing: int = Field(description="not uploaded")
+    complete: bool = Field(description="every required document is accepted (the documents allow an approval)")
+
+
+class DocumentTalliesPublic(BaseModel):
+    """Every registration of a fair with the tally of its required documents (the review queue's column)."""
+
+    fair_id: str
+    data: list[DocumentTallyPublic]
+    count: int
+
+
 class DocumentsPublic(BaseModel):
     """A registration's documents, the ones its fair requires of its kind, and those not accepted yet."""
 

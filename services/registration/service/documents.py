@@ -320,6 +320,23 @@ async def document_state(session: AsyncSession, fair_ids: Iterable[str], registr
     return DocumentState(requirements, statuses)
 
 
+async def fair_document_tallies(*, db: Database, principal: Principal, fair_id: str
+                                ) -> list[tuple[str, rules.Tally]]:
+    """Each registration of one of the organizer's fairs with the tally of its required documents (the review
+    queue's column): three queries, whatever the number of registrations."""
+    async with db.sessions() as session:
+        await fair_of_centre(session, fair_id, principal)
+        rows = (await session.exec(select(Registration, Exhibitor.kind)
+                                   .join(Exhibitor, col(Exhibitor.id) == col(Registration.exhibitor_id))
+                                   .where(Registration.fair_id == fair_id)
+                                   .order_by(col(Registration.submitted_at), col(Registration.id)))).all()
+        state = await document_state(session, [fair_id], [registration.id for registration, _ in rows])
+    requirements = state.requirements.get(fair_id, {})
+    return [(registration.id, rules.tally(
+        rules.required_of(requirements, kind, names_recognised_product=claims_recognition(registration)),
+        state.statuses.get(registration.id, {}))) for registration, kind in rows]
+
+
 def document_facts(document: RegistrationDocument) -> dict[str, Any]:
     """A document as the API shows it."""
     return document.model_dump(exclude={"storage_key"})
