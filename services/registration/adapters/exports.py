@@ -14,9 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import phonenumbers
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 from services.registration.domain.fairs import VIETNAM
 from services.registration.domain.registrations import RegistrationStatus
@@ -106,6 +103,11 @@ def to_csv(lines: list[list[object]]) -> bytes:
 
 def to_xlsx(lines: list[list[object]], *, title: str) -> bytes:
     """One sheet, bold frozen header, columns sized to their content."""
+    # Imported here: openpyxl (with numpy) costs a few hundred ms at every start for a rarely used export.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
