@@ -83,3 +83,15 @@ class TestCommonFonts:
         assert cut is not None and common_fonts() is cut
         for style, path in whole_fonts().items():
             assert cut[style].stat().st_size < path.stat().st_size / 5
+
+    def test_documents_drawn_one_after_another_keep_their_own_glyphs(self):
+        """The parsed faces are shared; what a document used and missed is its own."""
+        first = drawn("t", lines("Đồng Văn Ωμέγα"))  # tried with the cut faces first: Ω… missed there
+        second = drawn("t", lines("Mèo Vạc"))
+        assert files_of(second) == {str(path) for path in (common_fonts() or {}).values()}
+        assert missing_glyphs(second) == []
+        assert "Ωμέγα" in text_of(first) and text_of(second).splitlines()[0] == "Mèo Vạc"
+        used = {chr(code) for font in second.fonts.values() if isinstance(font, TTFFont)
+                for glyph, _ in font.subset.items() if glyph is not None
+                for code in (glyph.unicode if isinstance(glyph.unicode, tuple) else (glyph.unicode,)) if code}
+        assert not {"Đ", "ồ", "n", "g"} & used and {"M", "è", "ạ"} <= used
