@@ -151,7 +151,10 @@ async def test_the_fair_asks_for_documents_and_the_organizer_sees_them_on_the_re
         review = await client.post("/login", data={"user": "organizer-tq",
                                                    "next": f"/organizer/registrations/{registration['id']}"})
         file = await client.get(f"/registrations/{registration['id']}/documents/{document['id']}")
+        queue = await client.get(f"/organizer/fairs/{fair['id']}")
     assert review.status_code == 200 and document["filename"] in review.text
+    # The queue says which rows the documents let be approved: Mèo Vạc's 0 of 2, one waiting and one missing.
+    assert "0/2 giấy tờ đã chấp nhận" in queue.text and "1 chờ xem xét · 1 chưa nộp" in queue.text
     assert file.status_code == 200 and file.content.startswith(b"%PDF")
 
 
