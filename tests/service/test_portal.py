@@ -610,3 +610,18 @@ class TestErrorPage:
         assert "<h1>Hội chợ đã đóng" in res.text
         assert "Hội chợ &lt;b&gt;f-9&lt;/b&gt; đã kết thúc" in res.text and "<b>f-9</b>" not in res.text
         assert "Fair &lt;b&gt;f-9&lt;/b&gt; has finished" in english.text and "đã kết thúc" not in english.text
+
+    async def test_a_detail_in_one_language_shows_only_on_that_languages_page(self, portal):
+        """The kernel's role check says why in English only: the Vietnamese page shows the title, not the detail."""
+        app, fake = portal
+        fake.on("GET", "registration", "/fairs/f-9", httpx.Response(403, json={
+            "type": "forbidden", "title": "Không có quyền / Forbidden for this role", "status": 403,
+            "detail": "role exhibitor may not call this; allowed: organizer"},
+            headers={"content-type": "application/problem+json"}))
+        async with running_app(app) as client:
+            res = await client.get("/fairs/f-9")
+            await in_english(client)
+            english = await client.get("/fairs/f-9")
+        assert res.status_code == 403 and "<h1>Không có quyền" in res.text
+        assert "may not call this" not in res.text and "Forbidden" not in res.text.split("<main")[-1]
+        assert "role exhibitor may not call this; allowed: organizer" in english.text

@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.portal.api.session import login_redirect
 from services.portal.api.views import render
 from services.portal.domain.errors import MESSAGES, NotAuthenticated, PortalError, ServiceProblem, ServiceUnavailable
-from services.portal.domain.forms import split_title
+from services.portal.domain.forms import split_detail, split_title
 from shared.logs import current_correlation_id
 from shared.problems import Problem, problem_response
 
@@ -22,7 +22,7 @@ def error_page(request: Request, status: int, *, title: str | None = None,
     vi, en = MESSAGES.get(status, MESSAGES[500 if status >= 500 else 400])
     if title:
         vi, en = split_title(title)
-    detail_vi, detail_en = split_title(detail) if detail and detail != title else ("", "")
+    detail_vi, detail_en = split_detail(detail) if detail and detail != title else ("", "")
     return render(request, "error.html", {"status": status, "title": vi, "title_en": en, "detail": detail_vi,
                                           "detail_en": detail_en, "reference": current_correlation_id()},
                   status_code=status)

@@ -58,6 +58,17 @@ def split_title(text: str) -> tuple[str, str]:
     return vi.strip(), en.strip()
 
 
+def split_detail(text: str) -> tuple[str, str]:
+    """A service's detail as (Vietnamese, English): "Vietnamese / English" split; a one-language detail (the
+    kernel's are English, e.g. a role check's) kept for its own language only, told by its letters (Vietnamese
+    writing has letters outside ASCII), so that no page shows the other language's words."""
+    if " / " in text:
+        return split_title(text)
+    if any(ch.isalpha() and not ch.isascii() for ch in text):
+        return text.strip(), ""
+    return "", text.strip()
+
+
 def bilingual(text: str) -> Text:
     """A service's "Vietnamese / English" text as a message."""
     return Text(*split_title(text))
