@@ -34,6 +34,9 @@ class PortalSettings(BaseSettings):
     notifications_url: str = _url("NOTIFICATIONS", 8006)
     # Seconds a call to a service may take (connect, write, read); a solver run asks for longer itself.
     backend_timeout_s: float = Field(default=5.0, gt=0)
+    # How often a waiting registration's page asks for its state (PORTAL_WATCH_INTERVAL_S; the browser tests
+    # shorten it rather than wait half a minute).
+    watch_interval_s: float = Field(default=30.0, gt=0, le=3600)
 
     def service_urls(self) -> dict[str, str]:
         """Each backend's base URL by service name."""

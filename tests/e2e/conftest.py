@@ -36,7 +36,8 @@ def bearer(**claims: Any) -> dict[str, str]:
 async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:
     # Loopback webhooks: the regional journey's receiver listens on 127.0.0.1 (the SSRF guard refuses it otherwise).
     running = await start_platform(tmp_path_factory.mktemp("e2e"),
-                                   extra_env={"HANGVIET_ENV": "test", "WEBHOOK_ALLOW_LOOPBACK": "true"})
+                                   extra_env={"HANGVIET_ENV": "test", "WEBHOOK_ALLOW_LOOPBACK": "true",
+                                              "PORTAL_WATCH_INTERVAL_S": "2"})
     yield running
     running.stop()
 

@@ -105,13 +105,14 @@ async def test_exhibitor_profile_register_pick_under_hold_confirm_and_invoice_pd
     assert await page.get_by_text("Đã nộp – chờ duyệt").count() >= 1
     await shot(page, "registration-submitted")
 
-    # 4. The organizer asks for changes (by API); the waiting page notices by itself (it checks every 30 s),
+    # 4. The organizer asks for changes (by API); the waiting page notices by itself (it checks every 30 s, every
+    #    2 s on the browser tests' platform: PORTAL_WATCH_INTERVAL_S),
     #    and the exhibitor resubmits through the form, prefilled with what was sent.
     async with httpx.AsyncClient(timeout=30) as api:
         asked = await api.post(f"{platform.url('registration')}/registrations/{registration_id}/request-changes",
                                headers=ORGANIZER, json={"reason": "Vui lòng ghi rõ sản phẩm trưng bày"})
         assert asked.status_code == 200 and asked.json()["status"] == "changes_requested", asked.text
-    await page.get_by_text("Ban tổ chức yêu cầu bổ sung hồ sơ.").wait_for(timeout=45_000)
+    await page.get_by_text("Ban tổ chức yêu cầu bổ sung hồ sơ.").wait_for(timeout=30_000)
     assert await page.get_by_text("Vui lòng ghi rõ sản phẩm trưng bày").count() >= 1
     await shot(page, "changes-requested")
     await page.get_by_role("link", name="Sửa và nộp lại hồ sơ").click()

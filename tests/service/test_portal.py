@@ -399,6 +399,7 @@ class TestRegistrationWatch:
             script = await client.get("/static/js/registration-watch.js")
         assert '<script src="/static/js/registration-watch.js" defer></script>' in page.text
         assert 'data-watch="/registrations/r-1/state" data-status="submitted"' in page.text
+        assert 'data-every-ms="30000"' in page.text  # PORTAL_WATCH_INTERVAL_S, 30 s unless set
         assert "tự cập nhật khi có quyết định" in text_of(page)
         assert state.json() == {"status": "submitted", "waitlist_position": None}
         assert state.headers["cache-control"] == "no-store"

@@ -160,6 +160,7 @@ async def registration_page(request: Request, api: Backend, token: str, registra
         "registration": registration, "fair": fair, "invoices": invoices, "booths": booths,
         "can_cancel": can_cancel, "can_pick": can_pick, "is_exhibitor": is_exhibitor,
         "watch": registration.get("status") in WAITING_STATUSES,
+        "watch_every_ms": int(request.app.state.portal.watch_interval_s * 1000),
         "can_resubmit": is_exhibitor and registration.get("status") == "changes_requested",
         "documents_read": standing is not None, "required_documents": required, "other_documents": other_documents,
         "doc_types": types, "can_upload": is_exhibitor and registration.get("status") in LIVE_STATUSES,

@@ -1,4 +1,4 @@
-// A registration awaiting the organizer: every 30 s ask the portal for its state (a few bytes, not the page)
+// A registration awaiting the organizer: every 30 s (data-every-ms, the portal's setting) ask the portal for its state (a few bytes, not the page)
 // and reload the page once it changed. Stops when the state is no longer a waiting one; skips ticks while
 // the tab is hidden; backs off when the connection fails.
 (function () {
@@ -8,7 +8,7 @@
   var url = box.getAttribute("data-watch");
   var seen = box.getAttribute("data-status") + "/" + (box.getAttribute("data-position") || "");
   var WAITING = ["submitted", "waitlisted"];
-  var EVERY_MS = 30000;
+  var EVERY_MS = parseInt(box.getAttribute("data-every-ms"), 10) || 30000;
   var failures = 0;
 
   function later(ms) { window.setTimeout(tick, ms); }
