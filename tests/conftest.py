@@ -141,7 +141,7 @@ async def running_app(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 # no process and opens no port.
 _PROCESS_MODULES = {"subprocess", "uvicorn", "multiprocessing"}
 _PROCESS_NAMES = {"redis_server", "start_redis", "start_infra", "start_platform", "spawn", "migrate_databases",
-                  "create_subprocess_exec", "create_subprocess_shell", "free_port", "free_socket",
+                  "create_subprocess_exec", "create_subprocess_shell", "free_port", "free_socket", "listening_socket",
                   "ThreadingHTTPServer", "HTTPServer", "WebhookReceiver", "start_server"}
 
 

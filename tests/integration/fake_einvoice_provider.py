@@ -1,6 +1,7 @@
 """A fake licensed e-invoice provider, run as its own process by the tests (never by the platform).
 
-``python -m tests.integration.fake_einvoice_provider --port N --api-key K [--username U --password P]``
+``python -m tests.integration.fake_einvoice_provider --port N --api-key K [--username U --password P]
+[--port-file F]`` (port 0: the process binds a free port itself and writes it to F)
 
 - ``POST /invoices`` takes an HDon XML document with an ``Idempotency-Key`` header and answers the authority's
   code (``{"mccqt": …, "transaction_id": …}``; ``mccqt`` null for an invoice without code, K symbol): 201 the
@@ -23,6 +24,8 @@ import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from lxml import etree
+
+from shared.serve import bind, report_port
 
 
 def create_fake(*, api_key: str = "", username: str = "", password: str = "") -> FastAPI:
@@ -83,12 +86,17 @@ def create_fake(*, api_key: str = "", username: str = "", password: str = "") ->
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--port-file", default="")
     parser.add_argument("--api-key", default="")
     parser.add_argument("--username", default="")
     parser.add_argument("--password", default="")
     args = parser.parse_args()
     app = create_fake(api_key=args.api_key, username=args.username, password=args.password)
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    sock = bind("127.0.0.1", args.port)  # bound here, then reported: no port found free and bound again later
+    port = sock.getsockname()[1]
+    if args.port_file:
+        report_port(port, args.port_file)
+    uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")).run(sockets=[sock])
 
 
 if __name__ == "__main__":

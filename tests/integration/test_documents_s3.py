@@ -1,11 +1,12 @@
-"""The documents' S3 adapter against a real S3-compatible server process (moto's server, started here on a free
-port): put, get, replace, delete by key, a missing key, a store that is down; then the registration service itself
+"""The documents' S3 adapter against a real S3-compatible server process (moto's server, serving a socket bound
+here): put, get, replace, delete by key, a missing key, a store that is down; then the registration service itself
 configured for S3 (REGISTRATION_DOCUMENTS_STORAGE=s3): an upload lands in the bucket, is read back through the
 API, and a replaced file leaves the bucket."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,11 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devstack.embedded import free_port
 from services.registration.adapters.storage import S3Storage, StorageUnavailable, StoredFileMissing, storage_from
 from services.registration.app import create_app
 from services.registration.settings import RegistrationSettings
 from tests.conftest import running_app
+from tests.ports import listening_socket, refused_port
 from tests.service.test_registration_documents import PDF, PNG
 from tests.service.test_registration_support import new_exhibitor, open_fair, organizer, register
 
@@ -32,9 +33,15 @@ CREDENTIALS = {"access_key_id": "testing", "secret_access_key": "testing"}
 @pytest.fixture(scope="module")
 def s3_url() -> Iterator[str]:
     """moto's S3-compatible server as its own process, with an empty bucket."""
-    port = free_port()
+    # The listening socket is made here and inherited: werkzeug (moto's server) serves a descriptor it is given
+    # when told it runs under its reloader (WERKZEUG_RUN_MAIN, WERKZEUG_SERVER_FD), so the port is never let go.
+    listener = listening_socket()
+    port = listener.getsockname()[1]
+    env = {**os.environ, "WERKZEUG_RUN_MAIN": "true", "WERKZEUG_SERVER_FD": str(listener.fileno())}
     process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               env=env, pass_fds=(listener.fileno(),), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    listener.close()  # the child holds its own copy
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process)
@@ -94,11 +101,12 @@ def test_the_adapter_puts_gets_replaces_and_deletes_in_a_real_s3_server(s3_url: 
 
 def test_a_store_that_is_down_is_unavailable_not_missing() -> None:
     async def scenario() -> None:
-        store = S3Storage(bucket=BUCKET, endpoint_url=f"http://127.0.0.1:{free_port()}", **CREDENTIALS)
-        try:
-            await store.get("documents/r1/d1")
-        finally:
-            await store.close()
+        with refused_port() as port:
+            store = S3Storage(bucket=BUCKET, endpoint_url=f"http://127.0.0.1:{port}", **CREDENTIALS)
+            try:
+                await store.get("documents/r1/d1")
+            finally:
+                await store.close()
 
     with pytest.raises(StorageUnavailable):
         asyncio.run(scenario())

@@ -18,7 +18,6 @@ import httpx
 import pytest
 from lxml import etree
 
-from devstack.embedded import free_port
 from services.billing.adapters.einvoice.provider import (
     Document,
     HttpCredentials,
@@ -30,6 +29,7 @@ from services.billing.app import create_app
 from services.billing.settings import BillingSettings
 from tests.conftest import running_app, unique
 from tests.integration.helpers import eventually
+from tests.ports import refused_port
 from tests.service.billing_support import MAY_2026, Clock, admin, emitted, invoice_for, pdf_text, publish_fair
 
 pytestmark = [pytest.mark.integration]
@@ -53,17 +53,28 @@ class FakeProviderProcess:
 
 
 @pytest.fixture(scope="module")
-def fake_provider() -> Iterator[FakeProviderProcess]:
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tests.integration.fake_einvoice_provider", "--port",
-                                str(port), "--api-key", API_KEY, "--username", "hv", "--password", "pw"], cwd=ROOT)
-    fake = FakeProviderProcess(f"http://127.0.0.1:{port}")
+def fake_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeProviderProcess]:
+    port_file = tmp_path_factory.mktemp("fake-provider") / "port"
+    process = subprocess.Popen([sys.executable, "-m", "tests.integration.fake_einvoice_provider", "--port", "0",
+                                "--port-file", str(port_file), "--api-key", API_KEY, "--username", "hv",
+                                "--password", "pw"], cwd=ROOT)
     try:
+        fake = FakeProviderProcess(f"http://127.0.0.1:{_reported_port(port_file, process)}")
         _wait_until_up(fake.url, process)
         yield fake
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _reported_port(port_file: Path, process: subprocess.Popen[bytes], timeout_s: float = 30.0) -> int:
+    """The port the process bound and wrote to `port_file`; fail at once if it exits first."""
+    for _ in range(int(timeout_s / 0.05)):
+        if port_file.exists():
+            return int(port_file.read_text())
+        assert process.poll() is None, f"the fake provider exited with {process.returncode}"
+        time.sleep(0.05)  # a child process's file: nothing to await
+    raise AssertionError("the fake provider did not report its port")
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30.0) -> None:
@@ -134,10 +145,11 @@ class TestHttpAdapter:
         assert fake_provider.report()["calls"] - before == 1
 
     async def test_nobody_answering_is_unavailable(self):
-        provider = HttpProvider(f"http://127.0.0.1:{free_port()}", HttpCredentials(api_key="k"), attempts=2,
-                                backoff_s=0.01)
-        with pytest.raises(ProviderUnavailable, match="no answer from the provider: ConnectError"):
-            await provider.submit(document())
+        with refused_port() as port:
+            provider = HttpProvider(f"http://127.0.0.1:{port}", HttpCredentials(api_key="k"), attempts=2,
+                                    backoff_s=0.01)
+            with pytest.raises(ProviderUnavailable, match="no answer from the provider: ConnectError"):
+                await provider.submit(document())
 
 
 class TestBillingWithTheHttpProvider:

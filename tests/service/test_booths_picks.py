@@ -12,13 +12,13 @@ import pytest
 import uvicorn
 from sqlalchemy.exc import IntegrityError
 
-from devstack.embedded import free_port
 from services.booths.adapters import fastpath
 from services.booths.models import Assignment
 from services.booths.service import holds
 from shared.contracts.registration import ExhibitorInfo, RegistrationSubmitted
 from tests.conftest import running_app, token, unique
 from tests.eventually import eventually
+from tests.ports import listening_socket
 from tests.service.booths_support import (
     CENTRE,
     FakeClock,
@@ -248,11 +248,12 @@ class TestPreferences:
 
 class TestLiveMap:
     async def test_status_changes_reach_a_browser_as_server_sent_events(self, app):
-        port = free_port()
+        sock = listening_socket()
+        port = sock.getsockname()[1]
         async with running_app(app) as client:
             fair_id, (one,) = await picking_fair(app, 1)
             server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="error"))
-            serving = asyncio.create_task(server.serve())
+            serving = asyncio.create_task(server.serve(sockets=[sock]))
             try:
                 await eventually(lambda: _listening(port), timeout=15, what="the server listening")
                 events = await _watch(f"http://127.0.0.1:{port}/fairs/{fair_id}/floorplan/stream",
@@ -271,12 +272,13 @@ class TestLiveMap:
         # Two replicas on one database and one Redis: each organizer's browser is served by another process,
         # and the change is made through the first one only.
         first, second = make_app(settings_for, booths_redis_url), make_app(settings_for, booths_redis_url)
-        ports = free_port(), free_port()
+        socks = listening_socket(), listening_socket()
+        ports = tuple(sock.getsockname()[1] for sock in socks)
         async with running_app(first) as client, running_app(second):
             fair_id, _ = await picking_fair(first, 1)
             servers = [uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
                                                      log_level="error")) for app, port in zip((first, second), ports)]
-            serving = [asyncio.create_task(server.serve()) for server in servers]
+            serving = [asyncio.create_task(server.serve(sockets=[sock])) for server, sock in zip(servers, socks)]
             try:
                 for port in ports:
                     await eventually(lambda port=port: _listening(port), timeout=15, what="the servers listening")

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from devstack.embedded import free_port
 from services.registration.app import create_app
 from tests.conftest import running_app, unique
+from tests.ports import refused_port
 from tests.service.fixtures import fair_body
 from tests.service.redis_server import redis_server
 from tests.service.test_registration_support import exhibitor_headers, new_exhibitor, open_fair, organizer, outbox
@@ -93,9 +93,10 @@ async def test_refuses_a_malformed_key_and_works_without_one(app):
 
 
 async def test_without_redis_a_keyed_request_is_refused_not_run(settings_for):
-    app = create_app(settings_for("registration", redis_url=f"redis://127.0.0.1:{free_port()}/0"))
-    async with running_app(app) as client:
-        res = await client.post("/exhibitors", json={}, headers=keyed(exhibitor_headers(app, "ex-1"), "k"))
-        plain = await client.get("/fairs")
+    with refused_port() as port:
+        app = create_app(settings_for("registration", redis_url=f"redis://127.0.0.1:{port}/0"))
+        async with running_app(app) as client:
+            res = await client.post("/exhibitors", json={}, headers=keyed(exhibitor_headers(app, "ex-1"), "k"))
+            plain = await client.get("/fairs")
     assert res.status_code == 503 and res.json()["type"].endswith("idempotency-unavailable")
     assert plain.status_code == 200
