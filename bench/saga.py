@@ -250,7 +250,8 @@ async def main(opts: Options) -> dict[str, Any]:
                 fair_id, people, report["setup"] = await setup(client, platform, reader, opts)
                 step(f"idle: {opts.idle_s:g} s")
                 await asyncio.sleep(3)  # let the profile creations' work settle
-                report["idle"] = await with_load(procs.idle_cost(stack_pids(platform), opts.idle_s))
+                with reader.paused():  # the bench's own 10 ms polling is not the stack's idle cost
+                    report["idle"] = await with_load(procs.idle_cost(stack_pids(platform), opts.idle_s))
                 step("floor: raw aiokafka through the platform's broker")
                 report["floor"] = await with_load(measure_floor(platform.bootstrap, opts.floor_samples))
                 step(f"rush: {min(opts.rush, len(people))} submits at concurrency {opts.concurrency}")

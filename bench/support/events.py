@@ -9,7 +9,7 @@ import contextlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -104,6 +104,17 @@ class EventReader:
                 for r in records:
                     headers = {k: v.decode("utf-8", "replace") for k, v in (r.headers or ())}
                     self.log.add(r.topic, headers, r.value or b"", seen)
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """No fetches for the block (what arrives meanwhile is read after it): the bench's own reader, polling
+        every 10 ms, must not be counted in the broker's idle cost."""
+        assigned = list(self._consumer.assignment())
+        self._consumer.pause(*assigned)
+        try:
+            yield
+        finally:
+            self._consumer.resume(*assigned)
 
     async def wait_for(self, done: Callable[[], bool], timeout_s: float) -> bool:
         """Wait until `done()` holds or the timeout passes; whether it held."""
