@@ -266,6 +266,38 @@ class TestApproval:
         assert res.status_code == 409 and fields(res) == ["registration_ids.1"] and late["id"] in res.json()["title"]
         assert alone.status_code == 200 and alone.json()["data"][0]["status"] == "approved"
 
+    async def test_a_waitlisted_registration_whose_document_was_sent_back_is_not_promoted(self, app):
+        """A promotion is an approval: when booths free up, the best waitlisted one whose required document the
+        organizer has since sent back keeps waiting, in its place; the next one that is ready is promoted."""
+        async with running_app(app) as client:
+            fair = await open_fair(client, organizer(app), capacity_booths=2, max_booths_per_exhibitor=2)
+            await client.put(f"/fairs/{fair['id']}/document-requirements",
+                             json={"requirements": {"cooperative": ["business_registration"]}},
+                             headers=organizer(app))
+            regs, docs, people = [], [], []
+            for _ in range(3):  # the holder, then two for the waitlist, in the order they registered
+                headers, _ = await new_exhibitor(client, app)
+                reg = await register(client, fair["id"], headers, booths=2)
+                doc = (await upload(client, reg["id"], headers, PDF)).json()
+                await client.post(f"/registrations/{reg['id']}/documents/{doc['id']}/accept",
+                                  headers=organizer(app))
+                decided = await client.post(f"/registrations/{reg['id']}/approve", headers=organizer(app))
+                regs.append(decided.json())
+                docs.append(doc)
+                people.append(headers)
+            holder, first, second = regs
+            sent_back = await client.post(f"/registrations/{first['id']}/documents/{docs[1]['id']}/request-new",
+                                          json={"reason": "Hết hạn"}, headers=organizer(app))
+            cancelled = await client.post(f"/registrations/{holder['id']}/cancel", json={"reason": "Ốm"},
+                                          headers=people[0])
+            after = {r["id"]: (await client.get(f"/registrations/{r['id']}", headers=organizer(app))).json()
+                     for r in (first, second)}
+        assert [r["status"] for r in regs] == ["approved", "waitlisted", "waitlisted"]
+        assert first["waitlist_position"] == 1 and second["waitlist_position"] == 2
+        assert sent_back.status_code == 200 and cancelled.json()["status"] == "cancelled"
+        assert after[first["id"]]["status"] == "waitlisted" and after[first["id"]]["waitlist_position"] == 1
+        assert after[second["id"]]["status"] == "approved"
+
     async def test_a_fair_requiring_nothing_approves_as_before_and_other_kinds_are_not_asked(self, app):
         async with running_app(app) as client:
             fair = await fair_with_requirements(client, app, {"household": ["business_registration"]})

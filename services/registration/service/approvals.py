@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.registration.domain import capacity
 from services.registration.domain import fairs as fair_rules
 from services.registration.domain import registrations as registration_rules
+from services.registration.domain.capacity import Candidate
 from services.registration.domain.fairs import FairStatus
 from services.registration.domain.registrations import RegistrationStatus
 from services.registration.models import Exhibitor, Fair, Registration
@@ -208,7 +209,8 @@ async def promote_waitlisted(uow: UnitOfWork, fair: Fair, actor: Actor, *, cause
     granted = await approved_booths(session, fair.id)
     free = capacity.free_booths(fair.capacity_booths, granted)
     queue = await waitlist_candidates(session, fair.id) if free else []
-    chosen = capacity.select_promotions(queue, capacity=fair.capacity_booths, approved_booths=granted)
+    ready = await _documents_complete(session, fair, queue)
+    chosen = capacity.select_promotions(ready, capacity=fair.capacity_booths, approved_booths=granted)
     if not chosen:
         return []
     # Only the promoted ones are loaded whole (the waitlist may be thousands long), with their exhibitors.
@@ -239,6 +241,28 @@ async def promote_waitlisted(uow: UnitOfWork, fair: Fair, actor: Actor, *, cause
     if promoted:
         log.info("registration.waitlist_promoted", fair_id=fair.id, promoted=[r.id for r in promoted], cause=cause)
     return promoted
+
+
+async def _documents_complete(session: AsyncSession, fair: Fair, queue: list[Candidate]) -> list[Candidate]:
+    """The waitlisted registrations a promotion may approve: a promotion is an approval, so those whose documents
+    the fair requires are all accepted (one sent back or required since it was waitlisted keeps it waiting, in its
+    place, while the next one that is ready moves up)."""
+    if not queue:
+        return queue
+    ids = {c.registration_id for c in queue}
+    state = await document_state(session, {fair.id}, ids)
+    if not state.requirements.get(fair.id):
+        return queue
+    rows = (await session.exec(select(Registration, Exhibitor).join(Exhibitor)
+                               .where(col(Registration.id).in_(ids)))).all()
+    complete: set[str] = set()
+    for registration, exhibitor in rows:
+        try:
+            state.check(registration, exhibitor)
+        except Rejected:
+            continue
+        complete.add(registration.id)
+    return [c for c in queue if c.registration_id in complete]
 
 
 async def cancel(uow: UnitOfWork, fair: Fair, registration: Registration, *, reason: str, actor: Actor,
