@@ -24,7 +24,7 @@ from services.portal.domain.display import (
     vnd,
 )
 from services.portal.domain.event_words import event_word
-from services.portal.domain.forms import FormErrors
+from services.portal.domain.forms import FormErrors, split_title
 
 HERE = Path(__file__).parent.parent  # the portal's folder: templates/ and static/
 # Pages use only their own stylesheet and images; the SVG floor plan comes through the portal too.
@@ -53,8 +53,8 @@ def translate(context: Any, vi: str, en: str) -> str:
 @pass_context
 def in_reader_language(context: Any, text: Any) -> str:
     """`{{ reason | bilingual }}`: a service's "Vietnamese / English" text in the page's language."""
-    vi, _, en = str(text or "").partition(" / ")
-    return en.strip() if context.get("lang") == "en" and en.strip() else vi.strip()
+    vi, en = split_title(str(text or ""))
+    return en if context.get("lang") == "en" and en else vi
 
 
 @pass_context
