@@ -1,10 +1,18 @@
 """Restart safety of the embedded broker: `make run` stopped in the middle of 300 sagas and started again on
-the same var dir (a fresh, empty in-memory broker) ends with every invoice issued once, numbers gapless."""
+the same var dir (a fresh, empty in-memory broker) ends with every invoice issued once, numbers gapless.
+
+What is in flight at the stop is made certain, not left to timing (the saga became fast enough to finish 150
+before a stop): billing is frozen (SIGSTOP) before the last chunk is approved, the stop waits until booths has
+published that chunk's `booths.assigned`, and billing dies with the others (SIGKILL, as a crash would). Those
+events were acknowledged by the broker, so booths' outbox holds them as sent, and only the replay brings them
+back."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import sqlite3
 import time
 import uuid
@@ -87,6 +95,14 @@ def invoices_on_disk(var_dir: Path) -> int:
     return count
 
 
+def assignments_sent(var_dir: Path) -> int:
+    """`booths.assigned` events booths' outbox holds as published (acknowledged by the broker)."""
+    with sqlite3.connect(var_dir / "booths.db") as conn:
+        count: int = conn.execute("SELECT count(*) FROM outbox WHERE event_type LIKE '%booths.assigned%'"
+                                  " AND sent_at IS NOT NULL").fetchone()[0]
+    return count
+
+
 def replayed_rows(var_dir: Path, service: str) -> list[int]:
     """The `outbox.replayed` figures a service logged at each start."""
     lines = (var_dir / "logs" / f"{service}.log").read_text().splitlines()
@@ -104,11 +120,21 @@ async def test_a_platform_stopped_mid_run_and_started_again_issues_every_invoice
             fair_id = await open_fair(client, platform)
             ids = await pool(range(1, SAGAS + 1), lambda n: submit(client, platform, fair_id, n))
             laps["300 submitted"] = time.monotonic() - started
-            await approve(client, platform, fair_id, ids[:BEFORE_STOP])
+            await approve(client, platform, fair_id, ids[:BEFORE_STOP - CHUNK])
+            await eventually(lambda: invoices_on_disk(var_dir) > 0, timeout=120, interval=0.1,
+                             what="billing's first invoice")  # mid-run: billing is issuing
+            os.kill(platform.supervisor.process("billing").pid, signal.SIGSTOP)  # billing stops consuming
+            await approve(client, platform, fair_id, ids[BEFORE_STOP - CHUNK:BEFORE_STOP])
+
+            async def all_assigned() -> bool:
+                return assignments_sent(var_dir) >= BEFORE_STOP
+
+            await eventually(all_assigned, timeout=120, interval=0.2, what=f"{BEFORE_STOP} booths.assigned sent")
+        platform.supervisor.kill("billing")  # SIGKILL ends a stopped process too: it dies where it stood
     finally:
         platform.stop()  # the services (SIGTERM), then the broker and Redis: the topics are gone
     at_stop = invoices_on_disk(var_dir)
-    assert at_stop < BEFORE_STOP, "the stop came after every saga had finished: nothing was in flight"
+    assert at_stop <= BEFORE_STOP - CHUNK, "billing invoiced what was approved while it was frozen"
 
     laps["stopped"] = time.monotonic() - started
     platform = await start_platform(var_dir, services=SERVICES, extra_env=ENV)
