@@ -53,6 +53,9 @@ from shared.tasks import raise_if_cancelling
 log = structlog.get_logger()
 
 Handler = Callable[[AsyncSession, Any, EventMeta], Awaitable[None]]
+# Reads in a few queries, before a batch is applied, the rows its handlers will look up by key; what it returns is
+# held until the batch ends (the session's identity map is weak: rows nobody holds would be read again).
+Prefetch = Callable[[AsyncSession, Sequence[Any]], Awaitable[object]]
 
 KERNEL_TABLES: tuple[type[Any], ...] = (OutboxMessage, OutboxLease, inbox.InboxMessage, parking.ParkedEvent)
 """The delivery tables every service database holds beside its own."""
@@ -157,6 +160,7 @@ class EventConsumer:
     park_ttl: timedelta = timedelta(minutes=10)
     sweep_interval_s: float = 5.0
     stats: ConsumerStats = field(default_factory=ConsumerStats)
+    prefetch: Prefetch | None = None
 
     def __post_init__(self) -> None:
         # Batch latency, one observation per batch (metrics point it at their histogram; nothing by default).
@@ -294,6 +298,8 @@ class EventConsumer:
             ids = [item.meta.event_id for item in items]
             done = set((await session.exec(select(inbox.InboxMessage.event_id).where(
                 inbox.InboxMessage.consumer == self.name, col(inbox.InboxMessage.event_id).in_(ids)))).all())
+            fresh = [item.event for item in items if item.meta.event_id not in done]
+            held = await self.prefetch(session, fresh) if self.prefetch is not None and fresh else None
             for index, item in enumerate(items):
                 if parking.blocks(waiting, item.queue):
                     self._stage_park(session, item, reason="queued behind an earlier parked event of "
@@ -314,6 +320,7 @@ class EventConsumer:
                              event_type=item.meta.event_type)
                 done.add(item.meta.event_id)
                 applied.append(item)
+            del held  # the prefetched rows were needed until the last handler ran
         self.stats.applied += len(applied)
         self.stats.parked += len(queued)
         self._has_parked = self._has_parked or bool(queued)

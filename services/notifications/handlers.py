@@ -28,4 +28,5 @@ def make_consumer(*, db: Database, broker: KafkaBroker, settings: Settings, wake
 
     handlers: dict[type[Event], Handler] = dict.fromkeys(reactions.REACTIONS, on_event)
     return EventConsumer(name=CONSUMER, topics=TOPICS, handlers=handlers, db=db, broker=broker,
-                         max_attempts=settings.consumer_max_attempts, backoff_s=settings.consumer_retry_backoff_s)
+                         max_attempts=settings.consumer_max_attempts, backoff_s=settings.consumer_retry_backoff_s,
+                         prefetch=reactions.prefetch)

@@ -4,7 +4,7 @@ exhibitor the notice an event brings them — a row of the mail outbox, in the c
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import structlog
@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.notifications.domain.notices import Language, NoticeKind
 from services.notifications.domain.sending import MailStatus
 from services.notifications.models import FairCopy, InvoiceCopy, Mail, Recipient, RegistrationCopy
+from shared import prefetch as rows
 from shared.contracts import billing, booths, registration
 from shared.contracts.base import Event
 from shared.envelope import EventMeta
@@ -34,7 +35,10 @@ async def take_event(uow: UnitOfWork, *, event: Event, meta: EventMeta, wake: Ca
 
 async def keep_fair(uow: UnitOfWork, event: registration.FairInfo, meta: EventMeta, wake: Callable[[], None]) -> None:
     """Keep the fair's name, venue, dates and allocation mode."""
-    fair = await uow.session.get(FairCopy, event.fair_id) or FairCopy(fair_id=event.fair_id, name=event.name)
+    fair = await rows.get(uow.session, FairCopy, event.fair_id)
+    if fair is None:
+        fair = FairCopy(fair_id=event.fair_id, name=event.name)
+        rows.remember(uow.session, fair)
     fair.name, fair.venue, fair.allocation_mode = event.name, event.venue, event.allocation_mode
     fair.starts_on, fair.ends_on = event.starts_on.isoformat(), event.ends_on.isoformat()
     uow.session.add(fair)
@@ -61,7 +65,7 @@ async def registration_approved(uow: UnitOfWork, event: registration.Registratio
     copy.promoted = event.promoted or copy.waitlisted
     uow.session.add(copy)
     await _default_address(uow.session, event.exhibitor)
-    fair = await uow.session.get(FairCopy, event.fair_id)
+    fair = await rows.get(uow.session, FairCopy, event.fair_id)
     if fair is not None and fair.allocation_mode == "exhibitor_picks":
         await owe(uow, meta, wake, exhibitor_id=event.exhibitor_id, fair_id=event.fair_id,
                   kind=NoticeKind.PROMOTED if copy.promoted else NoticeKind.APPROVED,
@@ -104,7 +108,7 @@ async def booths_assigned(uow: UnitOfWork, event: booths.BoothsAssigned, meta: E
     """Tell the exhibitor they were approved (or promoted), with their booths; a move or swap tells nothing."""
     if event.operation in _REASSIGNMENTS:
         return
-    copy = await uow.session.get(RegistrationCopy, event.registration_id)
+    copy = await rows.get(uow.session, RegistrationCopy, event.registration_id)
     await owe(uow, meta, wake, exhibitor_id=event.exhibitor_id, fair_id=event.fair_id,
               kind=NoticeKind.PROMOTED if copy is not None and copy.promoted else NoticeKind.APPROVED,
               registration_id=event.registration_id, booth_codes=sorted(event.booth_codes), picks=False)
@@ -114,9 +118,11 @@ async def invoice_issued(uow: UnitOfWork, event: billing.InvoiceIssued, meta: Ev
                          wake: Callable[[], None]) -> None:
     """Keep the invoice; tell the exhibitor it was issued (the sender attaches its PDF)."""
     number = f"{event.symbol}-{event.number}"
-    uow.session.add(await uow.session.get(InvoiceCopy, event.invoice_id) or InvoiceCopy(
-        invoice_id=event.invoice_id, registration_id=event.registration_id, exhibitor_id=event.exhibitor_id,
-        number=number, payable_vnd=event.payable_vnd))
+    if await rows.get(uow.session, InvoiceCopy, event.invoice_id) is None:
+        invoice = InvoiceCopy(invoice_id=event.invoice_id, registration_id=event.registration_id,
+                              exhibitor_id=event.exhibitor_id, number=number, payable_vnd=event.payable_vnd)
+        uow.session.add(invoice)
+        rows.remember(uow.session, invoice)
     await owe(uow, meta, wake, exhibitor_id=event.exhibitor_id, kind=NoticeKind.INVOICE_ISSUED,
               fair_id=event.fair_id, registration_id=event.registration_id, invoice_id=event.invoice_id,
               number=number, issued_on=event.issued_on.isoformat(), due_on=event.due_on.isoformat(),
@@ -144,7 +150,7 @@ async def invoice_paid(uow: UnitOfWork, event: billing.InvoicePaid, meta: EventM
 async def invoice_overdue(uow: UnitOfWork, event: billing.InvoiceOverdue, meta: EventMeta,
                           wake: Callable[[], None]) -> None:
     """Remind the exhibitor the invoice is overdue."""
-    invoice = await uow.session.get(InvoiceCopy, event.invoice_id)
+    invoice = await rows.get(uow.session, InvoiceCopy, event.invoice_id)
     await owe(uow, meta, wake, exhibitor_id=event.exhibitor_id, kind=NoticeKind.OVERDUE, fair_id=event.fair_id,
               registration_id=event.registration_id, invoice_id=event.invoice_id,
               number=invoice.number if invoice else "", due_on=event.due_on.isoformat(),
@@ -156,12 +162,12 @@ async def owe(uow: UnitOfWork, meta: EventMeta, wake: Callable[[], None], *, exh
     """Owe one mail, unless the exhibitor muted that notice: to their address in their language, or recorded
     as `no_address` when there is none. A second time for the same event owes nothing."""
     session = uow.session
-    recipient = await session.get(Recipient, exhibitor_id)
+    recipient = await rows.get(session, Recipient, exhibitor_id)
     if recipient is not None and kind.value in recipient.muted:
         log.info("notice.muted", exhibitor_id=exhibitor_id, kind=kind.value, event_id=meta.event_id)
         return
-    fair = await session.get(FairCopy, fair_id)
-    copy = await session.get(RegistrationCopy, registration_id)
+    fair = await rows.get(session, FairCopy, fair_id)
+    copy = await rows.get(session, RegistrationCopy, registration_id)
     address = recipient.email if recipient is not None else None
     status = MailStatus.PENDING if address else MailStatus.NO_ADDRESS
     mail = Mail(event_id=meta.event_id, exhibitor_id=exhibitor_id, kind=kind.value, status=status.value,
@@ -170,7 +176,6 @@ async def owe(uow: UnitOfWork, meta: EventMeta, wake: Callable[[], None], *, exh
                        "fair_name": fair.name if fair else "", "fair_venue": fair.venue if fair else "",
                        "fair_starts_on": fair.starts_on if fair else "", "fair_ends_on": fair.ends_on if fair else "",
                        "exhibitor_name": copy.exhibitor_name if copy else "", "event_time": meta.time})
-    await session.flush()  # the copies above first: the insert goes straight to the database
     if not await insert_ignore(session, Mail, mail.model_dump(exclude={"id"}),
                                index_elements=("event_id", "exhibitor_id", "kind")):
         return
@@ -181,26 +186,41 @@ async def owe(uow: UnitOfWork, meta: EventMeta, wake: Callable[[], None], *, exh
 
 async def _default_address(session: AsyncSession, exhibitor: registration.ExhibitorInfo) -> None:
     """An exhibitor who never set a recipient gets their profile's e-mail (carried by the event), in Vietnamese."""
-    if exhibitor.email and await session.get(Recipient, exhibitor.exhibitor_id) is None:
-        session.add(Recipient(exhibitor_id=exhibitor.exhibitor_id, email=exhibitor.email))
-        await session.flush()
+    if exhibitor.email and await rows.get(session, Recipient, exhibitor.exhibitor_id) is None:
+        recipient = Recipient(exhibitor_id=exhibitor.exhibitor_id, email=exhibitor.email)
+        session.add(recipient)
+        rows.remember(session, recipient)
 
 
 async def _registration(session: AsyncSession, registration_id: str, fair_id: str,
                         exhibitor_id: str) -> RegistrationCopy:
-    return await session.get(RegistrationCopy, registration_id) or RegistrationCopy(
-        registration_id=registration_id, fair_id=fair_id, exhibitor_id=exhibitor_id)
+    copy = await rows.get(session, RegistrationCopy, registration_id)
+    if copy is None:
+        copy = RegistrationCopy(registration_id=registration_id, fair_id=fair_id, exhibitor_id=exhibitor_id)
+        rows.remember(session, copy)
+    return copy
 
 
 async def _invoice_owner(session: AsyncSession, event: billing.InvoiceEvent) -> tuple[str, str]:
     """Whose the invoice is, and its number: from the invoice, else its registration; else wait for them."""
-    invoice = await session.get(InvoiceCopy, event.invoice_id)
+    invoice = await rows.get(session, InvoiceCopy, event.invoice_id)
     if invoice is not None:
         return invoice.exhibitor_id, invoice.number
-    copy = await session.get(RegistrationCopy, event.registration_id)
+    copy = await rows.get(session, RegistrationCopy, event.registration_id)
     if copy is not None:
         return copy.exhibitor_id, ""
     raise NotYet(f"invoice {event.invoice_id} not known yet", waits_for=event.invoice_id)
+
+
+async def prefetch(session: AsyncSession, events: Sequence[Event]) -> list[object]:
+    """What a batch's reactions read by key, in four queries: its fairs, registrations, invoices, recipients."""
+    def keys(name: str) -> set[str]:
+        return {str(value) for event in events if (value := getattr(event, name, None))}
+
+    return [*await rows.load(session, FairCopy, keys("fair_id")),
+            *await rows.load(session, RegistrationCopy, keys("registration_id")),
+            *await rows.load(session, InvoiceCopy, keys("invoice_id")),
+            *await rows.load(session, Recipient, keys("exhibitor_id"))]
 
 
 REACTIONS: dict[type[Event], Reaction] = {
