@@ -31,7 +31,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psutil
 
 from bench.support import http, procs
@@ -76,12 +75,8 @@ async def run(opts: argparse.Namespace) -> dict[str, Any]:
     extra = {"REGISTRATION_DATABASE_URL": opts.database_url} if opts.database_url else {}
     with tempfile.TemporaryDirectory() as tmp:
         platform = await start_platform(Path(tmp), services=("registration",), extra_env=extra)
-        # Idle connections expire before uvicorn's 5 s keep-alive does: a POST on a connection the server has just
-        # closed is a ReadError here, not the service's failure (httpx's default expiry is the same 5 s).
-        limits = httpx.Limits(max_connections=opts.concurrency + 10, max_keepalive_connections=opts.concurrency + 10,
-                              keepalive_expiry=2)
         try:
-            async with httpx.AsyncClient(timeout=60, limits=limits, trust_env=False) as client:
+            async with http.client(opts.concurrency) as client:
                 report.update(await phases(client, platform, opts))
         finally:
             platform.stop()
@@ -89,7 +84,7 @@ async def run(opts: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
-async def phases(client: httpx.AsyncClient, platform: Platform, opts: argparse.Namespace) -> dict[str, Any]:
+async def phases(client: http.Client, platform: Platform, opts: argparse.Namespace) -> dict[str, Any]:
     url, org, c = platform.url("registration"), http.organizer(), opts.concurrency
     fair = await client.post(f"{url}/fairs", json=http.fair_body(opts.exhibitors), headers=org)
     fair.raise_for_status()

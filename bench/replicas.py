@@ -57,7 +57,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import httpx
 
 from bench.saga import Approve, all_issued, approver, burst, step
 from bench.support import http, kafka, procs
@@ -186,7 +185,7 @@ def replica_names(platform: Platform) -> dict[str, list[str]]:
     return {s: [n for n in (s, f"{s}-2") if n in platform.ports] for s in REPLICATED}
 
 
-async def delivery(client: httpx.AsyncClient, platform: Platform) -> dict[str, dict[str, int]]:
+async def delivery(client: http.Client, platform: Platform) -> dict[str, dict[str, int]]:
     """What each replica's consumers did since it started (from /admin/delivery: applied, parked, duplicates,
     dead-lettered, ...), summed over its consumers."""
     admin = http.bearer(role=Role.ADMIN, subject="bench")
@@ -203,7 +202,7 @@ async def delivery(client: httpx.AsyncClient, platform: Platform) -> dict[str, d
     return out
 
 
-async def balanced_fairs(client: httpx.AsyncClient, platform: Platform, reader: EventReader, per_partition: int,
+async def balanced_fairs(client: http.Client, platform: Platform, reader: EventReader, per_partition: int,
                          capacity: int) -> tuple[list[str], int]:
     """Fairs created until `per_partition` of them lie on each partition; only those are published (the others
     stay drafts). Their floor plans are waited for. Also how many fairs were created."""
@@ -225,7 +224,7 @@ async def balanced_fairs(client: httpx.AsyncClient, platform: Platform, reader: 
     return kept, created
 
 
-async def registrations(client: httpx.AsyncClient, platform: Platform, fairs: Sequence[str], count: int,
+async def registrations(client: http.Client, platform: Platform, fairs: Sequence[str], count: int,
                         concurrency: int) -> tuple[list[list[str]], dict[str, Any]]:
     """`count` exhibitors, each with a profile and one registration, spread round robin over the fairs;
     the registration ids per fair, and how the calls went."""
@@ -313,7 +312,7 @@ async def configuration(replicas: int, opts: Options, var_dir: Path) -> dict[str
     return run
 
 
-async def live_burst(client: httpx.AsyncClient, platform: Platform, reader: EventReader, batch: list[str],
+async def live_burst(client: http.Client, platform: Platform, reader: EventReader, batch: list[str],
                      approve: Approve, opts: Options) -> dict[str, Any]:
     """The approvals at `opts.concurrency` with everything running; a bounded wait for their invoices."""
     before = await delivery(client, platform)
@@ -333,7 +332,7 @@ async def live_burst(client: httpx.AsyncClient, platform: Platform, reader: Even
     return figures
 
 
-async def backlog(client: httpx.AsyncClient, platform: Platform, reader: EventReader, batch: list[str],
+async def backlog(client: http.Client, platform: Platform, reader: EventReader, batch: list[str],
                   approve: Approve, opts: Options) -> dict[str, Any]:
     """Booths and billing (every replica) stopped; the approvals sent and published; booths and billing started
     again: how fast they work off the queue, whatever pace the approve endpoint can keep."""

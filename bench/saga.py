@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import uvloop
 
 from bench.support import http, kafka, procs
 from bench.support.events import EventReader
@@ -79,7 +79,7 @@ class Exhibitor:
     headers: dict[str, str]
 
 
-async def setup(client: httpx.AsyncClient, platform: Platform, reader: EventReader, opts: Options
+async def setup(client: http.Client, platform: Platform, reader: EventReader, opts: Options
                 ) -> tuple[str, list[Exhibitor], dict[str, Any]]:
     """The fair (published, its floor plan built) and the exhibitors' profiles."""
     url, org = platform.url("registration"), http.organizer()
@@ -115,7 +115,7 @@ async def measure_floor(bootstrap: str, samples: int) -> dict[str, Any]:
             "two_hop": summarize(await kafka.hop_latencies(bootstrap, 2, samples))}
 
 
-async def rush(client: httpx.AsyncClient, platform: Platform, fair_id: str, people: Sequence[Exhibitor],
+async def rush(client: http.Client, platform: Platform, fair_id: str, people: Sequence[Exhibitor],
                opts: Options) -> tuple[dict[str, Any], list[str]]:
     """/health at the rush's concurrency (the floor), then the rush with a read and /health polled."""
     url = platform.url("registration")
@@ -146,7 +146,7 @@ async def rush(client: httpx.AsyncClient, platform: Platform, fair_id: str, peop
             "load_average": {"start": load_start, "end": procs.load_average()}}, ids
 
 
-async def submit_rest(client: httpx.AsyncClient, platform: Platform, fair_id: str, people: Sequence[Exhibitor],
+async def submit_rest(client: http.Client, platform: Platform, fair_id: str, people: Sequence[Exhibitor],
                       concurrency: int) -> list[str]:
     """Registrations beyond the rush's, for the approvals (not timed)."""
     url = platform.url("registration")
@@ -155,7 +155,7 @@ async def submit_rest(client: httpx.AsyncClient, platform: Platform, fair_id: st
     return [c.body["id"] for c in calls if c.status == "201"]
 
 
-def approver(client: httpx.AsyncClient, platform: Platform) -> Approve:
+def approver(client: http.Client, platform: Platform) -> Approve:
     url, org = platform.url("registration"), http.organizer()
 
     async def approve(registration_id: str) -> Approval:
@@ -191,7 +191,7 @@ async def burst(ids: Sequence[str], concurrency: int, approve: Approve
     return sorted(results, key=lambda a: a.sent)
 
 
-async def phases(client: httpx.AsyncClient, platform: Platform, reader: EventReader, ids: list[str],
+async def phases(client: http.Client, platform: Platform, reader: EventReader, ids: list[str],
                  opts: Options) -> list[dict[str, Any]]:
     """Each phase on fresh registrations; after its sends, a bounded wait for its invoices."""
     approve, done, out = approver(client, platform), list[Approval](), list[dict[str, Any]]()
@@ -301,7 +301,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
 if __name__ == "__main__":
     options = parse_options()
     configure_logging("bench-saga", level=logging.WARNING)
-    outcome = asyncio.run(main(options))
+    outcome = uvloop.run(main(options))  # the load generator on the services' loop: it shares their 2 cores
     judged_rows = rows(outcome)
     outcome["targets"] = [row.as_json() for row in judged_rows]
     outcome["targets_summary"] = targets_summary(judged_rows)

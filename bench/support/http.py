@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json as jsonlib
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
-import httpx
+import aiohttp
 
 from bench.support.stats import summarize
 from shared.auth import Role, issue_token
@@ -86,12 +87,71 @@ class Call:
         return (self.ended - self.started) * 1000
 
 
-async def timed(request: Awaitable[httpx.Response]) -> Call:
+class HTTPStatusError(Exception):
+    """A response whose status says the call failed (`raise_for_status`)."""
+
+
+@dataclass
+class Response:
+    """What a call answered: its status and its body, read whole."""
+
+    status_code: int
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        return jsonlib.loads(self.content)
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise HTTPStatusError(f"{self.status_code}: {self.text[:500]}")
+
+
+class Client:
+    """The load generator's HTTP client: aiohttp, because the generator must cost the machine little. httpx's
+    pool scans every connection (a socket call each) for every request: at concurrency 50 the bench used most
+    of a core of the 2 it shares with the stack, and the /health floor measured the client more than the
+    service. Idle connections expire after 2 s, before uvicorn's 5 s keep-alive closes them under a request."""
+
+    def __init__(self, concurrency: int) -> None:
+        self._concurrency = concurrency
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Client:
+        connector = aiohttp.TCPConnector(limit=self._concurrency + 10, keepalive_timeout=2.0)
+        self._session = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60),
+                                              trust_env=False)  # no proxy between us and local children
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def _call(self, method: str, url: str, *, json: Any = None, headers: dict[str, str] | None = None,
+                    params: dict[str, Any] | None = None) -> Response:
+        assert self._session is not None, "use the client as `async with`"
+        body = None if json is None else jsonlib.dumps(json).encode()
+        sent = {**(headers or {}), **({"Content-Type": "application/json"} if body is not None else {})}
+        async with self._session.request(method, url, data=body, headers=sent, params=params) as res:
+            return Response(res.status, await res.read())
+
+    async def get(self, url: str, *, headers: dict[str, str] | None = None,
+                  params: dict[str, Any] | None = None) -> Response:
+        return await self._call("GET", url, headers=headers, params=params)
+
+    async def post(self, url: str, *, json: Any = None, headers: dict[str, str] | None = None) -> Response:
+        return await self._call("POST", url, json=json, headers=headers)
+
+
+async def timed(request: Awaitable[Response]) -> Call:
     """Await a request and time it; a transport error is a call with the exception's name as status."""
     started = time.time()
     try:
         response = await request
-    except httpx.HTTPError as exc:
+    except (aiohttp.ClientError, TimeoutError) as exc:
         return Call(started, time.time(), type(exc).__name__)
     ended = time.time()
     try:
@@ -129,11 +189,6 @@ def calls_summary(calls: Sequence[Call], ok: str) -> dict[str, Any]:
             "latency": summarize([c.ms for c in calls])}
 
 
-def client(concurrency: int) -> httpx.AsyncClient:
-    """A client with room for `concurrency` connections; no proxy between us and local children. An idle
-    connection is dropped after 2 s: uvicorn closes its side after 5 s (`timeout_keep_alive`), httpx's own
-    default is the same 5 s, and a call sent on a connection the server was closing at that moment failed with
-    RemoteProtocolError or ReadError (1–2 approvals in some runs, counted as sagas lost)."""
-    limits = httpx.Limits(max_connections=concurrency + 10, max_keepalive_connections=concurrency + 10,
-                          keepalive_expiry=2.0)
-    return httpx.AsyncClient(timeout=60, limits=limits, trust_env=False)
+def client(concurrency: int) -> Client:
+    """A client with room for `concurrency` connections (see `Client`)."""
+    return Client(concurrency)
