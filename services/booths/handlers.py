@@ -70,4 +70,4 @@ def make_consumer(runtime: ServiceRuntime, ctx: Context) -> EventConsumer:
     settings = runtime.settings
     return EventConsumer(name=CONSUMER_NAME, topics=(reg.TOPIC, bill.TOPIC), handlers=make_handlers(ctx),
                          db=runtime.db, broker=runtime.broker, max_attempts=settings.consumer_max_attempts,
-                         backoff_s=settings.consumer_retry_backoff_s)
+                         backoff_s=settings.consumer_retry_backoff_s, prefetch=reactions.prefetch)

@@ -4,45 +4,16 @@ one event of the batch is found, not created again, by a later one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from types import SimpleNamespace
-
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 from services.notifications.models import Mail, Recipient, RegistrationCopy
-from shared.contracts.base import Event
-from shared.envelope import event_headers
 from shared.messaging import consumers_of
 from tests.conftest import running_app, unique
+from tests.service.batches import records, selects_of
 from tests.service.test_notifications import assigned, closed_port, fair, issued, make_app, party, submitted
 
 pytestmark = pytest.mark.integration  # as tests/service/test_notifications.py: the app's sender opens SMTP
-
-
-def record(event: Event, offset: int) -> SimpleNamespace:
-    headers = event_headers(event, source="/tests", correlation_id=f"c-{offset}")
-    return SimpleNamespace(topic=event.topic, key=event.key().encode(), partition=0, offset=offset,
-                           timestamp=offset, value=event.model_dump_json().encode(),
-                           headers=[(k, v.encode()) for k, v in headers.items()])
-
-
-@contextmanager
-def selects_of(engine, table: str) -> Iterator[list[str]]:
-    """The SELECTs the engine runs on `table` inside the block."""
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
-            seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", before)
 
 
 async def test_a_batch_reads_each_table_once_and_finds_the_rows_its_own_events_created(settings_for, tmp_path):
@@ -59,7 +30,7 @@ async def test_a_batch_reads_each_table_once_and_finds_the_rows_its_own_events_c
         [consumer] = consumers_of(app.state.runtime.broker)
         engine = app.state.runtime.db.engine
         with selects_of(engine, "registration_copies") as copies, selects_of(engine, "recipients") as recipients:
-            await consumer.handle_batch([record(e, offset) for offset, e in enumerate(batch)])
+            await consumer.handle_batch(records(batch))
         async with app.state.runtime.db.sessions() as session:
             mails = (await session.exec(select(Mail))).all()
             copies_kept = (await session.exec(select(RegistrationCopy))).all()

@@ -6,10 +6,12 @@ events it stages in the outbox commit together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from itertools import groupby
 
 import structlog
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.booths.domain import floorplan
 from services.booths.domain.allocation.explain import assigned_reason, unmet_alone_reason
@@ -19,6 +21,7 @@ from services.booths.domain.zones import area_for
 from services.booths.models import BoothFair, BoothRequest, StandardBooth
 from services.booths.service import store, vacancy
 from services.booths.service.store import Claim, Context
+from shared import prefetch as prefetched
 from shared.contracts import billing as bill
 from shared.contracts import registration as reg
 from shared.contracts.base import Event
@@ -86,10 +89,11 @@ async def cancel_fair(*, uow: UnitOfWork, ctx: Context, event: reg.FairCancelled
 async def record_submission(*, uow: UnitOfWork, event: reg.RegistrationSubmitted) -> BoothRequest:
     """Know the request early, so the exhibitor can state its wishes (a corner) before approval."""
     session = uow.session
-    request = await session.get(BoothRequest, event.registration_id)
+    request = await prefetched.get(session, BoothRequest, event.registration_id)
     if request is None:
         request = BoothRequest(registration_id=event.registration_id, fair_id=event.fair_id,
                                exhibitor_id=event.exhibitor_id, booths_requested=event.booths_requested)
+        prefetched.remember(session, request)
     _copy_request(request, event)
     session.add(request)
     return request
@@ -106,9 +110,11 @@ async def approve(*, uow: UnitOfWork, ctx: Context, event: reg.RegistrationAppro
     """Record an approved request; in `automatic` mode give it booths at once (or say why it cannot)."""
     session = uow.session
     fair = await store.lock_fair(session, event.fair_id)
-    request = await session.get(BoothRequest, event.registration_id) or BoothRequest(
-        registration_id=event.registration_id, fair_id=event.fair_id, exhibitor_id=event.exhibitor_id,
-        booths_requested=event.booths_requested)
+    request = await prefetched.get(session, BoothRequest, event.registration_id)
+    if request is None:
+        request = BoothRequest(registration_id=event.registration_id, fair_id=event.fair_id,
+                               exhibitor_id=event.exhibitor_id, booths_requested=event.booths_requested)
+        prefetched.remember(session, request)
     if request.status == RequestStatus.ASSIGNED or await store.claims_of(session, event.registration_id):
         log.info("booths.already_assigned", fair_id=event.fair_id, registration_id=event.registration_id)
         return request
@@ -153,7 +159,7 @@ async def _assign_now(uow: UnitOfWork, ctx: Context, fair: BoothFair, request: B
 async def close_request(*, uow: UnitOfWork, event: reg.RegistrationRejected) -> None:
     """A rejected registration will never need booths."""
     session = uow.session
-    request = await session.get(BoothRequest, event.registration_id)
+    request = await prefetched.get(session, BoothRequest, event.registration_id)
     if request is not None:
         store.mark(request, status=RequestStatus.CLOSED, reason=event.reason)
         session.add(request)
@@ -164,7 +170,7 @@ async def release_booths(*, uow: UnitOfWork, ctx: Context, event: reg.Registrati
     session = uow.session
     await store.lock_fair(session, event.fair_id)
     reason = release_reason(event.reason)
-    request = await session.get(BoothRequest, event.registration_id)
+    request = await prefetched.get(session, BoothRequest, event.registration_id)
     if request is not None:
         store.mark(request, status=RequestStatus.CLOSED, reason=reason)
         session.add(request)
@@ -181,7 +187,7 @@ async def release_booths(*, uow: UnitOfWork, ctx: Context, event: reg.Registrati
 async def mark_paid(*, uow: UnitOfWork, event: bill.InvoicePaid) -> None:
     """A paid registration's name may now show on the public map."""
     session = uow.session
-    request = await session.get(BoothRequest, event.registration_id)
+    request = await prefetched.get(session, BoothRequest, event.registration_id)
     if request is not None and not request.paid:
         request.paid = True
         session.add(request)
@@ -192,8 +198,14 @@ async def unmark_paid(*, uow: UnitOfWork, event: bill.PaymentReversed) -> None:
     if event.invoice_paid:
         return
     session = uow.session
-    request = await session.get(BoothRequest, event.registration_id)
+    request = await prefetched.get(session, BoothRequest, event.registration_id)
     if request is not None and request.paid:
         request.paid = False
         session.add(request)
 
+
+
+async def prefetch(session: AsyncSession, events: Sequence[Event]) -> list[BoothRequest]:
+    """The booth requests a batch's reactions read, in one query (shared/prefetch.py)."""
+    registrations = {r for event in events if (r := getattr(event, "registration_id", None))}
+    return await prefetched.load(session, BoothRequest, registrations)

@@ -1,0 +1,42 @@
+"""Feeding a consumer one batch of records (as the broker hands several to `handle_batch`) and counting the
+queries it runs meanwhile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import event as sa_event
+
+from shared.contracts.base import Event
+from shared.envelope import event_headers
+
+
+def record(event: Event, offset: int) -> SimpleNamespace:
+    """A broker record carrying `event` (CloudEvents binary mode), at `offset` of partition 0."""
+    headers = event_headers(event, source="/tests", correlation_id=f"c-{offset}")
+    return SimpleNamespace(topic=event.topic, key=event.key().encode(), partition=0, offset=offset,
+                           timestamp=offset, value=event.model_dump_json().encode(),
+                           headers=[(k, v.encode()) for k, v in headers.items()])
+
+
+def records(events: list[Event]) -> list[SimpleNamespace]:
+    return [record(e, offset) for offset, e in enumerate(events)]
+
+
+@contextmanager
+def selects_of(engine: Any, table: str) -> Iterator[list[str]]:
+    """The SELECTs the (async) engine runs on `table` inside the block."""
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
+            seen.append(statement)
+
+    sa_event.listen(engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        sa_event.remove(engine.sync_engine, "before_cursor_execute", before)
