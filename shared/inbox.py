@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession as SqlModelSession
 
 
 class InboxMessage(SQLModel, table=True):
@@ -27,3 +29,14 @@ async def seen(session: AsyncSession, *, consumer: str, event_id: str) -> bool:
 def record(session: AsyncSession, *, consumer: str, event_id: str, event_type: str) -> None:
     """Mark the event applied; the primary key makes a concurrent second apply fail and roll back."""
     session.add(InboxMessage(consumer=consumer, event_id=event_id, event_type=event_type))
+
+
+async def record_all(session: SqlModelSession, *, consumer: str, events: list[tuple[str, str]]) -> None:
+    """Mark a batch's events (id, type) applied in one INSERT, as `record` does one by one: an ORM object per
+    event cost a consumer more than some of its handlers."""
+    if not events:
+        return
+    now = datetime.now(UTC)
+    await session.exec(insert(InboxMessage).values([
+        {"consumer": consumer, "event_id": event_id, "event_type": event_type, "applied_at": now}
+        for event_id, event_type in events]))

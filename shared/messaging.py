@@ -316,11 +316,11 @@ class EventConsumer:
                         await item.handler(session, item.event, item.meta)
                     except Exception as exc:
                         raise _FailedAt(index) from exc
-                inbox.record(session, consumer=self.name, event_id=item.meta.event_id,
-                             event_type=item.meta.event_type)
                 done.add(item.meta.event_id)
                 applied.append(item)
             del held  # the prefetched rows were needed until the last handler ran
+            await inbox.record_all(session, consumer=self.name,
+                                   events=[(item.meta.event_id, item.meta.event_type) for item in applied])
         self.stats.applied += len(applied)
         self.stats.parked += len(queued)
         self._has_parked = self._has_parked or bool(queued)
