@@ -114,7 +114,10 @@ async def invoices_of_fair(platform: Platform, client: httpx.AsyncClient, fair_i
 class TestReplicas:
     async def test_two_replicas_of_booths_and_billing_lose_nothing_and_apply_nothing_twice(
             self, platform: Platform) -> None:
-        async with httpx.AsyncClient(timeout=60) as client:
+        # Idle connections are dropped after 1 s, well before uvicorn closes them (5 s): reusing one the server is
+        # closing at that moment is a ReadError on a POST, which httpx does not retry (seen under a loaded CI).
+        limits = httpx.Limits(keepalive_expiry=1)
+        async with httpx.AsyncClient(timeout=60, limits=limits) as client:
             fairs = await fairs_on_every_partition(platform, client)
             registrations = await run_sagas(platform, client, fairs)
 
