@@ -1,6 +1,6 @@
-"""The booths consumer applies a batch in one transaction and reads the batch's booth requests in one query
-(`reactions.prefetch`): a request recorded by a submission is found by the approval of the same batch, which
-places it, instead of being created twice (a batch that would fail and be split)."""
+"""The booths consumer applies a batch in one transaction: it locks the batch's fairs and reads its booth
+requests in one query each (`reactions.prefetch`). A request recorded by a submission is found by the approval
+of the same batch, which places it, instead of being created twice (a batch that would fail and be split)."""
 
 from __future__ import annotations
 
@@ -34,13 +34,14 @@ async def test_a_batch_reads_its_requests_once_and_places_those_its_own_submissi
         approvals = [approved(fair.fair_id, 2) for _ in range(4)]
         batch = [submitted(a) for a in approvals] + approvals
         [consumer] = consumers_of(app.state.runtime.broker)
-        with selects_of(app.state.runtime.db.engine, "booth_requests") as reads:
+        engine = app.state.runtime.db.engine
+        with selects_of(engine, "booth_requests") as reads, selects_of(engine, "booth_fairs") as fairs:
             await consumer.handle_batch(records(batch))
         assigned = await emitted(app, "booths.assigned")
         async with app.state.runtime.db.sessions() as session:
             requests = (await session.exec(select(BoothRequest))).all()
     assert consumer.stats.batch_fallbacks == 0
-    assert len(reads) == 1  # one query for the eight events
+    assert len(reads) == 1 and len(fairs) == 1  # one query each for the eight events (the fair locked once)
     assert sorted(key for _, key, _ in assigned) == sorted([fair.fair_id] * 4)
     assert {payload["registration_id"] for _, _, payload in assigned} == {a.registration_id for a in approvals}
     assert all(len(payload["booth_codes"]) == 2 for _, _, payload in assigned)

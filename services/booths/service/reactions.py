@@ -205,7 +205,9 @@ async def unmark_paid(*, uow: UnitOfWork, event: bill.PaymentReversed) -> None:
 
 
 
-async def prefetch(session: AsyncSession, events: Sequence[Event]) -> list[BoothRequest]:
-    """The booth requests a batch's reactions read, in one query (shared/prefetch.py)."""
+async def prefetch(session: AsyncSession, events: Sequence[Event]) -> list[object]:
+    """Before a batch: its fairs locked (in id order, as every reaction would lock its own), then the booth
+    requests its reactions read, in one query each (shared/prefetch.py) — read after the locks, as one by one."""
+    fairs = await store.lock_fairs(session, {f for event in events if (f := getattr(event, "fair_id", None))})
     registrations = {r for event in events if (r := getattr(event, "registration_id", None))}
-    return await prefetched.load(session, BoothRequest, registrations)
+    return [*fairs, *await prefetched.load(session, BoothRequest, registrations)]

@@ -5,7 +5,7 @@ its event, its audit entry and its live update in the same transaction."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -133,6 +133,20 @@ async def lock_fair(session: AsyncSession, fair_id: str) -> BoothFair:
             raise fair_not_found(fair_id)
         locked[fair_id] = fair
     return fair
+
+
+async def lock_fairs(session: AsyncSession, fair_ids: Iterable[str]) -> list[BoothFair]:
+    """The existing ones of these fairs, locked in id order (a batch of events touching several fairs: one
+    query, and an order every locker of several fairs shares); later `lock_fair` calls find them held."""
+    locked = _locked_fairs(session)
+    wanted = sorted(set(fair_ids) - locked.keys())
+    if not wanted:
+        return []
+    fairs = list((await session.exec(select(BoothFair).where(col(BoothFair.id).in_(wanted))
+                                     .order_by(col(BoothFair.id)).with_for_update())).all())
+    for fair in fairs:
+        locked[fair.id] = fair
+    return fairs
 
 
 _LOCKED = "booths.locked_fairs"
