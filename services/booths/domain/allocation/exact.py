@@ -14,10 +14,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
 from time import perf_counter
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING
 
 from services.booths.domain.allocation.model import Block, Instance, Request, Solution, objective, upper_bound
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 
 
 @dataclass
@@ -43,6 +45,9 @@ def solve_exact(instance: Instance, *, time_limit_s: float = 10.0, workers: int 
     """The best placements CP-SAT finds within ``time_limit_s``, with its proven bound."""
     started = perf_counter()
     classes = _classes(instance)
+    # Imported here: OR-Tools brings pandas and numpy (~0.4 s and ~60 MiB), which an approval never needs.
+    from ortools.sat.python import cp_model
+
     model = cp_model.CpModel()
     uses: dict[str, list[cp_model.IntVar]] = defaultdict(list)
     chosen: list[list[cp_model.IntVar]] = []
