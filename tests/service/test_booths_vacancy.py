@@ -138,7 +138,7 @@ class WholeFair:
 
 class TestApprovalsOnALargeFair:
     # The PostgreSQL pass runs the batched variant only: the same queries as one approval per transaction, more
-    # events per batch (each variant takes ~40 s on a loaded machine: the oracle places over the whole fair).
+    # events per batch (each variant is the suite's costliest service test: the oracle places over the whole fair).
     @pytest.mark.parametrize("per_transaction", [
         pytest.param(1, marks=pytest.mark.sqlite_only(reason="the batched variant runs on PostgreSQL")), 6])
     async def test_each_approval_gets_what_the_whole_fair_heuristic_gives(self, app, per_transaction):
