@@ -31,7 +31,9 @@ class NotificationsSettings(BaseSettings):
     max_attempts: int = Field(default=6, ge=1, le=50, description="attempts before a mail is parked")
     backoff_s: float = Field(default=30.0, gt=0, description="first retry delay; doubles per failure")
     backoff_max_s: float = Field(default=3600.0, gt=0, description="longest retry delay")
-    poll_s: float = Field(default=1.0, gt=0, description="how often the sender looks for due mails when not woken")
+    # Woken by every commit that owes a mail; the poll only finds retries (30 s apart at least) and mails a stopped
+    # replica had claimed: every 5 s is enough and keeps the idle stack light.
+    poll_s: float = Field(default=5.0, gt=0, description="how often the sender looks for due mails when not woken")
     billing_url: str = Field(default="", validation_alias=AliasChoices("NOTIFICATIONS_BILLING_URL", "BILLING_URL"),
                              description="billing's base URL, to fetch invoice PDFs (empty: a link only)")
     portal_url: str = Field(default="http://127.0.0.1:8000",

@@ -46,7 +46,9 @@ class SubscriptionsSettings(BaseSettings):
                                           description="calls in flight to receivers that were last slow or failing")
     webhook_slow_call_s: float = Field(default=2.0, gt=0,
                                        description="a call longer than this makes its receiver count as slow")
-    webhook_poll_s: float = Field(default=1.0, gt=0,
+    # Woken by every commit that owes deliveries, and each lane waits for its own retries: the poll only finds
+    # work a stopped replica left; every 5 s is enough and keeps the idle stack light.
+    webhook_poll_s: float = Field(default=5.0, gt=0,
                                   description="how often the worker looks for due deliveries when not woken")
     webhook_secret_overlap_s: float = Field(default=DAY_S, ge=0, le=7 * DAY_S,
                                             description="default overlap of a secret rotation")
