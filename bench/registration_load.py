@@ -45,7 +45,8 @@ async def phase(platform: Platform, name: str, calls: Callable[[], Awaitable[lis
                 poll_fair: str | None = None) -> dict[str, Any]:
     """Run `calls`, polling the fair and /health meanwhile; its figures, the service's CPU per call, the load."""
     service = psutil.Process(platform.supervisor.process("registration").pid)
-    stop, polled = asyncio.Event(), {"read": [], "health": []}
+    stop = asyncio.Event()
+    polled: dict[str, list[float]] = {"read": [], "health": []}
     poller = asyncio.create_task(poll(platform, poll_fair, stop, polled)) if poll_fair else None
     load, cpu = procs.load_average(), sum(service.cpu_times()[:2])
     done = await calls()
