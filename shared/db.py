@@ -84,9 +84,14 @@ class _FewerHops(aiosqlite.Connection):
         verb = sql.lstrip()[:16].upper()
         if verb.startswith(("COMMIT", "END", "ROLLBACK")) and not verb.startswith("ROLLBACK TO"):
             return await self._ending(partial(fn, *args, **kwargs), "commit" if verb[0] != "R" else "rollback")
-        if self._write_locked or (self.reads_here and not self._wrote_unlocked and (
-                verb.startswith("SELECT") or verb.rstrip(" ;") in ("BEGIN", "BEGIN DEFERRED"))):
+        if self._write_locked:
             return fn(*args, **kwargs)
+        if self.reads_here and not self._wrote_unlocked and (
+                verb.startswith("SELECT") or verb.rstrip(" ;") in ("BEGIN", "BEGIN DEFERRED")):
+            done, result = self._here_without_waiting(fn, *args, **kwargs)
+            if done:
+                return result
+            return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
         if verb.startswith("BEGIN IMMEDIATE") and self.reads_here and not self._wrote_unlocked:
             taken, result = self._begin_if_free(fn, *args, **kwargs)
             if taken:
@@ -99,10 +104,21 @@ class _FewerHops(aiosqlite.Connection):
             self._wrote_unlocked = True
         return result
 
+    def _here_without_waiting(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+        """A read in the caller's thread with SQLite's busy timeout at 0. With WAL a reader almost never waits,
+        but it can (a connection cleaning up the WAL as it closes, a recovery): then (False, None), and the caller
+        waits on the connection's thread, never in the event loop's. A CI run saw the loop stopped for 5 s."""
+        return self._without_busy_wait(fn, *args, **kwargs)
+
     def _begin_if_free(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
         """BEGIN IMMEDIATE here when the write lock is free (the usual case: this process's writers already queue
         on an asyncio lock), without waiting: SQLite's busy timeout is 0 for the attempt. Taken by another
         process: (False, None), and the caller waits for it on the connection's thread as before."""
+        return self._without_busy_wait(fn, *args, **kwargs)
+
+    def _without_busy_wait(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[bool, Any]:
+        """Run `fn` here with SQLite's busy timeout at 0: (True, its result), or (False, None) when SQLite was
+        busy (nothing was done: the caller runs it again on the connection's thread, with the usual timeout)."""
         connection = self._connection
         assert connection is not None
         if self._busy_timeout_ms is None:

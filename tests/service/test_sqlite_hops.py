@@ -185,3 +185,54 @@ async def test_a_writer_waiting_for_another_process_does_not_stop_the_loop(tmp_p
     finally:
         other.close()
         await db.dispose()
+
+
+class _BusyOnceCursor(sqlite3.Cursor):
+    """Refuses the first SELECT of table `busy_once` run in the caller's thread, as SQLite does when a reader
+    would have to wait (SQLITE_BUSY with the busy timeout at 0)."""
+
+    armed = False
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        here = threading.current_thread() is threading.main_thread()
+        if sql.lstrip().upper().startswith("SELECT") and "busy_once" in sql:
+            CALLS.append(("SELECT", here))
+            if here and _BusyOnceCursor.armed:
+                _BusyOnceCursor.armed = False
+                busy = sqlite3.OperationalError("database is locked")
+                busy.sqlite_errorcode = sqlite3.SQLITE_BUSY  # type: ignore[attr-defined]
+                raise busy
+        return super().execute(sql, *args)
+
+
+class _BusyOnceConnection(sqlite3.Connection):
+    def cursor(self, factory: Any = _BusyOnceCursor) -> Any:
+        return super().cursor(factory)
+
+
+@pytest.mark.asyncio
+async def test_a_read_that_would_wait_waits_on_the_connection_thread_not_in_the_loop(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With WAL a reader almost never waits, but it can (a connection cleaning up the WAL as it closes, a
+    recovery). Such a read is tried in the loop's thread with no busy wait; refused, it runs again on its
+    connection's thread (where waiting stops nothing else) and answers."""
+    monkeypatch.setattr(sqlite3, "connect", partial(sqlite3.connect, factory=_BusyOnceConnection))
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
+    try:
+        async with db.transaction() as session:
+            await session.exec(text("CREATE TABLE busy_once (n INTEGER)"))  # type: ignore[call-overload]
+            await session.exec(text("INSERT INTO busy_once VALUES (7)"))  # type: ignore[call-overload]
+        async with db.sessions() as session:  # the reader's connection opened (its PRAGMAs hop)
+            await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        CALLS.clear()
+        async with db.sessions() as session:
+            assert (await session.exec(text("SELECT n FROM busy_once"))).one()[0] == 7  # type: ignore[call-overload]
+        assert CALLS == [("SELECT", True)]  # not refused: read in the loop's thread
+        _BusyOnceCursor.armed = True
+        CALLS.clear()
+        async with db.sessions() as session:
+            assert (await session.exec(text("SELECT n FROM busy_once"))).one()[0] == 7  # type: ignore[call-overload]
+        assert CALLS == [("SELECT", True), ("SELECT", False)]  # refused here, then read on the thread
+    finally:
+        _BusyOnceCursor.armed = False
+        await db.dispose()
