@@ -26,14 +26,10 @@ async def seen(session: AsyncSession, *, consumer: str, event_id: str) -> bool:
     return await session.get(InboxMessage, (consumer, event_id)) is not None
 
 
-def record(session: AsyncSession, *, consumer: str, event_id: str, event_type: str) -> None:
-    """Mark the event applied; the primary key makes a concurrent second apply fail and roll back."""
-    session.add(InboxMessage(consumer=consumer, event_id=event_id, event_type=event_type))
-
-
-async def record_all(session: SqlModelSession, *, consumer: str, events: list[tuple[str, str]]) -> None:
-    """Mark a batch's events (id, type) applied in one INSERT, as `record` does one by one: an ORM object per
-    event cost a consumer more than some of its handlers."""
+async def record(session: SqlModelSession, *, consumer: str, events: list[tuple[str, str]]) -> None:
+    """Mark events (id, type) applied, in the transaction of their effect: one INSERT for a whole batch (an ORM
+    object per event cost a consumer more than some of its handlers). The primary key makes a concurrent second
+    apply fail and roll back."""
     if not events:
         return
     now = datetime.now(UTC)

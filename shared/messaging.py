@@ -319,8 +319,8 @@ class EventConsumer:
                 done.add(item.meta.event_id)
                 applied.append(item)
             del held  # the prefetched rows were needed until the last handler ran
-            await inbox.record_all(session, consumer=self.name,
-                                   events=[(item.meta.event_id, item.meta.event_type) for item in applied])
+            await inbox.record(session, consumer=self.name,
+                               events=[(item.meta.event_id, item.meta.event_type) for item in applied])
         self.stats.applied += len(applied)
         self.stats.parked += len(queued)
         self._has_parked = self._has_parked or bool(queued)
@@ -369,7 +369,7 @@ class EventConsumer:
                 log.info("event.duplicate_ignored", consumer=self.name)
                 return False
             await item.handler(session, item.event, item.meta)
-            inbox.record(session, consumer=self.name, event_id=item.meta.event_id, event_type=item.meta.event_type)
+            await inbox.record(session, consumer=self.name, events=[(item.meta.event_id, item.meta.event_type)])
         self.stats.applied += 1
         log.info("event.applied", consumer=self.name)
         return True
@@ -460,7 +460,7 @@ class EventConsumer:
                         return True
                     if not await inbox.seen(session, consumer=self.name, event_id=meta.event_id):
                         await handler(session, event, meta)
-                        inbox.record(session, consumer=self.name, event_id=meta.event_id, event_type=meta.event_type)
+                        await inbox.record(session, consumer=self.name, events=[(meta.event_id, meta.event_type)])
                 self.stats.unparked += 1
                 log.info("event.applied_from_parking", consumer=self.name, waited_s=_age_s(row.parked_at))
                 return True
