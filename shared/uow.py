@@ -113,7 +113,9 @@ async def insert_ignore(session: AsyncSession, model: type[SQLModel],
                         values: Mapping[str, Any] | Sequence[Mapping[str, Any]], *,
                         index_elements: Sequence[str]) -> int:
     """INSERT rows, skipping those that collide on `index_elements` (PostgreSQL and SQLite alike); returns how
-    many were inserted."""
+    many were inserted. The rows go as parameters of one statement, never inlined with `.values(rows)`: a
+    multi-VALUES statement has no cache key, so SQLAlchemy compiled it again on every call (a fifth of a
+    consumer's CPU)."""
     rows = [dict(values)] if isinstance(values, Mapping) else [dict(v) for v in values]
     if not rows:
         return 0
@@ -121,10 +123,14 @@ async def insert_ignore(session: AsyncSession, model: type[SQLModel],
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     statement: Any
     if dialect == "postgresql":
-        statement = postgresql.insert(table).values(rows).on_conflict_do_nothing(index_elements=list(index_elements))
+        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
     elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(rows).on_conflict_do_nothing(index_elements=list(index_elements))
+        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
     else:  # pragma: no cover - only the two dialects are supported
-        statement = insert(table).values(rows)
-    result = await session.exec(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+        statement = insert(table)
+    if len(rows) == 1:
+        result = await session.execute(statement, rows[0])
+        return int(getattr(result, "rowcount", 0) or 0)
+    # several rows: counted by RETURNING (an executemany's rowcount is -1 on asyncpg)
+    returned = await session.execute(statement.returning(*table.primary_key.columns), rows)
+    return len(returned.all())

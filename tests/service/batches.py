@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import event as sa_event
+from sqlalchemy.engine.default import NO_CACHE_KEY
 
 from shared.contracts.base import Event
 from shared.envelope import event_headers
@@ -33,6 +34,23 @@ def selects_of(engine: Any, table: str) -> Iterator[list[str]]:
 
     def before(conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
+            seen.append(statement)
+
+    sa_event.listen(engine.sync_engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        sa_event.remove(engine.sync_engine, "before_cursor_execute", before)
+
+
+@contextmanager
+def uncached(engine: Any) -> Iterator[list[str]]:
+    """The compiled statements the (async) engine runs inside the block that have no cache key, so SQLAlchemy
+    compiles them again on every execution (a multi-VALUES INSERT, say)."""
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if context.compiled is not None and context.cache_hit is NO_CACHE_KEY:
             seen.append(statement)
 
     sa_event.listen(engine.sync_engine, "before_cursor_execute", before)

@@ -10,7 +10,7 @@ from sqlmodel import select
 from services.notifications.models import Mail, Recipient, RegistrationCopy
 from shared.messaging import consumers_of
 from tests.conftest import running_app, unique
-from tests.service.batches import records, selects_of
+from tests.service.batches import records, selects_of, uncached
 from tests.service.test_notifications import assigned, closed_port, fair, issued, make_app, party, submitted
 
 pytestmark = pytest.mark.integration  # as tests/service/test_notifications.py: the app's sender opens SMTP
@@ -29,7 +29,8 @@ async def test_a_batch_reads_each_table_once_and_finds_the_rows_its_own_events_c
     async with running_app(app):
         [consumer] = consumers_of(app.state.runtime.broker)
         engine = app.state.runtime.db.engine
-        with selects_of(engine, "registration_copies") as copies, selects_of(engine, "recipients") as recipients:
+        with (selects_of(engine, "registration_copies") as copies, selects_of(engine, "recipients") as recipients,
+              uncached(engine) as compiled_every_time):
             await consumer.handle_batch(records(batch))
         async with app.state.runtime.db.sessions() as session:
             mails = (await session.exec(select(Mail))).all()
@@ -37,6 +38,7 @@ async def test_a_batch_reads_each_table_once_and_finds_the_rows_its_own_events_c
             addresses = (await session.exec(select(Recipient))).all()
     assert consumer.stats.batch_fallbacks == 0 and consumer.stats.applied == len(batch)
     assert len(copies) == 1 and len(recipients) == 1  # one query per table for the 16 events
+    assert compiled_every_time == []  # the mails' and the inbox's INSERTs included
     assert sorted((m.exhibitor_id, m.kind) for m in mails) == sorted(
         (exhibitor_id, kind) for exhibitor_id, _ in people for kind in ("received", "approved", "invoice_issued"))
     assert all(m.facts["fair_name"] == "Hội chợ Xuân Tuyên Quang 2027" for m in mails)
