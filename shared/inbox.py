@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession as SqlModelSession
@@ -26,6 +28,19 @@ async def seen(session: AsyncSession, *, consumer: str, event_id: str) -> bool:
     return await session.get(InboxMessage, (consumer, event_id)) is not None
 
 
+async def claim(session: AsyncSession, *, consumer: str, event_id: str, event_type: str) -> bool:
+    """Record one event applied, first thing in the transaction of its effect: True when this consumer had not
+    applied it (go on), False when it had (the row exists; nothing written). One INSERT that does nothing on a
+    conflict both checks and records, where a look-up by key and an INSERT after the effect cost a consumer two
+    statements for every event it applies alone. A concurrent apply of the same event (a replica sharing the
+    database) waits on the row, then finds it: a duplicate, not an error."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    statement = _CLAIM_POSTGRESQL if dialect == "postgresql" else _CLAIM_SQLITE
+    result = await session.execute(statement, {"consumer": consumer, "event_id": event_id,
+                                               "event_type": event_type, "applied_at": datetime.now(UTC)})
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def record(session: SqlModelSession, *, consumer: str, events: list[tuple[str, str]]) -> None:
     """Mark events (id, type) applied, in the transaction of their effect: one statement for a whole batch (an ORM
     object per event cost a consumer more than some of its handlers), the rows as its parameters (inlined with
@@ -36,7 +51,9 @@ async def record(session: SqlModelSession, *, consumer: str, events: list[tuple[
     now = datetime.now(UTC)
     rows = [{"consumer": consumer, "event_id": event_id, "event_type": event_type, "applied_at": now}
             for event_id, event_type in events]
-    await session.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+    await session.execute(insert(_TABLE), rows[0] if len(rows) == 1 else rows)
 
 
-_INSERT = insert(InboxMessage)
+_TABLE: Any = InboxMessage.__table__  # type: ignore[attr-defined]  # Core, not the ORM's bulk path (no rowcount)
+_CLAIM_SQLITE = sqlite.insert(_TABLE).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+_CLAIM_POSTGRESQL = postgresql.insert(_TABLE).on_conflict_do_nothing(index_elements=["consumer", "event_id"])

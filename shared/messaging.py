@@ -364,12 +364,12 @@ class EventConsumer:
     async def _apply_once(self, item: _Item) -> bool:
         """Apply in its own transaction; False when it was applied before."""
         async with self.db.transaction() as session:
-            if await inbox.seen(session, consumer=self.name, event_id=item.meta.event_id):
+            if not await inbox.claim(session, consumer=self.name, event_id=item.meta.event_id,
+                                     event_type=item.meta.event_type):
                 self.stats.duplicates += 1
                 log.info("event.duplicate_ignored", consumer=self.name)
                 return False
             await item.handler(session, item.event, item.meta)
-            await inbox.record(session, consumer=self.name, events=[(item.meta.event_id, item.meta.event_type)])
         self.stats.applied += 1
         log.info("event.applied", consumer=self.name)
         return True
@@ -458,9 +458,9 @@ class EventConsumer:
                     # committed, or waits on ours) makes this a no-op instead of a second apply.
                     if not await parking.claim(session, row.id):
                         return True
-                    if not await inbox.seen(session, consumer=self.name, event_id=meta.event_id):
+                    if await inbox.claim(session, consumer=self.name, event_id=meta.event_id,
+                                         event_type=meta.event_type):
                         await handler(session, event, meta)
-                        await inbox.record(session, consumer=self.name, events=[(meta.event_id, meta.event_type)])
                 self.stats.unparked += 1
                 log.info("event.applied_from_parking", consumer=self.name, waited_s=_age_s(row.parked_at))
                 return True

@@ -237,6 +237,25 @@ class TestBatches:
         assert (consumer.stats.applied, consumer.stats.duplicates, consumer.stats.batch_fallbacks) == (50, 12, 0)
         assert dlq.sent == []
 
+    async def test_an_event_applied_alone_is_claimed_in_the_inbox_once_and_a_failed_apply_claims_nothing(self, db):
+        fail = {"s2"}
+
+        async def handler(session, event, meta):
+            session.add(Effect(session_id=event.session_id))
+            if event.session_id in fail:
+                raise RuntimeError("not this time")
+
+        consumer, dlq = self.consumer(db, {SessionCancelled: handler})
+        first, second = record(cancelled(1)), record(cancelled(2))
+        for one in (first, first, second):  # batches of one: the per-event path
+            await consumer.handle_batch([one])
+        async with db.sessions() as session:
+            claimed = (await session.exec(select(InboxMessage.event_type).where(
+                InboxMessage.consumer == "tests"))).all()
+        assert await self.effects(db) == ["s1"]  # s2's effect rolled back with its claim, three times, then the DLQ
+        assert claimed == ["vn.hangviet.session.cancelled.v1"]
+        assert (consumer.stats.applied, consumer.stats.duplicates, len(dlq.sent)) == (1, 1, 1)
+
     async def test_one_failing_event_falls_back_to_one_at_a_time_and_only_it_is_dead_lettered(self, db):
         async def handler(session, event, meta):
             if event.session_id == "s4":
