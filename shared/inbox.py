@@ -23,12 +23,7 @@ class InboxMessage(SQLModel, table=True):
     applied_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
-async def seen(session: AsyncSession, *, consumer: str, event_id: str) -> bool:
-    """Whether this consumer already applied this event."""
-    return await session.get(InboxMessage, (consumer, event_id)) is not None
-
-
-async def claim(session: AsyncSession, *, consumer: str, event_id: str, event_type: str) -> bool:
+async def claim(session: SqlModelSession, *, consumer: str, event_id: str, event_type: str) -> bool:
     """Record one event applied, first thing in the transaction of its effect: True when this consumer had not
     applied it (go on), False when it had (the row exists; nothing written). One INSERT that does nothing on a
     conflict both checks and records, where a look-up by key and an INSERT after the effect cost a consumer two
@@ -36,8 +31,8 @@ async def claim(session: AsyncSession, *, consumer: str, event_id: str, event_ty
     database) waits on the row, then finds it: a duplicate, not an error."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     statement = _CLAIM_POSTGRESQL if dialect == "postgresql" else _CLAIM_SQLITE
-    result = await session.execute(statement, {"consumer": consumer, "event_id": event_id,
-                                               "event_type": event_type, "applied_at": datetime.now(UTC)})
+    result = await session.exec(statement, params={"consumer": consumer, "event_id": event_id,
+                                                   "event_type": event_type, "applied_at": datetime.now(UTC)})
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -51,7 +46,7 @@ async def record(session: SqlModelSession, *, consumer: str, events: list[tuple[
     now = datetime.now(UTC)
     rows = [{"consumer": consumer, "event_id": event_id, "event_type": event_type, "applied_at": now}
             for event_id, event_type in events]
-    await session.execute(insert(_TABLE), rows[0] if len(rows) == 1 else rows)
+    await session.exec(insert(_TABLE), params=rows[0] if len(rows) == 1 else rows)
 
 
 _TABLE: Any = InboxMessage.__table__  # type: ignore[attr-defined]  # Core, not the ORM's bulk path (no rowcount)

@@ -129,8 +129,8 @@ async def insert_ignore(session: AsyncSession, model: type[SQLModel],
     else:  # pragma: no cover - only the two dialects are supported
         statement = insert(table)
     if len(rows) == 1:
-        result = await session.execute(statement, rows[0])
+        result = await session.exec(statement, params=rows[0])
         return int(getattr(result, "rowcount", 0) or 0)
     # several rows: counted by RETURNING (an executemany's rowcount is -1 on asyncpg)
-    returned = await session.execute(statement.returning(*table.primary_key.columns), rows)
+    returned = await session.exec(statement.returning(*table.primary_key.columns), params=rows)
     return len(returned.all())
