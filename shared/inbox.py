@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession as SqlModelSession
 
