@@ -214,7 +214,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """`--dist loadgroup` (as `make test` runs): the tests that share a started platform go to one worker.
 
-    The browser journeys share one session-wide platform and Chromium: they are one work unit. Each integration
+    The browser journeys share one platform and Chromium (package-scoped): they are one work unit. Each integration
     module starts its own broker and services for its tests (module-scoped): it is one work unit. Every other test
     is a unit of its own. Units go out in collection order, so the long platform units start first.
     """

@@ -1,5 +1,8 @@
 """One running platform and one Chromium for all the browser journeys (starting the stack costs ~30 s).
 
+Both are package-scoped: they stop once the last journey has run, not at the end of the session (an idle stack
+of seven services and a Chromium otherwise go on costing CPU while the worker runs every other test after them).
+
 Each journey creates its own fair / programme / subscription with a unique name, so the journeys do not
 depend on each other's order. Screenshots go to test-artifacts/e2e/<journey>/NN-step.png.
 """
@@ -32,7 +35,7 @@ def bearer(**claims: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(SECRET, **claims)}"}
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Platform]:
     # Loopback webhooks: the regional journey's receiver listens on 127.0.0.1 (the SSRF guard refuses it otherwise).
     running = await start_platform(tmp_path_factory.mktemp("e2e"),
@@ -42,7 +45,7 @@ async def platform(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pl
     running.stop()
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def browser() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 

@@ -30,7 +30,7 @@ FAIR_NAME = f"Hội chợ Nông sản vùng cao (e2e {uuid.uuid4().hex[:6]})"
 MEOVAC = "Doanh nghiệp – Hộ kinh doanh Mèn mén Mèo Vạc"
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def pick_fair_id(platform: Platform) -> str:
     """A published fair of centre "tq" where exhibitors pick their booths, on a plan of two rows of six."""
     async with httpx.AsyncClient(base_url=platform.url("registration"), timeout=30) as client:

@@ -18,7 +18,7 @@ pytestmark = E2E
 shot = Shots("first-registration")
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def fair_id(platform: Platform) -> str:
     """A published fair of the demo centre, and the Đồng Văn cooperative's profile (the picker's user)."""
     organizer = bearer(role=Role.ORGANIZER, centre_id="tq")
