@@ -12,7 +12,6 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from faststream.specification import AsyncAPI
-from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +24,7 @@ from shared.metrics import (
     ReceivedPrometheusMiddleware,
     ServiceMetrics,
     instrument_consumers,
+    instrument_http,
     instrument_outbox,
     metrics_of,
 )
@@ -104,8 +104,7 @@ def _install_metrics(app: FastAPI, runtime: ServiceRuntime) -> ServiceMetrics:
     (FastStream's middleware, per received batch; publishes are left alone) and the outbox's; the consumers' are added
     once the runtime started (they are subscribed by then)."""
     metrics = metrics_of(runtime.db)
-    Instrumentator(should_group_status_codes=False, excluded_handlers=["/metrics"],
-                   registry=metrics.registry).instrument(app)
+    instrument_http(app, metrics.registry)
     runtime.broker.add_middleware(ReceivedPrometheusMiddleware(registry=metrics.registry,
                                                               app_name=runtime.settings.service))
     instrument_outbox(metrics, backlog=lambda: outbox_backlog(runtime.db), published=lambda: runtime.relay.published)

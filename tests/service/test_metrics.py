@@ -52,6 +52,31 @@ class TestMetrics:
                      handler="/invoices/{invoice_id}") == 1
         assert not [s for s in families["http_requests"] if s[1].get("handler") == "/metrics"]
 
+    async def test_route_templates_are_resolved_against_routes_flattened_once(self, app, monkeypatch):
+        from prometheus_fastapi_instrumentator import routing
+
+        flattened_app_routes = []
+        effective_routes = routing._effective_routes
+
+        def counting(routes):
+            if routes is app.routes:
+                flattened_app_routes.append(len(routes))
+            return effective_routes(routes)
+
+        monkeypatch.setattr(routing, "_effective_routes", counting)
+        async with running_app(app) as client:
+            admin = token(app.state.settings, "admin")
+            for n in range(5):
+                await client.get(f"/invoices/missing-{n}", headers=admin)
+            await client.get("/no/such/route")
+            families = await scrape(client)
+        assert value(families, "http_requests", "http_requests_total", handler="/invoices/{invoice_id}",
+                     status="404", method="GET") == 5
+        assert value(families, "http_requests", "http_requests_total", handler="none", status="404") == 1  # untemplated, grouped
+        # once for the six templated requests (the scrape included); twice for the unmatched one, which takes the
+        # library's own path (the path, then its trailing-slash twin). Flattened per request, it was 8.
+        assert len(flattened_app_routes) == 3
+
     async def test_consumer_counters_latency_and_broker_families_after_an_event(self, app):
         async with running_app(app) as client:
             await feed(app, FairPublished(**fair_info(unique("fair-"))))
