@@ -72,7 +72,7 @@ class TestMetrics:
             families = await scrape(client)
         assert value(families, "http_requests", "http_requests_total", handler="/invoices/{invoice_id}",
                      status="404", method="GET") == 5
-        assert value(families, "http_requests", "http_requests_total", handler="none", status="404") == 1  # untemplated, grouped
+        assert value(families, "http_requests", "http_requests_total", handler="none", status="404") == 1
         # once for the six templated requests (the scrape included); twice for the unmatched one, which takes the
         # library's own path (the path, then its trailing-slash twin). Flattened per request, it was 8.
         assert len(flattened_app_routes) == 3
