@@ -103,13 +103,13 @@ async def crowd(platform: Platform) -> tuple[str, list[RegistrationApproved]]:
     approvals = [approval(fair_id, i) for i in range(PICKERS)]
     await produce(platform.bootstrap, [fair_event(fair_id), *approvals])
 
-    async def all_known() -> bool:
-        async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30) as client:  # one client for every poll
+        async def all_known() -> bool:
             res = await client.get(f"{platform.url('booths')}/fairs/{fair_id}/requests",
                                    params={"status": "waiting"}, headers=ORGANIZER)
-        return res.status_code == 200 and res.json()["count"] == PICKERS
+            return res.status_code == 200 and res.json()["count"] == PICKERS
 
-    await eventually(all_known, timeout=180, what="500 approved registrations in booths")
+        await eventually(all_known, timeout=180, what="500 approved registrations in booths")
     return fair_id, approvals
 
 
