@@ -99,7 +99,10 @@ def test_the_adapter_puts_gets_replaces_and_deletes_in_a_real_s3_server(s3_url: 
     assert "unit/documents/r1/d1" not in objects(s3_url)
 
 
-def test_a_store_that_is_down_is_unavailable_not_missing() -> None:
+def test_a_store_that_is_down_is_unavailable_not_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One attempt: botocore's retries of a refused connection (five, with backoff: ~6 s) end in the same error.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+
     async def scenario() -> None:
         with refused_port() as port:
             store = S3Storage(bucket=BUCKET, endpoint_url=f"http://127.0.0.1:{port}", **CREDENTIALS)
