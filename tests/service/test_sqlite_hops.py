@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from shared.db import Database, _FewerHops, make_engine
+from shared.db import Database, _Checkpoints, _FewerHops, make_engine
 
 CALLS: list[tuple[str, bool]] = []  # (call, ran in the caller's thread)
 
@@ -122,8 +122,9 @@ def traced(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("traced")
 async def test_what_cannot_wait_runs_in_the_callers_thread(tmp_path: Path) -> None:
-    """A write transaction hops for its COMMIT only (BEGIN IMMEDIATE is taken here, with no busy wait, when no
-    other process holds the lock); a read (WAL) and a rollback do not hop."""
+    """A write transaction does not hop (BEGIN IMMEDIATE is taken here, with no busy wait, when no other process
+    holds the lock; its COMMIT only appends to the WAL: checkpoints run elsewhere); a read (WAL) and a rollback
+    do not hop either."""
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
     try:
         async with db.transaction() as session:
@@ -134,7 +135,7 @@ async def test_what_cannot_wait_runs_in_the_callers_thread(tmp_path: Path) -> No
             assert (await session.exec(text("SELECT count(*) FROM c"))).one()[0] == 1  # type: ignore[call-overload]
         # (the pool's reset on return is a rollback with nothing to roll back: here too)
         assert without_resets() == [("BEGIN IMMEDIATE", True), ("INSERT", True), ("SELECT", True),
-                                    ("commit", False)]
+                                    ("commit", True)]
         async with db.sessions() as session:  # the reader's connection opened (its PRAGMAs hop)
             await session.exec(text("SELECT 1"))  # type: ignore[call-overload]
         CALLS.clear()
@@ -235,4 +236,38 @@ async def test_a_read_that_would_wait_waits_on_the_connection_thread_not_in_the_
         assert CALLS == [("SELECT", True), ("SELECT", False)]  # refused here, then read on the thread
     finally:
         _BusyOnceCursor.armed = False
+        await db.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_writer_never_checkpoints_itself_and_every_so_many_commits_a_checkpoint_runs_elsewhere(
+        tmp_path: Path) -> None:
+    """The writer's connection has SQLite's automatic checkpoint off (a COMMIT in the loop's thread must not copy
+    the WAL back and sync the file); after `every` commits of the file a PASSIVE checkpoint runs on a worker
+    thread and copies the whole WAL back."""
+    path = tmp_path / "c.db"
+    db = Database(f"sqlite+aiosqlite:///{path}")
+    checkpoints = _Checkpoints.of(str(path.resolve()))
+    checkpoints.every = 5
+    try:
+        async with db.transaction() as session:
+            await session.exec(text("CREATE TABLE c (n INTEGER)"))  # type: ignore[call-overload]
+            assert (await session.exec(text("PRAGMA wal_autocheckpoint"))).one()[0] == 0  # type: ignore[call-overload]
+        ran = asyncio.get_running_loop().create_future()
+        original = checkpoints._checkpoint
+
+        def checkpoint() -> tuple[int, int, int]:
+            result = original()
+            ran.get_loop().call_soon_threadsafe(ran.set_result, (threading.current_thread(), result))
+            return result
+
+        checkpoints._checkpoint = checkpoint  # type: ignore[method-assign]
+        for n in range(4):  # with the CREATE, five commits
+            async with db.transaction() as session:
+                await session.exec(text("INSERT INTO c VALUES (:n)"), params={"n": n})  # type: ignore[call-overload]
+            assert not ran.done()
+        thread, (busy, wal_pages, copied) = await asyncio.wait_for(ran, 30)
+        assert thread is not threading.main_thread()
+        assert busy == 0 and wal_pages > 0 and copied == wal_pages  # nothing left behind in the WAL
+    finally:
         await db.dispose()
