@@ -11,13 +11,16 @@ import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Column, Text, update
+from sqlalchemy import Column, Text, insert, update
+from sqlalchemy import event as sa_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel, col, func, select
 
 from shared.contracts.base import Event
@@ -54,23 +57,52 @@ class OutboxMessage(SQLModel, table=True):
         return value
 
 
-def add_event(session: AsyncSession, event: Event, *, source: str) -> OutboxMessage:
-    """Stage `event` in the current transaction; it is published only if the transaction commits."""
+_INSERT = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]  # Core: no ORM object per row
+
+
+@dataclass(frozen=True, slots=True)
+class StagedEvent:
+    """An event staged in a transaction: its outbox row is written at the commit, with the transaction."""
+
+    event_id: str
+    topic: str
+    key: str
+    event_type: str
+    traceparent: str | None
+
+
+_STAGED = "outbox_rows"  # session.info: the rows staged since the transaction began
+
+
+def add_event(session: AsyncSession | Session, event: Event, *, source: str) -> StagedEvent:
+    """Stage `event` in the current transaction; it is published only if the transaction commits.
+
+    The row is a plain dict, written with the transaction's other changes by one Core INSERT just before it
+    commits (`_write_staged`): an ORM object per event cost a transaction of one event about 170 µs more
+    (construction, the unit of work's flush)."""
     headers = event_headers(event, source=source, correlation_id=current_correlation_id())
-    row = OutboxMessage(
-        event_id=headers["ce_id"],
-        topic=event.topic,
-        key=event.key(),
-        event_type=headers["ce_type"],
-        headers=json.dumps(headers),
-        payload=event.model_dump_json(),
-        traceparent=current_traceparent(),
-        created_at=datetime.now(UTC),  # given, not defaulted: a default factory costs pydantic a signature read
-    )
-    session.add(row)
+    staged = StagedEvent(event_id=headers["ce_id"], topic=event.topic, key=event.key(), event_type=headers["ce_type"],
+                         traceparent=current_traceparent())
+    session.info.setdefault(_STAGED, []).append({
+        "event_id": staged.event_id, "topic": staged.topic, "key": staged.key, "event_type": staged.event_type,
+        "headers": json.dumps(headers), "payload": event.model_dump_json(), "traceparent": staged.traceparent,
+        "created_at": datetime.now(UTC), "attempts": 0})
     session.info["outbox_pending"] = True
-    log.info("event.staged", event_type=event.event_name, event_id=row.event_id, key=row.key)
-    return row
+    log.info("event.staged", event_type=event.event_name, event_id=staged.event_id, key=staged.key)
+    return staged
+
+
+@sa_event.listens_for(Session, "before_commit")
+def _write_staged(session: Session) -> None:
+    """The staged rows, in staging order (their ids give the relay's order), in the committing transaction."""
+    rows = session.info.pop(_STAGED, None)
+    if rows:
+        session.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _drop_staged(session: Session) -> None:
+    session.info.pop(_STAGED, None)
 
 
 async def outbox_backlog(db: Database) -> dict[str, Any]:

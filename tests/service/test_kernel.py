@@ -10,7 +10,7 @@ import pytest
 from faststream.kafka import TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from sqlalchemy import update
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
 
 import shared.runtime as runtime_module
 from shared.contracts.markets import SessionCancelled
@@ -384,12 +384,14 @@ class TestOutboxReplay:
         """Rows sent `age` seconds before now, oldest first; returns their ids."""
         now = datetime.now(UTC)
         async with db.transaction() as session:
-            rows = [add_event(session, cancelled(n), source="/tests") for n in range(len(ages_s))]
+            staged = [add_event(session, cancelled(n), source="/tests") for n in range(len(ages_s))]
         async with db.transaction() as session:
-            for row, age in zip(rows, ages_s, strict=True):
-                await session.exec(update(OutboxMessage).where(OutboxMessage.id == row.id)
+            ids = {row.event_id: row.id for row in (await session.exec(select(OutboxMessage).where(
+                col(OutboxMessage.event_id).in_([s.event_id for s in staged])))).all()}
+            for row, age in zip(staged, ages_s, strict=True):
+                await session.exec(update(OutboxMessage).where(OutboxMessage.id == ids[row.event_id])
                                    .values(sent_at=now - timedelta(seconds=age), attempts=1))
-        return [row.id for row in rows]
+        return [ids[row.event_id] for row in staged]
 
     async def unsent_ids(self, db):
         async with db.sessions() as session:

@@ -9,12 +9,13 @@ from types import SimpleNamespace
 from aiokafka import TopicPartition
 from aiokafka.errors import IllegalStateError
 from prometheus_client.parser import text_string_to_metric_families
+from sqlmodel import col, update
 
 from services.subscriptions.domain.delivery import DeliveryPolicy
 from shared.contracts.registration import FairPublished
 from shared.db import utcnow
 from shared.metrics import consumer_lag
-from shared.outbox import add_event
+from shared.outbox import OutboxMessage, add_event
 from tests.conftest import running_app, token, unique
 from tests.service import billing_support
 from tests.service import test_subscriptions as subscriptions
@@ -96,9 +97,11 @@ class TestMetrics:
         async with running_app(app) as client:
             app.state.runtime.relay.stop()  # nothing publishes: the staged rows stay unsent
             async with app.state.runtime.db.transaction() as session:
-                add_event(session, FairPublished(**fair_info(unique("fair-"))), source="/tests").created_at = (
-                    utcnow() - timedelta(seconds=90))
+                older = add_event(session, FairPublished(**fair_info(unique("fair-"))), source="/tests")
                 add_event(session, FairPublished(**fair_info(unique("fair-"))), source="/tests")
+            async with app.state.runtime.db.transaction() as session:  # the first one staged 90 s ago
+                await session.exec(update(OutboxMessage).where(col(OutboxMessage.event_id) == older.event_id)
+                                   .values(created_at=utcnow() - timedelta(seconds=90)))
             families = await scrape(client)
         assert value(families, "hangviet_outbox_unsent_rows") == 2
         assert 89 < value(families, "hangviet_outbox_oldest_unsent_age_seconds") < 120

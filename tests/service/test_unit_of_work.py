@@ -3,13 +3,15 @@ actions after commit only, insert_ignore on both dialects."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlmodel import Field, SQLModel, select
 
 from shared.contracts.markets import SessionCancelled
 from shared.db import Database
 from shared.messaging import KERNEL_TABLES
-from shared.outbox import OutboxMessage
+from shared.outbox import OutboxMessage, add_event
 from shared.uow import RecordingUnitOfWork, insert_ignore, new_id
 
 
@@ -42,6 +44,25 @@ async def test_emitted_events_and_rows_commit_together_with_the_bound_source(db)
         assert [(r.event_type, r.header_dict()["ce_source"]) for r in rows] == [
             ("vn.hangviet.session.cancelled.v1", "/tests/uow")]
         assert len((await session.exec(select(Thing))).all()) == 1
+
+
+async def test_events_alone_are_written_at_the_commit_in_the_order_they_were_staged(db):
+    """Staged rows are no ORM objects (no flush would write them): the commit writes them, ids in staging order;
+    a session that rolled back and began again writes only what its new transaction staged."""
+    events = [SessionCancelled(programme_id="p1", session_id=f"s{n}", reason="mưa lũ") for n in range(5)]
+    async with db.unit_of_work() as uow:
+        staged = [add_event(uow.session, e, source="/tests/uow") for e in events]
+    async with db.write_sessions() as session:
+        async with session.begin():
+            add_event(session, cancelled(), source="/tests/uow")
+            await session.rollback()
+        async with session.begin():
+            last = add_event(session, events[0], source="/tests/uow")
+    async with db.sessions() as session:
+        rows = (await session.exec(select(OutboxMessage).order_by(OutboxMessage.id))).all()  # type: ignore[arg-type]
+    assert [r.event_id for r in rows] == [s.event_id for s in staged] + [last.event_id]
+    assert [json.loads(r.payload)["session_id"] for r in rows] == ["s0", "s1", "s2", "s3", "s4", "s0"]
+    assert all(r.sent_at is None and r.attempts == 0 for r in rows)
 
 
 async def test_a_rollback_drops_the_events_and_the_after_commit_actions(db):
