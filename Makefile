@@ -5,9 +5,11 @@ SHELL := /bin/bash
 UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PYTEST_ARGS ?=
 # Tests run on PYTEST_WORKERS xdist workers (0: in this process); tests sharing a started platform stay on one
-# worker (the loadgroup scheduler in tests/conftest.py). Bytecode is written even where PYTHONDONTWRITEBYTECODE
+# worker (the loadgroup scheduler in tests/conftest.py). With three or more, the last is a background worker at a
+# lower priority that takes no integration test: it uses the core the integration tests leave idle while they
+# wait on their services, and yields it when those need it. Bytecode is written even where PYTHONDONTWRITEBYTECODE
 # is set, so the workers and every service process the integration tests start don't compile all their imports.
-PYTEST_WORKERS ?= 2
+PYTEST_WORKERS ?= 3
 PYTEST = PYTHONDONTWRITEBYTECODE= $(UV) run pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: bootstrap browser run test test-fast lint bench clean compose-check

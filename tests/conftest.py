@@ -6,6 +6,7 @@ from __future__ import annotations
 import inspect
 import os
 import sys
+import tempfile
 import types
 import uuid
 
@@ -195,7 +196,8 @@ def _postgres_adds_nothing(item: pytest.Item) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark `integration` every test that starts a process or opens a port (see _PROCESS_NAMES); leave out the
-    PostgreSQL pass of the tests of a service without tables."""
+    PostgreSQL pass of the tests of a service without tables. With a background worker (see BACKGROUND_NICE), the
+    worker writes down which tests are integration tests: the scheduler, which does not collect, reads them."""
     dropped = [item for item in items if _postgres_adds_nothing(item)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
@@ -208,6 +210,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                     if definitions and name in item.fixturenames]
         if any(_reaches_a_process(func, seen) for func in [item.function, *fixtures]):
             item.add_marker(pytest.mark.integration)
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and config.getvalue("loadgroup") and _background_worker(
+            workerinput["workercount"]):
+        ids = [item.nodeid for item in items if item.get_closest_marker("integration")]
+        _integration_ids_file(workerinput).write_text("\n".join(ids), encoding="utf-8")
+
+
+# With three xdist workers or more (as `make test` runs on two cores), the last is a background worker: it takes
+# only tests that start no process and open no port, and runs at a lower priority. The integration tests spend
+# much of their time waiting on the services they started (a saga, a restart, a frozen broker); the background
+# worker's tests use the core they leave idle, and step aside when those services need it, so the integration
+# tests' timing margins are about what they are with two workers.
+BACKGROUND_NICE = 5
+_PLATFORM_PATHS = ("tests/e2e/", "tests/integration/")
+
+
+def _background_worker(count: int) -> str | None:
+    """The background worker's id among `count` workers, if there is one."""
+    return f"gw{count - 1}" if count >= 3 else None
+
+
+def _integration_ids_file(workerinput: dict[str, Any]) -> Path:
+    """Where a worker of this run writes the ids of its integration tests (see pytest_collection_modifyitems)."""
+    return Path(tempfile.gettempdir()) / f"hangviet-{workerinput['testrunuid']}-{workerinput['workerid']}.txt"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The background worker (see BACKGROUND_NICE) lowers its priority, for itself and what it starts."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and config.getvalue("loadgroup") and \
+            workerinput["workerid"] == _background_worker(workerinput["workercount"]):
+        os.nice(BACKGROUND_NICE)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -226,10 +260,33 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
             if path.startswith("tests/e2e/"):
-                return "tests/e2e"
+                return "tests/e2e/"
             if path.startswith("tests/integration/"):
                 return path
             return super()._split_scope(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            """The background worker gets the first unit it may take; with none left it stops once idle."""
+            if not hasattr(self, "background"):  # all workers have collected when the first unit is given
+                self.background = _background_worker(len(self.nodes))
+                self.integration: set[str] = set()
+                for worker in self.nodes:
+                    path = _integration_ids_file(worker.workerinput)
+                    if worker.gateway.id == self.background:
+                        self.integration = set(path.read_text(encoding="utf-8").splitlines())
+                    path.unlink(missing_ok=True)
+            if node.gateway.id != self.background:
+                super()._assign_work_unit(node)
+                return
+            # No platform, no process, no port (a unit outside the platform paths is one test: its id).
+            scope = next((scope for scope in self.workqueue
+                          if not scope.startswith(_PLATFORM_PATHS) and scope not in self.integration), None)
+            if scope is None:
+                if not self._pending_of(self.assigned_work.get(node, {})):
+                    node.shutdown()
+                return
+            self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
 
     config.option.loadscopereorder = False
     return PlatformGroups(config, log)
