@@ -30,8 +30,9 @@ from types import SimpleNamespace
 from typing import Any, Union
 
 import structlog
-from aiokafka import ConsumerRebalanceListener
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from aiokafka.structs import OffsetAndMetadata
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -161,6 +162,7 @@ class EventConsumer:
     sweep_interval_s: float = 5.0
     stats: ConsumerStats = field(default_factory=ConsumerStats)
     prefetch: Prefetch | None = None
+    offsets: _Offsets | None = None  # set by `subscribe`
 
     def __post_init__(self) -> None:
         # Batch latency, one observation per batch (metrics point it at their histogram; nothing by default).
@@ -568,14 +570,68 @@ async def raw_batch(message: StreamMessage[Any]) -> Any:
     return message.raw_message
 
 
-class _PartitionsListener(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Tells the consumer when the group gives it partitions."""
+class _Offsets:
+    """The offsets one consumer has applied (each partition's next record), committed to the group at most every
+    `every_s` rather than after each batch: a commit is a round trip to the broker between two fetches, and the
+    embedded broker's share of a saga was largely commits. What is applied but not yet committed is committed
+    when the group takes partitions away, by `commit_applied_forever` when batches stop coming, and at stop;
+    after a crash it comes again and the inbox skips it. Explicit offsets only: a commit never covers a record
+    fetched but not yet applied."""
 
-    def __init__(self, consumer: EventConsumer) -> None:
+    def __init__(self, *, every_s: float) -> None:
+        self.every_s = every_s
+        self._kafka: Any = None
+        self._applied: dict[TopicPartition, int] = {}
+        self._committed: dict[TopicPartition, int] = {}
+        self._last = float("-inf")  # never committed: the first batch commits
+        self._lock = asyncio.Lock()
+
+    def applied(self, kafka_consumer: Any, records: Sequence[Any]) -> None:
+        """The batch's records are applied (or dead-lettered, or skipped): their partitions may move past them."""
+        if isinstance(kafka_consumer, AIOKafkaConsumer):  # FastStream's in-memory test broker keeps no offsets
+            self._kafka = kafka_consumer
+        for record in records:
+            partition = TopicPartition(record.topic, record.partition)
+            if record.offset + 1 > self._applied.get(partition, -1):
+                self._applied[partition] = record.offset + 1
+
+    def due(self) -> bool:
+        return time.monotonic() - self._last >= self.every_s
+
+    def pending(self) -> dict[TopicPartition, int]:
+        return {tp: offset for tp, offset in self._applied.items() if self._committed.get(tp) != offset}
+
+    async def commit(self, only: set[TopicPartition] | None = None) -> None:
+        """Commit what is applied and not yet committed (of `only`'s partitions when given)."""
+        async with self._lock:
+            self._last = time.monotonic()
+            pending = {tp: offset for tp, offset in self.pending().items() if only is None or tp in only}
+            if not pending or self._kafka is None:
+                return
+            await self._kafka.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in pending.items()})
+            self._committed.update(pending)
+
+    def forget(self, partitions: set[TopicPartition]) -> None:
+        """Partitions the group took away: another member reads them from what was committed."""
+        for partition in partitions:
+            self._applied.pop(partition, None)
+            self._committed.pop(partition, None)
+
+
+class _PartitionsListener(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Commits what was applied of the partitions the group takes away; tells the consumer when it gets some."""
+
+    def __init__(self, consumer: EventConsumer, offsets: _Offsets) -> None:
         self._consumer = consumer
+        self._offsets = offsets
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        return None
+        partitions = set(revoked)
+        try:
+            await self._offsets.commit(only=partitions)
+        except Exception as exc:  # the group moved on without us: the new owner re-reads; the inbox skips
+            log.warning("event.offsets_commit_failed", consumer=self._consumer.name, error=repr(exc)[:300])
+        self._offsets.forget(partitions)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         self._consumer.partitions_changed()
@@ -590,10 +646,11 @@ def subscribe(consumer: EventConsumer, settings: Settings, *, description: str =
     handled = ", ".join(sorted(cls.event_name for cls in consumer.handlers))
     topics = ", ".join(consumer.topics)
     consumer.park_ttl = timedelta(seconds=settings.consumer_park_ttl_s)
+    offsets = consumer.offsets = _Offsets(every_s=settings.consumer_commit_interval_ms / 1000)
     subscriber = consumer.broker.subscriber(
         *consumer.topics,
         group_id=f"hangviet.{consumer.name}",
-        ack_policy=AckPolicy.NACK_ON_ERROR,
+        ack_policy=AckPolicy.MANUAL,  # on_batch: offsets after the effect (`_Offsets`), sought back on failure
         auto_offset_reset="earliest",
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
@@ -602,7 +659,7 @@ def subscribe(consumer: EventConsumer, settings: Settings, *, description: str =
         # have the same key (so the same partition number) on every topic: one replica sees all of a fair's
         # events, and a booths.assigned does not wait on one replica for the approval another one applied.
         partition_assignment_strategy=(RangePartitionAssignor,),
-        listener=_PartitionsListener(consumer),
+        listener=_PartitionsListener(consumer, offsets),
         batch=True,
         max_records=settings.consumer_batch_max_records,
         batch_timeout_ms=settings.consumer_batch_timeout_ms,
@@ -631,7 +688,15 @@ def subscribe(consumer: EventConsumer, settings: Settings, *, description: str =
     @subscriber
     async def on_batch(message: KafkaMessage) -> None:
         records = message.raw_message
-        await consumer.handle_batch(records if isinstance(records, (list, tuple)) else [records])
+        batch = records if isinstance(records, (list, tuple)) else [records]
+        try:
+            await consumer.handle_batch(batch)
+        except BaseException:
+            await message.nack()  # back to each partition's first record of the batch: it comes again
+            raise
+        offsets.applied(getattr(message, "consumer", None), batch)
+        if offsets.due():
+            await offsets.commit()
 
     _SUBSCRIBED.setdefault(consumer.broker, []).append((consumer, subscriber))
 
@@ -672,6 +737,26 @@ async def tune_fetch_forever(broker: KafkaBroker, *, busy_wait_ms: int, idle_wai
             if fetcher._fetch_max_wait_ms != wanted:
                 fetcher._fetch_max_wait_ms = wanted
         raise_if_cancelling()
+
+
+async def commit_applied_forever(broker: KafkaBroker, *, every_s: float) -> None:
+    """Commit each consumer's applied offsets that its batches left uncommitted (the last ones before a pause)."""
+    while True:
+        await asyncio.sleep(every_s)
+        await commit_applied(broker)
+        raise_if_cancelling()
+
+
+async def commit_applied(broker: KafkaBroker) -> None:
+    """Commit every consumer's applied offsets now (a failure is logged: the records come again, the inbox skips
+    them)."""
+    for consumer in consumers_of(broker):
+        if consumer.offsets is None or not consumer.offsets.pending():
+            continue
+        try:
+            await consumer.offsets.commit()
+        except Exception as exc:
+            log.warning("event.offsets_commit_failed", consumer=consumer.name, error=repr(exc)[:300])
 
 
 def document_publisher(broker: KafkaBroker, topic: str, events: list[type[Event]]) -> None:

@@ -17,7 +17,15 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from shared.db import Database
-from shared.messaging import KERNEL_TABLES, consumers_of, make_broker, make_outbox_publisher, tune_fetch_forever
+from shared.messaging import (
+    KERNEL_TABLES,
+    commit_applied,
+    commit_applied_forever,
+    consumers_of,
+    make_broker,
+    make_outbox_publisher,
+    tune_fetch_forever,
+)
 from shared.migrations import History, Outcome, SchemaMismatch, SchemaNotCurrent, prepare
 from shared.outbox import OutboxRelay
 from shared.replay import replay_outbox
@@ -72,6 +80,9 @@ class ServiceRuntime:
         self._relay_task = asyncio.create_task(self.relay.run())
         for consumer in consumers_of(self.broker):
             self.spawn(consumer.sweep_forever())
+        if consumers_of(self.broker):
+            self.spawn(commit_applied_forever(self.broker, every_s=max(0.05, self.settings.consumer_commit_interval_ms
+                                                                        / 1000)))
         if consumers_of(self.broker) and self.settings.kafka_fetch_idle_wait_ms > self.settings.kafka_fetch_max_wait_ms:
             self.spawn(tune_fetch_forever(self.broker, busy_wait_ms=self.settings.kafka_fetch_max_wait_ms,
                                           idle_wait_ms=self.settings.kafka_fetch_idle_wait_ms))
@@ -109,6 +120,8 @@ class ServiceRuntime:
                 await self.relay.release()
         await stop_tasks(self._tasks)
         self._tasks.clear()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(commit_applied(self.broker), timeout=5)
         await self.broker.stop()
         await self.redis.aclose()
         await self.db.dispose()

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     consumer_retry_backoff_s: float = 0.25
     consumer_batch_max_records: int = 200
     consumer_batch_timeout_ms: int = 500  # the longest an empty poll waits (records end it at once)
+    # Applied offsets are committed at most this often (and when partitions are revoked, and at stop), not after
+    # every batch: a commit is a broker round trip before the next fetch. A crash redelivers at most this much,
+    # which the inbox absorbs. 0: after every batch.
+    consumer_commit_interval_ms: int = 200
     # A parked event (waiting for a prerequisite from another topic) is dead-lettered after this long.
     consumer_park_ttl_s: float = 600.0
     outbox_poll_interval_s: float = 0.5
