@@ -47,7 +47,7 @@ from shared.db import Database
 from shared.envelope import TRACEPARENT_HEADER, EventMeta, MalformedEvent, decode_headers, parse_event, read_meta
 from shared.errors import NotYet
 from shared.logs import correlation_scope
-from shared.outbox import OutboxLease, OutboxMessage
+from shared.outbox import OutboxLease, OutboxMessage, PendingRow
 from shared.settings import Settings
 from shared.tasks import raise_if_cancelling
 
@@ -79,14 +79,14 @@ def make_broker(settings: Settings) -> KafkaBroker:
     )
 
 
-def make_outbox_publisher(broker: KafkaBroker) -> Callable[[OutboxMessage], Awaitable[Awaitable[object]]]:
+def make_outbox_publisher(broker: KafkaBroker) -> Callable[[PendingRow], Awaitable[Awaitable[object]]]:
     """Sends an outbox row with its CloudEvents headers and key; returns the acks=all confirmation to await.
 
     Sending does not wait for the broker, so one relay pass pipelines a whole batch; one producer keeps the
     send order within a partition, and the relay marks rows sent only once their confirmations arrived.
     """
 
-    async def publish(row: OutboxMessage) -> Awaitable[object]:
+    async def publish(row: PendingRow) -> Awaitable[object]:
         headers = row.header_dict()
         correlation_id = headers.get("ce_correlationid", "")
         with tracing.continued(row.traceparent, f"{row.topic} publish", kind=tracing.SpanKind.PRODUCER,

@@ -62,6 +62,30 @@ _INSERT = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]  # Core:
 
 
 @dataclass(frozen=True, slots=True)
+class PendingRow:
+    """An unsent outbox row as the relay reads it (Core columns, no ORM object: a pass re-reads the rows it has
+    published but not yet marked sent)."""
+
+    id: int
+    event_id: str
+    topic: str
+    key: str
+    event_type: str
+    headers: str
+    payload: str
+    traceparent: str | None
+
+    def header_dict(self) -> dict[str, str]:
+        """The stored headers."""
+        value: dict[str, str] = json.loads(self.headers)
+        return value
+
+
+_PENDING = select(*(getattr(OutboxMessage, name) for name in PendingRow.__slots__)).where(
+    col(OutboxMessage.sent_at).is_(None)).order_by(col(OutboxMessage.id))
+
+
+@dataclass(frozen=True, slots=True)
 class StagedEvent:
     """An event staged in a transaction: its outbox row is written at the commit, with the transaction."""
 
@@ -117,7 +141,7 @@ async def outbox_backlog(db: Database) -> dict[str, Any]:
     return {"unsent": int(count), "oldest_unsent_age_s": age}
 
 
-Publish = Callable[[OutboxMessage], Awaitable[Awaitable[object] | None]]
+Publish = Callable[[PendingRow], Awaitable[Awaitable[object] | None]]
 """Sends one row; may return a confirmation to await (pipelined sends), or None once confirmed."""
 
 
@@ -223,10 +247,8 @@ class OutboxRelay:
                 # read) — forgetting a row sooner would publish it twice.
                 forget, self._marked = self._marked, []
                 async with self._db.sessions() as session:
-                    fetched = list((await session.exec(
-                        select(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None))
-                        .order_by(col(OutboxMessage.id)).limit(self._batch_size + len(self._confirmed))
-                    )).all())
+                    fetched = [PendingRow(*row) for row in (await session.exec(
+                        _PENDING.limit(self._batch_size + len(self._confirmed)))).all()]
                 rows = [row for row in fetched if row.id not in self._confirmed][:self._batch_size]
                 self._confirmed.difference_update(forget)
                 if not rows:
@@ -281,7 +303,7 @@ class OutboxRelay:
                 return
             self._marked.extend(ids)
 
-    async def _mark_failure(self, row: OutboxMessage) -> None:
+    async def _mark_failure(self, row: PendingRow) -> None:
         async with self._db.transaction() as session:
             await session.exec(update(OutboxMessage).where(col(OutboxMessage.id) == row.id)
                                .values(attempts=OutboxMessage.attempts + 1, last_error=self._error or "unknown"))
@@ -323,7 +345,7 @@ class OutboxRelay:
                 await session.delete(lease)
         self._lease_until = 0.0
 
-    async def _send_batch(self, rows: Sequence[OutboxMessage]) -> int:
+    async def _send_batch(self, rows: Sequence[PendingRow]) -> int:
         """Send rows in order; return how many were confirmed before the first failure."""
         self._error = None
         pending: list[Awaitable[object] | None] = []
