@@ -572,11 +572,11 @@ async def raw_batch(message: StreamMessage[Any]) -> Any:
 
 class _Offsets:
     """The offsets one consumer has applied (each partition's next record), committed to the group at most every
-    `every_s` rather than after each batch: a commit is a round trip to the broker between two fetches, and the
-    embedded broker's share of a saga was largely commits. What is applied but not yet committed is committed
-    when the group takes partitions away, by `commit_applied_forever` when batches stop coming, and at stop;
-    after a crash it comes again and the inbox skips it. Explicit offsets only: a commit never covers a record
-    fetched but not yet applied."""
+    `every_s` rather than after each batch: a commit is a round trip to the broker between two fetches, and one
+    more request the broker answers for every batch of every consumer. What is applied but not yet committed is
+    committed when the group takes partitions away, by `commit_applied_forever` (every second) when batches stop
+    coming, and at stop; after a crash it comes again and the inbox skips it. Explicit offsets only: a commit
+    never covers a record fetched but not yet applied."""
 
     def __init__(self, *, every_s: float) -> None:
         self.every_s = every_s

@@ -80,8 +80,8 @@ class ServiceRuntime:
         self._relay_task = asyncio.create_task(self.relay.run())
         for consumer in consumers_of(self.broker):
             self.spawn(consumer.sweep_forever())
-        if consumers_of(self.broker):
-            self.spawn(commit_applied_forever(self.broker, every_s=max(0.05, self.settings.consumer_commit_interval_ms
+        if consumers_of(self.broker):  # what the last batches before a pause left uncommitted, within a second
+            self.spawn(commit_applied_forever(self.broker, every_s=max(1.0, self.settings.consumer_commit_interval_ms
                                                                         / 1000)))
         if consumers_of(self.broker) and self.settings.kafka_fetch_idle_wait_ms > self.settings.kafka_fetch_max_wait_ms:
             self.spawn(tune_fetch_forever(self.broker, busy_wait_ms=self.settings.kafka_fetch_max_wait_ms,
