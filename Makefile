@@ -6,10 +6,11 @@ UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
 PYTEST_ARGS ?=
 # Tests run on PYTEST_WORKERS xdist workers (0: in this process); tests sharing a started platform stay on one
 # worker (the loadgroup scheduler in tests/conftest.py). With three or more, the last is a background worker at a
-# lower priority that takes no integration test: it uses the core the integration tests leave idle while they
-# wait on their services, and yields it when those need it. Bytecode is written even where PYTHONDONTWRITEBYTECODE
-# is set, so the workers and every service process the integration tests start don't compile all their imports.
-PYTEST_WORKERS ?= 3
+# lower priority that takes no integration test; two stay the default: on a machine other runs kept busy, three
+# (877 s, mean load 8.5) did not beat two (567 s, load 4.6) and took more CPU (987 s against 771 s). Bytecode is
+# written even where PYTHONDONTWRITEBYTECODE is set, so the workers and every service process the integration
+# tests start don't compile all their imports.
+PYTEST_WORKERS ?= 2
 PYTEST = PYTHONDONTWRITEBYTECODE= $(UV) run pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: bootstrap browser run test test-fast lint bench clean compose-check
