@@ -217,7 +217,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         _integration_ids_file(workerinput).write_text("\n".join(ids), encoding="utf-8")
 
 
-# With three xdist workers or more (as `make test` runs on two cores), the last is a background worker: it takes
+# With three xdist workers or more (`make test PYTEST_WORKERS=3`), the last is a background worker: it takes
 # only tests that start no process and open no port, and runs at a lower priority. The integration tests spend
 # much of their time waiting on the services they started (a saga, a restart, a frozen broker); the background
 # worker's tests use the core they leave idle, and step aside when those services need it, so the integration
