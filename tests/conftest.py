@@ -220,8 +220,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # With three xdist workers or more (`make test PYTEST_WORKERS=3`), the last is a background worker: it takes
 # only tests that start no process and open no port, and runs at a lower priority. The integration tests spend
 # much of their time waiting on the services they started (a saga, a restart, a frozen broker); the background
-# worker's tests use the core they leave idle, and step aside when those services need it, so the integration
-# tests' timing margins are about what they are with two workers.
+# worker's tests are meant to use the core they leave idle and step aside when those services need it. Measured
+# on a busy machine it did not pay (see the Makefile), and an in-process booths matrix slowed 10x beside it.
 BACKGROUND_NICE = 5
 _PLATFORM_PATHS = ("tests/e2e/", "tests/integration/")
 
