@@ -27,13 +27,9 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from prometheus_fastapi_instrumentator import Instrumentator, routing
-from prometheus_fastapi_instrumentator.middleware import PrometheusInstrumentatorMiddleware
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlmodel import col, func, select
-from starlette.requests import Request
-from starlette.routing import BaseRoute
 
 from shared.db import Database
 from shared.parking import ParkedEvent
@@ -41,7 +37,6 @@ from shared.parking import ParkedEvent
 log = structlog.get_logger()
 
 SCRAPE_QUERY_TIMEOUT_S = 2.0
-HTTP_EXCLUDED = ["/metrics"]
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 SAGA_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -318,30 +313,3 @@ def _age_s(when: datetime | None) -> float:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (datetime.now(UTC) - when).total_seconds())
-
-
-class _RouteTemplates(PrometheusInstrumentatorMiddleware):
-    """The instrumentator's middleware, resolving a request's route template against the app's routes flattened
-    once: the library flattens them again for every request (FastAPI's included routers rebuilt route by route),
-    6 % of the registration service's CPU under approvals. The flat list is rebuilt only when the app's routes
-    change; a request no route matches takes the library's own path (its trailing-slash rule)."""
-
-    _flat: tuple[int, int, list[BaseRoute]] | None = None
-
-    def _get_handler(self, request: Request) -> tuple[str, bool]:
-        app = request.scope.get("app")
-        routes = getattr(app, "routes", None)
-        if not routes or self.should_include_root_path:
-            return super()._get_handler(request)
-        if self._flat is None or self._flat[:2] != (id(routes), len(routes)):
-            self._flat = (id(routes), len(routes), routing._effective_routes(routes))
-        name = routing._get_route_name(request.scope, self._flat[2])
-        return (name, True) if name is not None else super()._get_handler(request)
-
-
-def instrument_http(app: Any, registry: CollectorRegistry) -> None:
-    """HTTP metrics by route template and status (plain ASGI middleware; /metrics itself left out)."""
-    Instrumentator(should_group_status_codes=False, excluded_handlers=HTTP_EXCLUDED, registry=registry).instrument(app)
-    for middleware in app.user_middleware:
-        if middleware.cls is PrometheusInstrumentatorMiddleware:
-            middleware.cls = _RouteTemplates
