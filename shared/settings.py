@@ -59,6 +59,15 @@ class Settings(BaseSettings):
             raise ValueError("JWT_SECRET must be set outside development (the development default is refused)")
         return self
 
+    def off_the_saga_path(self, fetch_wait_ms: int) -> Settings:
+        """These settings for a service whose consumer nothing urgent waits on: while events flow its fetches
+        wait `fetch_wait_ms`, never less than the platform's `kafka_fetch_max_wait_ms` (a broker that holds every
+        fetch for its whole wait, as the embedded one does, is polled that much less)."""
+        wait = max(self.kafka_fetch_max_wait_ms, fetch_wait_ms)
+        if wait == self.kafka_fetch_max_wait_ms:
+            return self
+        return self.model_copy(update={"kafka_fetch_max_wait_ms": wait})
+
     def resolved_database_url(self) -> str:
         """The database URL: the explicit one, else a SQLite file under var/."""
         if self.database_url:

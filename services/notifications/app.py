@@ -23,6 +23,7 @@ def create_app(settings: Settings, *, notifications: NotificationsSettings | Non
     config = notifications if notifications is not None else NotificationsSettings()
     config = config.model_copy(update={"mailbox_dir": config.mailbox_dir or settings.var_dir / "mailbox",
                                        "env": settings.env})
+    settings = settings.off_the_saga_path(config.fetch_wait_ms)
     runtime = ServiceRuntime.build(settings, tables=TABLES)
     server = SmtpServer(host=config.smtp_host, port=config.smtp_port, user=config.smtp_user,
                         password=config.smtp_password.get_secret_value(), starttls=config.smtp_starttls,

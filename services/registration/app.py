@@ -61,8 +61,9 @@ async def _spawn_closer(runtime: ServiceRuntime, storage: Storage) -> None:
 def create_app(settings: Settings, *, registration: RegistrationSettings | None = None) -> FastAPI:
     """The registration service: fairs, exhibitor profiles and registrations (`registration`: its own settings,
     read from the environment when not given)."""
-    runtime = ServiceRuntime.build(settings, tables=TABLES, uses_redis=True)  # idempotency keys
     rules = registration or RegistrationSettings()
+    settings = settings.off_the_saga_path(rules.fetch_wait_ms)
+    runtime = ServiceRuntime.build(settings, tables=TABLES, uses_redis=True)  # idempotency keys
     storage = storage_from(rules, settings.var_dir)  # the files of documents: a folder or an S3-compatible store
     subscribe(make_consumer(runtime), settings,
               description="Cancels the registration of an unpaid invoice on invoice.overdue (reason unpaid) and "

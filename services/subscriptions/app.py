@@ -25,6 +25,7 @@ def create_app(settings: Settings, *, subscriptions: SubscriptionsSettings | Non
     config = subscriptions if subscriptions is not None else SubscriptionsSettings()
     if settings.env == "production" and config.webhook_allow_loopback:
         raise ValueError(LOOPBACK_REFUSED)
+    settings = settings.off_the_saga_path(config.fetch_wait_ms)
     runtime = ServiceRuntime.build(settings, tables=TABLES)
     worker = DeliveryWorker(runtime.db, policy=policy or config.policy(),
                             allow_loopback=config.webhook_allow_loopback,

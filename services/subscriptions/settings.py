@@ -61,6 +61,12 @@ class SubscriptionsSettings(BaseSettings):
                                  description="keep-alive comment interval of a live stream")
     regions: dict[str, list[str]] = Field(default_factory=dict,
                                           description="JSON: region id → province codes (replaces the defaults)")
+    # Webhooks, streams and feeds are not the approve → invoice path, and 50 ms is nothing to a regional centre:
+    # busy, its consumer polls the broker every 50 ms rather than the platform's 10 (each poll costs the service
+    # and the embedded broker CPU; busy polling of the whole stack: ~39 % of a core).
+    fetch_wait_ms: int = Field(default=50, ge=0, le=10_000,
+                               description="the consumer's fetch wait while events flow (never below the "
+                                           "platform's KAFKA_FETCH_MAX_WAIT_MS)")
 
     @field_validator("regions")
     @classmethod

@@ -1,0 +1,29 @@
+"""The consumers off the approve → invoice path (registration's, notifications', subscriptions') poll the broker
+every 50 ms while events flow; booths and billing keep the platform's 10 ms; none polls faster than the platform's
+setting."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.billing.app import create_app as billing_app
+from services.booths.app import create_app as booths_app
+from services.notifications.app import create_app as notifications_app
+from services.registration.app import create_app as registration_app
+from services.subscriptions.app import create_app as subscriptions_app
+from shared.settings import load_settings
+
+pytestmark = pytest.mark.sqlite_only(reason="which fetch wait each consumer gets reads no database")
+
+
+def test_off_the_saga_path_never_polls_faster_than_the_platform() -> None:
+    assert load_settings("x", kafka_fetch_max_wait_ms=10).off_the_saga_path(50).kafka_fetch_max_wait_ms == 50
+    assert load_settings("x", kafka_fetch_max_wait_ms=500).off_the_saga_path(50).kafka_fetch_max_wait_ms == 500
+
+
+@pytest.mark.parametrize(("service", "create_app", "wait_ms"), [
+    ("registration", registration_app, 50), ("notifications", notifications_app, 50),
+    ("subscriptions", subscriptions_app, 50), ("booths", booths_app, 10), ("billing", billing_app, 10)])
+def test_each_consumer_gets_its_fetch_wait(settings_for, service, create_app, wait_ms) -> None:
+    app = create_app(settings_for(service, kafka_fetch_max_wait_ms=10))
+    assert app.state.runtime.settings.kafka_fetch_max_wait_ms == wait_ms
