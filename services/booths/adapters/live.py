@@ -57,8 +57,11 @@ _LAST: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] 
 class LiveFeed:
     """Publishes a fair's booth status changes and streams them to subscribers."""
 
-    def __init__(self, redis: aioredis.Redis) -> None:
+    def __init__(self, redis: aioredis.Redis, *, subscriber: aioredis.Redis | None = None) -> None:
+        """``redis`` publishes; ``subscriber`` (``redis`` by default) serves the subscriptions, each holding one of
+        its connections for as long as a browser watches."""
         self.redis = redis
+        self.subscriber = redis if subscriber is None else subscriber
 
     def stage(self, uow: UnitOfWork, fair_id: str, changes: Mapping[str, str], cause: str) -> None:
         """Publish ``changes`` (booth code → status) once the unit of work commits."""
@@ -75,7 +78,7 @@ class LiveFeed:
     @asynccontextmanager
     async def subscription(self, fair_id: str) -> AsyncIterator[AsyncIterator[str]]:
         """Subscribe to the fair's channel now; iterate the messages as they come."""
-        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        pubsub = self.subscriber.pubsub(ignore_subscribe_messages=True)
         await pubsub.subscribe(channel(fair_id))
         try:
             yield self._messages(pubsub)
