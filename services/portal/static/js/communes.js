@@ -13,7 +13,7 @@
     var commune = document.getElementById(province.getAttribute("data-communes"));
     document.querySelectorAll(".js-hide").forEach(function (el) { el.hidden = true; });
     var emptyLabel = commune.options.length ? commune.options[0].text : "";
-    province.addEventListener("change", function () {
+    function load() {
       if (!province.value) { fill(commune, [], emptyLabel); return; }
       commune.disabled = true;
       fetch("/me/communes?province=" + encodeURIComponent(province.value), {credentials: "same-origin"})
@@ -21,6 +21,9 @@
         .then(function (rows) { fill(commune, rows, document.documentElement.lang === "en" ? "– Choose a commune –" : "– Chọn xã, phường –"); })
         .catch(function () { document.querySelectorAll(".js-hide").forEach(function (el) { el.hidden = false; }); })
         .finally(function () { commune.disabled = false; });
-    });
+    }
+    province.addEventListener("change", load);
+    // A province chosen before this script ran (a quick hand, a slow page) fired its change event unheard.
+    if (province.value && commune.options.length <= 1) { load(); }
   });
 })();
