@@ -92,3 +92,23 @@ def cpu_ms_per(before: CpuSnapshot, after: CpuSnapshot, units: int) -> dict[str,
     known = [v for v in per.values() if v is not None]
     per["total"] = round(sum(known), 2) if known else None
     return per
+
+
+async def settle(pids: Mapping[str, int], *, below_pct: float = 25.0, window_s: float = 1.0,
+                 timeout_s: float = 120.0) -> dict[str, Any]:
+    """Wait until the stack's CPU over `window_s` falls below `below_pct` % of one core (the consumers have caught
+    up with what came before: a phase measured right after the rush would count the rush's events as its own),
+    at most `timeout_s`. How long it took, and whether it settled."""
+    trees = {name: _tree(pid) for name, pid in pids.items()}
+    started = time.monotonic()
+    while True:
+        before = {name: _cpu_seconds(procs) for name, procs in trees.items()}
+        window_start = time.monotonic()
+        await asyncio.sleep(window_s)
+        elapsed = time.monotonic() - window_start
+        spent = sum(after - before[name].get(pid, after)
+                    for name, procs in trees.items() for pid, after in _cpu_seconds(procs).items())
+        pct = spent / elapsed * 100
+        waited = time.monotonic() - started
+        if pct < below_pct or waited >= timeout_s:
+            return {"waited_s": round(waited, 1), "settled": pct < below_pct, "last_cpu_pct_of_core": round(pct, 1)}

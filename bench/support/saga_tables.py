@@ -42,11 +42,11 @@ def print_report(report: dict[str, Any], judged: list[Row]) -> None:
         s = report["floor"][name]
         w(f"{name.replace('_', ' '):<34}{_ms(s['p50']):>8}{_ms(s['p95']):>8}{_ms(s['p99']):>8}\n")
     w(f"\nphases\n{'phase':<8}{'sent':>6}{'ok':>6}{'sent/s':>8}{'answered/s':>11}{'issued':>8}{'missing':>8}"
-      f"{'sagas/s':>9}{'backlog@start':>14}{'waited s':>9}  load start → end\n")
+      f"{'sagas/s':>9}{'backlog@start':>14}{'waited s':>9}{'settled s':>10}  load start → end\n")
     for p in report["phases"]:
         w(f"{p['phase']:<8}{p['approvals']:>6}{p['approve_ok']:>6}{p['sent_per_s'] or 0:>8.1f}"
           f"{p['answered_per_s'] or 0:>11.1f}{p['completed']:>8}{p['not_completed']:>8}{p['sagas_per_s']:>9.1f}"
-          f"{p['backlog_at_start']:>14}{p['waited_after_sending_s']:>9}  "
+          f"{p['backlog_at_start']:>14}{p['waited_after_sending_s']:>9}{_settled(p.get('settled_before')):>10}  "
           f"{p['load_average']['start'][0]} → {p['load_average']['end'][0]}\n")
     for p in report["phases"]:
         if p["approve_statuses"]:
@@ -87,3 +87,10 @@ def _cpu_table(w: Any, parts: list[tuple[str, dict[str, float | None]]]) -> None
       f"{'phase':<8}" + "".join(f"{short[n]:>12}" for n in names) + "\n")
     for phase, cpu in parts:
         w(f"{phase:<8}" + "".join(f"{_ms(cpu.get(n)):>12}" for n in names) + "\n")
+
+
+def _settled(settled: dict[str, Any] | None) -> str:
+    """How long the stack took to go quiet before the phase ('>' when it never did within the wait)."""
+    if not settled:
+        return "—"
+    return f"{'' if settled.get('settled') else '>'}{settled.get('waited_s')}"
