@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession as SqlModelSession
+
+from shared.uow import insert_ignore
 
 
 class InboxMessage(SQLModel, table=True):
@@ -28,11 +29,10 @@ async def claim(session: SqlModelSession, *, consumer: str, event_id: str, event
     conflict both checks and records, where a look-up by key and an INSERT after the effect cost a consumer two
     statements for every event it applies alone. A concurrent apply of the same event (a replica sharing the
     database) waits on the row, then finds it: a duplicate, not an error."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    statement = _CLAIM_POSTGRESQL if dialect == "postgresql" else _CLAIM_SQLITE
-    result = await session.exec(statement, params={"consumer": consumer, "event_id": event_id,
-                                                   "event_type": event_type, "applied_at": datetime.now(UTC)})
-    return bool(getattr(result, "rowcount", 0))
+    inserted = await insert_ignore(session, InboxMessage, {"consumer": consumer, "event_id": event_id,
+                                                           "event_type": event_type, "applied_at": datetime.now(UTC)},
+                                   index_elements=("consumer", "event_id"))
+    return inserted == 1
 
 
 async def record(session: SqlModelSession, *, consumer: str, events: list[tuple[str, str]]) -> None:
@@ -48,6 +48,4 @@ async def record(session: SqlModelSession, *, consumer: str, events: list[tuple[
     await session.exec(insert(_TABLE), params=rows[0] if len(rows) == 1 else rows)
 
 
-_TABLE: Any = InboxMessage.__table__  # type: ignore[attr-defined]  # Core, not the ORM's bulk path (no rowcount)
-_CLAIM_SQLITE = sqlite.insert(_TABLE).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
-_CLAIM_POSTGRESQL = postgresql.insert(_TABLE).on_conflict_do_nothing(index_elements=["consumer", "event_id"])
+_TABLE: Any = InboxMessage.__table__  # type: ignore[attr-defined]  # Core, not the ORM's bulk path

@@ -611,6 +611,13 @@ class _Offsets:
             await self._kafka.commit({tp: OffsetAndMetadata(offset, "") for tp, offset in pending.items()})
             self._committed.update(pending)
 
+    async def commit_or_warn(self, consumer: str, only: set[TopicPartition] | None = None) -> None:
+        """`commit`, a failure logged: the records come again and the inbox skips them."""
+        try:
+            await self.commit(only)
+        except Exception as exc:
+            log.warning("event.offsets_commit_failed", consumer=consumer, error=repr(exc)[:300])
+
     def forget(self, partitions: set[TopicPartition]) -> None:
         """Partitions the group took away: another member reads them from what was committed."""
         for partition in partitions:
@@ -627,10 +634,7 @@ class _PartitionsListener(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
         partitions = set(revoked)
-        try:
-            await self._offsets.commit(only=partitions)
-        except Exception as exc:  # the group moved on without us: the new owner re-reads; the inbox skips
-            log.warning("event.offsets_commit_failed", consumer=self._consumer.name, error=repr(exc)[:300])
+        await self._offsets.commit_or_warn(self._consumer.name, only=partitions)
         self._offsets.forget(partitions)
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
@@ -696,7 +700,7 @@ def subscribe(consumer: EventConsumer, settings: Settings, *, description: str =
             raise
         offsets.applied(getattr(message, "consumer", None), batch)
         if offsets.due():
-            await offsets.commit()
+            await offsets.commit_or_warn(consumer.name)
 
     _SUBSCRIBED.setdefault(consumer.broker, []).append((consumer, subscriber))
 
@@ -751,12 +755,8 @@ async def commit_applied(broker: KafkaBroker) -> None:
     """Commit every consumer's applied offsets now (a failure is logged: the records come again, the inbox skips
     them)."""
     for consumer in consumers_of(broker):
-        if consumer.offsets is None or not consumer.offsets.pending():
-            continue
-        try:
-            await consumer.offsets.commit()
-        except Exception as exc:
-            log.warning("event.offsets_commit_failed", consumer=consumer.name, error=repr(exc)[:300])
+        if consumer.offsets is not None and consumer.offsets.pending():
+            await consumer.offsets.commit_or_warn(consumer.name)
 
 
 def document_publisher(broker: KafkaBroker, topic: str, events: list[type[Event]]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import Any, Protocol
 
 import structlog
@@ -121,16 +122,20 @@ async def insert_ignore(session: AsyncSession, model: type[SQLModel],
         return 0
     table: Any = model.__table__  # type: ignore[attr-defined]
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    statement: Any
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
-    else:  # pragma: no cover - only the two dialects are supported
-        statement = insert(table)
+    statement = _insert_ignoring(table, dialect, tuple(index_elements))
     if len(rows) == 1:
         result = await session.exec(statement, params=rows[0])
         return int(getattr(result, "rowcount", 0) or 0)
     # several rows: counted by RETURNING (an executemany's rowcount is -1 on asyncpg)
     returned = await session.exec(statement.returning(*table.primary_key.columns), params=rows)
     return len(returned.all())
+
+
+@cache
+def _insert_ignoring(table: Any, dialect: str, index_elements: tuple[str, ...]) -> Any:
+    """The INSERT that skips rows colliding on `index_elements`, built once per table, dialect and key."""
+    if dialect == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+    if dialect == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+    return insert(table)  # pragma: no cover - only the two dialects are supported

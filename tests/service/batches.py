@@ -3,8 +3,8 @@ queries it runs meanwhile."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from types import SimpleNamespace
 from typing import Any
 
@@ -28,12 +28,12 @@ def records(events: list[Event]) -> list[SimpleNamespace]:
 
 
 @contextmanager
-def selects_of(engine: Any, table: str) -> Iterator[list[str]]:
-    """The SELECTs the (async) engine runs on `table` inside the block."""
+def statements(engine: Any, keep: Callable[[str, Any], bool]) -> Iterator[list[str]]:
+    """The statements the (async) engine runs inside the block that `keep(statement, context)` accepts."""
     seen: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
+        if keep(statement, context):
             seen.append(statement)
 
     sa_event.listen(engine.sync_engine, "before_cursor_execute", before)
@@ -43,18 +43,13 @@ def selects_of(engine: Any, table: str) -> Iterator[list[str]]:
         sa_event.remove(engine.sync_engine, "before_cursor_execute", before)
 
 
-@contextmanager
-def uncached(engine: Any) -> Iterator[list[str]]:
+def selects_of(engine: Any, table: str) -> AbstractContextManager[list[str]]:
+    """The SELECTs the (async) engine runs on `table` inside the block."""
+    return statements(engine, lambda statement, _: statement.lstrip().upper().startswith("SELECT")
+                      and f"FROM {table}" in statement)
+
+
+def uncached(engine: Any) -> AbstractContextManager[list[str]]:
     """The compiled statements the (async) engine runs inside the block that have no cache key, so SQLAlchemy
     compiles them again on every execution (a multi-VALUES INSERT, say)."""
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if context.compiled is not None and context.cache_hit is NO_CACHE_KEY:
-            seen.append(statement)
-
-    sa_event.listen(engine.sync_engine, "before_cursor_execute", before)
-    try:
-        yield seen
-    finally:
-        sa_event.remove(engine.sync_engine, "before_cursor_execute", before)
+    return statements(engine, lambda _, context: context.compiled is not None and context.cache_hit is NO_CACHE_KEY)

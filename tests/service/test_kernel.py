@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from faststream.kafka import TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from sqlalchemy import event as sa_event
 from sqlalchemy import update
 from sqlmodel import Field, SQLModel, col, select
 
@@ -24,6 +23,7 @@ from shared.parking import ParkedEvent
 from shared.replay import replay_outbox
 from shared.runtime import ServiceRuntime
 from shared.settings import load_settings
+from tests.service.batches import statements
 
 
 class Effect(SQLModel, table=True):
@@ -83,18 +83,12 @@ class TestOutbox:
     async def test_marks_gather_over_passes_and_a_waiting_caller_gets_them_at_once(self, db):
         """Passes that publish one row each share one marking transaction (within `mark_every_s`); a caller that
         waits for the marks (flush's default, the stop) does not wait for the gathering."""
-        marks: list[str] = []
-
-        def count(conn, cursor, statement, parameters, context, executemany):
-            if statement.lstrip().upper().startswith("UPDATE OUTBOX SET SENT_AT"):
-                marks.append(statement)
-
         async def publish(row: OutboxMessage) -> None:
             return None
 
         relay = OutboxRelay(db, publish, mark_every_s=3600)
-        sa_event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-        try:
+        with statements(db.engine, lambda statement, _: statement.lstrip().upper().startswith(
+                "UPDATE OUTBOX SET SENT_AT")) as marks:
             for n in range(4):
                 async with db.transaction() as session:
                     add_event(session, cancelled(n), source="/tests")
@@ -102,8 +96,6 @@ class TestOutbox:
             assert len(marks) == 1  # the first mark went at once; the next three gather
             assert await relay.flush() == 0  # nothing new to publish; waits for the three gathered marks
             assert len(marks) == 2
-        finally:
-            sa_event.remove(db.engine.sync_engine, "before_cursor_execute", count)
         async with db.sessions() as session:
             assert all(r.sent_at is not None for r in (await session.exec(select(OutboxMessage))).all())
 
