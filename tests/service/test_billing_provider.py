@@ -6,6 +6,7 @@ The HTTP adapter against a real fake provider process is tests/integration/test_
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -337,3 +338,12 @@ class TestSettings:
         settings = BillingSettings(einvoice_provider="http", einvoice_http_url="http://127.0.0.1:9999",
                                    einvoice_http_username="u", einvoice_http_password="p")
         assert settings.einvoice_dir(Path("/srv/var")) == Path("/srv/var/einvoices")
+
+
+@pytest.mark.sqlite_only(reason="the PDF worker's scheduling reads no database")
+async def test_the_pdf_worker_runs_only_on_cpu_nothing_else_wants() -> None:
+    """SCHED_IDLE: under load the worker waits rather than take a share of a core from the saga's services."""
+    from services.billing.adapters.einvoice import provider
+
+    policy = await provider.render_in_background(partial(os.sched_getscheduler, 0))  # type: ignore[arg-type]
+    assert policy == os.SCHED_IDLE
