@@ -35,9 +35,9 @@ class RegistrationSettings(BaseSettings):
     s3_secret_access_key: SecretStr | None = None
     s3_prefix: str = "registration/"
     # What it consumes (invoice.overdue) is off the approve → invoice path and waits days:
-    # busy, its consumer polls the broker every 50 ms rather than the platform's 10 (each poll costs the service
+    # busy, its consumer polls the broker every 250 ms rather than the platform's 10 (each poll costs the service
     # and the embedded broker CPU; busy polling of the whole stack: ~39 % of a core).
-    fetch_wait_ms: int = Field(default=50, ge=0, le=10_000,
+    fetch_wait_ms: int = Field(default=250, ge=0, le=10_000,
                                description="the consumer's fetch wait while events flow (never below the "
                                            "platform's KAFKA_FETCH_MAX_WAIT_MS)")
 

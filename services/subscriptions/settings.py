@@ -61,10 +61,10 @@ class SubscriptionsSettings(BaseSettings):
                                  description="keep-alive comment interval of a live stream")
     regions: dict[str, list[str]] = Field(default_factory=dict,
                                           description="JSON: region id → province codes (replaces the defaults)")
-    # Webhooks, streams and feeds are not the approve → invoice path, and 50 ms is nothing to a regional centre:
-    # busy, its consumer polls the broker every 50 ms rather than the platform's 10 (each poll costs the service
-    # and the embedded broker CPU; busy polling of the whole stack: ~39 % of a core).
-    fetch_wait_ms: int = Field(default=50, ge=0, le=10_000,
+    # Webhooks, streams and feeds are not the approve → invoice path, and a quarter of a second is nothing to a
+    # regional centre: busy, its consumer polls the broker every 250 ms rather than the platform's 10, so at 50
+    # events/s a batch holds a dozen (each poll and each batch cost the service and the embedded broker CPU).
+    fetch_wait_ms: int = Field(default=250, ge=0, le=10_000,
                                description="the consumer's fetch wait while events flow (never below the "
                                            "platform's KAFKA_FETCH_MAX_WAIT_MS)")
 
