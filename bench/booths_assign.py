@@ -7,9 +7,11 @@ Each size gets its own SQLite file (as `make run` gives the service) with fairs 
 own use cases: `fair.published`, then zones (three sector zones, two province pavilions) and a grid plan of
 halls with a cross aisle every 5 booths, a zone on some rows (the 2,000-booth fair in four halls). Approvals
 ask for 1–4 booths with sectors and provinces that match a zone about half the time (bench/allocation.py's
-generator). Each approval runs `service.approve` in its own transaction of shared.db.Database, as the
-consumer does; the small fairs are replaced by a fresh one when ~85 % of their booths are asked for, so every
-size sees the same number of approvals. A second pass applies them `--batch` to a transaction (the kernel's
+generator). Every registration is first known from its `registration.submitted` (untimed: in the stack the
+request row exists when the approval comes, and the approval updates it); each approval then runs
+`service.approve` in its own transaction of shared.db.Database, as the consumer does; the small fairs are
+replaced by a fresh one when ~85 % of their booths are asked for, so every size sees the same number of
+approvals. A second pass applies them `--batch` to a transaction (the kernel's
 batching consumer). The floor is a one-row transaction on the same database. Logs are rendered as in the
 service (JSON) and thrown away. The `outcomes` digest covers every approval of the first pass (its booths,
 status and reason): two versions of the service that decide alike print the same digest.
@@ -47,7 +49,13 @@ from services.booths.service import reactions as service
 from services.booths.service.store import Context
 from services.booths.settings import BoothsSettings
 from shared.auth import Principal, Role
-from shared.contracts.registration import ExhibitorInfo, FairPublished, PartyInfo, RegistrationApproved
+from shared.contracts.registration import (
+    ExhibitorInfo,
+    FairPublished,
+    PartyInfo,
+    RegistrationApproved,
+    RegistrationSubmitted,
+)
 from shared.db import Database
 from shared.logs import configure_logging
 from shared.outbox import OutboxMessage
@@ -128,6 +136,17 @@ async def _approvals(ctx: Context, size: int, count: int, seed: int, tag: str) -
     return out
 
 
+async def _submit(ctx: Context, approvals: list[RegistrationApproved]) -> None:
+    """Each approval's `registration.submitted` first, in one untimed transaction."""
+    async with ctx.db.transaction() as session:
+        for event in approvals:
+            submitted = RegistrationSubmitted(
+                fair_id=event.fair_id, registration_id=event.registration_id, exhibitor_id=event.exhibitor_id,
+                exhibitor=event.exhibitor, booths_requested=event.booths_requested, sector=event.sector,
+                priority_score=event.priority_score, submitted_at=event.approved_at)
+            await service.record_submission(uow=ctx.joined(session), event=submitted)
+
+
 async def _timed(transactions: list[Callable[[], Awaitable[None]]]) -> tuple[list[float], list[float]]:
     """Wall and CPU milliseconds of each transaction."""
     walls, cpus = [], []
@@ -155,6 +174,7 @@ async def measure(size: int, *, approvals: int, batch: int, seed: int) -> dict[s
         try:
             single = await _approvals(ctx, size, approvals, seed, "one")
             batched = await _approvals(ctx, size, approvals, seed + 1, "batch")
+            await _submit(ctx, single + batched)
 
             async def floor() -> None:
                 async with db.transaction() as session:
