@@ -90,7 +90,7 @@ async def allocate(*, ctx: Context, principal: Principal, fair_id: str, mode: st
             applicable = (request is not None and request.status == RequestStatus.WAITING
                           and set(decision.booth_codes) <= free and decision.registration_id not in claimed)
             if decision.met and applicable and request is not None:
-                store.assign(uow, ctx, request, Claim(booth_codes=decision.booth_codes, reason=decision.reason,
+                await store.assign(uow, ctx, request, Claim(booth_codes=decision.booth_codes, reason=decision.reason,
                                                           operation="allocation", actor=actor,
                                                           corner_count=decision.corner_count))
                 free -= set(decision.booth_codes)

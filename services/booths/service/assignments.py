@@ -83,7 +83,7 @@ async def assign_booths(*, ctx: Context, principal: Principal, fair_id: str, reg
         block, _ = await select_booths(session, request, booth_codes)
         codes = tuple(b.code for b in block)
         span = span_label(codes)
-        return store.assign(uow, ctx, request, Claim(
+        return await store.assign(uow, ctx, request, Claim(
             booth_codes=codes, reason=f"ban tổ chức chọn {span} / chosen by the organizer: {span}",
             operation="organizer", actor=actor_of(principal), corner_count=corner_count(block)))
 
@@ -107,7 +107,7 @@ async def move_booths(*, ctx: Context, principal: Principal, fair_id: str, regis
                       plan=plan)
         await session.flush()  # the old claims end before the new ones start: the unique index sees no overlap
         span = span_label(codes)
-        return store.assign(uow, ctx, request, Claim(
+        return await store.assign(uow, ctx, request, Claim(
             booth_codes=codes, reason=f"ban tổ chức chuyển sang {span} / moved by the organizer to {span}"
             + (f" — {reason}" if reason else ""), operation="move", actor=actor, corner_count=corner_count(block),
             assignment_id=current[0].assignment_id, previous_booth_codes=old))
@@ -136,7 +136,7 @@ async def swap_booths(*, ctx: Context, principal: Principal, fair_id: str, regis
         await session.flush()
         for request, block, rows in ((first, first_block, first_rows), (second, second_block, second_rows)):
             codes = tuple(b.code for b in block)
-            store.assign(uow, ctx, request, Claim(
+            await store.assign(uow, ctx, request, Claim(
                 booth_codes=codes, reason=f"ban tổ chức đổi gian {note} / swapped by the organizer: {note}",
                 operation="swap", actor=actor, corner_count=corner_count(block),
                 assignment_id=rows[0].assignment_id,

@@ -115,16 +115,21 @@ async def approve(*, uow: UnitOfWork, ctx: Context, event: reg.RegistrationAppro
         request = BoothRequest(registration_id=event.registration_id, fair_id=event.fair_id,
                                exhibitor_id=event.exhibitor_id, booths_requested=event.booths_requested)
         prefetched.remember(session, request)
-    if request.status == RequestStatus.ASSIGNED or await store.claims_of(session, event.registration_id):
+    # What the transaction has pending (an earlier event of a batch: its claims, releases, audit entries) is
+    # written before anything is read; the reads that follow are Core statements that do not autoflush, and none
+    # of them reads this request, so its changes are written once, by the commit's flush.
+    await session.flush()
+    if request.status == RequestStatus.ASSIGNED or await store.has_live_claims(session, event.registration_id):
         log.info("booths.already_assigned", fair_id=event.fair_id, registration_id=event.registration_id)
         return request
-    _copy_request(request, event)
-    request.approved_at = event.approved_at
-    if APPROVAL_SOLVER.get(fair.allocation_mode) is None:  # only `automatic` places on approval
-        store.mark(request, status=RequestStatus.WAITING, reason=WAITING_FOR.get(fair.allocation_mode, ""))
-        session.add(request)
-        return request
-    await _assign_now(uow, ctx, fair, request, actor=_actor(event))
+    with session.no_autoflush:  # the zones' query, when the fair's vacancy is read afresh
+        _copy_request(request, event)
+        request.approved_at = event.approved_at
+        if APPROVAL_SOLVER.get(fair.allocation_mode) is None:  # only `automatic` places on approval
+            store.mark(request, status=RequestStatus.WAITING, reason=WAITING_FOR.get(fair.allocation_mode, ""))
+            session.add(request)
+            return request
+        await _assign_now(uow, ctx, fair, request, actor=_actor(event))
     return request
 
 
@@ -143,15 +148,15 @@ async def _assign_now(uow: UnitOfWork, ctx: Context, fair: BoothFair, request: B
         reason = unmet_alone_reason(wanted, area, free=vacancy.free_count(stretches))
         store.mark(request, status=RequestStatus.WAITING, reason=reason)
         session.add(request)
-        store.audit(session, fair_id=fair.id, actor=actor, action="unmet", registration_id=request.registration_id,
-                    detail=reason)
+        await store.write_audit(session, fair_id=fair.id, actor=actor, action="unmet",
+                                registration_id=request.registration_id, detail=reason)
         log.warning("booths.unmet", fair_id=fair.id, registration_id=request.registration_id,
                     booths_requested=request.booths_requested, reason=reason)
         return
     block = await room.take(session, area, *choice, wanted.booths)
     reason = assigned_reason(wanted, area, block, with_priority=False)
     codes = tuple(booth.code for booth in block)
-    store.assign(uow, ctx, request, Claim(booth_codes=codes, reason=reason, operation="automatic", actor=actor,
+    await store.assign(uow, ctx, request, Claim(booth_codes=codes, reason=reason, operation="automatic", actor=actor,
                                           corner_count=corner_count(block)))
     log.info("booths.assigned", fair_id=fair.id, registration_id=request.registration_id, booth_codes=codes)
 

@@ -21,9 +21,9 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 
-from sqlalchemy import exists, func
+from sqlalchemy import Integer, bindparam, exists, func
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.booths.domain.floorplan import EPS_M, Booth, runs
@@ -32,6 +32,8 @@ from services.booths.models import Assignment, AuditEntry, StandardBooth
 from shared.uow import after_commit
 
 _BOOTH = StandardBooth.__table__.c  # type: ignore[attr-defined]
+_CLAIM = Assignment.__table__.c  # type: ignore[attr-defined]
+_AUDIT = AuditEntry.__table__.c  # type: ignore[attr-defined]
 _AS_BOOTH = [_BOOTH[f.name] for f in fields(Booth)]  # a stored booth read straight into a floorplan.Booth
 _KEY = "booths.vacancy"
 
@@ -94,12 +96,29 @@ def fold(rows: Iterable[tuple[str, str, float, float, float, bool]]) -> list[Str
     return sorted(found, key=Stretch.plan_order)
 
 
-def _free_in(fair_id: str, area: Area) -> list[ColumnElement[bool]]:
-    """The booths of ``area`` neither blocked nor held nor assigned (the live-claim index answers the last)."""
-    taken = exists().where(Assignment.fair_id == _BOOTH.fair_id, Assignment.booth_code == _BOOTH.code,
-                           col(Assignment.released_at).is_(None))
-    zone = _BOOTH.zone.in_(sorted(area.zones)) if area.zones else _BOOTH.zone == ""
-    return [_BOOTH.fair_id == fair_id, _BOOTH.blocked.is_(False), zone, ~taken]
+def _free_in(*, zoned: bool) -> list[ColumnElement[bool]]:
+    """The booths of an area (parameters ``fair_id`` and, when ``zoned``, its ``zones``; an area of no zone is
+    the booths outside every zone) neither blocked nor held nor assigned (the live-claim index answers the last)."""
+    taken = exists().where(_CLAIM.fair_id == _BOOTH.fair_id, _CLAIM.booth_code == _BOOTH.code,
+                           _CLAIM.released_at.is_(None))
+    zone = _BOOTH.zone.in_(bindparam("zones", expanding=True)) if zoned else _BOOTH.zone == ""
+    return [_BOOTH.fair_id == bindparam("fair_id"), _BOOTH.blocked.is_(False), zone, ~taken]
+
+
+# The statements of an approval, built once (building one per call was a good part of its CPU): Core over the
+# tables, so they never autoflush — the approval's own writes are flushed at commit (reactions.approve).
+_STRETCHES = {zoned: select(_BOOTH.hall, _BOOTH.row, _BOOTH.x_m, _BOOTH.y_m, _BOOTH.width_m, _BOOTH.corner)  # type: ignore[call-overload]
+              .where(*_free_in(zoned=zoned)).order_by(_BOOTH.hall, _BOOTH.row, _BOOTH.x_m) for zoned in (False, True)}
+_BLOCK = {zoned: select(*_AS_BOOTH)
+          .where(*_free_in(zoned=zoned), _BOOTH.hall == bindparam("hall"), _BOOTH.row == bindparam("row"),
+                 _BOOTH.x_m >= bindparam("x_m"))
+          .order_by(_BOOTH.x_m).offset(bindparam("start", type_=Integer)).limit(bindparam("count", type_=Integer))
+          for zoned in (False, True)}
+_NEWEST_AUDIT = select(func.max(_AUDIT.id)).where(_AUDIT.fair_id == bindparam("fair_id"))
+
+
+def _area_params(fair_id: str, area: Area) -> dict[str, object]:
+    return {"fair_id": fair_id, "zones": sorted(area.zones)} if area.zones else {"fair_id": fair_id}
 
 
 def _shares(area: Area, zones: set[str]) -> bool:
@@ -118,9 +137,7 @@ class Vacancy:
     async def stretches(self, session: AsyncSession, area: Area) -> list[Stretch]:
         """The area's free stretches in plan order (read once per transaction, then kept up to date)."""
         if area.key not in self.areas:
-            rows = await session.exec(  # six bare columns: past sqlmodel's typed overloads of select()
-                select(_BOOTH.hall, _BOOTH.row, _BOOTH.x_m, _BOOTH.y_m, _BOOTH.width_m, _BOOTH.corner)  # type: ignore[call-overload]
-                .where(*_free_in(self.fair_id, area)).order_by(_BOOTH.hall, _BOOTH.row, _BOOTH.x_m))
+            rows = await session.exec(_STRETCHES[bool(area.zones)], params=_area_params(self.fair_id, area))
             self.areas[area.key] = (area, fold(rows.all()))
         return self.areas[area.key][1]
 
@@ -129,11 +146,9 @@ class Vacancy:
         stretches = await self.stretches(session, area)
         stretch = stretches[index]
         more = 1 if start == 0 and n < stretch.length else 0  # the booth after the block starts what is left
-        rows = await session.exec(
-            select(*_AS_BOOTH)
-            .where(*_free_in(self.fair_id, area), _BOOTH.hall == stretch.hall, _BOOTH.row == stretch.row,
-                   _BOOTH.x_m >= stretch.x_m)
-            .order_by(_BOOTH.x_m).offset(start).limit(n + more))
+        rows = await session.exec(_BLOCK[bool(area.zones)], params={
+            **_area_params(self.fair_id, area), "hall": stretch.hall, "row": stretch.row, "x_m": stretch.x_m,
+            "start": start, "count": n + more})
         booths = [Booth(*row) for row in rows.all()]
         block = booths[:n]
         if len(booths) != n + more or len(runs(block)) != 1:
@@ -187,6 +202,17 @@ class Vacancies:
         self._entries.pop(fair_id, None)
 
 
+@dataclass(frozen=True)
+class Written:
+    """An audit entry written by a Core INSERT (store.write_audit): what `noted` keeps of an entry."""
+
+    fair_id: str
+    action: str
+    id: int
+
+
+Noted = AuditEntry | Written
+
 _PLACED_HERE = frozenset({"automatic", "unmet"})  # the audit actions of an approval placed through a vacancy
 
 
@@ -197,7 +223,7 @@ class _Transaction:
     owner: object
     kept: Vacancies | None = None
     vacancies: dict[str, Vacancy] = field(default_factory=dict)
-    audits: dict[str, list[AuditEntry]] = field(default_factory=dict)
+    audits: dict[str, list[Noted]] = field(default_factory=dict)
     done: bool = False
 
     def publish(self) -> None:
@@ -243,7 +269,7 @@ async def of_fair(session: AsyncSession, kept: Vacancies, fair_id: str,
     _publish_after_commit(session, record, kept)
     vacancy = record.vacancies.get(fair_id)
     if vacancy is None:
-        version = (await session.exec(select(func.max(AuditEntry.id)).where(AuditEntry.fair_id == fair_id))).one()
+        version = (await session.exec(_NEWEST_AUDIT, params={"fair_id": fair_id})).one()
         vacancy = kept.get(fair_id, version) or Vacancy(fair_id=fair_id, zones=tuple(await zones()))
         record.vacancies[fair_id] = vacancy
     return vacancy
@@ -262,7 +288,7 @@ def forget(session: AsyncSession, fair_id: str) -> None:
     _current(session).vacancies.pop(fair_id, None)
 
 
-def noted(session: AsyncSession, entry: AuditEntry) -> None:
+def noted(session: AsyncSession, entry: Noted) -> None:
     """An audit entry of the fair was written in this transaction (the process's copy is kept only when
     each one was an approval placed here)."""
     _current(session).audits.setdefault(entry.fair_id, []).append(entry)
