@@ -6,10 +6,13 @@ port it got to the file HANGVIET_PORT_FILE names, when set, for whoever started 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import socket
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -46,6 +49,33 @@ def report_port(port: int, path: str | None = None) -> None:
     partial.replace(target)
 
 
+class QuietServer(uvicorn.Server):
+    """uvicorn's server, waking once a second instead of ten times while nothing asks it to stop.
+
+    uvicorn's main loop sleeps 0.1 s between ticks (its date header changes once a second, every tenth tick; the
+    rest only look whether to stop). Ten wake-ups a second of each of the seven processes were a sixth of the
+    idle stack's CPU. A signal wakes the loop at once, so stopping is no slower."""
+
+    tick_s = 1.0
+    _woken: asyncio.Event | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._loop, self._woken = asyncio.get_running_loop(), asyncio.Event()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 10) % 864000  # a multiple of ten: each tick is a date-header tick
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), timeout=self.tick_s)
+            should_exit = await self.on_tick(counter)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if self._loop is not None and self._woken is not None:
+            self._loop.call_soon_threadsafe(self._woken.set)
+
+
 def run_service(name: str, create_app: Callable[[Settings], FastAPI]) -> None:
     """Build the service's app from the environment and serve it until SIGTERM/SIGINT."""
     settings = load_settings(name)
@@ -58,7 +88,7 @@ def run_service(name: str, create_app: Callable[[Settings], FastAPI]) -> None:
     # Python ones (asyncio's loop, h11) cost a service a measurable part of its CPU per request and per event.
     config = uvicorn.Config(app, host=settings.host, port=port, log_config=None, access_log=False,
                             timeout_graceful_shutdown=5, loop="uvloop", http="httptools")
-    server = uvicorn.Server(config)
+    server = QuietServer(config)
     server.run(sockets=[sock])
     if not server.started:  # the app's startup failed (as uvicorn.run exits)
         raise SystemExit(3)
