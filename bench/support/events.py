@@ -27,10 +27,13 @@ STEPS = {RegistrationApproved.ce_type(): "approved", BoothsAssigned.ce_type(): "
 
 @dataclass
 class Step:
-    """One saga event of a registration: emitted at `ce_time`, seen by the reader at `seen` (epoch s)."""
+    """One saga event of a registration: emitted at `ce_time`, seen by the reader at `seen` (epoch s), published
+    at `published`: the record's timestamp, stamped by the relay's producer as it sent it (the commit and the
+    relay lie between the first and this one; the broker, the next consumer's fetch and its handler after it)."""
 
     emitted: float
     seen: float
+    published: float | None = None
 
 
 @dataclass
@@ -43,7 +46,8 @@ class EventLog:
     dead_letters: Counter[str] = field(default_factory=Counter)
     records: int = 0
 
-    def add(self, topic: str, headers: dict[str, str], body: bytes, seen: float) -> None:
+    def add(self, topic: str, headers: dict[str, str], body: bytes, seen: float,
+            published: float | None = None) -> None:
         """Take one record in (anything that is not a saga step of ours is only counted)."""
         self.records += 1
         if topic.endswith(".dlq"):
@@ -57,7 +61,7 @@ class EventLog:
         elif ce_type in STEPS:
             registration_id = _field(body, "registration_id")
             emitted = _epoch(headers.get("ce_time", "")) or seen
-            self.steps.setdefault(registration_id, {}).setdefault(STEPS[ce_type], Step(emitted, seen))
+            self.steps.setdefault(registration_id, {}).setdefault(STEPS[ce_type], Step(emitted, seen, published))
 
     def step(self, registration_id: str, name: str) -> Step | None:
         """When a step of a registration happened, if it did."""
@@ -103,7 +107,8 @@ class EventReader:
             for records in batches.values():
                 for r in records:
                     headers = {k: v.decode("utf-8", "replace") for k, v in (r.headers or ())}
-                    self.log.add(r.topic, headers, r.value or b"", seen)
+                    self.log.add(r.topic, headers, r.value or b"", seen,
+                                 r.timestamp / 1000 if isinstance(r.timestamp, int) else None)
 
     @contextlib.contextmanager
     def paused(self) -> Iterator[None]:

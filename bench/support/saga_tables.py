@@ -52,12 +52,12 @@ def print_report(report: dict[str, Any], judged: list[Row]) -> None:
         if p["approve_statuses"]:
             w(f"  {p['phase']}: approvals not answered 'approved': {p['approve_statuses']}\n")
     w(f"\nper hop (ms, from ce_time; 'never' = not within the wait)\n"
-      f"{'phase':<8}{'hop':<24}{'p50':>8}{'p95':>8}{'p99':>8}   tail p95 first → last third\n")
+      f"{'phase':<8}{'hop':<36}{'p50':>8}{'p95':>8}{'p99':>8}   tail p95 first → last third\n")
     for p in report["phases"]:
         for index, (hop, s) in enumerate(p["hops"].items()):
             tail = (f"   {_ms(p['tail']['first_p95'])} → {_ms(p['tail']['last_p95'])}"
                     f"{' GROWS' if p['tail']['grows'] else ''}" if index == 0 else "")
-            w(f"{p['phase'] if index == 0 else '':<8}{hop:<24}{_ms(s['p50']):>8}{_ms(s['p95']):>8}"
+            w(f"{p['phase'] if index == 0 else '':<8}{hop:<36}{_ms(s['p50']):>8}{_ms(s['p95']):>8}"
               f"{_ms(s['p99']):>8}{tail}\n")
     _cpu_table(w, [(p["phase"], p.get("cpu_ms_per_saga") or {}) for p in report["phases"]]
                + [("rush", report["rush"].get("cpu_ms_per_submit") or {})])

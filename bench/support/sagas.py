@@ -14,6 +14,10 @@ from typing import Any, Protocol
 from bench.support.stats import MISSING, Row, Rule, Target, summarize, tail_growth
 
 HOPS = ("approve→approved", "approved→assigned", "assigned→invoice", "total", "total (seen on topic)")
+# Where each hop's time goes: from an event's `ce_time` to the relay sending it (its commit, the relay's pass),
+# then from that send to the next event's `ce_time` (the broker, the next consumer's fetch wait, its handler).
+SPLITS = ("approved: commit+relay", "approved→assigned: broker+consumer", "assigned: commit+relay",
+          "assigned→invoice: broker+consumer")
 TAIL_FACTOR, TAIL_SLACK_MS = 1.5, 20.0
 KEEPS_UP = 0.9  # sagas/s achieved over offered for a phase at a fixed rate
 
@@ -21,6 +25,7 @@ KEEPS_UP = 0.9  # sagas/s achieved over offered for a phase at a fixed rate
 class StepTimes(Protocol):
     emitted: float
     seen: float
+    published: float | None
 
 
 @dataclass
@@ -41,7 +46,7 @@ class Approval:
 def hop_times(approvals: Sequence[Approval],
               step: Callable[[str, str], StepTimes | None]) -> dict[str, list[float]]:
     """Each hop's duration (ms) per approval, in send order; `step(registration_id, name)` looks events up."""
-    out: dict[str, list[float]] = {hop: [] for hop in (*HOPS, "approve HTTP")}
+    out: dict[str, list[float]] = {hop: [] for hop in (*HOPS, "approve HTTP", *SPLITS)}
     for a in approvals:
         approved, assigned, issued = (step(a.registration_id, s) for s in ("approved", "assigned", "issued"))
         out["approve→approved"].append(_ms(approved.emitted - a.sent) if approved else MISSING)
@@ -51,6 +56,11 @@ def hop_times(approvals: Sequence[Approval],
         out["total"].append(_ms(issued.emitted - a.sent) if issued else MISSING)
         out["total (seen on topic)"].append(_ms(issued.seen - a.sent) if issued else MISSING)
         out["approve HTTP"].append(_ms(a.answered - a.sent) if a.answered is not None else MISSING)
+        for name, earlier, later in (("approved", approved, assigned), ("assigned", assigned, issued)):
+            sent = earlier.published if earlier is not None else None
+            out[f"{name}: commit+relay"].append(_ms(sent - earlier.emitted) if earlier and sent else MISSING)
+            following = "approved→assigned" if name == "approved" else "assigned→invoice"
+            out[f"{following}: broker+consumer"].append(_ms(later.emitted - sent) if later and sent else MISSING)
     return out
 
 

@@ -122,10 +122,12 @@ class TestTargetsTable:
 class At:
     emitted: float
     seen: float
+    published: float | None = None
 
 
 def steps(table: dict[str, dict[str, float]]):  # type: ignore[no-untyped-def]
-    return lambda registration_id, name: (At(table[registration_id][name], table[registration_id][name] + 0.01)
+    return lambda registration_id, name: (At(table[registration_id][name], table[registration_id][name] + 0.01,
+                                             table[registration_id][name] + 0.004)
                                           if name in table.get(registration_id, {}) else None)
 
 
@@ -139,6 +141,21 @@ class TestSagaFigures:
         assert times["total"][0] == pytest.approx(60)
         assert times["total (seen on topic)"][0] == pytest.approx(70)
         assert times["approve HTTP"][0] == pytest.approx(20)
+
+    def test_each_hop_splits_at_the_relays_send(self) -> None:
+        approvals = [Approval("r1", sent=100.0, answered=100.02, status="200", decision="approved")]
+        times = hop_times(approvals, steps({"r1": {"approved": 100.01, "assigned": 100.05, "issued": 100.06}}))
+        assert times["approved: commit+relay"][0] == pytest.approx(4)
+        assert times["approved→assigned: broker+consumer"][0] == pytest.approx(36)
+        assert times["assigned: commit+relay"][0] == pytest.approx(4)
+        assert times["assigned→invoice: broker+consumer"][0] == pytest.approx(6)
+
+    def test_a_record_without_its_send_time_leaves_the_split_missing(self) -> None:
+        approvals = [Approval("r1", sent=100.0, answered=100.02, status="200", decision="approved")]
+        at = At(100.01, 100.02)
+        times = hop_times(approvals, lambda registration_id, name: at)
+        assert times["approved: commit+relay"][0] == MISSING
+        assert times["approved→assigned"][0] == pytest.approx(0)
 
     def test_a_saga_without_its_invoice_is_missing_not_dropped(self) -> None:
         approvals = [Approval("r1", 100.0, 100.01, "200", "approved"), Approval("r2", 100.1, 100.2, "200", "approved")]
