@@ -10,7 +10,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
-from shared.messaging import EventConsumer, _Offsets, _PartitionsListener
+from shared.messaging import EventConsumer, _Offsets, _PartitionsListener, rewind
 
 
 class RecordingKafka(AIOKafkaConsumer):  # type: ignore[misc]
@@ -18,6 +18,10 @@ class RecordingKafka(AIOKafkaConsumer):  # type: ignore[misc]
 
     def __init__(self) -> None:  # no client, no connection
         self.commits: list[dict[TopicPartition, OffsetAndMetadata]] = []
+        self.seeks: list[tuple[TopicPartition, int]] = []
+
+    def seek(self, partition: TopicPartition, offset: int) -> None:
+        self.seeks.append((partition, offset))
 
     async def commit(self, offsets: Any = None) -> None:
         assert offsets is not None, "an implicit commit would cover records fetched but not applied"
@@ -72,3 +76,14 @@ async def test_the_in_memory_test_broker_has_no_offsets_to_commit() -> None:
     offsets = _Offsets(every_s=0)
     offsets.applied(SimpleNamespace(commit=None), records("a", 0, 1))  # FastStream's fake consumer
     await offsets.commit()  # nothing to commit to: no error
+
+
+def test_a_failed_batch_rewinds_each_partition_to_its_first_record() -> None:
+    kafka = RecordingKafka()
+    rewind(kafka, [*records("a", 0, 7, 8), *records("a", 1, 3), *records("b", 0, 5, 6)])
+    assert sorted(kafka.seeks) == [(TopicPartition("a", 0), 7), (TopicPartition("a", 1), 3),
+                                   (TopicPartition("b", 0), 5)]
+
+
+def test_rewinding_without_an_aiokafka_consumer_does_nothing() -> None:
+    rewind(None, records("a", 0, 1))  # FastStream's in-memory broker: nothing to seek, nothing raised
