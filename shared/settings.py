@@ -13,6 +13,9 @@ DEVELOPMENT_JWT_SECRET = "hangviet-development-secret-do-not-use-in-production"
 # Where a service listens unless `<SERVICE>_PORT` or `PORT` says otherwise (0: a port the system picks, which
 # shared/serve.py reports in the file HANGVIET_PORT_FILE names).
 DEFAULT_PORT = 8000
+# Idle, a consumer off the saga path fetches once a second (saga consumers: every KAFKA_FETCH_IDLE_WAIT_MS, 500):
+# each idle fetch costs the embedded broker and the service CPU, and a mail or a webhook a second later is nothing.
+OFF_THE_SAGA_PATH_IDLE_WAIT_MS = 1000
 
 
 class Settings(BaseSettings):
@@ -62,11 +65,13 @@ class Settings(BaseSettings):
     def off_the_saga_path(self, fetch_wait_ms: int) -> Settings:
         """These settings for a service whose consumer nothing urgent waits on: while events flow its fetches
         wait `fetch_wait_ms`, never less than the platform's `kafka_fetch_max_wait_ms` (a broker that holds every
-        fetch for its whole wait, as the embedded one does, is polled that much less)."""
+        fetch for its whole wait, as the embedded one does, is polled that much less); idle, at least
+        `OFF_THE_SAGA_PATH_IDLE_WAIT_MS` (the first event after a quiet spell waits that long at most)."""
         wait = max(self.kafka_fetch_max_wait_ms, fetch_wait_ms)
-        if wait == self.kafka_fetch_max_wait_ms:
+        idle_wait = max(self.kafka_fetch_idle_wait_ms, OFF_THE_SAGA_PATH_IDLE_WAIT_MS, wait)
+        if (wait, idle_wait) == (self.kafka_fetch_max_wait_ms, self.kafka_fetch_idle_wait_ms):
             return self
-        return self.model_copy(update={"kafka_fetch_max_wait_ms": wait})
+        return self.model_copy(update={"kafka_fetch_max_wait_ms": wait, "kafka_fetch_idle_wait_ms": idle_wait})
 
     def resolved_database_url(self) -> str:
         """The database URL: the explicit one, else a SQLite file under var/."""

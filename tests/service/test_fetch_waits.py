@@ -21,9 +21,16 @@ def test_off_the_saga_path_never_polls_faster_than_the_platform() -> None:
     assert load_settings("x", kafka_fetch_max_wait_ms=500).off_the_saga_path(50).kafka_fetch_max_wait_ms == 500
 
 
+def test_off_the_saga_path_an_idle_consumer_polls_once_a_second_or_less() -> None:
+    assert load_settings("x", kafka_fetch_idle_wait_ms=500).off_the_saga_path(250).kafka_fetch_idle_wait_ms == 1000
+    assert load_settings("x", kafka_fetch_idle_wait_ms=5000).off_the_saga_path(250).kafka_fetch_idle_wait_ms == 5000
+    assert load_settings("x", kafka_fetch_idle_wait_ms=500).off_the_saga_path(3000).kafka_fetch_idle_wait_ms == 3000
+
+
 @pytest.mark.parametrize(("service", "create_app", "wait_ms"), [
     ("registration", registration_app, 250), ("notifications", notifications_app, 250),
     ("subscriptions", subscriptions_app, 250), ("booths", booths_app, 10), ("billing", billing_app, 10)])
 def test_each_consumer_gets_its_fetch_wait(settings_for, service, create_app, wait_ms) -> None:
-    app = create_app(settings_for(service, kafka_fetch_max_wait_ms=10))
+    app = create_app(settings_for(service, kafka_fetch_max_wait_ms=10, kafka_fetch_idle_wait_ms=500))
     assert app.state.runtime.settings.kafka_fetch_max_wait_ms == wait_ms
+    assert app.state.runtime.settings.kafka_fetch_idle_wait_ms == (500 if wait_ms == 10 else 1000)
