@@ -120,6 +120,9 @@ def fair_not_found(fair_id: str) -> NotFound:
     return NotFound(f"Không tìm thấy sơ đồ hội chợ / no floor plan for fair {fair_id}", code="not-found")
 
 
+_LOCK_FAIR = select(BoothFair).where(BoothFair.id == bindparam("fair_id")).with_for_update()  # built once
+
+
 async def lock_fair(session: AsyncSession, fair_id: str) -> BoothFair:
     """The fair, locked: one writer of a fair's booths at a time (PostgreSQL row lock; SQLite's BEGIN
     IMMEDIATE already serialises writers). The unique index stays the final guard if anything slips past.
@@ -130,7 +133,7 @@ async def lock_fair(session: AsyncSession, fair_id: str) -> BoothFair:
     locked = _locked_fairs(session)
     fair = locked.get(fair_id)
     if fair is None:
-        fair = (await session.exec(select(BoothFair).where(BoothFair.id == fair_id).with_for_update())).first()
+        fair = (await session.exec(_LOCK_FAIR, params={"fair_id": fair_id})).first()
         if fair is None:
             raise fair_not_found(fair_id)
         locked[fair_id] = fair
