@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, false, func, true
 from sqlmodel import col, select
@@ -21,6 +23,8 @@ from services.billing.models import (
 from shared.db import Database
 from shared.errors import NotFound
 from shared.principal import Principal, Role
+
+_Row = TypeVar("_Row", InvoiceLineRow, Payment)
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,37 @@ async def view_of(session: AsyncSession, invoice: Invoice) -> InvoiceView:
         select(PaymentReversal).where(PaymentReversal.invoice_id == invoice.id))).all()}
     return InvoiceView(invoice=invoice, lines=lines, totals=compute_totals(map(line_of, lines)),
                        cancellation=cancellation, payments=payments, submission=submission, reversals=reversals)
+
+
+async def views_of(session: AsyncSession, invoices: Sequence[Invoice]) -> list[InvoiceView]:
+    """``view_of`` for several invoices (the submitter's round), in five queries whatever their number."""
+    ids = [invoice.id for invoice in invoices]
+    lines = _by_invoice((await session.exec(
+        select(InvoiceLineRow).where(col(InvoiceLineRow.invoice_id).in_(ids))
+        .order_by(col(InvoiceLineRow.invoice_id), col(InvoiceLineRow.position)))).all())
+    cancellations = {row.invoice_id: row for row in (await session.exec(
+        select(InvoiceCancellation).where(col(InvoiceCancellation.invoice_id).in_(ids)))).all()}
+    payments = _by_invoice((await session.exec(
+        select(Payment).where(col(Payment.invoice_id).in_(ids))
+        .order_by(col(Payment.invoice_id), col(Payment.recorded_at)))).all())
+    submissions = {row.invoice_id: row for row in (await session.exec(
+        select(InvoiceSubmission).where(col(InvoiceSubmission.invoice_id).in_(ids)))).all()}
+    reversals: dict[str, dict[str, PaymentReversal]] = {}
+    for reversal in (await session.exec(
+            select(PaymentReversal).where(col(PaymentReversal.invoice_id).in_(ids)))).all():
+        reversals.setdefault(reversal.invoice_id, {})[reversal.payment_id] = reversal
+    return [InvoiceView(invoice=invoice, lines=lines.get(invoice.id, []),
+                        totals=compute_totals(map(line_of, lines.get(invoice.id, []))),
+                        cancellation=cancellations.get(invoice.id), payments=payments.get(invoice.id, []),
+                        submission=submissions.get(invoice.id), reversals=reversals.get(invoice.id, {}))
+            for invoice in invoices]
+
+
+def _by_invoice(rows: Iterable[_Row]) -> dict[str, list[_Row]]:
+    grouped: dict[str, list[_Row]] = {}
+    for row in rows:
+        grouped.setdefault(row.invoice_id, []).append(row)
+    return grouped
 
 
 async def get_cancellation(*, db: Database, principal: Principal,

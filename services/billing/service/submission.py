@@ -3,12 +3,14 @@
 Issuing an invoice stages a ``pending`` submission in the same transaction as ``invoice.issued``. A loop (one
 per replica) then takes each pending invoice in three steps and holds no database session across the network:
 
-1. **claim** (one transaction): a conditional UPDATE counts the attempt and moves ``next_attempt_at`` a lease
-   ahead, so another replica leaves the invoice alone while it is being sent; read what to send;
+1. **claim** (one transaction for the round's invoices): a conditional UPDATE counts the attempt and moves
+   ``next_attempt_at`` a lease ahead (the k-th invoice of the round k+1 leases, as they are sent one after
+   another), so another replica leaves the invoice alone while it is being sent; read what to send;
 2. **submit** through the provider port (no transaction open);
 3. **record** (another transaction): the code (``authorised``, ``invoice.authorised`` staged in the outbox),
-   or the documents handed over without a code (``awaiting_authority_code``), or the failure: retried after a
-   backoff that doubles, ``failed`` after ``max_attempts`` rounds or at once when the provider refuses.
+   or the documents handed over without a code (``awaiting_authority_code``, one conditional UPDATE), or the
+   failure: retried after a backoff that doubles, ``failed`` after ``max_attempts`` rounds or at once when the
+   provider refuses.
 
 A crash between 1 and 3 leaves the invoice pending; it is sent again when the lease ends, and the provider's
 idempotency key (the invoice id) makes that second send return the first answer.
@@ -24,7 +26,7 @@ from functools import partial
 
 import structlog
 from fpdf.errors import FPDFException
-from sqlalchemy import update
+from sqlalchemy import case, literal, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -44,12 +46,15 @@ from services.billing.domain.submissions import SUBMISSION_TRANSITIONS, Submissi
 from services.billing.models import Invoice, InvoiceSubmission
 from services.billing.service import queries
 from shared.contracts import billing as ev
-from shared.db import Database
+from shared.db import Database, UtcDateTime
 from shared.tasks import raise_if_cancelling
 from shared.uow import UnitOfWork
 
 log = structlog.get_logger()
 MAX_BACKOFF_S = 3600.0
+# The statuses a hand-over without code may follow (SUBMISSION_TRANSITIONS), per status it leads to.
+_HANDED_OVER_FROM = {target: [status.value for status in SubmissionStatus if SUBMISSION_TRANSITIONS.can(status, target)]
+                     for target in (SubmissionStatus.AWAITING_CODE, SubmissionStatus.SENT)}
 
 
 @dataclass(frozen=True)
@@ -74,23 +79,32 @@ async def submit_due(*, db: Database, provider: EInvoiceProvider, now: datetime,
             .where(col(InvoiceSubmission.status) == SubmissionStatus.PENDING,
                    col(InvoiceSubmission.next_attempt_at) <= now)
             .order_by(col(InvoiceSubmission.next_attempt_at)).limit(policy.batch))).all())
-    for invoice_id in due:
-        await submit_one(db=db, provider=provider, invoice_id=invoice_id, now=now, policy=policy)
+    if due:
+        for view in await _claim(db=db, invoice_ids=due, now=now, policy=policy):
+            await _send(db=db, provider=provider, view=view, now=now, policy=policy)
     return len(due)
 
 
 async def submit_one(*, db: Database, provider: EInvoiceProvider, invoice_id: str, now: datetime,
                      policy: Policy) -> str | None:
     """Claim, submit and record one invoice; its new status, or None when another replica has it."""
-    view = await _claim(db=db, invoice_id=invoice_id, now=now, policy=policy)
-    if view is None:
+    claimed = await _claim(db=db, invoice_ids=[invoice_id], now=now, policy=policy)
+    if not claimed:
         return None
+    return await _send(db=db, provider=provider, view=claimed[0], now=now, policy=policy)
+
+
+async def _send(*, db: Database, provider: EInvoiceProvider, view: queries.InvoiceView, now: datetime,
+                policy: Policy) -> str:
+    """Submit one claimed invoice and record the answer; its new status."""
+    invoice = view.invoice
     try:
         receipt = await provider.submit(_document(view, policy))
     except (ProviderUnavailable, ProviderRefused) as exc:
-        return await _record_failure(db=db, invoice_id=invoice_id, error=str(exc), now=now, policy=policy,
+        return await _record_failure(db=db, invoice_id=invoice.id, error=str(exc), now=now, policy=policy,
                                      final=isinstance(exc, ProviderRefused))
-    return await _record_receipt(db=db, invoice_id=invoice_id, receipt=receipt, provider=provider.name, now=now)
+    return await _record_receipt(db=db, invoice_id=invoice.id, symbol=invoice.symbol, receipt=receipt,
+                                 provider=provider.name, now=now)
 
 
 def _document(view: queries.InvoiceView, policy: Policy) -> Document:
@@ -110,22 +124,30 @@ def _pdf(view: queries.InvoiceView) -> bytes:
         raise DocumentError(f"the PDF cannot be produced: {exc}") from exc
 
 
-async def _claim(*, db: Database, invoice_id: str, now: datetime, policy: Policy) -> queries.InvoiceView | None:
+async def _claim(*, db: Database, invoice_ids: list[str], now: datetime,
+                 policy: Policy) -> list[queries.InvoiceView]:
+    """Claim the invoices still pending and due, in one transaction, and read what to send; in the order given.
+    The invoices of a round are sent one after another, so the k-th one's lease is k+1 leases long: each send
+    still has a whole lease of its own before another replica may take the invoice (a crash leaves the
+    later ones of the round claimed that much longer, an attempt counted each)."""
+    leases = {invoice_id: now + timedelta(seconds=policy.lease_s * (k + 1))
+              for k, invoice_id in enumerate(invoice_ids)}
+    lease_of = case({invoice_id: literal(until, UtcDateTime()) for invoice_id, until in leases.items()},
+                    value=col(InvoiceSubmission.invoice_id))
     async with db.transaction() as session:
-        claimed = await session.exec(
+        claimed = set((await session.exec(
             update(InvoiceSubmission)
-            .where(col(InvoiceSubmission.invoice_id) == invoice_id,
+            .where(col(InvoiceSubmission.invoice_id).in_(invoice_ids),
                    col(InvoiceSubmission.status) == SubmissionStatus.PENDING,
                    col(InvoiceSubmission.next_attempt_at) <= now)
-            .values(attempts=col(InvoiceSubmission.attempts) + 1,
-                    next_attempt_at=now + timedelta(seconds=policy.lease_s))
-            .execution_options(synchronize_session=False))
-        if claimed.rowcount != 1:
-            return None
-        invoice = await session.get(Invoice, invoice_id)
-        if invoice is None:
-            return None
-        return await queries.view_of(session, invoice)
+            .values(attempts=col(InvoiceSubmission.attempts) + 1, next_attempt_at=lease_of)
+            .returning(col(InvoiceSubmission.invoice_id))
+            .execution_options(synchronize_session=False))).scalars().all())
+        if not claimed:
+            return []
+        invoices = {row.id: row for row in (await session.exec(
+            select(Invoice).where(col(Invoice.id).in_(claimed)))).all()}
+        return await queries.views_of(session, [invoices[i] for i in invoice_ids if i in invoices])
 
 
 async def _locked(session: AsyncSession, invoice_id: str) -> InvoiceSubmission:
@@ -134,8 +156,24 @@ async def _locked(session: AsyncSession, invoice_id: str) -> InvoiceSubmission:
         .with_for_update().execution_options(populate_existing=True))).one()
 
 
-async def _record_receipt(*, db: Database, invoice_id: str, receipt: Receipt, provider: str,
+async def _record_receipt(*, db: Database, invoice_id: str, symbol: str, receipt: Receipt, provider: str,
                           now: datetime) -> str:
+    # Without a code (the local folder), one conditional UPDATE records the hand-over where the transition is
+    # allowed; otherwise (a code came back, or the row moved meanwhile) the row is locked and read first.
+    if receipt.authority_code is None:
+        handed_over = SubmissionStatus.AWAITING_CODE if symbol.startswith("C") else SubmissionStatus.SENT
+        async with db.transaction() as session:
+            moved = await session.exec(
+                update(InvoiceSubmission)
+                .where(col(InvoiceSubmission.invoice_id) == invoice_id,
+                       col(InvoiceSubmission.status).in_(_HANDED_OVER_FROM[handed_over]))
+                .values(status=handed_over, provider=provider, reference=receipt.reference, last_error="",
+                        submitted_at=now)
+                .execution_options(synchronize_session=False))
+        if moved.rowcount == 1:
+            log.info("billing.einvoice_submitted", invoice_id=invoice_id, provider=provider,
+                     reference=receipt.reference)
+            return handed_over
     async with db.unit_of_work() as uow:
         session = uow.session
         row = await _locked(session, invoice_id)
@@ -143,9 +181,7 @@ async def _record_receipt(*, db: Database, invoice_id: str, receipt: Receipt, pr
             return row.status
         row.provider, row.reference, row.last_error, row.submitted_at = provider, receipt.reference, "", now
         if receipt.authority_code is None:
-            invoice = await session.get(Invoice, invoice_id)
-            with_code = invoice is not None and invoice.symbol.startswith("C")
-            handed_over = SubmissionStatus.AWAITING_CODE if with_code else SubmissionStatus.SENT
+            handed_over = SubmissionStatus.AWAITING_CODE if symbol.startswith("C") else SubmissionStatus.SENT
             SUBMISSION_TRANSITIONS.check(row.status, handed_over)
             row.status = handed_over
             session.add(row)
