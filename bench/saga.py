@@ -3,7 +3,8 @@ embedded Tansu broker and redis-server, the six services on SQLite in a temporar
 measured in the same run. Issue 12's targets are printed beside each figure.
 
   setup     one fair published over HTTP, N exhibitor profiles (development tokens)
-  idle      CPU (% of one core) and resident memory of every process of the stack, idle
+  idle      CPU (% of one core) and resident memory of every process of the stack, idle: from when it has
+            settled (under 10 % of a core: the setup's events applied, the consumers back to long polls)
   floor     raw aiokafka through the same broker: one hop, and two hops (produce → consume → produce →
             consume, the shape of approved → assigned → issued), one message at a time
   rush      the exhibitors submit to the fair at a fixed concurrency; `/health` at the same concurrency
@@ -254,9 +255,12 @@ async def main(opts: Options) -> dict[str, Any]:
                 step("setup: fair, profiles")
                 fair_id, people, report["setup"] = await setup(client, platform, reader, opts)
                 step(f"idle: {opts.idle_s:g} s")
-                await asyncio.sleep(3)  # let the profile creations' work settle
+                # Idle starts when the setup's events are applied and the consumers have gone back to long polls
+                # (2 s after their last record): under 10 % of a core, where two busy-polling consumers are ~14 %.
+                settled = await procs.settle(stack_pids(platform), below_pct=10.0)
                 with reader.paused():  # the bench's own 10 ms polling is not the stack's idle cost
                     report["idle"] = await with_load(procs.idle_cost(stack_pids(platform), opts.idle_s))
+                report["idle"]["settled_before"] = settled
                 step("floor: raw aiokafka through the platform's broker")
                 report["floor"] = await with_load(measure_floor(platform.bootstrap, opts.floor_samples))
                 step(f"rush: {min(opts.rush, len(people))} submits at concurrency {opts.concurrency}")

@@ -65,7 +65,10 @@ def print_report(report: dict[str, Any], judged: list[Row]) -> None:
     w(f"\nrush: {r['submits']['n']} submits in {r['submits']['seconds']:.1f} s, statuses {r['submits']['statuses']}; "
       f"/health floor {r['health_floor']['n']} calls, statuses {r['health_floor']['statuses']}; load {_load(r)}\n")
     idle = report["idle"]
-    w(f"\nidle over {idle['seconds']} s, load {_load(idle)}\n{'process':<18}{'CPU % of a core':>16}{'RSS MiB':>10}\n")
+    settled = idle.get("settled_before") or {}
+    after = f", after settling {settled['waited_s']} s" if settled else ""
+    w(f"\nidle over {idle['seconds']} s, load {_load(idle)}{after}\n"
+      f"{'process':<18}{'CPU % of a core':>16}{'RSS MiB':>10}\n")
     for name, p in idle["per_process"].items():
         w(f"{name:<18}{p['cpu_pct_of_core']:>16.1f}{p['rss_mib']:>10.0f}\n")
     w(f"{'total':<18}{idle['cpu_pct_of_core']:>16.1f}{idle['rss_mib']:>10.0f}\n\n")
