@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import structlog
-from sqlmodel import select
+from sqlalchemy import bindparam, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.billing.domain import invoices as invoice_rules
@@ -35,6 +35,10 @@ from shared.contracts import billing as ev
 from shared.uow import UnitOfWork, insert_ignore, new_id
 
 log = structlog.get_logger()
+_SERIES = InvoiceSeries.__table__  # type: ignore[attr-defined]
+_TAKE_NUMBER = (update(_SERIES).where(_SERIES.c.centre_id == bindparam("series_centre_id"),
+                                      _SERIES.c.symbol == bindparam("series_symbol"))
+                .values(next_number=_SERIES.c.next_number + 1).returning(_SERIES.c.next_number))
 
 
 # Keyed by the stored content (the repr of the decoded JSON, exact for its values), so a changed price list is a new
@@ -102,28 +106,16 @@ async def issue(uow: UnitOfWork, *, fair: FairPriceList, buyer: BuyerSnapshot, o
 
 async def take_number(session: AsyncSession, centre_id: str, symbol: str) -> int:
     """The next number of the centre's ``symbol``, its series row locked until the transaction ends (no gaps)."""
-    locked: dict[tuple[str, str], InvoiceSeries] = per_transaction.memo(session).setdefault("series", {})
-    series = locked.get((centre_id, symbol))
-    if series is None:
-        series = locked[centre_id, symbol] = await _lock_series(session, centre_id, symbol)
-    # Locked by this transaction since its first number: nobody else can have moved it since.
-    number = series.next_number
-    series.next_number = number + 1
-    session.add(series)
-    return number
-
-
-async def _lock_series(session: AsyncSession, centre_id: str, symbol: str) -> InvoiceSeries:
-    # FOR UPDATE on PostgreSQL; SQLite ignores it, its BEGIN IMMEDIATE already serialises writers.
-    locked = (select(InvoiceSeries).where(InvoiceSeries.centre_id == centre_id, InvoiceSeries.symbol == symbol)
-              .with_for_update().execution_options(populate_existing=True))
-    series = (await session.exec(locked)).first()
-    if series is not None:
-        return series
-    # Concurrent first issues of a new symbol: one insert wins, the others wait for it and do nothing.
-    await insert_ignore(session, InvoiceSeries, {"centre_id": centre_id, "symbol": symbol, "next_number": 1},
-                        index_elements=["centre_id", "symbol"])
-    return (await session.exec(locked)).one()
+    # One statement that moves the series and says where it was: its row lock (PostgreSQL; SQLite's BEGIN
+    # IMMEDIATE serialises writers anyway) holds until the transaction ends, as the read FOR UPDATE did.
+    key = {"series_centre_id": centre_id, "series_symbol": symbol}
+    moved = (await session.exec(_TAKE_NUMBER, params=key)).first()
+    if moved is None:
+        # Concurrent first issues of a new symbol: one insert wins, the others wait for it and do nothing.
+        await insert_ignore(session, InvoiceSeries, {"centre_id": centre_id, "symbol": symbol, "next_number": 1},
+                            index_elements=["centre_id", "symbol"])
+        moved = (await session.exec(_TAKE_NUMBER, params=key)).one()
+    return int(moved[0]) - 1
 
 
 def _invoice_row(invoice_id: str, fair: FairPriceList, buyer: BuyerSnapshot, draft: InvoiceDraft, *,

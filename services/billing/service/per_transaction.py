@@ -1,12 +1,11 @@
 """What one transaction reads once: the consumer applies a batch of events in a single transaction.
 
-Fifty invoices of one fair share its price list, its centre's settings and programmes, and the locked
-row of its invoice series; without this each would read them again (SQLAlchemy's identity map holds
-unchanged rows only weakly, and remembers no misses). Everything here is kept in the session's
-``info``, tied to the transaction that read it and dropped with it, so nothing outlives the transaction:
-a change another replica or an HTTP command commits is seen by the next transaction, as before. Within
-one transaction the rows read are the same objects the session hands out, so a change this transaction
-makes itself (``fair.updated`` earlier in the batch) is seen too.
+Fifty invoices of one fair share its price list, its centre's settings and programmes; without this each would
+read them again (SQLAlchemy's identity map holds unchanged rows only weakly, and remembers no misses).
+Everything here is kept in the session's ``info``, tied to the transaction that read it and dropped with it,
+so nothing outlives the transaction: a change another replica or an HTTP command commits is seen by the next
+transaction, as before. Within one transaction the rows read are the same objects the session hands out, so a
+change this transaction makes itself (``fair.updated`` earlier in the batch) is seen too.
 """
 
 from __future__ import annotations
