@@ -17,6 +17,8 @@ from services.notifications.domain.sending import (
     after_attempt,
     retry_delay_s,
 )
+from services.notifications.models import Mail
+from services.notifications.service.reactions import mail_row
 
 COMMON = {"fair_id": "f1", "fair_name": "Hội chợ Xuân Tuyên Quang 2027", "fair_venue": "Quảng trường",
           "fair_starts_on": "2027-01-20", "fair_ends_on": "2027-01-26", "exhibitor_name": "HTX Chè Shan tuyết",
@@ -111,3 +113,13 @@ def test_a_mail_missing_a_fact_its_template_names_is_a_render_error():
 
     with pytest.raises(RenderError, match="invoice_issued/vi"):
         render(NoticeKind.INVOICE_ISSUED, Language.VI, COMMON)
+
+
+def test_a_mail_row_gives_every_column_but_the_id_with_the_models_defaults() -> None:
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    row = mail_row(event_id="e1", exhibitor_id="x1", kind=NoticeKind.APPROVED, status=MailStatus.PENDING,
+                   to_address="a@b.vn", language="vi", facts={"k": 1}, now=now)
+    assert set(row) == {column.name for column in Mail.__table__.columns} - {"id"}  # type: ignore[attr-defined]
+    model = Mail(event_id="e1", exhibitor_id="x1", kind=NoticeKind.APPROVED.value, status=MailStatus.PENDING.value,
+                 to_address="a@b.vn", language="vi", facts={"k": 1}, next_attempt_at=now, created_at=now)
+    assert row == model.model_dump(exclude={"id"})

@@ -5,6 +5,7 @@ exhibitor the notice an event brings them — a row of the mail outbox, in the c
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -16,6 +17,7 @@ from services.notifications.models import FairCopy, InvoiceCopy, Mail, Recipient
 from shared import prefetch as rows
 from shared.contracts import billing, booths, registration
 from shared.contracts.base import Event
+from shared.db import utcnow
 from shared.envelope import EventMeta
 from shared.errors import NotYet
 from shared.uow import UnitOfWork, insert_ignore
@@ -170,14 +172,14 @@ async def owe(uow: UnitOfWork, meta: EventMeta, wake: Callable[[], None], *, exh
     copy = await rows.get(session, RegistrationCopy, registration_id)
     address = recipient.email if recipient is not None else None
     status = MailStatus.PENDING if address else MailStatus.NO_ADDRESS
-    mail = Mail(event_id=meta.event_id, exhibitor_id=exhibitor_id, kind=kind.value, status=status.value,
-                to_address=address, language=recipient.language if recipient else Language.VI.value,
-                facts={**facts, "registration_id": registration_id, "fair_id": fair_id,
-                       "fair_name": fair.name if fair else "", "fair_venue": fair.venue if fair else "",
-                       "fair_starts_on": fair.starts_on if fair else "", "fair_ends_on": fair.ends_on if fair else "",
-                       "exhibitor_name": copy.exhibitor_name if copy else "", "event_time": meta.time})
-    if not await insert_ignore(session, Mail, mail.model_dump(exclude={"id"}),
-                               index_elements=("event_id", "exhibitor_id", "kind")):
+    mail = mail_row(event_id=meta.event_id, exhibitor_id=exhibitor_id, kind=kind, status=status, to_address=address,
+                    language=recipient.language if recipient else Language.VI.value, now=utcnow(),
+                    facts={**facts, "registration_id": registration_id, "fair_id": fair_id,
+                           "fair_name": fair.name if fair else "", "fair_venue": fair.venue if fair else "",
+                           "fair_starts_on": fair.starts_on if fair else "",
+                           "fair_ends_on": fair.ends_on if fair else "",
+                           "exhibitor_name": copy.exhibitor_name if copy else "", "event_time": meta.time})
+    if not await insert_ignore(session, Mail, mail, index_elements=("event_id", "exhibitor_id", "kind")):
         return
     log.info("notice.owed", exhibitor_id=exhibitor_id, kind=kind.value, status=status.value, event_id=meta.event_id)
     if status is MailStatus.PENDING:
@@ -238,3 +240,14 @@ REACTIONS: dict[type[Event], Reaction] = {
     billing.InvoicePaid: invoice_paid,
     billing.InvoiceOverdue: invoice_overdue,
 }
+
+
+def mail_row(*, event_id: str, exhibitor_id: str, kind: NoticeKind, status: MailStatus, to_address: str | None,
+             language: str, facts: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A new mail as a plain row, every column but the id given: a `Mail` object built only to be dumped again
+    cost a tenth of the consumer's CPU (SQLModel validates and instruments it); the columns' types still convert
+    each value on the way in."""
+    return {"event_id": event_id, "exhibitor_id": exhibitor_id, "kind": kind.value, "status": status.value,
+            "to_address": to_address, "language": language, "facts": facts, "subject": "", "attached": False,
+            "attempts": 0, "next_attempt_at": now, "locked_until": None, "last_error": None, "created_at": now,
+            "sent_at": None}
