@@ -91,8 +91,8 @@ async def allocate(*, ctx: Context, principal: Principal, fair_id: str, mode: st
                           and set(decision.booth_codes) <= free and decision.registration_id not in claimed)
             if decision.met and applicable and request is not None:
                 await store.assign(uow, ctx, request, Claim(booth_codes=decision.booth_codes, reason=decision.reason,
-                                                          operation="allocation", actor=actor,
-                                                          corner_count=decision.corner_count))
+                                                            operation="allocation", actor=actor,
+                                                            corner_count=decision.corner_count))
                 free -= set(decision.booth_codes)
                 assigned.append(decision)
                 continue

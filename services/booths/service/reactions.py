@@ -156,8 +156,8 @@ async def _assign_now(uow: UnitOfWork, ctx: Context, fair: BoothFair, request: B
     block = await room.take(session, area, *choice, wanted.booths)
     reason = assigned_reason(wanted, area, block, with_priority=False)
     codes = tuple(booth.code for booth in block)
-    await store.assign(uow, ctx, request, Claim(booth_codes=codes, reason=reason, operation="automatic", actor=actor,
-                                          corner_count=corner_count(block)))
+    await store.assign(uow, ctx, request, Claim(booth_codes=codes, reason=reason, operation="automatic",
+                                                actor=actor, corner_count=corner_count(block)))
     log.info("booths.assigned", fair_id=fair.id, registration_id=request.registration_id, booth_codes=codes)
 
 
