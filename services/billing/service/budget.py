@@ -16,7 +16,7 @@ deadlocks against the other on PostgreSQL.
 from __future__ import annotations
 
 import structlog
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,10 +32,26 @@ class BudgetContention(RuntimeError):
     """The budget kept changing under us (raised so the consumer retries the whole event)."""
 
 
+# Built once, with parameters: each take only binds its values (names apart from the columns' own, which
+# UPDATE … SET reserves).
+_PROGRAMME = col(SubsidyProgramme.id) == bindparam("programme")
+_REMAINING = (select(SubsidyProgramme.budget_vnd, SubsidyProgramme.committed_vnd).where(_PROGRAMME)
+              .execution_options(populate_existing=True))
+_TAKE_BUDGET = (update(SubsidyProgramme)
+                .where(_PROGRAMME,
+                       col(SubsidyProgramme.committed_vnd) + bindparam("grant") <= col(SubsidyProgramme.budget_vnd))
+                .values(committed_vnd=col(SubsidyProgramme.committed_vnd) + bindparam("grant"))
+                .execution_options(synchronize_session=False))
+_USAGE = (col(SubsidyUsage.programme_id) == bindparam("programme"),
+          col(SubsidyUsage.exhibitor_id) == bindparam("exhibitor"))
+_USED = select(SubsidyUsage.booths).where(*_USAGE).execution_options(populate_existing=True)
+_TAKE_BOOTHS = (update(SubsidyUsage).where(*_USAGE, col(SubsidyUsage.booths) + bindparam("grant") <= bindparam("limit"))
+                .values(booths=col(SubsidyUsage.booths) + bindparam("grant"))
+                .execution_options(synchronize_session=False))
+
+
 async def _remaining_budget(session: AsyncSession, programme_id: str) -> int:
-    row = (await session.exec(select(SubsidyProgramme.budget_vnd, SubsidyProgramme.committed_vnd)
-                              .where(SubsidyProgramme.id == programme_id)
-                              .execution_options(populate_existing=True))).one()
+    row = (await session.exec(_REMAINING, params={"programme": programme_id})).one()
     return int(row[0]) - int(row[1])
 
 
@@ -45,12 +61,7 @@ async def take_budget(session: AsyncSession, programme_id: str, wanted: int) -> 
         grant = min(wanted, await _remaining_budget(session, programme_id))
         if grant <= 0:
             return 0
-        result = await session.exec(
-            update(SubsidyProgramme)
-            .where(col(SubsidyProgramme.id) == programme_id,
-                   col(SubsidyProgramme.committed_vnd) + grant <= col(SubsidyProgramme.budget_vnd))
-            .values(committed_vnd=col(SubsidyProgramme.committed_vnd) + grant)
-            .execution_options(synchronize_session=False))
+        result = await session.exec(_TAKE_BUDGET, params={"programme": programme_id, "grant": grant})
         if result.rowcount == 1:
             return grant
         log.info("billing.budget_contended", programme_id=programme_id, wanted_vnd=wanted, tried_vnd=grant)
@@ -69,16 +80,13 @@ async def take_booths(session: AsyncSession, programme_id: str, exhibitor_id: st
     """Count up to ``wanted`` booths against the exhibitor's limit in the programme; returns how many."""
     usage = {"programme_id": programme_id, "exhibitor_id": exhibitor_id, "booths": 0}
     await insert_ignore(session, SubsidyUsage, usage, index_elements=["programme_id", "exhibitor_id"])
-    key = (col(SubsidyUsage.programme_id) == programme_id, col(SubsidyUsage.exhibitor_id) == exhibitor_id)
+    key = {"programme": programme_id, "exhibitor": exhibitor_id}
     for _ in range(MAX_TRIES):
-        used = (await session.exec(select(SubsidyUsage.booths).where(*key)
-                                   .execution_options(populate_existing=True))).one()
+        used = (await session.exec(_USED, params=key)).one()
         grant = min(wanted, limit - int(used))
         if grant <= 0:
             return 0
-        result = await session.exec(
-            update(SubsidyUsage).where(*key, col(SubsidyUsage.booths) + grant <= limit)
-            .values(booths=col(SubsidyUsage.booths) + grant).execution_options(synchronize_session=False))
+        result = await session.exec(_TAKE_BOOTHS, params={**key, "grant": grant, "limit": limit})
         if result.rowcount == 1:
             return grant
     raise BudgetContention(f"booth count of exhibitor {exhibitor_id} in programme {programme_id} kept changing")

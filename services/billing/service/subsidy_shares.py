@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import structlog
-from sqlalchemy import case
+from sqlalchemy import bindparam, case
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -49,14 +49,18 @@ def terms_of(programme: SubsidyProgramme) -> ProgrammeTerms:
         fair_ids=frozenset(programme.fair_ids), base=SupportBase(programme.base))
 
 
+# Built once, with parameters: each invoice only binds its values.
+_CANDIDATES = (select(SubsidyProgramme)
+               .where(SubsidyProgramme.centre_id == bindparam("centre_id"),
+                      col(SubsidyProgramme.valid_from) <= bindparam("starts_on"),
+                      col(SubsidyProgramme.valid_to) >= bindparam("starts_on"))
+               .order_by(case((col(SubsidyProgramme.level) == Level.NATIONAL.value, 0), else_=1),
+                         col(SubsidyProgramme.created_at), col(SubsidyProgramme.id)))
+
+
 async def candidate_programmes(session: AsyncSession, centre_id: str, starts_on: date) -> list[SubsidyProgramme]:
     """The centre's programmes valid on the fair's first day, national first, then oldest first."""
-    national_first = case((col(SubsidyProgramme.level) == Level.NATIONAL.value, 0), else_=1)
-    return list((await session.exec(
-        select(SubsidyProgramme).where(SubsidyProgramme.centre_id == centre_id,
-                                       col(SubsidyProgramme.valid_from) <= starts_on,
-                                       col(SubsidyProgramme.valid_to) >= starts_on)
-        .order_by(national_first, col(SubsidyProgramme.created_at), col(SubsidyProgramme.id)))).all())
+    return list((await session.exec(_CANDIDATES, params={"centre_id": centre_id, "starts_on": starts_on})).all())
 
 
 async def _candidates(session: AsyncSession, centre_id: str,
