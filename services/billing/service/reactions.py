@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import structlog
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,7 +23,7 @@ from services.billing.domain import invoices as invoice_rules
 from services.billing.domain.invoices import InvoiceStatus, Order
 from services.billing.domain.vat import DEFAULT_VAT_TABLE, VatRule
 from services.billing.models import BuyerSnapshot, FairPriceList, Invoice
-from services.billing.service import invoicing, lookup, per_transaction
+from services.billing.service import invoicing, lookup
 from services.billing.service.extras import extras_of, pending_extras
 from services.billing.service.invoicing import take_number
 from services.billing.service.lookup import UnknownFair, UnknownRegistration
@@ -53,7 +57,7 @@ async def record_fair(*, session: AsyncSession, fair: FairInfo) -> FairPriceList
     return row
 
 
-async def record_buyer(*, session: AsyncSession, approved: RegistrationApproved) -> BuyerSnapshot:
+async def record_buyer(*, session: AsyncSession, approved: RegistrationApproved) -> None:
     """Keep the exhibitor of an approved registration as the buyer its invoice will name."""
     who = approved.exhibitor
     values = {
@@ -62,19 +66,29 @@ async def record_buyer(*, session: AsyncSession, approved: RegistrationApproved)
         "commune_code": who.commune_code, "kind": who.kind, "is_cscnnt": who.is_cscnnt,
         "approved_at": approved.approved_at,
     }
-    # Remembered for the transaction: an approval recorded earlier in the batch is not flushed yet, and the
-    # lookup runs without autoflush (what the batch staged is flushed once, at commit).
-    recorded: dict[str, BuyerSnapshot] = per_transaction.memo(session).setdefault("buyers", {})
-    with session.no_autoflush:
-        row = recorded.get(approved.registration_id) or await session.get(BuyerSnapshot, approved.registration_id)
-    if row is None:
-        row = BuyerSnapshot(registration_id=approved.registration_id, **values)  # type: ignore[arg-type]
-    else:
-        row.sqlmodel_update(values)
-    session.add(row)
-    recorded[approved.registration_id] = row
+    # One INSERT … ON CONFLICT DO UPDATE, written at once (a cancellation recorded before keeps its date): no
+    # read first, no ORM object. A row this transaction already holds (read earlier in a batch) gets the same
+    # values, so what it hands out later is not stale.
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    await session.exec(_upsert_buyer(dialect), params={"registration_id": approved.registration_id, **values})
+    held = session.sync_session.identity_map.get(identity_key(BuyerSnapshot, approved.registration_id))
+    if held is not None:
+        held.sqlmodel_update(values)
+        session.add(held)
     log.info("billing.buyer_recorded", fair_id=approved.fair_id, registration_id=approved.registration_id)
-    return row
+
+
+_BUYER_COLUMNS = ("fair_id", "exhibitor_id", "name", "tax_code", "address", "province_code", "commune_code", "kind",
+                  "is_cscnnt", "approved_at")
+
+
+@cache
+def _upsert_buyer(dialect: str) -> Any:
+    """The buyer's INSERT … ON CONFLICT DO UPDATE, built once per dialect (PostgreSQL and SQLite alike)."""
+    table: Any = BuyerSnapshot.__table__  # type: ignore[attr-defined]
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return statement.on_conflict_do_update(index_elements=["registration_id"],
+                                           set_={name: statement.excluded[name] for name in _BUYER_COLUMNS})
 
 
 async def issue_invoice(*, uow: UnitOfWork, assigned: BoothsAssigned, now: datetime,
