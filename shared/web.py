@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from typing import Annotated, Any
@@ -15,7 +15,6 @@ from faststream.specification import AsyncAPI
 from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator, routing
 from prometheus_fastapi_instrumentator.middleware import PrometheusInstrumentatorMiddleware
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -89,17 +88,50 @@ class CorrelationMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        with correlation_scope(headers.get(CORRELATION_HTTP_HEADER), path=scope["path"],
-                               method=scope["method"]) as correlation_id, tracing.carried(headers.get("traceparent")):
+        correlation, traceparent = _carried_ids(scope["headers"])
+        with correlation_scope(correlation, path=scope["path"],
+                               method=scope["method"]) as correlation_id, tracing.carried(traceparent):
             tracing.annotate(correlation_id=correlation_id, service=self.service)
 
             async def send_with_id(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    MutableHeaders(scope=message)[CORRELATION_HTTP_HEADER] = correlation_id
+                    message["headers"] = _with_header(message.get("headers", ()), _CORRELATION_RAW,
+                                                      correlation_id.encode("latin-1"))
                 await send(message)
 
             await self.app(scope, receive, send_with_id)
+
+
+_CORRELATION_RAW = CORRELATION_HTTP_HEADER.lower().encode("latin-1")
+_TRACEPARENT_RAW = b"traceparent"
+
+
+def _carried_ids(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
+    """The request's X-Correlation-ID and traceparent (the first of each), read as Starlette's `Headers` would
+    (ASGI gives header names in lower case) in one scan of the raw headers, with no object built."""
+    correlation = traceparent = None
+    for name, value in headers:
+        if name == _CORRELATION_RAW and correlation is None:
+            correlation = value.decode("latin-1")
+        elif name == _TRACEPARENT_RAW and traceparent is None:
+            traceparent = value.decode("latin-1")
+    return correlation, traceparent
+
+
+def _with_header(headers: Iterable[tuple[bytes, bytes]], name: bytes, value: bytes) -> list[tuple[bytes, bytes]]:
+    """The response's headers with `name` set to `value`, as `MutableHeaders.__setitem__` sets it: the first
+    header of that name replaced and any others dropped, else appended."""
+    out: list[tuple[bytes, bytes]] = []
+    found = False
+    for key, existing in headers:
+        if key != name:
+            out.append((key, existing))
+        elif not found:
+            out.append((name, value))
+            found = True
+    if not found:
+        out.append((name, value))
+    return out
 
 
 def _install_metrics(app: FastAPI, runtime: ServiceRuntime) -> ServiceMetrics:

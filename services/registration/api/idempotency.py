@@ -26,6 +26,7 @@ from shared.problems import PROBLEM_JSON, Problem
 log = structlog.get_logger()
 
 HEADER = "idempotency-key"
+_HEADER_RAW = HEADER.encode("latin-1")
 REPLAYED_HEADER = b"idempotent-replayed"
 KEEP_S = 24 * 3600
 CLAIM_S = 60
@@ -43,10 +44,10 @@ class IdempotencyMiddleware:
         self._namespace = namespace
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or HEADER not in Headers(scope=scope):
+        key = _idempotency_key(scope) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if key is None:  # most requests: one scan of the raw headers, no object built
             await self.app(scope, receive, send)
             return
-        key = Headers(scope=scope)[HEADER]
         if not (0 < len(key) <= MAX_KEY_LENGTH and key.isprintable()):
             await _problem(send, scope, Problem(400, "Idempotency-Key không hợp lệ / Invalid Idempotency-Key",
                                                 type_="validation-error", errors=[{
@@ -135,6 +136,15 @@ class _Recorder:
     def saved(self) -> dict[str, Any]:
         headers = [(k, v) for k, v in self.headers if k.lower() not in ("content-length", "date", "server")]
         return {"status": self.status, "headers": headers, "body": base64.b64encode(bytes(self.body)).decode()}
+
+
+def _idempotency_key(scope: Scope) -> str | None:
+    """The request's first `Idempotency-Key` header, as Starlette's `Headers` would read it (ASGI servers give
+    header names in lower case), or None."""
+    for name, value in scope["headers"]:
+        if name == _HEADER_RAW:
+            return value.decode("latin-1")  # type: ignore[no-any-return]
+    return None
 
 
 def _cookie(raw: str) -> str | None:
