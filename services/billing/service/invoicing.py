@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import structlog
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.billing.domain import invoices as invoice_rules
@@ -36,6 +39,11 @@ from shared.uow import UnitOfWork, insert_ignore, new_id
 
 log = structlog.get_logger()
 _SERIES = InvoiceSeries.__table__  # type: ignore[attr-defined]
+_INVOICES = Invoice.__table__  # type: ignore[attr-defined]
+_SUBMISSIONS = InvoiceSubmission.__table__  # type: ignore[attr-defined]
+_INSERT_INVOICE = insert(_INVOICES)
+_INSERT_LINES = insert(InvoiceLineRow.__table__)  # type: ignore[attr-defined]
+_INSERT_SUBMISSION = insert(_SUBMISSIONS)
 _TAKE_NUMBER = (update(_SERIES).where(_SERIES.c.centre_id == bindparam("series_centre_id"),
                                       _SERIES.c.symbol == bindparam("series_symbol"))
                 .values(next_number=_SERIES.c.next_number + 1).returning(_SERIES.c.next_number))
@@ -86,14 +94,8 @@ async def issue(uow: UnitOfWork, *, fair: FairPriceList, buyer: BuyerSnapshot, o
     number = await take_number(session, fair.centre_id, str(draft.symbol))
     invoice = _invoice_row(invoice_id, fair, buyer, draft, assignment_id=assignment_id, number=number, now=now,
                            purpose="booths" if order.booth_codes else "extras", note=share.note)
-    # Not flushed here: a batch's rows are flushed together, at commit (the unique assignment id is checked
-    # then). The unit of work inserts the invoice before its lines: with no relationship() to order them it
-    # saves mappers by module and class name, models.Invoice before models.InvoiceLineRow (docs/billing.md).
-    session.add(invoice)
-    session.add_all(_line_rows(invoice.id, draft))
+    await _insert_issued(session, invoice, draft, now=now)
     uow.emit(issued_event(invoice))
-    # Queued for the tax authority with invoice.issued; submitted in the background (service/submission.py).
-    session.add(InvoiceSubmission(invoice_id=invoice.id, next_attempt_at=now))
     for event in share.events:
         uow.emit(event)
     if invoice.payable_vnd == 0:
@@ -135,11 +137,34 @@ def _invoice_row(invoice_id: str, fair: FairPriceList, buyer: BuyerSnapshot, dra
         payable_vnd=draft.payable, amount_in_words=draft.amount_in_words, status=InvoiceStatus.ISSUED)
 
 
-def _line_rows(invoice_id: str, draft: InvoiceDraft) -> list[InvoiceLineRow]:
-    return [InvoiceLineRow(invoice_id=invoice_id, position=position, kind=c.kind, description=c.line.description,
-                           unit=c.line.unit, quantity=c.line.quantity, unit_price_vnd=c.line.unit_price,
-                           net_vnd=c.line.net, vat_rate=c.line.vat.code, vat_percent=c.line.vat.percent,
-                           vat_vnd=c.line.vat_amount, vat_basis=c.vat_basis)
+async def _insert_issued(session: AsyncSession, invoice: Invoice, draft: InvoiceDraft, *, now: datetime) -> None:
+    """Write the invoice, its lines and its pending submission (queued for the tax authority with
+    invoice.issued, service/submission.py) by Core INSERTs, the invoice first (the others refer to it), then
+    hand the invoice to the session as a row it holds: a change made to it later (paid on issue, an HTTP
+    command) is an UPDATE at flush, and a query of this transaction returns this same object. No unit of work
+    sorts and flushes three kinds of ORM objects for each invoice; the unique assignment id and number are
+    checked by the INSERT, within the handler."""
+    values = {column.name: getattr(invoice, column.name) for column in _INVOICES.columns}
+    await session.exec(_INSERT_INVOICE, params=values)
+    await session.exec(_INSERT_LINES, params=_line_rows(invoice.id, draft))
+    await session.exec(_INSERT_SUBMISSION, params={**_submission_defaults(), "invoice_id": invoice.id,
+                                                   "next_attempt_at": now})
+    make_transient_to_detached(invoice)
+    session.add(invoice)
+
+
+@cache
+def _submission_defaults() -> dict[str, Any]:
+    """A new submission's columns as the model defaults them (pending, no attempt yet)."""
+    row = InvoiceSubmission(invoice_id="", next_attempt_at=datetime.min)
+    return {column.name: getattr(row, column.name) for column in _SUBMISSIONS.columns}
+
+
+def _line_rows(invoice_id: str, draft: InvoiceDraft) -> list[dict[str, Any]]:
+    return [{"invoice_id": invoice_id, "position": position, "kind": c.kind, "description": c.line.description,
+             "unit": c.line.unit, "quantity": c.line.quantity, "unit_price_vnd": c.line.unit_price,
+             "net_vnd": c.line.net, "vat_rate": c.line.vat.code, "vat_percent": c.line.vat.percent,
+             "vat_vnd": c.line.vat_amount, "vat_basis": c.vat_basis}
             for position, c in enumerate(draft.lines, start=1)]
 
 
