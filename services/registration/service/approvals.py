@@ -64,7 +64,7 @@ class _Deciding:
     fair_of: dict[str, str]
     fairs: dict[str, Fair]
     registrations: dict[str, Registration]
-    exhibitors: list[Exhibitor]
+    exhibitors: dict[str, Exhibitor]
     granted: dict[str, int]
     documents: DocumentState
 
@@ -98,7 +98,7 @@ async def _load_approvals(session: AsyncSession, batch: Sequence[_Approval]) -> 
     granted = await approved_booths_by_fair(session, {f.id for f in fairs})
     documents = await document_state(session, {f.id for f in fairs}, {r.id for r, _ in rows})
     return _Deciding({r.id: r.fair_id for r, _ in rows}, {f.id: f for f in fairs}, {r.id: r for r, _ in rows},
-                     [e for _, e in rows], granted, documents)
+                     {e.id: e for _, e in rows}, granted, documents)
 
 
 async def _approve(uow: UnitOfWork, batch: _Deciding, approval: _Approval) -> Registration:
@@ -110,12 +110,12 @@ async def _approve(uow: UnitOfWork, batch: _Deciding, approval: _Approval) -> Re
         raise fair_not_found(fair_id)
     registration = batch.registrations[approval.registration_id]
     fair_rules.check_fair_deciding(FairStatus(fair.status))
+    exhibitor = batch.exhibitors[registration.exhibitor_id]
     if batch.documents.requirements.get(fair.id) and registration_rules.may_become(
             RegistrationStatus(registration.status), RegistrationStatus.APPROVED):
-        exhibitor = next(e for e in batch.exhibitors if e.id == registration.exhibitor_id)
         batch.documents.check(registration, exhibitor)
     batch.granted[fair.id] = await decide(uow, fair, registration, Actor.of(approval.principal),
-                                          batch.granted[fair.id])
+                                          batch.granted[fair.id], exhibitor=exhibitor)
     return registration
 
 
@@ -139,7 +139,8 @@ async def bulk_approve(*, db: Database, principal: Principal, fair_id: str,
         granted = await approved_booths(uow.session, fair.id)
         actor = Actor.of(principal)
         for registration in sorted(registrations, key=lambda r: capacity.rank_key(candidate(r))):
-            granted = await decide(uow, fair, registration, actor, granted)
+            granted = await decide(uow, fair, registration, actor, granted,
+                                   exhibitor=exhibitors[registration.exhibitor_id])
     return registrations
 
 
@@ -159,8 +160,10 @@ async def locked_registrations_of(session: AsyncSession, fair: Fair, ids: list[s
     return [found[i] for i in ids]
 
 
-async def decide(uow: UnitOfWork, fair: Fair, registration: Registration, actor: Actor, granted: int) -> int:
-    """Approve or waitlist one registration (fair locked); returns the booths granted afterwards."""
+async def decide(uow: UnitOfWork, fair: Fair, registration: Registration, actor: Actor, granted: int, *,
+                 exhibitor: Exhibitor | None = None) -> int:
+    """Approve or waitlist one registration (fair locked); returns the booths granted afterwards. `exhibitor`:
+    the registration's, when the caller holds it (else the session finds it)."""
     session = uow.session
     before = registration.status
     outcome = registration_rules.decide_approval(status=RegistrationStatus(before), capacity=fair.capacity_booths,
@@ -173,7 +176,7 @@ async def decide(uow: UnitOfWork, fair: Fair, registration: Registration, actor:
     free = capacity.free_booths(fair.capacity_booths, granted)
     wanted = registration.booths_requested
     if outcome is RegistrationStatus.APPROVED:
-        await _announce_approval(uow, fair, registration, promoted=False)
+        await _announce_approval(uow, fair, registration, promoted=False, exhibitor=exhibitor)
         granted += wanted
         facts = _facts(fair, registration, before, free, free - wanted)
         why = (f"Còn {free} gian trống, xin {wanted} gian: được duyệt (điểm ưu tiên {registration.priority_score}) / "
@@ -285,8 +288,10 @@ async def cancel(uow: UnitOfWork, fair: Fair, registration: Registration, *, rea
     return held
 
 
-async def _announce_approval(uow: UnitOfWork, fair: Fair, registration: Registration, *, promoted: bool) -> None:
-    exhibitor = await uow.session.get(Exhibitor, registration.exhibitor_id)
+async def _announce_approval(uow: UnitOfWork, fair: Fair, registration: Registration, *, promoted: bool,
+                             exhibitor: Exhibitor | None = None) -> None:
+    if exhibitor is None:  # an awaited session.get costs a greenlet hand-off even when the identity map has it
+        exhibitor = await uow.session.get(Exhibitor, registration.exhibitor_id)
     assert exhibitor is not None  # a foreign key guarantees it
     assert registration.decided_at is not None
     uow.emit(ev.RegistrationApproved(
