@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -82,19 +83,24 @@ async def approve_registration(*, db: Database, principal: Principal, registrati
     return registration
 
 
+# A batch's two locking reads, built once with the registration ids as an expanding parameter: building a select
+# with its IN list and computing its cache key for every batch was ~10 % of an approval's CPU one at a time.
+_LOCK_FAIRS = (select(Fair).where(col(Fair.id).in_(select(Registration.fair_id).where(
+    col(Registration.id).in_(bindparam("ids", expanding=True))))).order_by(col(Fair.id)).with_for_update()
+    .execution_options(populate_existing=True))
+_LOCK_REGISTRATIONS = (select(Registration, Exhibitor).join(Exhibitor)
+                       .where(col(Registration.id).in_(bindparam("ids", expanding=True)))
+                       .order_by(col(Registration.id)).with_for_update(of=Registration)
+                       .execution_options(populate_existing=True))
+
+
 async def _load_approvals(session: AsyncSession, batch: Sequence[_Approval]) -> _Deciding:
     """The fairs locked first (in id order), then their registrations with their exhibitors, as every capacity
     decision does; then the booths each fair has granted."""
     ids = sorted({a.registration_id for a in batch})
-    fairs = (await session.exec(
-        select(Fair).where(col(Fair.id).in_(select(Registration.fair_id).where(col(Registration.id).in_(ids))))
-        .order_by(col(Fair.id)).with_for_update().execution_options(populate_existing=True))).all()
-    # The exhibitors are held by the batch, so the session's (weak) identity map keeps them: announcing an
-    # approval finds its exhibitor there instead of reading it on its own.
-    rows = (await session.exec(
-        select(Registration, Exhibitor).join(Exhibitor).where(col(Registration.id).in_(ids))
-        .order_by(col(Registration.id)).with_for_update(of=Registration)
-        .execution_options(populate_existing=True))).all()
+    fairs = (await session.exec(_LOCK_FAIRS, params={"ids": ids})).all()
+    # The exhibitors are held by the batch (and handed to `decide`): announcing an approval reads none.
+    rows = (await session.exec(_LOCK_REGISTRATIONS, params={"ids": ids})).all()
     granted = await approved_booths_by_fair(session, {f.id for f in fairs})
     documents = await document_state(session, {f.id for f in fairs}, {r.id for r, _ in rows})
     return _Deciding({r.id: r.fair_id for r, _ in rows}, {f.id: f for f in fairs}, {r.id: r for r, _ in rows},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -112,12 +112,15 @@ def granted_booths() -> Any:
             .scalar_subquery())
 
 
+_GRANTED_BY_FAIR = (select(Registration.fair_id, func.sum(Registration.booths_requested))
+                    .where(col(Registration.fair_id).in_(bindparam("fair_ids", expanding=True)),
+                           Registration.status == RegistrationStatus.APPROVED)
+                    .group_by(col(Registration.fair_id)))  # built once: the fairs are a parameter
+
+
 async def approved_booths_by_fair(session: AsyncSession, fair_ids: set[str]) -> dict[str, int]:
     """Booths already granted at each of the fairs (0 for a fair with none), in one query."""
-    rows = await session.exec(
-        select(Registration.fair_id, func.sum(Registration.booths_requested))
-        .where(col(Registration.fair_id).in_(fair_ids), Registration.status == RegistrationStatus.APPROVED)
-        .group_by(col(Registration.fair_id)))
+    rows = await session.exec(_GRANTED_BY_FAIR, params={"fair_ids": list(fair_ids)})
     return {fair_id: 0 for fair_id in fair_ids} | {fair_id: int(total) for fair_id, total in rows.all()}
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
+from sqlalchemy import bindparam
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -52,6 +53,14 @@ def _document_not_found(document_id: str) -> NotFound:
 
 # --- requirements -------------------------------------------------------------------------------------------------
 
+# Built once (the ids are expanding parameters): every approval batch reads both.
+_REQUIREMENTS = select(DocumentRequirement).where(
+    col(DocumentRequirement.fair_id).in_(bindparam("fair_ids", expanding=True)))
+_DOCUMENT_STATUSES = select(RegistrationDocument.registration_id, RegistrationDocument.doc_type,
+                            RegistrationDocument.status).where(
+    col(RegistrationDocument.registration_id).in_(bindparam("registration_ids", expanding=True)))
+
+
 async def requirements_of(session: AsyncSession, fair_ids: Iterable[str]) -> dict[str, Requirements]:
     """Each fair's requirements: exhibitor kind → document types, in the catalogue's order."""
     ids = set(fair_ids)
@@ -59,7 +68,7 @@ async def requirements_of(session: AsyncSession, fair_ids: Iterable[str]) -> dic
     if not ids:
         return found
     order = {t.code: i for i, t in enumerate(rules.DOCUMENT_TYPES)}
-    rows = (await session.exec(select(DocumentRequirement).where(col(DocumentRequirement.fair_id).in_(ids)))).all()
+    rows = (await session.exec(_REQUIREMENTS, params={"fair_ids": list(ids)})).all()
     for row in sorted(rows, key=lambda r: (r.kind, order.get(r.doc_type, 99))):
         found[row.fair_id].setdefault(row.kind, []).append(row.doc_type)
     return found
@@ -312,9 +321,7 @@ async def document_state(session: AsyncSession, fair_ids: Iterable[str], registr
     statuses: dict[str, dict[str, str]] = {}
     ids = set(registration_ids)
     if ids and any(requirements.values()):
-        rows = (await session.exec(select(RegistrationDocument.registration_id, RegistrationDocument.doc_type,
-                                          RegistrationDocument.status)
-                                   .where(col(RegistrationDocument.registration_id).in_(ids)))).all()
+        rows = (await session.exec(_DOCUMENT_STATUSES, params={"registration_ids": list(ids)})).all()
         for registration_id, doc_type, status in rows:
             statuses.setdefault(registration_id, {})[doc_type] = status
     return DocumentState(requirements, statuses)

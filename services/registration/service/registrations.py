@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_
+from sqlalchemy import and_, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -97,14 +97,21 @@ async def submit_registration(*, db: Database, principal: Principal, fair_id: st
     return registration
 
 
+# A batch's two reads, built once with the ids as expanding parameters (not a select per batch).
+_FAIRS = select(Fair).where(col(Fair.id).in_(bindparam("fair_ids", expanding=True)))
+# Each exhibitor with the batch's fairs it is already registered for (one row per such fair, or one with none).
+_EXHIBITORS = select(Exhibitor, Registration.fair_id).outerjoin(Registration, and_(
+    col(Registration.exhibitor_id) == col(Exhibitor.id),
+    col(Registration.fair_id).in_(bindparam("fair_ids", expanding=True)))).where(
+    col(Exhibitor.id).in_(bindparam("exhibitor_ids", expanding=True)))
+
+
 async def _load_submissions(session: AsyncSession, batch: Sequence[_Submission]) -> _Submitted:
-    fair_ids = {s.fair_id for s in batch}
-    exhibitor_ids = {s.principal.exhibitor_id or "" for s in batch}
-    fairs = await session.exec(select(Fair).where(col(Fair.id).in_(fair_ids)))
-    # Each exhibitor with the batch's fairs it is already registered for (one row per such fair, or one with none).
-    exhibitors = (await session.exec(select(Exhibitor, Registration.fair_id).outerjoin(Registration, and_(
-        col(Registration.exhibitor_id) == col(Exhibitor.id), col(Registration.fair_id).in_(fair_ids))).where(
-        col(Exhibitor.id).in_(exhibitor_ids)))).all()
+    fair_ids = list({s.fair_id for s in batch})
+    exhibitor_ids = list({s.principal.exhibitor_id or "" for s in batch})
+    fairs = await session.exec(_FAIRS, params={"fair_ids": fair_ids})
+    exhibitors = (await session.exec(_EXHIBITORS, params={"fair_ids": fair_ids,
+                                                          "exhibitor_ids": exhibitor_ids})).all()
     return _Submitted({f.id: f for f in fairs.all()}, {e.id: e for e, _ in exhibitors},
                       {(f, e.id) for e, f in exhibitors if f is not None})
 
