@@ -91,7 +91,7 @@ class TestBacklogFigures:
 
         def step(registration_id: str, name: str) -> Any:
             at = table.get(registration_id, {}).get(name)
-            return None if at is None else type("S", (), {"emitted": at, "seen": at})()
+            return None if at is None else type("S", (), {"emitted": at, "seen": at, "published": None})()
 
         figures = backlog_figures([*table, "lost"], step, restarted=100.0, ready=108.0)
         assert figures["completed"] == 10 and figures["not_completed"] == 1
@@ -205,7 +205,7 @@ class TestReport:
 
         def step(registration_id: str, name: str) -> Any:
             at = table.get(registration_id, {}).get(name)
-            return None if at is None else type("S", (), {"emitted": at, "seen": at + 0.01})()
+            return None if at is None else type("S", (), {"emitted": at, "seen": at + 0.01, "published": None})()
 
         b = phase_figures("burst", approvals, step, offered_per_s=None)
         load = {"start": [5.0, 5.0, 5.0], "end": [7.0, 6.0, 6.0]}
