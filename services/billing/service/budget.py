@@ -78,8 +78,11 @@ async def give_back_budget(session: AsyncSession, programme_id: str, amount: int
 
 async def take_booths(session: AsyncSession, programme_id: str, exhibitor_id: str, wanted: int, limit: int) -> int:
     """Count up to ``wanted`` booths against the exhibitor's limit in the programme; returns how many."""
-    usage = {"programme_id": programme_id, "exhibitor_id": exhibitor_id, "booths": 0}
-    await insert_ignore(session, SubsidyUsage, usage, index_elements=["programme_id", "exhibitor_id"])
+    # The exhibitor's first booths in the programme (most often) are counted by the insert of its row.
+    first = min(wanted, limit)
+    usage = {"programme_id": programme_id, "exhibitor_id": exhibitor_id, "booths": max(first, 0)}
+    if await insert_ignore(session, SubsidyUsage, usage, index_elements=["programme_id", "exhibitor_id"]) and first > 0:
+        return first
     key = {"programme": programme_id, "exhibitor": exhibitor_id}
     for _ in range(MAX_TRIES):
         used = (await session.exec(_USED, params=key)).one()
