@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from sqlmodel import select
 
 from services.billing.adapters.einvoice.hdon import schema
 from services.billing.adapters.einvoice.provider import (
@@ -282,6 +283,33 @@ class TestSubmitter:
             state = await einvoice(app, client, invoice["id"])
         assert second is None and len(provider.calls) == 1
         assert (state["status"], state["attempts"]) == ("authorised", 1)
+
+    async def test_a_rounds_invoices_are_claimed_together_each_leased_until_its_turn_is_over(self, settings_for):
+        clock, gate = Clock(MAY_2026), asyncio.Event()
+        provider = FakeProvider(gate=gate)
+        app = app_with(settings_for, provider, clock)
+        async with running_app(app) as client:
+            fair_id = await publish_fair(app)
+            invoices = [await invoice_for(app, client, fair_id) for _ in range(3)]
+            first = asyncio.create_task(run_round(app, provider, clock, lease_s=60.0))
+
+            async def called() -> list[Document]:
+                return provider.calls
+
+            await eventually(called, timeout=10, interval=0.01, what="the round's first call")
+            async with app.state.runtime.db.sessions() as session:
+                claimed = {row.invoice_id: row for row in (await session.exec(select(InvoiceSubmission))).all()}
+            second = await run_round(app, provider, clock)  # another replica's round meanwhile
+            gate.set()
+            await first
+            states = [await einvoice(app, client, invoice["id"]) for invoice in invoices]
+        # Sent in the order of their leases: the k-th one of the round is leased k + 1 minutes.
+        sent = [document.invoice_id for document in provider.calls]
+        assert sorted(sent) == sorted(invoice["id"] for invoice in invoices) and second == 0
+        assert [claimed[invoice_id].next_attempt_at - MAY_2026 for invoice_id in sent] == [
+            timedelta(seconds=60), timedelta(seconds=120), timedelta(seconds=180)]
+        assert all(row.attempts == 1 for row in claimed.values())
+        assert [(state["status"], state["attempts"]) for state in states] == [("authorised", 1)] * 3
 
     async def test_an_invoice_without_code_is_sent_and_awaits_nothing(self, settings_for):
         clock, provider = Clock(MAY_2026), FakeProvider(Receipt(None, reference="tx-9"))
