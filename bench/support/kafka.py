@@ -11,9 +11,10 @@ import uuid
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from devstack.embedded import create_topics
+from shared.settings import Settings
 
 PAYLOAD = b"x" * 512
-FETCH_MAX_WAIT_MS = 10  # the services' kafka_fetch_max_wait_ms
+FETCH_MAX_WAIT_MS: int = Settings.model_fields["kafka_fetch_max_wait_ms"].default  # the services' setting
 GROUP_SETTINGS = {"session_timeout_ms": 6000, "heartbeat_interval_ms": 2000}
 
 
