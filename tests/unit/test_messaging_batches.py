@@ -1,5 +1,5 @@
 """The kernel's batch fetch: records of several partitions come interleaved by the time they were produced,
-each partition's own order kept."""
+each partition's own order kept; records after an idle spell bring the short fetch wait back at once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from shared.db import Database
-from shared.messaging import EventConsumer, make_broker, subscribe, subscriptions_of
+from shared.messaging import EventConsumer, make_broker, set_fetch_wait, subscribe, subscriptions_of
 from shared.settings import load_settings
 
 
@@ -18,8 +18,9 @@ def rec(topic: str, offset: int, timestamp: int) -> SimpleNamespace:
 
 
 class FakeKafkaConsumer:
-    def __init__(self, batches: dict[Any, list[Any]]) -> None:
+    def __init__(self, batches: dict[Any, list[Any]], fetch_wait_ms: int = 500) -> None:
         self.batches = batches
+        self._fetcher = SimpleNamespace(_fetch_max_wait_ms=fetch_wait_ms)  # aiokafka's, read per fetch request
 
     async def getmany(self, *, timeout_ms: int, max_records: int) -> dict[Any, list[Any]]:
         return self.batches
@@ -54,3 +55,18 @@ async def test_a_partition_keeps_its_order_whatever_its_times(next_batch: Any) -
     assert len(got) == 4
     single = await next_batch(FakeKafkaConsumer({"booths-0": own}))
     assert [r.offset for r in single] == [1, 2, 3]
+
+
+@pytest.mark.asyncio
+async def test_records_after_an_idle_spell_bring_the_short_fetch_wait_back_at_once(next_batch: Any) -> None:
+    idle = FakeKafkaConsumer({}, fetch_wait_ms=500)
+    await next_batch(idle)
+    assert idle._fetcher._fetch_max_wait_ms == 500  # nothing came: still long-polling
+    woken = FakeKafkaConsumer({"booths-0": [rec("booths.events", 1, 1000)]}, fetch_wait_ms=500)
+    await next_batch(woken)
+    assert woken._fetcher._fetch_max_wait_ms == load_settings("tests").kafka_fetch_max_wait_ms
+
+
+def test_setting_the_fetch_wait_leaves_a_consumer_without_a_fetcher_alone() -> None:
+    set_fetch_wait(SimpleNamespace(), 5)  # FastStream's in-memory broker, or an aiokafka without the attribute
+    set_fetch_wait(None, 5)
