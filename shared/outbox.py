@@ -17,8 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Column, Text, insert, update
-from sqlalchemy import event as sa_event
+from sqlalchemy import Column, Text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -28,6 +27,7 @@ from shared.contracts.base import Event
 from shared.db import Database, utc_column
 from shared.envelope import event_headers
 from shared.logs import current_correlation_id
+from shared.staged import stage_row
 from shared.tracing import current_traceparent
 
 log = structlog.get_logger()
@@ -58,7 +58,7 @@ class OutboxMessage(SQLModel, table=True):
         return value
 
 
-_INSERT = insert(OutboxMessage.__table__)  # type: ignore[attr-defined]  # Core: no ORM object per row
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]  # rows staged as plain dicts (shared.staged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,38 +96,22 @@ class StagedEvent:
     traceparent: str | None
 
 
-_STAGED = "outbox_rows"  # session.info: the rows staged since the transaction began
-
-
 def add_event(session: AsyncSession | Session, event: Event, *, source: str) -> StagedEvent:
     """Stage `event` in the current transaction; it is published only if the transaction commits.
 
     The row is a plain dict, written with the transaction's other changes by one Core INSERT just before it
-    commits (`_write_staged`): an ORM object per event cost a transaction of one event about 170 µs more
+    commits (`shared.staged`): an ORM object per event cost a transaction of one event about 170 µs more
     (construction, the unit of work's flush)."""
     headers = event_headers(event, source=source, correlation_id=current_correlation_id())
     staged = StagedEvent(event_id=headers["ce_id"], topic=event.topic, key=event.key(), event_type=headers["ce_type"],
                          traceparent=current_traceparent())
-    session.info.setdefault(_STAGED, []).append({
+    stage_row(session, _OUTBOX, {
         "event_id": staged.event_id, "topic": staged.topic, "key": staged.key, "event_type": staged.event_type,
         "headers": json.dumps(headers), "payload": event.model_dump_json(), "traceparent": staged.traceparent,
         "created_at": datetime.now(UTC), "attempts": 0})
     session.info["outbox_pending"] = True
     log.info("event.staged", event_type=event.event_name, event_id=staged.event_id, key=staged.key)
     return staged
-
-
-@sa_event.listens_for(Session, "before_commit")
-def _write_staged(session: Session) -> None:
-    """The staged rows, in staging order (their ids give the relay's order), in the committing transaction."""
-    rows = session.info.pop(_STAGED, None)
-    if rows:
-        session.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_staged(session: Session) -> None:
-    session.info.pop(_STAGED, None)
 
 
 async def outbox_backlog(db: Database) -> dict[str, Any]:

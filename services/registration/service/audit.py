@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event as sa_event
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
 from sqlmodel import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,9 +11,9 @@ from services.registration.models import AuditEntry
 from services.registration.service.common import Actor, fair_of_centre
 from shared.db import Database, utcnow
 from shared.principal import Principal
+from shared.staged import stage_row
 
-_STAGED = "registration.audit_rows"  # session.info: the entries recorded since the transaction began
-_INSERT = insert(AuditEntry.__table__)  # type: ignore[attr-defined]  # Core: no ORM object per entry
+_AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]  # entries staged as plain rows (shared.staged)
 
 
 def record(session: AsyncSession, actor: Actor, action: str, *, entity: str, entity_id: str,
@@ -26,21 +23,9 @@ def record(session: AsyncSession, actor: Actor, action: str, *, entity: str, ent
     The entry is a plain row, written with the transaction's other entries by one Core INSERT just before it
     commits, in recording order (their ids keep it): an ORM object per entry (its construction, and a flush
     that read each id back) was ~8 % of a submit's or an approval's CPU."""
-    session.info.setdefault(_STAGED, []).append({
+    stage_row(session, _AUDIT, {
         "at": utcnow(), "actor_role": actor.role, "actor": actor.subject, "action": action, "entity": entity,
         "entity_id": entity_id, "fair_id": fair_id, "changes": _jsonable(changes or {}), "reason": reason})
-
-
-@sa_event.listens_for(Session, "before_commit")
-def _write_staged(session: Session) -> None:
-    rows = session.info.pop(_STAGED, None)
-    if rows:
-        session.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_staged(session: Session) -> None:
-    session.info.pop(_STAGED, None)
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
