@@ -9,6 +9,7 @@ import pytest
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary_event
 
 from shared.contracts import EVENT_CLASSES, EVENTS_BY_TYPE, all_topics
+from shared.contracts.base import Event
 from shared.contracts.billing import InvoiceIssued
 from shared.contracts.catalogue import render
 from shared.envelope import MalformedEvent, event_headers, parse_event, read_meta
@@ -66,3 +67,8 @@ def test_a_body_that_breaks_the_contract_is_malformed_with_the_reason() -> None:
     with pytest.raises(MalformedEvent, match="total_vnd"):
         parse_event(meta, b'{"fair_id": "f1", "total_vnd": -5}')
     assert parse_event(meta, invoice().model_dump_json().encode()) == invoice()
+
+
+def test_every_event_type_gives_its_own_kafka_key() -> None:
+    for cls in EVENT_CLASSES:
+        assert cls.key is not Event.key, f"{cls.__name__} has no key(): the base raises NotImplementedError"
