@@ -66,6 +66,7 @@ class Options:
     drain_s: float = 60
     floor_samples: int = 200
     keep: str = ""
+    sagas: str = ""
 
     @property
     def approvals_needed(self) -> int:
@@ -222,6 +223,8 @@ async def phases(client: http.Client, platform: Platform, reader: EventReader, i
                         "waited_after_sending_s": round(time.monotonic() - started - sent_s, 1),
                         "load_average": {"start": load_start, "end": procs.load_average()}})
         out.append(figures)
+        if opts.sagas:
+            dump_sagas(Path(opts.sagas), name, approvals, reader)
         done += approvals
         print(f"  phase {name}: {figures['completed']}/{len(approvals)} invoices, "
               f"{figures['sagas_per_s']:.1f} sagas/s", file=sys.stderr)
@@ -233,6 +236,17 @@ async def with_load(work: Coroutine[Any, Any, dict[str, Any]]) -> dict[str, Any]
     start = procs.load_average()
     result = await work
     return {**result, "load_average": {"start": start, "end": procs.load_average()}}
+
+
+def dump_sagas(path: Path, phase: str, approvals: Sequence[Approval], reader: EventReader) -> None:
+    """Append one JSON line per saga of the phase: the approve call and each step's emitted/published times
+    (epoch s), to find when slow sagas happen (clustered in time or spread out)."""
+    with path.open("a") as out:
+        for a in approvals:
+            steps = {name: asdict(s) for name in ("approved", "assigned", "issued")
+                     if (s := reader.log.step(a.registration_id, name)) is not None}
+            out.write(json.dumps({"phase": phase, "registration_id": a.registration_id, "sent": a.sent,
+                                  "answered": a.answered, "status": a.status, **steps}) + "\n")
 
 
 def all_issued(reader: EventReader, registration_ids: list[str]) -> bool:
@@ -297,6 +311,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--idle", type=float, dest="idle_s", help="seconds of idle measurement (60)")
     parser.add_argument("--drain", type=float, dest="drain_s", help="longest wait for a phase's invoices (60)")
     parser.add_argument("--floor-samples", type=int, help="messages per floor measurement (200)")
+    parser.add_argument("--sagas", help="append each saga's times to this file, a JSON line per saga")
     parser.add_argument("--keep", help="run the platform in this var dir and keep it (logs, databases)")
     args = vars(parser.parse_args(argv))
     values: dict[str, Any] = dict(QUICK) if args.pop("quick") else {}
