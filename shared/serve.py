@@ -17,6 +17,7 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
+from shared.gcpause import PauseWatch, freeze_startup_objects
 from shared.logs import configure_logging
 from shared.settings import Settings, load_settings
 
@@ -70,6 +71,13 @@ class QuietServer(uvicorn.Server):
                 await asyncio.wait_for(self._woken.wait(), timeout=self.tick_s)
             should_exit = await self.on_tick(counter)
 
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's start (the app's lifespan included), then the objects it left alive frozen out of the
+        garbage collector's full passes (shared/gcpause.py): those passes stood the loop still for 60–200 ms."""
+        await super().startup(sockets=sockets)
+        if self.started:
+            freeze_startup_objects()
+
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
         if self._loop is not None and self._woken is not None:
@@ -80,6 +88,7 @@ def run_service(name: str, create_app: Callable[[Settings], FastAPI]) -> None:
     """Build the service's app from the environment and serve it until SIGTERM/SIGINT."""
     settings = load_settings(name)
     configure_logging(name)
+    PauseWatch().install()
     app = create_app(settings)
     sock = bind(settings.host, settings.port)
     port = sock.getsockname()[1]

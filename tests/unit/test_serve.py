@@ -1,9 +1,10 @@
 """shared/serve.py's server: it ticks once a second (each tick refreshes the Date header) and a stop signal wakes
-it at once, however long its tick."""
+it at once, however long its tick; once started, the objects of its start are out of the collector's full passes."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 from types import FrameType
 
@@ -41,8 +42,11 @@ async def test_a_stop_signal_wakes_the_server_at_once_and_every_tick_refreshes_t
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     server = _Ticks(uvicorn.Config(app, log_config=None, access_log=False, lifespan="off"))
+    gc.unfreeze()
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     await eventually(lambda: server.started)
+    assert gc.get_freeze_count() > 0, "the server's start froze the objects alive at that point"
+    gc.unfreeze()  # the rest of this test process collects as before
     async with httpx.AsyncClient() as client:
         answer = await client.get(f"http://127.0.0.1:{port}/ping")
     assert answer.status_code == 200 and answer.headers["date"]
