@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response, status
 from services.billing.adapters.einvoice.hdon import render_hdon
 from services.billing.adapters.einvoice.tbao import render_tbao
 from services.billing.adapters.pdf import render_cancellation, render_invoice
+from services.billing.adapters.pdf_workers import render_on_request
 from services.billing.api.deps import BillingDep, DbDep, NowDep
 from services.billing.domain.invoices import InvoiceStatus
 from services.billing.schemas.invoices import (
@@ -58,8 +59,8 @@ async def read_invoices(db: DbDep, principal: InvoiceReader, registration_id: Id
 async def read_invoice_pdf(invoice_id: str, db: DbDep, principal: InvoiceReader) -> Response:
     view = await queries.get_invoice(db=db, principal=principal, invoice_id=invoice_id)
     name = f"hoa-don-{view.invoice.symbol}-{view.invoice.number:08d}.pdf"
-    # Drawn on a thread: about 0.1–0.5 s of CPU that would otherwise stop every other request and the consumer.
-    return Response(await asyncio.to_thread(render_invoice, view), media_type="application/pdf",
+    # Drawn in a worker process (adapters/pdf_workers.py): on a thread it held the GIL the consumer needs.
+    return Response(await render_on_request(partial(render_invoice, view)), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
@@ -104,8 +105,8 @@ async def read_cancellation_xml(invoice_id: str, db: DbDep, principal: InvoiceRe
               responses={200: {"content": {"application/pdf": {}}}})
 async def read_cancellation_pdf(invoice_id: str, db: DbDep, principal: InvoiceReader) -> Response:
     invoice, cancellation = await queries.get_cancellation(db=db, principal=principal, invoice_id=invoice_id)
-    # Drawn on a thread, as the invoice's PDF is: CPU that would otherwise stop the event loop.
-    return Response(await asyncio.to_thread(render_cancellation, invoice, cancellation),
+    # Drawn in a worker process, as the invoice's PDF is.
+    return Response(await render_on_request(partial(render_cancellation, invoice, cancellation)),
                     media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{cancellation.number}.pdf"'})
 

@@ -10,10 +10,8 @@ Neither touches the database: ``submission.py`` reads before and records after, 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,8 @@ from typing import Protocol
 
 import httpx
 import structlog
+
+from services.billing.adapters.pdf_workers import BACKGROUND
 
 log = structlog.get_logger()
 # Answers worth trying again: the provider is down, overloaded or slow. Any other 4xx refuses the document.
@@ -73,30 +73,13 @@ class EInvoiceProvider(Protocol):
     async def submit(self, document: Document) -> Receipt: ...
 
 
-_background: ProcessPoolExecutor | None = None
-
-
-def _lower_priority() -> None:
-    """The lowest class Linux has (SCHED_IDLE): the worker runs only on a core nothing else wants. At nice 10
-    it still took a tenth of a busy core from the services and stretched the saga's latency under load."""
-    try:
-        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-    except (AttributeError, OSError):  # not Linux
-        os.nice(19)
-
-
 async def render_in_background(render: Callable[[], bytes]) -> bytes:
-    """Run `render` (a PDF: about 0.1–0.5 s of pure-Python CPU, mostly the fonts) in a worker process at low
-    priority, shared by the process: in the event loop it stalled billing's consumer and API for as long, and
-    in a thread it still held the GIL. The worker takes only CPU the services leave idle."""
-    global _background
-    if _background is None:
-        _background = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                          initializer=_lower_priority)
+    """Run `render` (a PDF: 25–40 ms of pure-Python CPU) in billing's background worker process
+    (adapters/pdf_workers.py: SCHED_IDLE, CPU the services leave idle); a worker that died is the provider's
+    unavailability for this round."""
     try:
-        return await asyncio.get_running_loop().run_in_executor(_background, render)
+        return await BACKGROUND.run(render)
     except BrokenProcessPool:  # the worker died (killed, out of memory): a new one next time
-        _background = None
         raise ProviderUnavailable("the PDF worker stopped; the next round tries again") from None
 
 
