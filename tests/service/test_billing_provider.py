@@ -284,7 +284,7 @@ class TestSubmitter:
         assert second is None and len(provider.calls) == 1
         assert (state["status"], state["attempts"]) == ("authorised", 1)
 
-    async def test_a_rounds_invoices_are_claimed_together_each_leased_until_its_turn_is_over(self, settings_for):
+    async def test_a_rounds_invoices_are_claimed_together_each_for_two_leases(self, settings_for):
         clock, gate = Clock(MAY_2026), asyncio.Event()
         provider = FakeProvider(gate=gate)
         app = app_with(settings_for, provider, clock)
@@ -303,13 +303,48 @@ class TestSubmitter:
             gate.set()
             await first
             states = [await einvoice(app, client, invoice["id"]) for invoice in invoices]
-        # Sent in the order of their leases: the k-th one of the round is leased k + 1 minutes.
+        # Not the k-th one k + 1 leases: after a crash mid-round, the last one of 20 would wait 21 of them.
         sent = [document.invoice_id for document in provider.calls]
         assert sorted(sent) == sorted(invoice["id"] for invoice in invoices) and second == 0
-        assert [claimed[invoice_id].next_attempt_at - MAY_2026 for invoice_id in sent] == [
-            timedelta(seconds=60), timedelta(seconds=120), timedelta(seconds=180)]
+        assert [claimed[invoice_id].next_attempt_at - MAY_2026 for invoice_id in sent] == [timedelta(seconds=120)] * 3
         assert all(row.attempts == 1 for row in claimed.values())
         assert [(state["status"], state["attempts"]) for state in states] == [("authorised", 1)] * 3
+
+    async def test_a_long_round_renews_the_claim_of_what_it_has_not_sent_before_a_lease_is_left(self, settings_for,
+                                                                                                  monkeypatch):
+        clock = Clock(MAY_2026)
+        lease = timedelta(seconds=60)
+
+        class SlowProvider(FakeProvider):
+            async def submit(self, document: Document) -> Receipt:
+                clock.now += lease * 0.75  # each call takes three quarters of a lease (it may take up to half)
+                return await super().submit(document)
+
+        provider = SlowProvider(Receipt(None, reference="a"), Receipt(None, reference="b"),
+                                Receipt(None, reference="c"))
+        app = app_with(settings_for, provider, clock)
+        seen: list[timedelta] = []
+        async with running_app(app) as client:
+            fair_id = await publish_fair(app)
+            invoices = [await invoice_for(app, client, fair_id) for _ in range(3)]
+            db = app.state.runtime.db
+            real_send = submission._send
+
+            async def send(**kwargs: object) -> str:
+                async with db.sessions() as session:  # the claim of the one about to be sent, as it starts
+                    row = (await session.exec(select(InvoiceSubmission).where(
+                        InvoiceSubmission.invoice_id == kwargs["view"].invoice.id))).one()  # type: ignore[attr-defined]
+                seen.append(row.next_attempt_at - clock())
+                return await real_send(**kwargs)  # type: ignore[arg-type]
+
+            monkeypatch.setattr(submission, "_send", send)
+            await submission.submit_due(db=db, provider=provider, now=clock(), clock=clock,
+                                        policy=submission.Policy(lease_s=lease.total_seconds()))
+            states = [await einvoice(app, client, invoice["id"]) for invoice in invoices]
+        assert len(provider.calls) == 3
+        assert all(left >= lease for left in seen), f"every send starts with a whole lease left: {seen}"
+        assert seen == [2 * lease, 2 * lease - lease * 0.75, 2 * lease]  # the third renewed for two from then
+        assert [state["status"] for state in states] == ["awaiting_authority_code"] * 3
 
     async def test_an_invoice_without_code_is_sent_and_awaits_nothing(self, settings_for):
         clock, provider = Clock(MAY_2026), FakeProvider(Receipt(None, reference="tx-9"))

@@ -26,7 +26,7 @@ from functools import partial
 
 import structlog
 from fpdf.errors import FPDFException
-from sqlalchemy import case, literal, update
+from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -46,7 +46,7 @@ from services.billing.domain.submissions import SUBMISSION_TRANSITIONS, Submissi
 from services.billing.models import Invoice, InvoiceSubmission
 from services.billing.service import queries
 from shared.contracts import billing as ev
-from shared.db import Database, UtcDateTime
+from shared.db import Database
 from shared.tasks import raise_if_cancelling
 from shared.uow import UnitOfWork
 
@@ -67,21 +67,42 @@ class Policy:
     batch: int = 20
     provider_tax_code: str = ""
 
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_s)
+
     def wait_after(self, attempts: int) -> timedelta:
         return timedelta(seconds=min(self.backoff_s * 2 ** max(attempts - 1, 0), MAX_BACKOFF_S))
 
 
-async def submit_due(*, db: Database, provider: EInvoiceProvider, now: datetime, policy: Policy) -> int:
-    """One round: submit every pending invoice whose time has come (up to a batch); how many were tried."""
+async def submit_due(*, db: Database, provider: EInvoiceProvider, now: datetime, policy: Policy,
+                     clock: Callable[[], datetime] | None = None) -> int:
+    """One round: submit every pending invoice whose time has come (up to a batch); how many were tried.
+
+    The round's invoices are claimed together, each for two leases, and sent one after another; before a send
+    that would start with less than a lease of its claim left (`clock`, the time as the round goes on), the
+    invoices still to send are claimed again for two leases from then. So each send has a whole lease of its
+    own, and after a crash mid-round the rest are due again within two leases, whatever their place in it."""
     async with db.sessions() as session:
         due = list((await session.exec(
             select(InvoiceSubmission.invoice_id)
             .where(col(InvoiceSubmission.status) == SubmissionStatus.PENDING,
                    col(InvoiceSubmission.next_attempt_at) <= now)
             .order_by(col(InvoiceSubmission.next_attempt_at)).limit(policy.batch))).all())
-    if due:
-        for view in await _claim(db=db, invoice_ids=due, now=now, policy=policy):
-            await _send(db=db, provider=provider, view=view, now=now, policy=policy)
+    if not due:
+        return 0
+    views = await _claim(db=db, invoice_ids=due, now=now, policy=policy)
+    held_until, lease = now + 2 * policy.lease, policy.lease
+    while views:
+        at = clock() if clock is not None else now
+        if at + lease > held_until:
+            held_until = at + 2 * lease
+            kept = await _renew(db=db, invoice_ids=[view.invoice.id for view in views], at=at, until=held_until)
+            views = [view for view in views if view.invoice.id in kept]
+            if not views:
+                break
+        view, views = views[0], views[1:]
+        await _send(db=db, provider=provider, view=view, now=now, policy=policy)
     return len(due)
 
 
@@ -126,21 +147,15 @@ def _pdf(view: queries.InvoiceView) -> bytes:
 
 async def _claim(*, db: Database, invoice_ids: list[str], now: datetime,
                  policy: Policy) -> list[queries.InvoiceView]:
-    """Claim the invoices still pending and due, in one transaction, and read what to send; in the order given.
-    The invoices of a round are sent one after another, so the k-th one's lease is k+1 leases long: each send
-    still has a whole lease of its own before another replica may take the invoice (a crash leaves the
-    later ones of the round claimed that much longer, an attempt counted each)."""
-    leases = {invoice_id: now + timedelta(seconds=policy.lease_s * (k + 1))
-              for k, invoice_id in enumerate(invoice_ids)}
-    lease_of = case({invoice_id: literal(until, UtcDateTime()) for invoice_id, until in leases.items()},
-                    value=col(InvoiceSubmission.invoice_id))
+    """Claim the invoices still pending and due, in one transaction, each for two leases (`submit_due` renews
+    what a long round has not sent yet), and read what to send; in the order given."""
     async with db.transaction() as session:
         claimed = set((await session.exec(
             update(InvoiceSubmission)
             .where(col(InvoiceSubmission.invoice_id).in_(invoice_ids),
                    col(InvoiceSubmission.status) == SubmissionStatus.PENDING,
                    col(InvoiceSubmission.next_attempt_at) <= now)
-            .values(attempts=col(InvoiceSubmission.attempts) + 1, next_attempt_at=lease_of)
+            .values(attempts=col(InvoiceSubmission.attempts) + 1, next_attempt_at=now + 2 * policy.lease)
             .returning(col(InvoiceSubmission.invoice_id))
             .execution_options(synchronize_session=False))).scalars().all())
         if not claimed:
@@ -148,6 +163,20 @@ async def _claim(*, db: Database, invoice_ids: list[str], now: datetime,
         invoices = {row.id: row for row in (await session.exec(
             select(Invoice).where(col(Invoice.id).in_(claimed)))).all()}
         return await queries.views_of(session, [invoices[i] for i in invoice_ids if i in invoices])
+
+
+async def _renew(*, db: Database, invoice_ids: list[str], at: datetime, until: datetime) -> set[str]:
+    """Hold the claimed invoices still pending until `until`; those whose claim ran out (another replica may
+    have them) are left alone. The ones held."""
+    async with db.transaction() as session:
+        return set((await session.exec(
+            update(InvoiceSubmission)
+            .where(col(InvoiceSubmission.invoice_id).in_(invoice_ids),
+                   col(InvoiceSubmission.status) == SubmissionStatus.PENDING,
+                   col(InvoiceSubmission.next_attempt_at) > at)
+            .values(next_attempt_at=until)
+            .returning(col(InvoiceSubmission.invoice_id))
+            .execution_options(synchronize_session=False))).scalars().all())
 
 
 async def _locked(session: AsyncSession, invoice_id: str) -> InvoiceSubmission:
@@ -244,7 +273,8 @@ class Submitter:
         while True:
             self._woken.clear()
             try:
-                while await submit_due(db=self.db, provider=self.provider, now=self.clock(), policy=self.policy):
+                while await submit_due(db=self.db, provider=self.provider, now=self.clock(), policy=self.policy,
+                                       clock=self.clock):
                     raise_if_cancelling()
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("billing.einvoice_round_failed", error=repr(exc))
