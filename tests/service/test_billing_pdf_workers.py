@@ -1,10 +1,12 @@
 """Billing draws PDFs in worker processes: the submitter's in the idle class, a requested one at nice 5, and a
-worker that died is replaced."""
+worker that died is replaced; billing itself starts without the PDF and workbook libraries."""
 
 from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
@@ -13,7 +15,7 @@ import pytest
 
 from services.billing.adapters.pdf_workers import WorkerProcess, _nice_5, render_on_request
 
-pytestmark = pytest.mark.sqlite_only(reason="the PDF workers read no database")
+pytestmark = [pytest.mark.sqlite_only(reason="the PDF workers read no database"), pytest.mark.integration]
 
 
 @pytest.fixture
@@ -38,3 +40,13 @@ async def test_a_worker_that_died_is_replaced_by_the_next_call(worker: WorkerPro
             await worker.run(os.getpid)
     second = await worker.run(os.getpid)
     assert second not in (first, os.getpid())
+
+
+def test_billing_starts_without_the_pdf_and_workbook_libraries() -> None:
+    """fpdf2 (with Pillow, fontTools, numpy) is for the workers, openpyxl for the first workbook asked for: some
+    47 MiB a billing process no longer holds from its start."""
+    heavy = ("fpdf", "openpyxl", "PIL", "numpy", "fontTools")
+    code = ("import sys; from shared.settings import load_settings; from services.billing.app import create_app; "
+            f"create_app(load_settings('billing')); print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    started = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    assert started.stdout.strip() == "[]", started.stdout

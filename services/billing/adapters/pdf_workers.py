@@ -10,6 +10,9 @@ Two workers, started on first use, one process each:
   behind under load, which nobody waits on.
 - `ON_REQUEST`, for a PDF someone asked for over HTTP (a person, or notifications attaching it to a mail): at
   nice 5, so the request is answered under load, yet automated fetches in bulk yield to the saga's services.
+
+fpdf2 and what it brings (Pillow, fontTools, numpy: 27 MiB) are imported by the workers only: what billing hands
+them (`draw_invoice`, `draw_cancellation`) imports the renderer when it runs there.
 """
 
 from __future__ import annotations
@@ -20,9 +23,13 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import structlog
+
+if TYPE_CHECKING:
+    from services.billing.models import Invoice, InvoiceCancellation
+    from services.billing.service.queries import InvoiceView
 
 log = structlog.get_logger()
 T = TypeVar("T")
@@ -80,3 +87,17 @@ async def render_on_request(render: Callable[[], bytes]) -> bytes:
         return await ON_REQUEST.run(render)
     except BrokenProcessPool:
         return await ON_REQUEST.run(render)
+
+
+def draw_invoice(view: InvoiceView) -> bytes:
+    """The invoice's PDF, drawn where this runs (a worker): the renderer is imported there, not by billing."""
+    from services.billing.adapters.pdf import render_invoice
+
+    return render_invoice(view)
+
+
+def draw_cancellation(invoice: Invoice, cancellation: InvoiceCancellation) -> bytes:
+    """The cancellation document's PDF, drawn where this runs (a worker)."""
+    from services.billing.adapters.pdf import render_cancellation
+
+    return render_cancellation(invoice, cancellation)

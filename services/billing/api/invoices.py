@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from services.billing.adapters.einvoice.hdon import render_hdon
 from services.billing.adapters.einvoice.tbao import render_tbao
-from services.billing.adapters.pdf import render_cancellation, render_invoice
-from services.billing.adapters.pdf_workers import render_on_request
+from services.billing.adapters.pdf_workers import draw_cancellation, draw_invoice, render_on_request
 from services.billing.api.deps import BillingDep, DbDep, NowDep
 from services.billing.domain.invoices import InvoiceStatus
 from services.billing.schemas.invoices import (
@@ -60,7 +59,7 @@ async def read_invoice_pdf(invoice_id: str, db: DbDep, principal: InvoiceReader)
     view = await queries.get_invoice(db=db, principal=principal, invoice_id=invoice_id)
     name = f"hoa-don-{view.invoice.symbol}-{view.invoice.number:08d}.pdf"
     # Drawn in a worker process (adapters/pdf_workers.py): on a thread it held the GIL the consumer needs.
-    return Response(await render_on_request(partial(render_invoice, view)), media_type="application/pdf",
+    return Response(await render_on_request(partial(draw_invoice, view)), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
@@ -106,7 +105,7 @@ async def read_cancellation_xml(invoice_id: str, db: DbDep, principal: InvoiceRe
 async def read_cancellation_pdf(invoice_id: str, db: DbDep, principal: InvoiceReader) -> Response:
     invoice, cancellation = await queries.get_cancellation(db=db, principal=principal, invoice_id=invoice_id)
     # Drawn in a worker process, as the invoice's PDF is.
-    return Response(await render_on_request(partial(render_cancellation, invoice, cancellation)),
+    return Response(await render_on_request(partial(draw_cancellation, invoice, cancellation)),
                     media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{cancellation.number}.pdf"'})
 

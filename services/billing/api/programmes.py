@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from services.billing.adapters.settlement_xlsx import settlement_xlsx
 from services.billing.api.deps import DbDep, NowDep
 from services.billing.models import SubsidyProgramme
 from services.billing.schemas.programmes import (
@@ -89,6 +88,9 @@ async def read_settlement(programme_id: str, db: DbDep, principal: Organizer) ->
             summary="The settlement report as an .xlsx workbook with Vietnamese headers (organizer)",
             responses={200: {"content": {XLSX: {}}}})
 async def read_settlement_xlsx(programme_id: str, db: DbDep, principal: Organizer) -> Response:
+    # openpyxl (20 MiB) is imported on the first workbook asked for, not by every billing process at start.
+    from services.billing.adapters.settlement_xlsx import settlement_xlsx
+
     report = await settlement.settlement_report(db=db, principal=principal, programme_id=programme_id)
     name = f"quyet-toan-{programme_id}.xlsx"
     return Response(settlement_xlsx(report), media_type=XLSX,

@@ -25,7 +25,6 @@ from datetime import datetime, timedelta
 from functools import partial
 
 import structlog
-from fpdf.errors import FPDFException
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
@@ -40,7 +39,6 @@ from services.billing.adapters.einvoice.provider import (
     ProviderUnavailable,
     Receipt,
 )
-from services.billing.adapters.pdf import render_invoice
 from services.billing.domain.numbering import format_invoice_number
 from services.billing.domain.submissions import SUBMISSION_TRANSITIONS, SubmissionStatus
 from services.billing.models import Invoice, InvoiceSubmission
@@ -139,6 +137,11 @@ def _document(view: queries.InvoiceView, policy: Policy) -> Document:
 
 
 def _pdf(view: queries.InvoiceView) -> bytes:
+    # Runs in the PDF worker (adapters/pdf_workers.py), which alone imports fpdf2.
+    from fpdf.errors import FPDFException
+
+    from services.billing.adapters.pdf import render_invoice
+
     try:
         return render_invoice(view)
     except (ValueError, FPDFException) as exc:
