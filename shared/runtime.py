@@ -9,8 +9,8 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import redis.asyncio as aioredis
 import structlog
 from faststream.kafka import KafkaBroker
 from sqlalchemy import text
@@ -32,12 +32,17 @@ from shared.replay import replay_outbox
 from shared.settings import Settings
 from shared.tasks import stop_tasks
 
+if TYPE_CHECKING:
+    import redis.asyncio as aioredis
+
 READINESS_TIMEOUT_S = 3.0
 log = structlog.get_logger()
 
 
 def make_redis(url: str) -> aioredis.Redis:
-    """A Redis client; it connects on first use."""
+    """A Redis client; it connects on first use. redis-py (8 MiB) is imported here: only by a service that uses it."""
+    import redis.asyncio as aioredis
+
     return aioredis.from_url(url, decode_responses=True)
 
 
@@ -48,26 +53,33 @@ class ServiceRuntime:
     settings: Settings
     db: Database
     broker: KafkaBroker
-    redis: aioredis.Redis
     relay: OutboxRelay
     tables: Sequence[type[SQLModel]] = ()
     # What /ready checks: only what the service uses (a Redis stall must not fail a service without Redis).
     dependencies: frozenset[str] = frozenset({"database", "broker"})
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _relay_task: asyncio.Task[None] | None = None
+    _redis: aioredis.Redis | None = None
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        """The Redis client, made on first use (a service that uses no Redis never makes one)."""
+        if self._redis is None:
+            self._redis = make_redis(self.settings.redis_url)
+        return self._redis
 
     @classmethod
     def build(cls, settings: Settings, tables: Sequence[type[SQLModel]], *, uses_redis: bool = False,
               uses_broker: bool = True) -> ServiceRuntime:
         """Wire the parts; nothing connects yet. `uses_redis` / `uses_broker` say what the service needs, and so
-        what its readiness checks (a service without Redis gets a client that never connects)."""
+        what its readiness checks (a service without Redis makes no client, nor imports redis-py)."""
         db = Database(settings.resolved_database_url(), source=f"/services/{settings.service}")
         broker = make_broker(settings)
         relay = OutboxRelay(db, make_outbox_publisher(broker), poll_interval_s=settings.outbox_poll_interval_s)
         db.on_events_committed(relay.wake)
         dependencies = {"database"} | ({"broker"} if uses_broker else set()) | ({"redis"} if uses_redis else set())
-        return cls(settings=settings, db=db, broker=broker, redis=make_redis(settings.redis_url), relay=relay,
-                   tables=[*tables, *KERNEL_TABLES], dependencies=frozenset(dependencies))
+        return cls(settings=settings, db=db, broker=broker, relay=relay, tables=[*tables, *KERNEL_TABLES],
+                   dependencies=frozenset(dependencies))
 
     async def start(self) -> None:
         """Prepare the schema, mark the outbox for replay on a fresh broker, connect the broker (which starts the
@@ -123,7 +135,8 @@ class ServiceRuntime:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(commit_applied(self.broker), timeout=5)
         await self.broker.stop()
-        await self.redis.aclose()
+        if self._redis is not None:
+            await self._redis.aclose()
         await self.db.dispose()
 
     async def readiness(self) -> dict[str, str]:
