@@ -87,13 +87,20 @@ def _epoch(ce_time: str) -> float | None:
         return None
 
 
+OBSERVER_FETCH_WAIT_MS = 100
+
+
 class EventReader:
     """Reads the saga's topics (and their dead-letter topics) into an EventLog until stopped."""
 
     def __init__(self, bootstrap: str) -> None:
         self.log = EventLog()
+        # The observer's own fetches wait up to OBSERVER_FETCH_WAIT_MS: at the services' 5 ms it fetched two
+        # hundred times a second on every partition and once per event of each, the broker's cost of a
+        # fetch bringing records growing with the partition (bench.broker_history): load the bench put on the
+        # stack it measures. Sagas are timed by each event's `ce_time`, not by when the reader saw it.
         self._consumer: AIOKafkaConsumer = consumer(bootstrap, *TOPICS, *(f"{t}.dlq" for t in TOPICS),
-                                                    max_poll_records=2000)
+                                                    max_poll_records=2000, fetch_max_wait_ms=OBSERVER_FETCH_WAIT_MS)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
