@@ -742,22 +742,36 @@ def subscriptions_of(broker: KafkaBroker) -> list[tuple[EventConsumer, Any]]:
 
 
 async def tune_fetch_forever(broker: KafkaBroker, *, busy_wait_ms: int, idle_wait_ms: int,
+                             warm_wait_ms: int | None = None, warm_for_s: float = 0.0,
                              idle_after_s: float = 2.0, every_s: float = 0.5) -> None:
-    """Long-poll the broker while idle, short-poll while events flow.
+    """Long-poll the broker while idle, short-poll while events flow (see `fetch_wait_ms`).
 
     A consumer's fetch wait is both its latency floor and its idle cost (each fetch is a round trip to the
-    broker: at 10 ms, about 7 % of a core per consumer on the embedded broker). While a consumer has had no
-    records for `idle_after_s` its fetch wait grows to `idle_wait_ms`; the first record brings it back to
-    `busy_wait_ms`. aiokafka reads the wait from its fetcher for every request but offers no setter, hence
-    the private attribute (checked, and left alone when it is missing).
+    broker: at 10 ms, about 7 % of a core per consumer on the embedded broker). aiokafka reads the wait from its
+    fetcher for every request but offers no setter, hence the private attribute (checked, and left alone when it
+    is missing).
     """
     pairs = _SUBSCRIBED.get(broker, [])
     while True:
         await asyncio.sleep(every_s)
         for consumer, subscriber in pairs:
-            wanted = idle_wait_ms if consumer.idle_for_s() > idle_after_s else busy_wait_ms
+            wanted = fetch_wait_ms(consumer.idle_for_s(), busy_wait_ms=busy_wait_ms, idle_wait_ms=idle_wait_ms,
+                                   warm_wait_ms=warm_wait_ms, warm_for_s=warm_for_s, idle_after_s=idle_after_s)
             set_fetch_wait(getattr(subscriber, "consumer", None), wanted)
         raise_if_cancelling()
+
+
+def fetch_wait_ms(idle_for_s: float, *, busy_wait_ms: int, idle_wait_ms: int, warm_wait_ms: int | None = None,
+                  warm_for_s: float = 0.0, idle_after_s: float = 2.0) -> int:
+    """How long a consumer's fetches wait after `idle_for_s` seconds without records: `busy_wait_ms` while
+    records come (up to `idle_after_s` after the last), then `warm_wait_ms` for `warm_for_s` (the next spell of
+    events is likely soon: its first record waits out at most that), then `idle_wait_ms`. The first record brings
+    the busy wait back at once (`set_fetch_wait` from the poll that brought it)."""
+    if idle_for_s <= idle_after_s:
+        return busy_wait_ms
+    if warm_wait_ms is not None and idle_for_s <= idle_after_s + warm_for_s:
+        return warm_wait_ms
+    return idle_wait_ms
 
 
 def set_fetch_wait(kafka_consumer: Any, wait_ms: int) -> None:

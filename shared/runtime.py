@@ -97,7 +97,9 @@ class ServiceRuntime:
                                                                         / 1000)))
         if consumers_of(self.broker) and self.settings.kafka_fetch_idle_wait_ms > self.settings.kafka_fetch_max_wait_ms:
             self.spawn(tune_fetch_forever(self.broker, busy_wait_ms=self.settings.kafka_fetch_max_wait_ms,
-                                          idle_wait_ms=self.settings.kafka_fetch_idle_wait_ms))
+                                          idle_wait_ms=self.settings.kafka_fetch_idle_wait_ms,
+                                          warm_wait_ms=self.settings.kafka_fetch_warm_wait_ms,
+                                          warm_for_s=self.settings.kafka_fetch_warm_for_s))
 
     async def _prepare_schema(self) -> None:
         """An empty database gets the tables and the head revision, one made before migrations is adopted, one

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     # While a consumer has had nothing to read for 2 s its fetches wait this long (the idle cost of a 10 ms
     # poll is ~7 % of a core per consumer on the embedded broker); the first record brings back the short one.
     kafka_fetch_idle_wait_ms: int = 500
+    # Between the two, for this long after those 2 s, its fetches wait KAFKA_FETCH_WARM_WAIT_MS: events come in
+    # spells (an organizer approving one registration after another, a phase of the bench after a pause of a few
+    # seconds), and the first record of a spell waits out the fetch in flight. At 50/s after a 3 s pause that
+    # was the 500 ms idle wait, and the first dozen sagas queued behind it were the phase's p99 (bench.saga
+    # --sagas: 128–282 ms, the other 1,488 at most 68 ms). Warm, two consumers cost ~1 % of a core.
+    kafka_fetch_warm_wait_ms: int = 100
+    kafka_fetch_warm_for_s: float = 10.0
     consumer_max_attempts: int = 5
     consumer_retry_backoff_s: float = 0.25
     consumer_batch_max_records: int = 200
@@ -69,12 +76,16 @@ class Settings(BaseSettings):
         """These settings for a service whose consumer nothing urgent waits on: while events flow its fetches
         wait `fetch_wait_ms`, never less than the platform's `kafka_fetch_max_wait_ms` (a broker that holds every
         fetch for its whole wait, as the embedded one does, is polled that much less); idle, at least
-        `OFF_THE_SAGA_PATH_IDLE_WAIT_MS` (the first event after a quiet spell waits that long at most)."""
+        `OFF_THE_SAGA_PATH_IDLE_WAIT_MS` (the first event after a quiet spell waits that long at most), with no warm
+        spell between."""
         wait = max(self.kafka_fetch_max_wait_ms, fetch_wait_ms)
         idle_wait = max(self.kafka_fetch_idle_wait_ms, OFF_THE_SAGA_PATH_IDLE_WAIT_MS, wait)
-        if (wait, idle_wait) == (self.kafka_fetch_max_wait_ms, self.kafka_fetch_idle_wait_ms):
+        warm_wait = idle_wait  # no warm spell: nothing urgent waits on the first event after a pause
+        if (wait, idle_wait, warm_wait) == (self.kafka_fetch_max_wait_ms, self.kafka_fetch_idle_wait_ms,
+                                            self.kafka_fetch_warm_wait_ms):
             return self
-        return self.model_copy(update={"kafka_fetch_max_wait_ms": wait, "kafka_fetch_idle_wait_ms": idle_wait})
+        return self.model_copy(update={"kafka_fetch_max_wait_ms": wait, "kafka_fetch_idle_wait_ms": idle_wait,
+                                       "kafka_fetch_warm_wait_ms": warm_wait})
 
     def resolved_database_url(self) -> str:
         """The database URL: the explicit one, else a SQLite file under var/."""
