@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -48,26 +49,65 @@ def _nice_5() -> None:
     os.nice(5)
 
 
-class WorkerProcess:
-    """One worker process (spawned on first use, again after it died) that runs picklable callables."""
+def _ready() -> None:
+    """Nothing: run once so the worker process exists (spawned) before the first real work."""
 
-    def __init__(self, name: str, initializer: Callable[[], None]) -> None:
+
+class WorkerProcess:
+    """One worker process (spawned on first use, again after it died) that runs picklable callables.
+
+    `lower` (the class or niceness) is applied to a thread of its own that then spawns the worker: on Linux both
+    belong to the thread, and a child inherits those of the thread that forked it. So the worker is lowered from
+    its first instruction, its start included — about a second of CPU importing billing's modules, which, lowered
+    only once started (a pool initializer), ran at the services' priority beside the first sagas of a spell."""
+
+    def __init__(self, name: str, lower: Callable[[], None]) -> None:
         self.name = name
-        self._initializer = initializer
+        self._lower = lower
         self._pool: ProcessPoolExecutor | None = None
 
     async def run(self, work: Callable[[], T]) -> T:
         """`work()` in the worker. Raises BrokenProcessPool when the worker died meanwhile (killed, out of
         memory); the next call starts a new one."""
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=self._initializer)
+            started = await asyncio.to_thread(self._start_lowered)
+            if self._pool is None:
+                self._pool = started
+            else:  # another call started one meanwhile (no lock: a module's asyncio.Lock binds to one loop)
+                started.shutdown(wait=False)
+        pool = self._pool
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, work)
+            return await asyncio.get_running_loop().run_in_executor(pool, work)
         except BrokenProcessPool:
             log.warning("billing.pdf_worker_died", worker=self.name)
-            self._pool = None
+            if self._pool is pool:
+                self._pool = None
             raise
+
+    def _start_lowered(self) -> ProcessPoolExecutor:
+        """A pool whose process was spawned by a thread made for it and lowered first (blocks until it runs)."""
+        outcome: list[ProcessPoolExecutor | BaseException] = []
+
+        def start() -> None:
+            self._lower()
+            pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            try:
+                pool.submit(_ready).result()
+            except BaseException as exc:  # handed to the caller
+                pool.shutdown(wait=False, cancel_futures=True)
+                outcome.append(exc)
+                return
+            outcome.append(pool)
+
+        thread = threading.Thread(target=start, name=f"pdf-worker-{self.name}-start", daemon=True)
+        thread.start()
+        thread.join()
+        if not outcome:
+            raise BrokenProcessPool(f"the {self.name} PDF worker did not start")
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     def stop(self) -> None:
         """End the worker, if one runs (tests; the process's exit ends it too)."""
