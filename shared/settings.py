@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     # spells (an organizer approving one registration after another, a phase of the bench after a pause of a few
     # seconds), and the first record of a spell waits out the fetch in flight. At 50/s after a 3 s pause that
     # was the 500 ms idle wait, and the first dozen sagas queued behind it were the phase's p99 (bench.saga
-    # --sagas: 128–282 ms, the other 1,488 at most 68 ms). Warm, two consumers cost ~1 % of a core, so the spell
+    # --sagas: 128–282 ms, the other 1,488 at p99 68 ms). Warm, two consumers cost ~1 % of a core, so the spell
     # is short: at 10 s the stack's idle cost over the bench's 60 s read 4.4–5.1 %.
     kafka_fetch_warm_wait_ms: int = 100
     kafka_fetch_warm_for_s: float = 5.0

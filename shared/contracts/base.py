@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,9 +31,10 @@ class Event(BaseModel):
         """The CloudEvents `type`, e.g. `vn.hangviet.fair.published.v1`."""
         return f"{CE_TYPE_PREFIX}{cls.event_name}.v{cls.version}"
 
+    @abstractmethod
     def key(self) -> str:
-        """The Kafka key: every event of one fair (or one market programme) lands on one partition."""
-        raise NotImplementedError  # every concrete contract overrides it (checked by a test)
+        """The Kafka key: every event of one fair (or one market programme) lands on one partition. A contract
+        without one cannot be instantiated (pydantic's model class is an ABCMeta)."""
 
     def subject(self) -> str:
         """The CloudEvents `subject`: the id of the aggregate the event is about."""
