@@ -26,7 +26,7 @@ SECRET = load_settings("tests").jwt_secret
 ORGANIZER = {"Authorization": f"Bearer {issue_token(SECRET, role=Role.ORGANIZER, centre_id='tq')}"}
 REGIONAL = {"Authorization": f"Bearer {issue_token(SECRET, role=Role.REGIONAL, subject='ttkc1', region='north')}"}
 TOPICS = ["registration.events", "booths.events", "billing.events", "markets.events"]
-TAX_CODES = ["0100233488", "0100109106", "5100123452", "5300456787", "5200112239", "5701012348"]
+TAX_CODES = ["0100233488", "0100109106", "5100123452", "5300456787", "5200112239", "5701012348", "0101000006"]
 
 
 def exhibitor_headers(exhibitor_id: str) -> dict[str, str]:
@@ -133,6 +133,38 @@ class TestFairSaga:
 
         delivered = (await eventually(webhook_for_invoice, what="the invoice.issued webhook"))[0]
         Webhook(receiver.secret).verify(delivered["body"], delivered["headers"])  # type: ignore[attr-defined]
+
+
+    async def test_a_payment_puts_the_payers_name_on_the_public_map(self, platform: Platform, fair_id: str) -> None:
+        """invoice.paid from billing to booths through the real broker: an assigned booth shows no name to the
+        public until its invoice is paid, then its exhibitor's."""
+        registration_id = await register_and_approve(platform, fair_id, TAX_CODES[6], 1)
+        [invoice] = await eventually(lambda: invoices_of(platform, registration_id), what="the invoice")
+
+        async def public_booth() -> dict:
+            async with httpx.AsyncClient(timeout=30) as client:
+                assigned = (await client.get(f"{platform.url('booths')}/fairs/{fair_id}/assignments",
+                                             headers=ORGANIZER)).json()
+                rows = assigned["data"] if isinstance(assigned, dict) else assigned
+                [code] = next(a["booth_codes"] for a in rows if a["registration_id"] == registration_id)
+                plan = (await client.get(f"{platform.url('booths')}/fairs/{fair_id}/floorplan")).json()
+            return dict(next(b for b in plan["booths"] if b["code"] == code))
+
+        unpaid = await eventually(public_booth, what="the assigned booth")
+        assert unpaid["status"] == "assigned" and not unpaid.get("exhibitor_name"), unpaid
+        async with httpx.AsyncClient(timeout=30) as client:
+            paid = await client.post(f"{platform.url('billing')}/invoices/{invoice['id']}/payments",
+                                     json={"amount_vnd": invoice["payable_vnd"], "method": "bank_transfer",
+                                           "reference": f"FT{uuid.uuid4().hex[:10]}",
+                                           "received_on": invoice["issued_on"]},
+                                     headers=ORGANIZER)
+        assert paid.status_code == 201, paid.text
+
+        async def named() -> dict | None:
+            booth = await public_booth()
+            return booth if booth.get("exhibitor_name") else None
+
+        assert (await eventually(named, what="the payer's name on the public map"))["status"] == "assigned"
 
 
 class TestDeliveryGuarantees:
