@@ -19,7 +19,7 @@ class Service:
 
     name: str
     port: int
-    calls_others: bool = False  # it is told the others' URLs (<NAME>_URL), so it starts once they listen
+    calls_others: bool = False  # told the others' URLs (<NAME>_URL): on picked ports it starts once they listen
 
     @property
     def module(self) -> str:
