@@ -133,6 +133,24 @@ async def migrate_databases(var_dir: Path) -> str | None:
     return "\n".join(line for line in lines if not line.startswith("{"))[-4000:] or f"exit {process.returncode}"
 
 
+def start_waves(services: Sequence[str], ports: Mapping[str, int]) -> list[list[str]]:
+    """The order services start in, a wave once the one before is ready.
+
+    Services on ports the system picks (0) report them once they listen: those that call the others start then
+    (the others' URLs in their env), the portal last, as it calls notifications too (which calls billing). On
+    given ports (`make run`) every URL is known before anything starts, so all start at once: ready in 12.1–12.9 s
+    instead of 15.4–16.0, the seven imports sharing the two cores instead of queued in waves. A caller meets a
+    callee not yet listening as it meets one restarting (the portal's page says the service is unavailable; a
+    mail links the invoice instead of attaching it), and notifications calls billing only for an event billing
+    published, seconds after its consumer joined its group."""
+    if all(ports.get(service) for service in services):
+        return [list(services)]
+    callers = [s for s in services if BY_NAME[s].calls_others]
+    waves = [[s for s in services if not BY_NAME[s].calls_others], [s for s in callers if s != "portal"],
+             [s for s in callers if s == "portal"]]
+    return [wave for wave in waves if wave]
+
+
 async def start_platform(var_dir: Path, *, ports: Mapping[str, int] | None = None,
                          services: Sequence[str] = SERVICE_ORDER, extra_env: Mapping[str, str] | None = None,
                          kafka_port: int | None = None, redis_port: int | None = None,
@@ -160,18 +178,7 @@ async def start_platform(var_dir: Path, *, ports: Mapping[str, int] | None = Non
     platform = Platform(var_dir=var_dir, bootstrap=bootstrap, redis_url=redis_url, ports=chosen, env=env,
                         infra=infra, mailbox=mailbox)
     try:
-        # Services on ports the system picks report them once they listen: those that call the others start then
-        # (the others' URLs in their env), the portal last, as it calls notifications too (which calls billing).
-        # On given ports (`make run`) every URL is known before anything starts, so all start at once: ready in
-        # 12.1–12.9 s instead of 15.4–16.0, the seven imports sharing the two cores instead of queued in waves.
-        # A caller meets a callee not yet listening as it meets one restarting (the portal's page says the
-        # service is unavailable; a mail links the invoice instead of attaching it), and none calls before its
-        # consumer has joined its group, seconds after the callees listen.
-        callers = [s for s in services if BY_NAME[s].calls_others]
-        waves = ([list(services)] if all(chosen.get(s) for s in services) else
-                 [[s for s in services if not BY_NAME[s].calls_others], [s for s in callers if s != "portal"],
-                  [s for s in callers if s == "portal"]])
-        for wave in (w for w in waves if w):
+        for wave in start_waves(services, chosen):
             for service in wave:
                 platform.supervisor.start(platform.spec(service), platform.env, var_dir / "logs" / f"{service}.log")
             await asyncio.gather(*(platform.supervisor.wait_ready(platform.spec(s), timeout=120) for s in wave))

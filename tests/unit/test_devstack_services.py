@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from devstack.services import SERVICE_ORDER, SERVICE_PORTS, SERVICES
+from devstack.services import BY_NAME, SERVICE_ORDER, SERVICE_PORTS, SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,3 +52,20 @@ def test_compose_runs_each_service_on_its_port() -> None:
         assert entry["command"] == ["python", "-m", service.module]
         assert entry["environment"]["PORT"] == str(service.port)
         assert f"http://127.0.0.1:{service.port}/ready" in " ".join(entry["healthcheck"]["test"])
+
+
+def test_on_picked_ports_callers_start_once_the_others_listen_and_the_portal_last() -> None:
+    from devstack.platform import start_waves
+
+    waves = start_waves(SERVICE_ORDER, dict.fromkeys(SERVICE_PORTS, 0))
+    assert waves[-1] == ["portal"] and waves[-2] == ["notifications"]
+    assert sorted(s for wave in waves for s in wave) == sorted(SERVICE_ORDER)
+    assert not any(BY_NAME[s].calls_others for s in waves[0])
+    assert start_waves(["markets"], {"markets": 0}) == [["markets"]]
+
+
+def test_on_given_ports_every_service_starts_at_once() -> None:
+    from devstack.platform import start_waves
+
+    assert start_waves(SERVICE_ORDER, SERVICE_PORTS) == [list(SERVICE_ORDER)]
+    assert len(start_waves(SERVICE_ORDER, {**SERVICE_PORTS, "billing": 0})) == 3, "one port unknown: waves"
