@@ -17,7 +17,7 @@ from types import FrameType
 import uvicorn
 from fastapi import FastAPI
 
-from shared.gcpause import PauseWatch, freeze_startup_objects
+from shared.gcpause import PauseWatch, settle_after_start
 from shared.logs import configure_logging
 from shared.settings import Settings, load_settings
 
@@ -60,6 +60,7 @@ class QuietServer(uvicorn.Server):
     tick_s = 1.0
     _woken: asyncio.Event | None = None
     _loop: asyncio.AbstractEventLoop | None = None
+    _pause_watch: PauseWatch | None = None
 
     async def main_loop(self) -> None:
         self._loop, self._woken = asyncio.get_running_loop(), asyncio.Event()
@@ -73,10 +74,16 @@ class QuietServer(uvicorn.Server):
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         """uvicorn's start (the app's lifespan included), then the objects it left alive frozen out of the
-        garbage collector's full passes (shared/gcpause.py): those passes stood the loop still for 60–200 ms."""
+        garbage collector's full passes (shared/gcpause.py): those passes stood the loop still for 60–200 ms.
+        From then on a slow collection is logged."""
         await super().startup(sockets=sockets)
         if self.started:
-            freeze_startup_objects()
+            self._pause_watch = settle_after_start()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().shutdown(sockets=sockets)
+        if self._pause_watch is not None:
+            self._pause_watch.uninstall()
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)
@@ -88,7 +95,6 @@ def run_service(name: str, create_app: Callable[[Settings], FastAPI]) -> None:
     """Build the service's app from the environment and serve it until SIGTERM/SIGINT."""
     settings = load_settings(name)
     configure_logging(name)
-    PauseWatch().install()
     app = create_app(settings)
     sock = bind(settings.host, settings.port)
     port = sock.getsockname()[1]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from structlog.testing import capture_logs
 
-from shared.gcpause import PauseWatch, freeze_startup_objects
+from shared.gcpause import PauseWatch, freeze_startup_objects, settle_after_start
 
 
 @pytest.fixture
@@ -68,3 +68,16 @@ def test_a_slow_collection_is_logged_with_its_generation_and_the_freezes_own_is_
     finally:
         watch.uninstall()
     assert watch not in gc.callbacks
+
+
+def test_the_start_is_settled_then_watched_its_own_collections_unlogged(unfrozen: None) -> None:
+    with capture_logs() as logs:
+        gc.collect()  # a collection of the start, before anything watches
+        watch = settle_after_start(slow_ms=0.0)
+        try:
+            assert not [entry for entry in logs if entry["event"] == "gc.slow_collection"]
+            assert watch in gc.callbacks and gc.get_freeze_count() > 0
+            gc.collect(0)
+            assert [entry["generation"] for entry in logs if entry["event"] == "gc.slow_collection"] == [0]
+        finally:
+            watch.uninstall()
