@@ -27,6 +27,7 @@ from shared.contracts.base import Event
 from shared.db import Database, utc_column
 from shared.envelope import event_headers
 from shared.logs import current_correlation_id
+from shared.outbox_notify import listen_forever
 from shared.staged import stage_row
 from shared.tracing import current_traceparent
 
@@ -164,6 +165,7 @@ class OutboxRelay:
         self._holder = uuid.uuid4().hex
         self._lease_until = 0.0
         self._wake = asyncio.Event()
+        self.listening = asyncio.Event()  # set once it listens for the commits of replicas (PostgreSQL)
         self._failures = 0
         self._error: str | None = None
         self._stopping = False
@@ -194,6 +196,9 @@ class OutboxRelay:
         """Loop until stopped (or cancelled). Polls every `poll_interval_s` while there is work, or while a
         replica holds the lease (it may be the one to publish what this process committed); after ten empty
         polls it polls four times slower (a commit's wake-up still publishes at once)."""
+        # Replicas on PostgreSQL: a commit of another process wakes this relay when it holds the lease.
+        listening = None if self._db.is_sqlite else asyncio.create_task(
+            listen_forever(self._db.url, self._woken_by_a_replica, on_listening=self.listening.set))
         try:
             while not self._stopping:
                 self._wake.clear()
@@ -213,7 +218,16 @@ class OutboxRelay:
                 except TimeoutError:
                     pass
         finally:
+            if listening is not None:
+                listening.cancel()
+                await asyncio.gather(listening, return_exceptions=True)
             await self._wait_marked()
+
+    def _woken_by_a_replica(self) -> None:
+        """A process sharing the database committed events (shared/outbox_notify.py): publish them now if this
+        relay holds the lease; a relay that does not would only find the lease taken."""
+        if self._lease_until:
+            self._wake.set()
 
     async def flush(self, *, wait_marked: bool = True) -> int:
         """Publish every unsent row, oldest first; stop at the first failure so order is kept.

@@ -18,11 +18,13 @@ from shared.db import Database
 from shared.envelope import event_headers
 from shared.inbox import InboxMessage
 from shared.messaging import KERNEL_TABLES, EventConsumer, make_broker, raw_body, subscribe
-from shared.outbox import OutboxMessage, OutboxPublishError, OutboxRelay, add_event
+from shared.outbox import OutboxMessage, OutboxPublishError, OutboxRelay, PendingRow, add_event
 from shared.parking import ParkedEvent
 from shared.replay import replay_outbox
 from shared.runtime import ServiceRuntime
 from shared.settings import load_settings
+from tests.conftest import POSTGRES_URL, empty_postgres_database
+from tests.eventually import eventually
 from tests.service.batches import statements
 
 
@@ -579,6 +581,33 @@ class TestCorrelationMiddleware:
 
 
 class TestRelayLease:
+    async def test_a_commit_of_a_replica_wakes_the_relay_holding_the_lease(self, tmp_path):
+        """Two processes on one PostgreSQL database: the one committing events does not hold the lease, and the
+        holder polls once an hour. The commit's NOTIFY wakes the holder, which publishes the event."""
+        if not POSTGRES_URL:
+            pytest.skip("needs TEST_POSTGRES_URL (replicas share a PostgreSQL database; CI sets it)")
+        url = await empty_postgres_database(POSTGRES_URL)
+        holder_db, other_db = Database(url), Database(url)
+        await holder_db.create_tables(KERNEL_TABLES)
+        published: list[str] = []
+
+        async def publish(row: PendingRow) -> None:
+            published.append(row.event_id)
+
+        holder = OutboxRelay(holder_db, publish, poll_interval_s=3600)
+        running = asyncio.create_task(holder.run())
+        try:
+            await eventually(lambda: holder.listening.is_set() and holder._lease_until, what="the holder listening")
+            async with other_db.transaction() as session:  # another process: nothing wakes the holder in-process
+                staged = add_event(session, SessionCancelled(programme_id="p", session_id="s1", reason="x"),
+                                   source="/tests")
+            await eventually(lambda: staged.event_id in published, timeout=30, what="the event published")
+        finally:
+            holder.stop()
+            await running
+            await holder_db.dispose()
+            await other_db.dispose()
+
     async def test_relays_starting_together_on_an_empty_lease_table_agree_on_one_holder(self, db):
         # Several relays on one database (replicas) took the first lease row at the same moment: the loser's
         # INSERT failed with a unique violation that reached its caller instead of "not mine".
