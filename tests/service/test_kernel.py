@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from faststream.kafka import TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Field, SQLModel, col, select
 
 import shared.runtime as runtime_module
@@ -19,6 +19,7 @@ from shared.envelope import event_headers
 from shared.inbox import InboxMessage
 from shared.messaging import KERNEL_TABLES, EventConsumer, make_broker, raw_body, subscribe
 from shared.outbox import OutboxMessage, OutboxPublishError, OutboxRelay, PendingRow, add_event
+from shared.outbox_notify import listen_dsn
 from shared.parking import ParkedEvent
 from shared.replay import replay_outbox
 from shared.runtime import ServiceRuntime
@@ -602,11 +603,27 @@ class TestRelayLease:
                 staged = add_event(session, SessionCancelled(programme_id="p", session_id="s1", reason="x"),
                                    source="/tests")
             await eventually(lambda: staged.event_id in published, timeout=30, what="the event published")
+
+            # The listening connection lost (PostgreSQL restarted, a proxy dropped it): opened again, woken again.
+            holder.listening.clear()
+            async with other_db.transaction() as session:
+                await session.exec(text(  # type: ignore[call-overload]
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND query LIKE 'LISTEN%'"))
+            await eventually(holder.listening.is_set, timeout=30, what="listening again")
+            async with other_db.transaction() as session:
+                again = add_event(session, SessionCancelled(programme_id="p", session_id="s2", reason="x"),
+                                  source="/tests")
+            await eventually(lambda: again.event_id in published, timeout=30, what="the next event published")
         finally:
             holder.stop()
             await running
             await holder_db.dispose()
             await other_db.dispose()
+
+    def test_the_listening_connection_is_made_from_the_services_url(self):
+        assert listen_dsn("postgresql+asyncpg://hangviet:s3cr%40t@db:5432/billing") == \
+            "postgresql://hangviet:s3cr%40t@db:5432/billing"
 
     async def test_relays_starting_together_on_an_empty_lease_table_agree_on_one_holder(self, db):
         # Several relays on one database (replicas) took the first lease row at the same moment: the loser's
