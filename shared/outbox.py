@@ -164,6 +164,7 @@ class OutboxRelay:
         self._lease_s = lease_s
         self._holder = uuid.uuid4().hex
         self._lease_until = 0.0
+        self._other_holds_until = 0.0  # another relay held the lease when last asked: not asked again before
         self._wake = asyncio.Event()
         self.listening = asyncio.Event()  # set once it listens for the commits of replicas (PostgreSQL)
         self._failures = 0
@@ -310,6 +311,8 @@ class OutboxRelay:
         """Whether this relay may publish now: renews its lease when half of it is gone, or takes it over."""
         if time.monotonic() < self._lease_until - self._lease_s / 2:
             return True
+        if time.monotonic() < self._other_holds_until:
+            return False
         now = datetime.now(UTC)
         try:
             async with self._db.transaction() as session:
@@ -318,7 +321,12 @@ class OutboxRelay:
                 lease = (await session.exec(select(OutboxLease).where(OutboxLease.name == "relay")
                                             .with_for_update().execution_options(populate_existing=True))).first()
                 if lease is not None and lease.holder != self._holder and lease.expires_at > now:
+                    # Another replica holds it and publishes what this one commits (woken by NOTIFY on
+                    # PostgreSQL): not asked again for a poll interval. Each commit here wakes this relay, and a
+                    # locking read of the lease per commit cost both replicas and the database.
                     self._lease_until = 0.0
+                    self._other_holds_until = time.monotonic() + min(
+                        self._poll_interval_s, (lease.expires_at - now).total_seconds())
                     return False
                 if lease is None:
                     lease = OutboxLease(name="relay", holder=self._holder, expires_at=now)

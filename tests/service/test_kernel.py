@@ -621,6 +621,19 @@ class TestRelayLease:
             await holder_db.dispose()
             await other_db.dispose()
 
+    async def test_a_relay_without_the_lease_asks_for_it_again_only_a_poll_interval_later(self, db):
+        """A replica's every commit wakes its relay; while another holds the lease, the relay does not read the
+        lease row (a locking read) again before its next poll, and takes it over once it is given up."""
+        holder = OutboxRelay(db, _confirmed, poll_interval_s=3600)
+        other = OutboxRelay(db, _confirmed, poll_interval_s=3600)
+        assert await holder._hold_lease() and not await other._hold_lease()
+        with statements(db.engine, lambda statement, _: "outbox_lease" in statement) as seen:
+            assert not await other._hold_lease()
+        assert seen == [], "asked again at once"
+        await holder.release()
+        other._other_holds_until = 0.0  # its poll interval has passed
+        assert await other._hold_lease(), "the lease given up is taken over at the next ask"
+
     def test_the_listening_connection_is_made_from_the_services_url(self):
         assert listen_dsn("postgresql+asyncpg://hangviet:s3cr%40t@db:5432/billing") == \
             "postgresql://hangviet:s3cr%40t@db:5432/billing"
