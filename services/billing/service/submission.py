@@ -39,6 +39,7 @@ from services.billing.adapters.einvoice.provider import (
     ProviderUnavailable,
     Receipt,
 )
+from services.billing.adapters.pdf_workers import draw_invoice
 from services.billing.domain.numbering import format_invoice_number
 from services.billing.domain.submissions import SUBMISSION_TRANSITIONS, SubmissionStatus
 from services.billing.models import Invoice, InvoiceSubmission
@@ -140,10 +141,8 @@ def _pdf(view: queries.InvoiceView) -> bytes:
     # Runs in the PDF worker (adapters/pdf_workers.py), which alone imports fpdf2.
     from fpdf.errors import FPDFException
 
-    from services.billing.adapters.pdf import render_invoice
-
     try:
-        return render_invoice(view)
+        return draw_invoice(view)
     except (ValueError, FPDFException) as exc:
         raise DocumentError(f"the PDF cannot be produced: {exc}") from exc
 
